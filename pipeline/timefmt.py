@@ -1,0 +1,22 @@
+"""The one timestamp formatter: every time shown to a person goes through here."""
+
+from __future__ import annotations
+
+
+def hms(seconds: float) -> str:
+    """12.7 → '00:00:12' (whole seconds, truncated: a line starting at 12.7 s is heard in second 12)."""
+    total = max(0, int(seconds))
+    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+
+
+def srt_time(seconds: float) -> str:
+    """12.7 → '00:00:12,700'."""
+    ms = max(0, round(seconds * 1000))
+    return f"{ms // 3_600_000:02d}:{ms % 3_600_000 // 60_000:02d}:{ms % 60_000 // 1000:02d},{ms % 1000:03d}"
+
+
+def duration_text(seconds: float) -> str:
+    """A length for people: 95.2 → '00:01:35.2'."""
+    tenths = max(0, round(seconds * 10))
+    whole, frac = divmod(tenths, 10)
+    return f"{hms(whole)}.{frac}"

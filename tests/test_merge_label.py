@@ -1,0 +1,124 @@
+"""merge and label on hand-built artifacts (no models)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.artifacts import Diarization, Segment, Transcript, Turn, Utterances, Word
+from pipeline.config import MergeConfig
+from pipeline.csvio import read_csv
+from pipeline.errors import SpeakersCsvError
+from pipeline.stages.label import CSV_NAME, label
+from pipeline.stages.merge import merge, overlap_regions
+
+CFG = MergeConfig(max_pause=1.0, max_length=30.0, low_confidence=0.4)
+
+
+def _transcript(words: list[tuple[float, float, str, float]], language: str = "zh") -> Transcript:
+    ws = tuple(Word(s, e, t, p) for s, e, t, p in words)
+    seg = Segment(ws[0].start, ws[-1].end, "".join(w.text for w in ws), "", ws, -0.2, 0.01, 1.2)
+    return Transcript(language, 0.99, "base", "abc", 60.0, 50.0, (seg,))
+
+
+def _diar(turns: list[tuple[float, float, str]], exclusive: list[tuple[float, float, str]] | None = None) -> Diarization:
+    t = tuple(Turn(*x) for x in turns)
+    ex = tuple(Turn(*x) for x in exclusive) if exclusive is not None else t
+    return Diarization("test", t, ex, tuple(sorted({x.speaker for x in t})), {}, {})
+
+
+CALL = _transcript([
+    (0.5, 0.9, "喂", 0.9), (1.0, 1.4, "，", 0.9), (1.4, 1.8, "张三", 0.95),
+    (2.6, 3.0, "那", 0.9), (3.0, 3.5, "五万", 0.8), (3.5, 3.8, "块", 0.3), (3.8, 4.2, "是我借的", 0.9),
+    (6.0, 6.5, "好", 0.9),
+])
+CALL_TURNS = _diar([(0.0, 2.0, "SPEAKER_00"), (2.5, 4.5, "SPEAKER_01"), (5.8, 7.0, "SPEAKER_00")])
+
+
+def test_words_go_to_the_speaker_whose_turn_overlaps_most_and_lines_split_at_speaker_change():
+    utts = merge(CALL, CALL_TURNS, CFG).items
+    assert [(u.speaker, u.text) for u in utts] == [
+        ("SPEAKER_00", "喂，张三"), ("SPEAKER_01", "那五万块是我借的"), ("SPEAKER_00", "好")]
+    assert (utts[1].start, utts[1].end) == (2.6, 4.2)
+    assert "low_confidence" in utts[1].flags and "low_confidence" not in utts[0].flags
+    assert [u.id for u in utts] == ["u0001", "u0002", "u0003"]
+
+
+def test_a_long_pause_splits_one_speakers_words_and_english_keeps_its_spaces():
+    t = _transcript([(0.0, 0.4, " I", 0.9), (0.4, 0.8, " owe", 0.9), (3.0, 3.4, " you", 0.9)], "en")
+    utts = merge(t, _diar([(0.0, 4.0, "SPEAKER_00")]), CFG).items
+    assert [u.text for u in utts] == ["I owe", "you"]
+
+
+def test_overlapping_turns_flag_the_words_heard_during_them():
+    diar = _diar([(0.0, 4.5, "SPEAKER_00"), (2.5, 4.5, "SPEAKER_01")],
+                 exclusive=[(0.0, 2.5, "SPEAKER_00"), (2.5, 4.5, "SPEAKER_01")])
+    assert overlap_regions(diar.turns) == [(2.5, 4.5)]
+    utts = merge(CALL, diar, CFG).items
+    assert "overlap" in utts[1].flags and "overlap" not in utts[0].flags
+
+
+def test_words_far_from_any_turn_are_not_given_to_a_speaker():
+    utts = merge(CALL, _diar([(0.0, 2.0, "SPEAKER_00")]), CFG).items
+    assert utts[-1].speaker == "UNKNOWN" and "no_speaker" in utts[-1].flags
+    assert merge(CALL, _diar([]), CFG).items[0].speaker == "UNKNOWN"
+
+
+@pytest.fixture
+def utterances() -> Utterances:
+    return merge(CALL, CALL_TURNS, CFG)
+
+
+def test_first_run_writes_speakers_csv_for_excel_and_labels_read_naturally(tmp_path, utterances):
+    csv_path = tmp_path / CSV_NAME
+    labelled = label(utterances, csv_path)
+    raw = csv_path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens it as UTF-8
+    header, rows = read_csv(csv_path)
+    assert header[:3] == ["speaker_id", "name", "role"]
+    assert [r["speaker_id"] for r in rows] == ["SPEAKER_00", "SPEAKER_01"]
+    assert rows[1]["sample"] == "那五万块是我借的" and rows[1]["first_heard"] == "00:00:02"
+    assert [s.label for s in labelled.speakers] == ["说话人1", "说话人2"]
+
+
+def test_names_and_roles_from_the_csv_are_applied(tmp_path, utterances):
+    csv_path = tmp_path / CSV_NAME
+    csv_path.write_text("speaker_id,name,role\nSPEAKER_00,张三,原告\nSPEAKER_01,李四,被告\n", encoding="utf-8")
+    labelled = label(utterances, csv_path)
+    assert [(s.id, s.label, s.role) for s in labelled.speakers] == [
+        ("SPEAKER_00", "张三", "原告"), ("SPEAKER_01", "李四", "被告")]
+
+
+def test_a_gbk_file_saved_by_excel_is_read(tmp_path, utterances):
+    csv_path = tmp_path / CSV_NAME
+    csv_path.write_bytes("speaker_id,name,role,talk_time\r\nSPEAKER_01,李四,被告,00:00:02\r\n".encode("gbk"))
+    labelled = label(utterances, csv_path)
+    assert {s.id: s.label for s in labelled.speakers} == {"SPEAKER_00": "说话人1", "SPEAKER_01": "李四"}
+
+
+def test_two_ids_with_the_same_name_are_merged_into_one_person(tmp_path, utterances):
+    csv_path = tmp_path / CSV_NAME
+    csv_path.write_text("speaker_id,name,role\nSPEAKER_00,张三,原告\nSPEAKER_01,张三,\n", encoding="utf-8-sig")
+    labelled = label(utterances, csv_path)
+    assert [(s.id, s.label, s.role, s.turns) for s in labelled.speakers] == [("SPEAKER_00", "张三", "原告", 3)]
+    assert {u.speaker for u in labelled.items} == {"SPEAKER_00"}
+
+
+@pytest.mark.parametrize("content, message", [
+    ("speaker_id,name,role\nSPEAKER_00,张三,\nSPEAKER_07,王五,\n", "row 3: unknown speaker id 'SPEAKER_07'"),
+    ("speaker_id,name\nSPEAKER_00,张三\nSPEAKER_00,李四\n", "row 3: speaker id SPEAKER_00 appears twice"),
+    ("id,who\nSPEAKER_00,张三\n", "missing: speaker_id, name"),
+    ("", "it is empty"),
+])
+def test_a_broken_speakers_csv_is_a_clear_error_naming_the_row(tmp_path, utterances, content, message):
+    csv_path = tmp_path / CSV_NAME
+    csv_path.write_text(content, encoding="utf-8")
+    with pytest.raises(SpeakersCsvError) as info:
+        label(utterances, csv_path)
+    assert message in str(info.value) and CSV_NAME in str(info.value)
+
+
+def test_a_binary_file_in_place_of_speakers_csv_is_refused(tmp_path, utterances):
+    csv_path = tmp_path / CSV_NAME
+    csv_path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(SpeakersCsvError, match="cannot be read"):
+        label(utterances, csv_path)

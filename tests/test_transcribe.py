@@ -1,0 +1,60 @@
+"""The real Whisper base model (offline, from models/) on real recordings."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import eval_file
+from pipeline.config import load_settings
+from pipeline.stages.ingest import file_digests, ingest
+from pipeline.stages.transcribe import load_model, transcribe
+
+pytestmark = pytest.mark.integration
+CFG = load_settings().transcribe
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(CFG)[0]
+
+
+def _run(relative: str, tmp_path: Path, model, **overrides):
+    src = eval_file(relative)
+    asset = ingest(src, file_digests(src), tmp_path)
+    cfg = CFG.__class__(**{**CFG.__dict__, **overrides})
+    return transcribe(tmp_path / asset.wav_path, cfg, model=model)
+
+
+def test_english_words_with_timings_and_probabilities(tmp_path, model):
+    t = _run("en/jfk.flac", tmp_path, model)
+    assert t.language == "en" and t.language_probability > 0.5
+    words = [w for s in t.segments for w in s.words]
+    text = " ".join(re.sub(r"[^a-z]", "", w.text.lower()) for w in words)
+    assert "ask not what your country can do for you" in text
+    assert "ask what you can do for your country" in text
+    country = [w for w in words if "country" in w.text.lower()]
+    assert country[0].start == pytest.approx(5.0, abs=1.5) and country[-1].end == pytest.approx(10.3, abs=1.0)
+    assert all(0.0 <= w.probability <= 1.0 and w.start <= w.end for w in words)
+    assert len(t.model_sha256) == 64
+    assert 8.0 < t.speech_duration <= 11.1
+
+
+def test_mandarin_comes_out_in_simplified_characters_with_the_raw_text_kept(tmp_path, model):
+    t = _run("zh/funasr_api_asr_example.wav", tmp_path, model)
+    assert t.language == "zh"
+    text = "".join(s.text for s in t.segments)
+    assert "欢迎大家来体验" in text and "语音识别模型" in text
+    assert not set("歡來體驗語識別") & set(text)  # no Traditional characters left
+    raw = "".join(s.raw_text for s in t.segments)
+    assert raw != text and "體驗" in raw  # the model's own (Traditional) output is kept for the record
+    assert " " not in text
+
+
+def test_given_language_is_used_and_chinese_commas_are_full_width(tmp_path, model):
+    t = _run("zh/csharp_AliParaformerAsr_example_1.wav", tmp_path, model, language="zh")
+    text = "".join(s.text for s in t.segments)
+    assert "绝对正义" in text and "相对正义" in text
+    assert "," not in text and "，" in text
