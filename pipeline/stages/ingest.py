@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import av
@@ -45,6 +45,20 @@ def file_digests(path: Path, chunk: int = 1 << 20) -> Digests:
             md5.update(block)
             size += len(block)
     return Digests(sha.hexdigest(), md5.hexdigest(), size)
+
+
+def recorded_date(asset: AudioAsset) -> date | None:
+    """The recording date the file itself states (a creation_time/date tag, as phones write), else None.
+    The file's modification time is not used: copying a file changes it."""
+    for key in ("creation_time", "stream.creation_time", "date", "DATE"):
+        value = asset.tags.get(key, "").strip()
+        if not value:
+            continue
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+        except ValueError:
+            continue
+    return None
 
 
 def check_readable(path: Path) -> None:
