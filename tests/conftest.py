@@ -40,10 +40,11 @@ def _write_video(out, vs) -> None:
 
 
 def encode(samples: np.ndarray | None, path: Path, codec: str = "", rate: int = 16000, layout: str = "mono",
-           video: bool = False) -> Path:
+           video: bool = False, metadata: dict[str, str] | None = None) -> Path:
     """Encode float mono samples into a real container with PyAV (the container follows path's suffix);
     samples=None makes a video with no audio track."""
     with av.open(str(path), "w") as out:
+        out.metadata.update(metadata or {})
         vs = None
         if video or samples is None:
             vs = out.add_stream("mpeg4", rate=5)

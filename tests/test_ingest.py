@@ -11,7 +11,7 @@ import pytest
 from conftest import decode_mono, encode, eval_file
 from pipeline.audio import read_wav
 from pipeline.errors import BadAudioError
-from pipeline.stages.ingest import file_digests, ingest
+from pipeline.stages.ingest import file_digests, ingest, recorded_date
 
 JFK = "en/jfk.flac"
 
@@ -69,6 +69,15 @@ def test_common_containers_decode_to_the_same_sound(tmp_path, jfk16, name, codec
     lag = int(np.argmax(np.correlate(env(wav) - env(wav).mean(), env(jfk16) - env(jfk16).mean(), "full"))) - (len(env(wav)) - 1)
     assert abs(lag) <= 2
     assert np.corrcoef(env(wav), env(jfk16))[0, 1] > 0.9
+
+
+def test_the_recording_date_a_phone_writes_into_the_file_is_read(tmp_path, jfk16):
+    path = encode(jfk16[:16000], tmp_path / "call.m4a", "aac", metadata={"creation_time": "2025-03-05T09:30:00Z"})
+    asset, _ = _ingest(path, tmp_path)
+    assert asset.tags["creation_time"].startswith("2025-03-05")
+    assert str(recorded_date(asset)) == "2025-03-05"
+    plain, _ = _ingest(encode(jfk16[:16000], tmp_path / "plain.m4a", "aac"), tmp_path)
+    assert recorded_date(plain) is None
 
 
 def _write(dst: Path, data: bytes) -> Path:
