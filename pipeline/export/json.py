@@ -1,0 +1,70 @@
+"""The exhibit as one JSON document for programs: the file and its hashes, the models, the speakers, every
+utterance with its words (as shown and as the model wrote them), flags and key facts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pipeline.artifacts import (
+    SCHEMA_VERSION,
+    AudioAsset,
+    Diarization,
+    Facts,
+    Labelled,
+    Transcript,
+    Utterance,
+    Word,
+    to_dict,
+    write_text_atomic,
+)
+from pipeline.export.wording import speakers_by_id
+
+KIND = "exhibit-transcript"
+
+
+def _word(w: Word) -> dict[str, Any]:
+    return {"start": w.start, "end": w.end, "text": w.text, "raw_text": w.raw_text or w.text,
+            "probability": w.probability}
+
+
+def _utterance(u: Utterance, label: str) -> dict[str, Any]:
+    return {"id": u.id, "speaker_id": u.speaker, "speaker": label, "start": u.start, "end": u.end,
+            "text": u.text, "flags": list(u.flags), "words": [_word(w) for w in u.words]}
+
+
+def _transcription(t: Transcript) -> dict[str, Any]:
+    segments = [{k: v for k, v in to_dict(s).items() if k != "words"} for s in t.segments]
+    return {"model": t.model, "model_sha256": t.model_sha256, "duration": t.duration,
+            "speech_duration": t.speech_duration, "segments": segments}
+
+
+def _diarization(d: Diarization) -> dict[str, Any]:
+    return {"method": d.method, "model_files": dict(d.model_files), "speaker_ids": list(d.speakers),
+            "turns": to_dict(d.turns)}
+
+
+def exhibit_document(asset: AudioAsset, transcript: Transcript, diarization: Diarization, labelled: Labelled,
+                     facts: Facts) -> dict[str, Any]:
+    speakers = speakers_by_id(labelled)
+    return {
+        "kind": KIND,
+        "schema": SCHEMA_VERSION,
+        "file": to_dict(asset),
+        "language": labelled.language,
+        "language_probability": transcript.language_probability,
+        "transcription": _transcription(transcript),
+        "diarization": _diarization(diarization),
+        "speakers": to_dict(labelled.speakers),
+        "utterances": [_utterance(u, speakers[u.speaker].label if u.speaker in speakers else u.speaker)
+                       for u in labelled.items],
+        "facts": to_dict(facts.items),
+        "rule_files": dict(facts.rule_files),
+    }
+
+
+def write_json(path: Path, asset: AudioAsset, transcript: Transcript, diarization: Diarization,
+               labelled: Labelled, facts: Facts) -> None:
+    document = exhibit_document(asset, transcript, diarization, labelled, facts)
+    write_text_atomic(path, json.dumps(document, ensure_ascii=False, indent=1))

@@ -1,0 +1,43 @@
+"""The two tables a person opens in Excel: transcript.csv (one row per utterance) and key_facts.csv (one row
+per key fact). Written through the one CSV writer (UTF-8 with BOM)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.artifacts import Facts, Labelled
+from pipeline.csvio import write_csv
+from pipeline.export.wording import doc_language, load_wording, speaker_text, speakers_by_id
+from pipeline.timefmt import hms
+
+TRANSCRIPT_HEADER = ["index", "start", "end", "start_hms", "speaker_id", "speaker", "role", "text", "flags"]
+KEY_FACTS_HEADER = ["time", "start", "speaker", "text", "category", "matched", "value", "rule_id"]
+FLAG_SEPARATOR = ";"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def write_transcript_csv(path: Path, labelled: Labelled) -> None:
+    speakers = speakers_by_id(labelled)
+    rows: list[list[object]] = []
+    for index, u in enumerate(labelled.items, start=1):
+        speaker = speakers.get(u.speaker)
+        rows.append([index, _seconds(u.start), _seconds(u.end), hms(u.start), u.speaker,
+                     speaker.label if speaker else u.speaker, speaker.role if speaker else "", u.text,
+                     FLAG_SEPARATOR.join(u.flags)])
+    write_csv(path, TRANSCRIPT_HEADER, rows)
+
+
+def write_key_facts_csv(path: Path, labelled: Labelled, facts: Facts) -> None:
+    """`speaker` is the display text (张三（被告）); `text` the whole utterance, `matched` the marked words."""
+    speakers = speakers_by_id(labelled)
+    texts = {u.id: u.text for u in labelled.items}
+    wording = load_wording(doc_language(labelled.language))
+    rows: list[list[object]] = [
+        [hms(f.start), _seconds(f.start), speaker_text(speakers.get(f.speaker), wording, fallback=f.speaker),
+         texts.get(f.utterance_id, f.matched), f.category, f.matched, f.value, f.rule_id]
+        for f in sorted(facts.items, key=lambda f: (f.start, f.span))
+    ]
+    write_csv(path, KEY_FACTS_HEADER, rows)

@@ -1,0 +1,72 @@
+"""The exhibit's wording (configs/exhibit_zh.toml, exhibit_en.toml) and the one way a speaker and a line are
+shown to a person, shared by the Word, subtitle and table writers."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from pipeline.artifacts import Labelled, Speaker, Utterance
+from pipeline.config import CONFIG_DIR
+from pipeline.errors import ConfigError
+from pipeline.timefmt import hms
+
+DOC_LANGUAGES = ("zh", "en")
+
+Wording = Mapping[str, Any]
+
+
+def doc_language(language: str) -> str:
+    """The exhibit language for a recording's language: Chinese for Chinese, English for anything else."""
+    return "zh" if language == "zh" else "en"
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, dict):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+@lru_cache(maxsize=None)
+def load_wording(language: str) -> Wording:
+    """The wording of configs/exhibit_<language>.toml (read-only); ConfigError if absent or malformed."""
+    if language not in DOC_LANGUAGES:
+        raise ConfigError(f"exhibit language must be one of {', '.join(DOC_LANGUAGES)}, not {language!r}")
+    path = CONFIG_DIR / f"exhibit_{language}.toml"
+    try:
+        return _frozen(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read the exhibit wording {path}: {exc}") from exc
+
+
+def speakers_by_id(labelled: Labelled) -> dict[str, Speaker]:
+    return {s.id: s for s in labelled.speakers}
+
+
+def speaker_text(speaker: Speaker | None, wording: Wording, fallback: str = "") -> str:
+    """张三（被告） / John Smith (Defendant); the label alone when no role is given."""
+    if speaker is None:
+        return fallback
+    if not speaker.role:
+        return speaker.label
+    return wording["speaker"]["with_role"].format(label=speaker.label, role=speaker.role)
+
+
+def marks(utterance: Utterance, wording: Wording) -> list[str]:
+    """The marks shown for an utterance's flags ([重叠] …), in flag order; flags without wording are not shown."""
+    return [wording["marks"][f] for f in utterance.flags if f in wording["marks"]]
+
+
+def utterance_text(utterance: Utterance, speaker: Speaker | None, wording: Wording, with_time: bool) -> str:
+    """One line as people read it: `[00:00:12] [重叠] 张三（被告）：text` (time only when with_time)."""
+    lead = [wording["speaker"]["time"].format(time=hms(utterance.start))] if with_time else []
+    lead += marks(utterance, wording)
+    line = wording["speaker"]["line"].format(
+        speaker=speaker_text(speaker, wording, fallback=utterance.speaker),
+        text=utterance.text.strip() or wording["unintelligible"],
+    )
+    return " ".join([*lead, line])

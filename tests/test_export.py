@@ -1,0 +1,361 @@
+"""The export writers on hand-built artifacts (no models): Word exhibit, CSV tables, subtitles, JSON, manifest."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import tomllib
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from pipeline.artifacts import (
+    AudioAsset,
+    Diarization,
+    Fact,
+    Facts,
+    Labelled,
+    RunManifest,
+    Segment,
+    Speaker,
+    StageRecord,
+    Transcript,
+    Turn,
+    Utterance,
+    Word,
+    from_dict,
+)
+from pipeline.config import CONFIG_DIR
+from pipeline.errors import ConfigError
+from pipeline.export.docx import human_size, write_docx
+from pipeline.export.json import write_json
+from pipeline.export.manifest import output_digests, read_manifest, software_versions, write_manifest
+from pipeline.export.srt import write_srt
+from pipeline.export.tables import KEY_FACTS_HEADER, TRANSCRIPT_HEADER, write_key_facts_csv, write_transcript_csv
+from pipeline.export.wording import load_wording
+from pipeline.stages.facts import CATEGORIES
+
+SHA = "3f" * 32
+MD5 = "9a" * 16
+MODEL_SHA = "c0ffee" + "1" * 58
+PROCESSED = datetime(2025, 3, 6, 14, 30, tzinfo=timezone(timedelta(hours=8)))
+
+ADMIT = "我承认借了你五万块钱。"
+OVERLAP = "你什么时候还？"
+
+
+def _words(text: str, start: float, end: float, probability: float = 0.9) -> tuple[Word, ...]:
+    step = (end - start) / len(text)
+    return tuple(Word(start + i * step, start + (i + 1) * step, ch, probability) for i, ch in enumerate(text))
+
+
+def asset() -> AudioAsset:
+    return AudioAsset(source_path="/evidence/借款录音.m4a", file_name="借款录音.m4a", size_bytes=1_572_864,
+                      sha256=SHA, md5=MD5, modified="2025-03-05T20:14:03+08:00",
+                      container="mov,mp4,m4a,3gp,3g2,mj2", container_long="QuickTime / MOV", codec="aac",
+                      sample_rate=44100, channels=2, bit_rate=128000, duration=95.24, container_duration=95.3,
+                      tags={"creation_time": "2025-03-05T12:00:00.000000Z"}, wav_path="audio.wav",
+                      wav_sha256="ab" * 32)
+
+
+def utterances() -> tuple[Utterance, ...]:
+    admit_words = _words(ADMIT, 12.7, 15.2)
+    traditional = (Word(62.5, 63.0, "你", 0.95), Word(63.0, 63.6, "什么时候", 0.3, raw_text="什麼時候"),
+                   Word(63.6, 64.3, "还？", 0.8, raw_text="還？"))
+    return (
+        Utterance("u0001", "SPEAKER_00", 12.7, 15.2, ADMIT, admit_words),
+        Utterance("u0002", "SPEAKER_01", 62.5, 64.3, OVERLAP, traditional, flags=("overlap", "low_confidence")),
+    )
+
+
+def labelled(language: str = "zh", name: str = "张三", role: str = "被告") -> Labelled:
+    other = "说话人1" if language == "zh" else "Speaker 1"
+    speakers = (Speaker("SPEAKER_00", name, name, role, 2.5, 1, 12.7, 15.2),
+                Speaker("SPEAKER_01", other, "", "", 1.8, 1, 62.5, 64.3))
+    return Labelled(language=language, speakers=speakers, items=utterances())
+
+
+def facts() -> Facts:
+    start = ADMIT.index("五万块钱")
+    return Facts(items=(
+        Fact("u0001", 12.7, "SPEAKER_00", "amount", "zh-amount", (start, start + 4), "五万块钱", "50000 CNY",
+             "金额"),
+        Fact("u0001", 12.7, "SPEAKER_00", "admission", "zh-admission-explicit", (0, 3), "我承认", "",
+             "明确承认"),
+    ), rule_files={"rules/zh.toml": "ee" * 32})
+
+
+def transcript() -> Transcript:
+    words = tuple(w for u in utterances() for w in u.words)
+    segment = Segment(12.7, 64.3, ADMIT + OVERLAP, ADMIT + "你什麼時候還？", words, -0.3, 0.01, 1.2)
+    return Transcript(language="zh", language_probability=0.97, model="base", model_sha256=MODEL_SHA,
+                      duration=95.24, speech_duration=4.3, segments=(segment,))
+
+
+def diarization() -> Diarization:
+    turns = (Turn(12.5, 15.4, "SPEAKER_00"), Turn(62.3, 64.5, "SPEAKER_01"))
+    return Diarization(method="pyannote-segmentation-3.0+campplus", turns=turns, exclusive_turns=turns,
+                       speakers=("SPEAKER_00", "SPEAKER_01"),
+                       model_files={"segmentation-3.0/pytorch_model.bin": "5e" * 32}, centroids={})
+
+
+MODELS = {"whisper:base": MODEL_SHA, "segmentation-3.0/pytorch_model.bin": "5e" * 32}
+
+
+# ------------------------------------------------------------------------------------------------ docx
+
+
+def make_docx(tmp_path: Path, language: str = "zh", lab: Labelled | None = None, found: Facts | None = None):
+    path = tmp_path / f"exhibit_{language}.docx"
+    write_docx(path, asset(), transcript(), diarization(), lab or labelled(), found or facts(), MODELS, language,
+               processed=PROCESSED)
+    return path, Document(str(path))
+
+
+def paragraphs(doc) -> list[str]:
+    return [p.text for p in doc.paragraphs]
+
+
+def table_rows(table) -> list[list[str]]:
+    return [[cell.text for cell in row.cells] for row in table.rows]
+
+
+def test_docx_header_table_carries_the_file_particulars_and_hashes(tmp_path):
+    _, doc = make_docx(tmp_path)
+    info = dict(table_rows(doc.tables[0]))
+    assert info["文件名称"] == "借款录音.m4a"
+    assert info["SHA-256 校验值"] == SHA and info["MD5 校验值"] == MD5
+    assert info["文件大小"] == "1,572,864 字节（1.5 MB）"
+    assert info["录音时长"] == "00:01:35.2"
+    assert info["文件格式"] == "QuickTime / MOV；aac 编码；采样率 44100 Hz；2 声道；码率 128 kbps"
+    assert info["语音识别模型"] == "base（SHA-256 前 12 位：c0ffee111111）"
+    assert info["说话人区分方法"] == "pyannote-segmentation-3.0+campplus"
+    assert info["整理时间"] == "2025-03-06 14:30"
+    assert info["识别语言"] == "中文（zh，置信度 0.97）"
+    assert info["模型文件 SHA-256"].splitlines() == ["whisper:base", MODEL_SHA,
+                                                   "segmentation-3.0/pytorch_model.bin", "5e" * 32]
+    assert info["元数据创建时间"] == "2025-03-05T12:00:00.000000Z"
+    assert info["文件修改时间"] == "2025-03-05T20:14:03+08:00"
+
+
+def test_docx_sections_come_in_order_title_first(tmp_path):
+    _, doc = make_docx(tmp_path)
+    texts = paragraphs(doc)
+    assert texts[0] == "录音文字整理稿" and doc.paragraphs[0].style.name == "Title"
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings == ["一、录音文件信息", "二、说话人", "三、录音内容", "四、关键内容索引", "说明"]
+    body = [el.tag.split("}")[1] for el in doc.element.body]
+    assert body[:5] == ["p", "p", "tbl", "p", "tbl"]   # title, heading, file table, heading, parties table
+
+
+def test_docx_transcript_lines_are_exact_and_plain(tmp_path):
+    _, doc = make_docx(tmp_path)
+    texts = paragraphs(doc)
+    assert "[00:00:12] 张三（被告）：我承认借了你五万块钱。" in texts
+    assert "[00:01:02] [重叠] 说话人1：你什么时候还？" in texts
+    lines = [p for p in doc.paragraphs if p.text.startswith("[00:")]
+    assert len(lines) == 2
+    assert all(run.bold is not True and run.italic is not True and run.underline is not True
+               for p in lines for run in p.runs)
+
+
+def test_docx_legend_names_every_speaker(tmp_path):
+    _, doc = make_docx(tmp_path)
+    rows = table_rows(doc.tables[1])
+    assert rows[0] == ["标注", "姓名", "身份", "发言时长", "首次发言"]
+    assert rows[1] == ["张三", "张三", "被告", "00:00:02.5", "00:00:12"]
+    assert rows[2] == ["说话人1", "—", "—", "00:00:01.8", "00:01:02"]
+
+
+def test_docx_facts_index_has_quote_category_and_value_in_time_order(tmp_path):
+    _, doc = make_docx(tmp_path)
+    table = doc.tables[2]
+    rows = table_rows(table)
+    assert rows[0] == ["时间", "说话人", "原话", "类别", "规范值"]
+    assert rows[1][:3] == ["00:00:12", "张三（被告）", ADMIT] and rows[1][3].startswith("承认")
+    assert rows[1][4] == "—"
+    assert rows[2][3].startswith("金额") and rows[2][4] == "50000 CNY"
+    bold = ["".join(r.text for r in row.cells[2].paragraphs[0].runs if r.bold) for row in table.rows[1:]]
+    assert bold == ["我承认", "五万块钱"]
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+
+
+def test_docx_sets_an_east_asian_font(tmp_path):
+    _, doc = make_docx(tmp_path)
+    fonts = doc.styles["Normal"].element.rPr.rFonts
+    assert fonts.get(qn("w:eastAsia")) == "宋体" and fonts.get(qn("w:ascii")) == "Times New Roman"
+    heading_fonts = doc.styles["Heading 1"].element.rPr.rFonts
+    assert heading_fonts.get(qn("w:eastAsia")) == "黑体" and heading_fonts.get(qn("w:asciiTheme")) is None
+
+
+def test_docx_in_english(tmp_path):
+    lab = labelled("en", "John Smith", "Defendant")
+    _, doc = make_docx(tmp_path, "en", lab)
+    texts = paragraphs(doc)
+    assert texts[0] == "Transcript of Audio Recording"
+    assert "[00:00:12] John Smith (Defendant): 我承认借了你五万块钱。" in texts
+    assert "[00:01:02] [overlapping] Speaker 1: 你什么时候还？" in texts
+    info = dict(table_rows(doc.tables[0]))
+    assert info["SHA-256"] == SHA and info["File size"] == "1,572,864 bytes (1.5 MB)"
+    assert table_rows(doc.tables[2])[0] == ["Time", "Speaker", "Quote", "Category", "Normalised value"]
+    assert table_rows(doc.tables[2])[2][3].startswith("Amount")
+    wording = "\n".join(texts + [c for t in doc.tables for r in table_rows(t) for c in r])
+    for zh in ("录音文字整理稿", "重叠", "说明", "校验值", "字节"):
+        assert zh not in wording
+
+
+def test_docx_without_facts_or_speech_says_so(tmp_path):
+    empty = Labelled(language="zh", speakers=(), items=())
+    _, doc = make_docx(tmp_path, lab=empty, found=Facts(items=()))
+    texts = paragraphs(doc)
+    assert "（录音中没有识别出语音。）" in texts and "未按规则标出关键内容。" in texts
+    assert len(doc.tables) == 2
+
+
+def test_docx_rejects_an_unknown_language(tmp_path):
+    with pytest.raises(ConfigError, match="fr"):
+        make_docx(tmp_path, "fr")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_docx_is_written_whole_with_no_temp_file_left(tmp_path):
+    path, doc = make_docx(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None and not any("thumbnail" in n for n in archive.namelist())
+    assert doc.core_properties.title == "录音文字整理稿 借款录音.m4a"
+    assert doc.core_properties.created == datetime(2025, 3, 6, 6, 30, tzinfo=timezone.utc)
+
+
+def test_wording_files_have_the_same_keys_and_name_every_category():
+    def keys(data, prefix=""):
+        out = set()
+        for k, v in data.items():
+            out |= keys(v, f"{prefix}{k}.") if isinstance(v, dict) else {prefix + k}
+        return out
+
+    zh, en = (tomllib.loads((CONFIG_DIR / f"exhibit_{lang}.toml").read_text("utf-8")) for lang in ("zh", "en"))
+    assert keys(zh) == keys(en)
+    assert set(zh["categories"]) == set(en["categories"]) == set(CATEGORIES)
+    assert len(zh["notes"]) == len(en["notes"])
+    assert load_wording("zh")["title"] == "录音文字整理稿"
+
+
+def test_human_size():
+    assert [human_size(n) for n in (512, 1536, 1_572_864, 3 * 1024**3)] == ["512 B", "1.5 KB", "1.5 MB", "3.0 GB"]
+
+
+# ------------------------------------------------------------------------------------------------- csv
+
+
+def read_back(path: Path) -> tuple[bytes, list[list[str]]]:
+    data = path.read_bytes()
+    return data, list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_transcript_csv_reads_back_with_columns_and_chinese(tmp_path):
+    path = tmp_path / "transcript.csv"
+    write_transcript_csv(path, labelled())
+    data, rows = read_back(path)
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert rows[0] == TRANSCRIPT_HEADER == ["index", "start", "end", "start_hms", "speaker_id", "speaker", "role",
+                                            "text", "flags"]
+    assert rows[1] == ["1", "12.700", "15.200", "00:00:12", "SPEAKER_00", "张三", "被告", ADMIT, ""]
+    assert rows[2] == ["2", "62.500", "64.300", "00:01:02", "SPEAKER_01", "说话人1", "", OVERLAP,
+                       "overlap;low_confidence"]
+
+
+def test_key_facts_csv_reads_back(tmp_path):
+    path = tmp_path / "key_facts.csv"
+    write_key_facts_csv(path, labelled(), facts())
+    _, rows = read_back(path)
+    assert rows[0] == KEY_FACTS_HEADER == ["time", "start", "speaker", "text", "category", "matched", "value",
+                                           "rule_id"]
+    assert rows[1] == ["00:00:12", "12.700", "张三（被告）", ADMIT, "admission", "我承认", "",
+                       "zh-admission-explicit"]
+    assert rows[2] == ["00:00:12", "12.700", "张三（被告）", ADMIT, "amount", "五万块钱", "50000 CNY", "zh-amount"]
+
+
+# ------------------------------------------------------------------------------------------------- srt
+
+
+def test_srt_cues_have_exact_times_and_speaker_prefix(tmp_path):
+    path = tmp_path / "a.srt"
+    write_srt(path, labelled())
+    blocks = path.read_text(encoding="utf-8").strip().split("\n\n")
+    assert blocks == [
+        "1\n00:00:12,700 --> 00:00:15,200\n张三（被告）：我承认借了你五万块钱。",
+        "2\n00:01:02,500 --> 00:01:04,300\n[重叠] 说话人1：你什么时候还？",
+    ]
+
+
+def test_srt_in_english_uses_english_punctuation(tmp_path):
+    path = tmp_path / "a.srt"
+    write_srt(path, labelled("en", "John Smith", ""))
+    text = path.read_text(encoding="utf-8")
+    assert "\nJohn Smith: 我承认" in text and "\n[overlapping] Speaker 1: 你什么" in text
+
+
+# ------------------------------------------------------------------------------------------------ json
+
+
+def test_json_round_trips_the_key_fields(tmp_path):
+    path = tmp_path / "a.json"
+    write_json(path, asset(), transcript(), diarization(), labelled(), facts())
+    raw = path.read_text(encoding="utf-8")
+    assert ADMIT in raw                                    # ensure_ascii=False: Chinese as written
+    doc = json.loads(raw)
+    assert doc["file"]["sha256"] == SHA and doc["file"]["md5"] == MD5 and doc["file"]["file_name"] == "借款录音.m4a"
+    assert doc["language"] == "zh"
+    assert doc["transcription"]["model_sha256"] == MODEL_SHA
+    assert doc["diarization"]["method"] == "pyannote-segmentation-3.0+campplus"
+    assert [(s["id"], s["label"], s["role"]) for s in doc["speakers"]] == [("SPEAKER_00", "张三", "被告"),
+                                                                          ("SPEAKER_01", "说话人1", "")]
+    second = doc["utterances"][1]
+    assert second["speaker"] == "说话人1" and second["flags"] == ["overlap", "low_confidence"]
+    assert second["words"][1] == {"start": 63.0, "end": 63.6, "text": "什么时候", "raw_text": "什麼時候",
+                                  "probability": 0.3}
+    assert second["words"][0]["raw_text"] == "你"
+    assert doc["transcription"]["segments"][0]["raw_text"] == ADMIT + "你什麼時候還？"
+    assert [(f["category"], f["matched"], f["value"], f["span"]) for f in doc["facts"]][0] == \
+        ("amount", "五万块钱", "50000 CNY", [6, 10])
+
+
+# -------------------------------------------------------------------------------------------- manifest
+
+
+def test_manifest_output_hashes_match_the_files(tmp_path):
+    outputs = {"docx": make_docx(tmp_path)[0], "srt": tmp_path / "a.srt"}
+    write_srt(outputs["srt"], labelled())
+    versions = software_versions()
+    manifest = RunManifest(
+        software=versions, original="/evidence/借款录音.m4a", original_sha256_before=SHA,
+        original_sha256_after=SHA, settings={"export": {"doc_language": "auto"}}, models=MODELS,
+        stages=(StageRecord("ingest", 1, "k" * 64, True, 0.5, "stages/ingest.json", "d" * 64),),
+        outputs=output_digests(tmp_path, outputs), created="2025-03-06T14:30:00+00:00")
+    path = tmp_path / "manifest.json"
+    write_manifest(path, manifest)
+    written = json.loads(path.read_text(encoding="utf-8"))
+    assert set(written["outputs"]) == {"exhibit_zh.docx", "a.srt"}
+    for name, digest in written["outputs"].items():
+        assert hashlib.sha256((tmp_path / name).read_bytes()).hexdigest() == digest
+    assert read_manifest(path) == manifest
+    assert from_dict(RunManifest, written).stages[0].stage == "ingest"
+
+
+def test_software_versions_names_the_packages_that_made_the_exhibit():
+    from importlib import metadata
+
+    versions = software_versions()
+    assert versions["python-docx"] == metadata.version("python-docx")
+    assert versions["exhibit"] == metadata.version("exhibit")
+    assert {"faster-whisper", "ctranslate2", "pyannote.audio", "torch", "python"} <= set(versions)
+    assert re.fullmatch(r"3\.11\.\d+", versions["python"])
+    assert software_versions(("no-such-package-exhibit",))["no-such-package-exhibit"] == "not installed"
