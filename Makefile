@@ -10,7 +10,7 @@ MODELS_OK := models/.verified
 FILE ?=
 ARGS ?=
 
-.PHONY: install models transcript test test-unit eval bench lint clean-venv
+.PHONY: install models transcript test test-unit eval-asr eval-diarization bench clean-venv
 
 install: $(INSTALLED)
 
@@ -37,6 +37,12 @@ test: install models
 
 test-unit: install
 	$(PY) -m pytest -q tests -m "not integration"
+
+eval-asr: install models
+	$(PY) tools/eval_asr.py
+
+eval-diarization: install models
+	$(PY) tools/eval_diarization.py
 
 bench: install models
 	$(PY) tools/bench.py

@@ -1,0 +1,115 @@
+"""make eval-diarization: diarize the AMI excerpts and the five-speaker Mandarin file of ../shared/eval/diar
+and print, per file and in total, DER (pyannote.metrics, overlap included) with collar 0.25 s and 0 s, its
+parts (missed speech, false alarm, speaker confusion, collar 0.25 s, as % of reference speech), the number
+of speakers found against the reference, and the real-time factor (diarize time / audio duration,
+models already loaded).
+
+    .venv/bin/python tools/eval_diarization.py [--tuning window=1.5,hop=0.75] [--only dev00,trn01]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+import wave
+from pathlib import Path
+
+import av
+import numpy as np
+from pyannote.core import Annotation, Segment, Timeline
+from pyannote.database.util import load_rttm
+from pyannote.metrics.diarization import DiarizationErrorRate
+
+from pipeline.audio import SAMPLE_RATE, read_wav
+from pipeline.config import DiarizeConfig
+from pipeline.stages.diarize import TUNING, Tuning, diarize_samples, load_models
+
+EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+DIAR = EVAL / "diar"
+AMI_IDS = ["dev00", "dev01"] + [f"trn{i:02d}" for i in range(1, 10)] + ["trn00"]
+# (file id in the RTTM, wav file name, RTTM file name)
+FILES = [(i, f"{i}.wav", "dev.rttm" if i.startswith("dev") else "ami.rttm") for i in AMI_IDS]
+FILES[-1] = ("trn00", "trñ00.wav", "ami.rttm")  # a non-ASCII file name on purpose
+FILES.append(("synth_zh_5spk", "synth_zh_5spk.wav", "synth_zh_5spk.rttm"))
+PARTS = ("missed detection", "false alarm", "confusion")
+
+
+def is_pcm16_mono_16k(path: Path) -> bool:
+    try:
+        with wave.open(str(path), "rb") as wf:
+            return wf.getsampwidth() == 2 and wf.getnchannels() == 1 and wf.getframerate() == SAMPLE_RATE
+    except (wave.Error, EOFError):
+        return False
+
+
+def decode(path: Path) -> np.ndarray:
+    """float32 mono 16 kHz: read_wav for 16-bit PCM mono 16 kHz WAV, PyAV for anything else."""
+    if is_pcm16_mono_16k(path):
+        return read_wav(path)
+    with av.open(str(path)) as container:
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        chunks = [o.to_ndarray().reshape(-1) for f in container.decode(audio=0) for o in resampler.resample(f)]
+        chunks += [o.to_ndarray().reshape(-1) for o in resampler.resample(None)]
+    return np.concatenate(chunks).astype(np.float32)
+
+
+def hypothesis(uri: str, turns) -> Annotation:
+    annotation = Annotation(uri=uri)
+    for i, t in enumerate(turns):
+        annotation[Segment(t.start, t.end), i] = t.speaker
+    return annotation
+
+
+def parse_tuning(text: str) -> Tuning:
+    values = {}
+    for item in filter(None, text.split(",")):
+        key, value = item.split("=")
+        values[key] = type(getattr(TUNING, key))(value)
+    return dataclasses.replace(TUNING, **values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tuning", default="", help="override diarize.Tuning fields, e.g. window=1.5,hop=0.75")
+    parser.add_argument("--only", default="", help="comma-separated file ids")
+    args = parser.parse_args()
+    tuning = parse_tuning(args.tuning)
+    files = [f for f in FILES if not args.only or f[0] in args.only.split(",")]
+    models = load_models(tuning)
+    cfg = DiarizeConfig()
+    references = {name: load_rttm(DIAR / name) for name in {rttm for _, _, rttm in files}}
+    metrics = {0.25: DiarizationErrorRate(collar=0.25, skip_overlap=False),
+               0.0: DiarizationErrorRate(collar=0.0, skip_overlap=False)}
+    audio_total = compute_total = 0.0
+    right_count = 0
+    print(f"{'file':<15}{'dur s':>6}{'ref':>5}{'found':>6}{'DER.25':>8}{'miss':>7}{'FA':>7}{'conf':>7}"
+          f"{'DER0':>8}{'RTF':>7}")
+    for uri, wav_name, rttm in files:
+        samples = decode(DIAR / wav_name)
+        duration = len(samples) / SAMPLE_RATE
+        started = time.perf_counter()
+        result = diarize_samples(samples, cfg, models, tuning=tuning)
+        seconds = time.perf_counter() - started
+        reference = references[rttm][uri]
+        hyp = hypothesis(uri, result.turns)
+        uem = Timeline([Segment(0.0, duration)])
+        d25 = metrics[0.25](reference, hyp, uem=uem, detailed=True)
+        d0 = metrics[0.0](reference, hyp, uem=uem)
+        parts = [100 * d25[p] / max(d25["total"], 1e-9) for p in PARTS]
+        n_ref = len(reference.labels())
+        right_count += n_ref == len(result.speakers)
+        audio_total += duration
+        compute_total += seconds
+        print(f"{uri:<15}{duration:>6.1f}{n_ref:>5}{len(result.speakers):>6}{100 * d25['diarization error rate']:>8.1f}"
+              + "".join(f"{p:>7.1f}" for p in parts) + f"{100 * d0:>8.1f}{seconds / duration:>7.3f}")
+    detail = metrics[0.25].accumulated_
+    parts = [100 * detail[p] / max(detail["total"], 1e-9) for p in PARTS]
+    print(f"{'TOTAL':<15}{audio_total:>6.1f}{'':>5}{f'{right_count}/{len(files)}':>6}{100 * abs(metrics[0.25]):>8.1f}"
+          + "".join(f"{p:>7.1f}" for p in parts) + f"{100 * abs(metrics[0.0]):>8.1f}{compute_total / audio_total:>7.3f}")
+    print("DER and its parts in % of reference speech (parts at collar 0.25 s); 'found' in TOTAL = files whose "
+          "speaker count is right; RTF = diarize seconds / audio seconds, models loaded once beforehand.")
+
+
+if __name__ == "__main__":
+    main()
