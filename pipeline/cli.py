@@ -18,12 +18,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Turn a recording into a court transcript exhibit, beside the untouched original.")
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 
 def _fail(exc: PipelineError) -> None:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {exc}", highlight=False)
     raise typer.Exit(code=2)
 
 
@@ -72,7 +72,8 @@ def transcript(
     out.print(" · ".join(f"{rec.stage} {rec.seconds:.1f} s" if rec.ran else f"{rec.stage} (reused)"
                          for rec in result.manifest.stages), highlight=False)
     out.print(f"exhibit: {result.outputs['docx']}")
-    out.print(f"name the speakers in {result.outputs['speakers']} (SPEAKER_00 → 张三, role 被告), then run again")
+    if any(not s.name for s in result.labelled.speakers):
+        out.print(f"name the speakers in {result.outputs['speakers']} (SPEAKER_00 → 张三, role 被告), then run again")
     out.print(f"original unchanged: sha256 {result.manifest.original_sha256_after}")
 
 
