@@ -65,7 +65,8 @@ def transcript(
     try:
         settings = load_settings(overrides=overrides)
         with Progress(TextColumn("{task.description:<11}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                      TimeElapsedColumn(), console=err, transient=True) as bar:
+                      TimeElapsedColumn(), console=err, transient=True,
+                      disable=not err.is_terminal) as bar:
             result = run(file, target, settings, _RichHook(bar))
     except PipelineError as exc:
         _fail(exc)

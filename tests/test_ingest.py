@@ -100,11 +100,13 @@ def _truncate(src: Path, dst: Path, keep: float) -> Path:
         (lambda d: _truncate(eval_file("diar/dev00.wav"), d / "cut.wav", 0.1), "truncated"),
         (lambda d: _truncate(eval_file("zh/funasr_api_asr_example.mp3"), d / "cut.mp3", 0.4), "truncated"),
         (lambda d: _truncate(eval_file(JFK), d / "cut.flac", 0.1), "damaged or truncated"),
+        (lambda d: _truncate(encode(decode_mono(eval_file(JFK)), d / "whole.m4a", "aac"), d / "cut.m4a", 0.5),
+         "looks like MP4/M4A but is damaged or incomplete"),
         (lambda d: encode(None, d / "video_only.mp4"), "has no audio track"),
         (lambda d: d, "is a folder"),
     ],
-    ids=["missing", "empty", "text-renamed-mp3", "truncated-wav", "truncated-mp3", "truncated-flac", "no-audio",
-         "folder"],
+    ids=["missing", "empty", "text-renamed-mp3", "truncated-wav", "truncated-mp3", "truncated-flac",
+         "truncated-m4a", "no-audio", "folder"],
 )
 def test_bad_input_is_one_clear_line_naming_the_file(tmp_path, make, message):
     bad_dir = tmp_path / "in"

@@ -100,13 +100,33 @@ def _decode(path: Path, container, stream, progress: StageProgress, declared: fl
     return samples.astype(np.float32, copy=False), original_samples / rate
 
 
+# How the common recording formats begin: (offset, bytes, name).
+SIGNATURES = ((4, b"ftyp", "MP4/M4A"), (0, b"RIFF", "WAV"), (0, b"ID3", "MP3"), (0, b"fLaC", "FLAC"),
+              (0, b"OggS", "Ogg"), (0, b"#!AMR", "AMR"), (0, b"\x1a\x45\xdf\xa3", "WebM/Matroska"))
+
+
+def _looks_like(path: Path) -> str | None:
+    """The format a file's first bytes announce, if it is one of the common recording formats."""
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    return next((name for offset, magic, name in SIGNATURES if head[offset:offset + len(magic)] == magic), None)
+
+
+def _open(path: Path):
+    try:
+        return av.open(str(path), mode="r")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        kind = _looks_like(path)
+        if kind:
+            raise BadAudioError(f"{path}: looks like {kind} but is damaged or incomplete and cannot be "
+                                "opened (was it copied completely?)") from exc
+        raise BadAudioError(f"{path}: not a recognised audio or video file") from exc
+
+
 def ingest(path: Path, digests: Digests, run_dir: Path, progress: StageProgress = silent) -> AudioAsset:
     """Probe and decode the original at `path` (already hashed) into run_dir/audio16k.wav."""
     check_readable(path)
-    try:
-        container = av.open(str(path), mode="r")
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise BadAudioError(f"{path}: not a recognised audio or video file ({exc.__class__.__name__})") from exc
+    container = _open(path)
     with container:
         if not container.streams.audio:
             raise BadAudioError(f"{path}: the file has no audio track")
