@@ -10,7 +10,7 @@ MODELS_OK := models/.verified
 FILE ?=
 ARGS ?=
 
-.PHONY: install models transcript test test-unit eval-asr eval-diarization bench clean-venv
+.PHONY: install models transcript test test-unit eval-asr eval-diarization eval-facts bench clean-venv
 
 install: $(INSTALLED)
 
@@ -43,6 +43,9 @@ eval-asr: install models
 
 eval-diarization: install models
 	$(PY) tools/eval_diarization.py
+
+eval-facts: install
+	$(PY) tools/eval_facts.py
 
 bench: install models
 	$(PY) tools/bench.py

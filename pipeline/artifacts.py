@@ -113,6 +113,7 @@ class AudioAsset:
     tags: dict[str, str]        # container and stream metadata (creation_time, encoder, …)
     wav_path: str               # 16 kHz mono working copy, relative to the run folder
     wav_sha256: str
+    stereo_wav_path: str = ""   # 16 kHz two-channel working copy (first two channels), "" for mono originals
 
 
 # ------------------------------------------------------------------------------------------ transcribe
@@ -228,6 +229,7 @@ class Fact:
     matched: str
     value: str                  # normalised value ("50000 CNY", "2025-03-05"), "" when none
     explanation: str
+    note: str = ""              # the user's note from key_facts.csv (shown in the index)
 
 
 @dataclass(frozen=True)

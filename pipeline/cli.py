@@ -44,9 +44,19 @@ def transcript(
     file: Path = typer.Argument(..., help="The recording (wav, mp3, m4a, amr, flac, ogg, opus, mp4, mov …)."),
     language: str = typer.Option("", "--language", "-l", help="Spoken language, e.g. zh or en (default: detect)."),
     speakers: int = typer.Option(0, "--speakers", "-s", min=0, help="Exact number of speakers (default: estimate)."),
+    diarizer: str = typer.Option("", "--diarizer", help="local (offline default) or pyannote-pipeline (the "
+                                 "pipeline and token set in [diarize] of the settings)."),
+    channels: str = typer.Option("", "--channels", help="Two-channel call recordings: auto (default), split "
+                                 "(one speaker per channel) or mix."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: out/<file name>)."),
     model: str = typer.Option("", "--model", help="Whisper model: base (offline default), a CTranslate2 folder, "
                                                   "or a hub name in the local cache."),
+    rules: list[Path] = typer.Option([], "--rules", help="Your own key-fact rule file (TOML, as "
+                                                       "configs/rules/zh.toml), used beside the shipped ones."),
+    recorded_on: str = typer.Option("", "--recorded-on", help="The day it was recorded, YYYY-MM-DD (default: the "
+                                                              "date in the file's tags); resolves 去年12月20号."),
+    highlight: str = typer.Option("", "--highlight", help="inline: also shade the key-fact words in the "
+                                                          "transcript (default: the setting, none)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what each stage does."),
 ) -> None:
     """Make the exhibit: transcribe, find speakers, apply speakers.csv, mark key facts, write Word/CSV/SRT/JSON."""
@@ -61,9 +71,15 @@ def transcript(
         overrides["transcribe"]["model"] = model
     if speakers:
         overrides["diarize"]["num_speakers"] = speakers
+    if diarizer:
+        overrides["diarize"]["backend"] = diarizer
+    if channels:
+        overrides["diarize"]["channels"] = channels
+    overrides["facts"] = {"recorded_on": recorded_on} if recorded_on else {}
+    overrides["export"] = {"highlight": highlight} if highlight else {}
     target = out_dir or Path("out") / file.stem
     try:
-        settings = load_settings(overrides=overrides)
+        settings = _checked_facts(load_settings(overrides=overrides), rules)
         with Progress(TextColumn("{task.description:<11}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       TimeElapsedColumn(), console=err, transient=True,
                       disable=not err.is_terminal) as bar:
@@ -76,6 +92,53 @@ def transcript(
     if any(not s.name for s in result.labelled.speakers):
         out.print(f"name the speakers in {result.outputs['speakers']} (SPEAKER_00 → 张三, role 被告), then run again")
     out.print(f"original unchanged: sha256 {result.manifest.original_sha256_after}")
+
+
+def _checked_facts(settings, rules: list[Path]):
+    """The settings with the user's rule files added, all rule files and the recorded date checked now (a
+    malformed rule file fails in a second, not after the models have run)."""
+    import dataclasses
+
+    from pipeline.errors import ConfigError
+    from pipeline.export.docx import HIGHLIGHTS
+    from pipeline.stages.facts import load_rules, reference_date, rule_paths, with_extra_rules
+
+    for path in rules:
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such rule file (--rules)")
+    facts_cfg = with_extra_rules(settings.facts, rules)
+    load_rules(rule_paths(facts_cfg))
+    reference_date(facts_cfg.recorded_on, None)
+    if settings.export.highlight not in HIGHLIGHTS:
+        raise ConfigError(f"highlight must be one of {', '.join(HIGHLIGHTS)}, not {settings.export.highlight!r}")
+    return dataclasses.replace(settings, facts=facts_cfg)
+
+
+@app.command()
+def facts(
+    utterances: Path = typer.Argument(..., help="A CSV of utterances: columns id and text (lang, speaker optional)."),
+    out_file: Path = typer.Option(..., "--out", "-o", help="Where to write FACTS.csv (id, categories, amounts, "
+                                                           "dates)."),
+    rules: list[Path] = typer.Option([], "--rules", help="Your own key-fact rule file, beside the shipped ones."),
+    recorded_on: str = typer.Option("", "--recorded-on", help="The day the words were said, YYYY-MM-DD; "
+                                                              "resolves 去年12月20号."),
+) -> None:
+    """Run the key-fact rules on a CSV of utterances and write what they find, one row per utterance."""
+    from pipeline.config import load_settings
+    from pipeline.facts_table import facts_for_csv, write_facts_csv
+    from pipeline.stages.facts import load_rules, reference_date, rule_paths
+
+    try:
+        settings = _checked_facts(load_settings(overrides={"facts": {"recorded_on": recorded_on}}), rules)
+        found = facts_for_csv(utterances, load_rules(rule_paths(settings.facts)),
+                              reference_date(settings.facts.recorded_on, None))
+        write_facts_csv(out_file, found)
+    except PipelineError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(PipelineError(f"{exc.filename or out_file}: {exc.strerror or exc}"))
+    marked = sum(bool(f.matches) for f in found)
+    out.print(f"{out_file}: {len(found)} lines, {marked} with key facts")
 
 
 @app.command()

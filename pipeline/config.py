@@ -35,6 +35,9 @@ class DiarizeConfig:
     num_speakers: int = 0
     min_speakers: int = 1
     max_speakers: int = 8
+    pipeline: str = ""               # backend "pyannote-pipeline": a local folder with config.yaml, or a hub name
+    token: str = ""                  # hub token for that pipeline ("" = offline, local cache only)
+    channels: str = "auto"           # "auto" | "split" (one speaker per channel) | "mix"
 
 
 @dataclass(frozen=True)
@@ -47,11 +50,13 @@ class MergeConfig:
 @dataclass(frozen=True)
 class FactsConfig:
     rule_files: tuple[str, ...] = ("rules/zh.toml", "rules/en.toml")
+    recorded_on: str = ""       # YYYY-MM-DD; overrides the date in the file's tags (resolves 去年12月20号)
 
 
 @dataclass(frozen=True)
 class ExportConfig:
     doc_language: str = "auto"
+    highlight: str = "none"     # "none": the transcript body is plain; "inline": matched words shaded there too
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,13 @@ from pipeline.artifacts import (
 )
 from pipeline.config import CONFIG_DIR, Settings, config_hash
 from pipeline.errors import PipelineError
+from pipeline.export.clips import write_speaker_clips
 from pipeline.export.docx import write_docx
 from pipeline.export.json import write_json
 from pipeline.export.manifest import output_digests, software_versions, write_manifest
+from pipeline.export.rttm import write_rttm
 from pipeline.export.srt import write_srt
+from pipeline.export.fact_review import SEEN_NAME, apply_review
 from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
 from pipeline.export.wording import doc_language
 from pipeline.models import sha256_file
@@ -150,29 +153,34 @@ def _run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook
 
     asset = r.stage("ingest", ingest.VERSION, [before.sha256], AudioAsset,
                     lambda p: ingest.ingest(source, before, r.work, p),
-                    valid=lambda a: (r.work / a.wav_path).is_file())
+                    valid=lambda a: (r.work / a.wav_path).is_file()
+                    and (not a.stereo_wav_path or (r.work / a.stereo_wav_path).is_file()))
     wav = r.work / asset.wav_path
     transcript = r.stage("transcribe", transcribe.VERSION, [asset.wav_sha256, config_hash(settings.transcribe)],
                          Transcript, lambda p: transcribe.transcribe(wav, settings.transcribe, p))
-    diarization = r.stage("diarize", diarize.VERSION, [asset.wav_sha256, config_hash(settings.diarize)],
-                          Diarization, lambda p: diarize.diarize(wav, settings.diarize, p))
+    stereo = r.work / asset.stereo_wav_path if asset.stereo_wav_path else None
+    diarization = r.stage("diarize", diarize.VERSION,
+                          [asset.wav_sha256, config_hash(settings.diarize), stereo and sha256_file(stereo)],
+                          Diarization, lambda p: diarize.diarize(wav, settings.diarize, p, stereo_path=stereo))
     utterances = r.stage("merge", merge.VERSION,
                          [r.digest("transcribe"), r.digest("diarize"), config_hash(settings.merge)],
                          Utterances, lambda p: merge.merge(transcript, diarization, settings.merge))
     speakers_csv = out_dir / label.CSV_NAME
     csv_digest = sha256_file(speakers_csv) if speakers_csv.exists() else "absent"
     labelled = r.stage("label", label.VERSION, [r.digest("merge"), csv_digest], Labelled,
-                       lambda p: label.label(utterances, speakers_csv))
+                       lambda p: label.label(utterances, diarization, speakers_csv, r.work / label.VOICES_NAME))
     rule_digests = [sha256_file(CONFIG_DIR / f) for f in settings.facts.rule_files]
-    recorded = ingest.recorded_date(asset)
+    recorded = facts.reference_date(settings.facts.recorded_on, ingest.recorded_date(asset))
     found = r.stage("facts", facts.VERSION,
                     [r.digest("label"), config_hash(settings.facts), rule_digests, str(recorded)],
                     Facts, lambda p: facts.find_facts(labelled, settings.facts, reference=recorded))
+    found = apply_review(found, out_dir / "key_facts.csv", r.work / SEEN_NAME)  # rows the user deleted, notes
 
     started = time.perf_counter()
     progress("export", 0, 1)
     outputs = _export(out_dir, asset, transcript, diarization, labelled, found,
-                      _doc_language(settings, labelled.language))
+                      _doc_language(settings, labelled.language), settings.export.highlight)
+    outputs.update({f"clip {sid}": path for sid, path in write_speaker_clips(out_dir, wav, diarization).items()})
     outputs["speakers"] = speakers_csv
     progress("export", 1, 1)
     r.records.append(StageRecord(stage="export", version=1, cache_key="", ran=True,
@@ -199,7 +207,7 @@ def _run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook
 
 
 def _export(out_dir: Path, asset: AudioAsset, transcript: Transcript, diarization: Diarization,
-            labelled: Labelled, found: Facts, doc_language: str) -> dict[str, Path]:
+            labelled: Labelled, found: Facts, doc_language: str, highlight: str = "none") -> dict[str, Path]:
     stem = Path(asset.file_name).stem
     outputs = {
         "docx": out_dir / f"{stem}.docx",
@@ -207,11 +215,14 @@ def _export(out_dir: Path, asset: AudioAsset, transcript: Transcript, diarizatio
         "key_facts_csv": out_dir / "key_facts.csv",
         "srt": out_dir / f"{stem}.srt",
         "json": out_dir / f"{stem}.json",
+        "rttm": out_dir / f"{stem}.rttm",
     }
     models = _model_hashes(transcript, diarization)
     write_transcript_csv(outputs["transcript_csv"], labelled)
     write_key_facts_csv(outputs["key_facts_csv"], labelled, found)
     write_srt(outputs["srt"], labelled)
     write_json(outputs["json"], asset, transcript, diarization, labelled, found)
-    write_docx(outputs["docx"], asset, transcript, diarization, labelled, found, models, doc_language)
+    write_rttm(outputs["rttm"], diarization, stem)
+    write_docx(outputs["docx"], asset, transcript, diarization, labelled, found, models, doc_language,
+               highlight=highlight)
     return outputs

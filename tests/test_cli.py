@@ -50,3 +50,47 @@ def test_help_names_the_commands(tmp_path):
 def test_unknown_settings_value_is_a_clear_error(tmp_path):
     proc = exhibit("transcript", str(eval_file("en/jfk.flac")), "--speakers", "-1", cwd=tmp_path)
     assert proc.returncode == 2 and "--speakers" in proc.stderr
+
+
+def test_facts_command_writes_facts_csv(tmp_path):
+    src = tmp_path / "lines.csv"
+    src.write_text("id,text,lang\nd09,去年12月20号你转给我的那三万块，我记得。,zh\nd26,Let's grab lunch first.,en\n",
+                   encoding="utf-8")
+    proc = exhibit("facts", str(src), "--out", str(tmp_path / "facts.csv"), "--recorded-on", "2025-03-05",
+                   cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "facts.csv").read_text(encoding="utf-8-sig").splitlines() == [
+        "id,categories,amounts,dates", "d09,admission;amount;date,30000,2024-12-20", "d26,,,"]
+
+
+def test_facts_command_with_a_users_rule_file(tmp_path):
+    src = tmp_path / "lines.csv"
+    src.write_text("id,text\n1,我打了欠条。\n", encoding="utf-8")
+    rules = tmp_path / "my_rules.toml"
+    rules.write_text('language = "zh"\n[[rules]]\nid = "my-iou"\ncategory = "admission"\npatterns = ["打了欠条"]\n'
+                     'explanation = "承认打过欠条"\n', encoding="utf-8")
+    proc = exhibit("facts", str(src), "-o", str(tmp_path / "f.csv"), "--rules", str(rules), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "1,admission,," in (tmp_path / "f.csv").read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize("setup, args, message", [
+    (None, ["facts", "missing.csv", "-o", "f.csv"], "missing.csv: no such file"),
+    ("id,words\n1,x\n", ["facts", "in.csv", "-o", "f.csv"], "missing column(s) text"),
+    ("id,text\n1,x\n", ["facts", "in.csv", "-o", "f.csv", "--recorded-on", "5.3.2025"], "YYYY-MM-DD"),
+    ("id,text\n1,x\n", ["facts", "in.csv", "-o", "f.csv", "--rules", "bad.toml"], "bad.toml: rule oops: bad pattern"),
+    ("id,text\n1,x\n", ["facts", "in.csv", "-o", "f.csv", "--rules", "none.toml"], "none.toml: no such rule file"),
+    (None, ["transcript", "rec.wav", "--rules", "bad.toml"], "bad.toml: rule oops: bad pattern"),
+    (None, ["transcript", "rec.wav", "--highlight", "bold"], "highlight must be one of none, inline"),
+    (None, ["transcript", "rec.wav", "--recorded-on", "yesterday"], "YYYY-MM-DD"),
+])
+def test_facts_options_fail_in_one_line(tmp_path, setup, args, message):
+    if setup:
+        (tmp_path / "in.csv").write_text(setup, encoding="utf-8")
+    (tmp_path / "bad.toml").write_text('language = "zh"\n[[rules]]\nid = "oops"\ncategory = "admission"\n'
+                                       'patterns = ["("]\nexplanation = "x"\n', encoding="utf-8")
+    (tmp_path / "rec.wav").write_bytes(eval_file("en/jfk.flac").read_bytes())
+    proc = exhibit(*args, cwd=tmp_path)
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 2 and len(lines) == 1 and message in lines[0], proc.stderr
+    assert not (tmp_path / "f.csv").exists() and not (tmp_path / "out").exists()

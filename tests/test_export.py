@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -176,12 +177,13 @@ def test_docx_legend_names_every_speaker(tmp_path):
 
 def test_docx_facts_index_has_quote_category_and_value_in_time_order(tmp_path):
     _, doc = make_docx(tmp_path)
-    table = doc.tables[2]
+    table = doc.tables[3]
     rows = table_rows(table)
     assert rows[0] == ["时间", "说话人", "原话", "类别", "规范值"]
     assert rows[1][:3] == ["00:00:12", "张三（被告）", ADMIT] and rows[1][3].startswith("承认")
     assert rows[1][4] == "—"
     assert rows[2][3].startswith("金额") and rows[2][4] == "50000 CNY"
+    assert rows[1][3] == "承认\n明确承认\n规则：zh-admission-explicit"   # the rule that fired
     bold = ["".join(r.text for r in row.cells[2].paragraphs[0].runs if r.bold) for row in table.rows[1:]]
     assert bold == ["我承认", "五万块钱"]
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
@@ -204,8 +206,10 @@ def test_docx_in_english(tmp_path):
     assert "[00:01:02] [overlapping] Speaker 1: 你什么时候还？" in texts
     info = dict(table_rows(doc.tables[0]))
     assert info["SHA-256"] == SHA and info["File size"] == "1,572,864 bytes (1.5 MB)"
-    assert table_rows(doc.tables[2])[0] == ["Time", "Speaker", "Quote", "Category", "Normalised value"]
-    assert table_rows(doc.tables[2])[2][3].startswith("Amount")
+    assert table_rows(doc.tables[3])[0] == ["Time", "Speaker", "Quote", "Category", "Normalised value"]
+    assert table_rows(doc.tables[3])[2][3].startswith("Amount")
+    assert table_rows(doc.tables[2])[1] == ["Identity of John Smith (Defendant) (own name given or named)",
+                                            "not found"]
     wording = "\n".join(texts + [c for t in doc.tables for r in table_rows(t) for c in r])
     for zh in ("录音文字整理稿", "重叠", "说明", "校验值", "字节"):
         assert zh not in wording
@@ -216,7 +220,8 @@ def test_docx_without_facts_or_speech_says_so(tmp_path):
     _, doc = make_docx(tmp_path, lab=empty, found=Facts(items=()))
     texts = paragraphs(doc)
     assert "（录音中没有识别出语音。）" in texts and "未按规则标出关键内容。" in texts
-    assert len(doc.tables) == 2
+    assert len(doc.tables) == 3   # particulars, speakers, the checklist (every element "not found")
+    assert [r[1] for r in table_rows(doc.tables[2])[1:]] == ["未发现"] * 5
 
 
 def test_docx_rejects_an_unknown_language(tmp_path):
@@ -276,11 +281,13 @@ def test_key_facts_csv_reads_back(tmp_path):
     path = tmp_path / "key_facts.csv"
     write_key_facts_csv(path, labelled(), facts())
     _, rows = read_back(path)
-    assert rows[0] == KEY_FACTS_HEADER == ["time", "start", "speaker", "text", "category", "matched", "value",
-                                           "rule_id"]
-    assert rows[1] == ["00:00:12", "12.700", "张三（被告）", ADMIT, "admission", "我承认", "",
-                       "zh-admission-explicit"]
-    assert rows[2] == ["00:00:12", "12.700", "张三（被告）", ADMIT, "amount", "五万块钱", "50000 CNY", "zh-amount"]
+    assert rows[0] == KEY_FACTS_HEADER == ["fact_id", "time", "start", "speaker", "text", "category", "matched",
+                                           "value", "rule_id", "explanation", "note"]
+    assert rows[1] == ["u0001-admission-0", "00:00:12", "12.700", "张三（被告）", ADMIT, "admission", "我承认", "",
+                       "zh-admission-explicit", "明确承认", ""]
+    start = ADMIT.index("五万块钱")
+    assert rows[2] == [f"u0001-amount-{start}", "00:00:12", "12.700", "张三（被告）", ADMIT, "amount", "五万块钱",
+                       "50000 CNY", "zh-amount", "金额", ""]
 
 
 # ------------------------------------------------------------------------------------------------- srt
@@ -359,3 +366,66 @@ def test_software_versions_names_the_packages_that_made_the_exhibit():
     assert {"faster-whisper", "ctranslate2", "pyannote.audio", "torch", "python"} <= set(versions)
     assert re.fullmatch(r"3\.11\.\d+", versions["python"])
     assert software_versions(("no-such-package-exhibit",))["no-such-package-exhibit"] == "not installed"
+
+
+# ---------------------------------------------------------------------------- checklist, notes, highlight
+
+
+def test_docx_checklist_gives_each_element_its_times_or_not_found(tmp_path):
+    found = Facts(facts().items + (
+        Fact("u0002", 62.5, "SPEAKER_01", "threat", "zh-threat-harm", (0, 2), "你什", "", "威胁"),))
+    _, doc = make_docx(tmp_path, found=found)
+    rows = table_rows(doc.tables[2])
+    assert rows[0] == ["要素", "录音中的时间"]
+    assert rows[1:] == [
+        ["张三（被告）的身份（自报姓名或被称呼姓名）", "未发现"],
+        ["说话人1的身份（自报姓名或被称呼姓名）", "未发现"],
+        ["日期、时间、地点", "未发现"],
+        ["对核心事实的承认", "00:00:12"],
+        ["金额", "00:00:12"],
+        ["威胁性言语（提示律师：以威胁方法取得的证据可能被排除）", "00:01:02"],
+    ]
+    assert "证据要素核对" in paragraphs(doc)
+
+
+def test_checklist_counts_self_id_by_the_speaker_and_the_name_entered_for_them():
+    from pipeline.export.checklist import checklist
+
+    lab = labelled()
+    found = Facts((
+        Fact("u0002", 62.5, "SPEAKER_01", "self_id", "zh-self-id", (2, 5), "李建国", "李建国", "自报"),
+        Fact("u0002", 62.5, "SPEAKER_01", "name", "party_name", (0, 2), "张三", "张三", "当事人"),
+        Fact("u0001", 12.7, "SPEAKER_00", "date", "zh-date", (0, 2), "三月", "三月", "日期"),
+    ))
+    items = {(i.key, i.subject): i.times for i in checklist(lab, found)}
+    assert items[("identity", "SPEAKER_00")] == (62.5,)   # named 张三 (as in speakers.csv) by the other party
+    assert items[("identity", "SPEAKER_01")] == (62.5,)   # gave their own name
+    assert items[("when_where", "")] == (12.7,) and items[("threat", "")] == ()
+
+
+def test_docx_shows_the_users_note_under_the_quote(tmp_path):
+    noted = Facts(tuple(dataclasses.replace(f, note="借条原件见证据2") if f.category == "amount" else f
+                        for f in facts().items))
+    _, doc = make_docx(tmp_path, found=noted)
+    rows = table_rows(doc.tables[3])
+    assert rows[2][2] == ADMIT + "\n备注：借条原件见证据2" and rows[1][2] == ADMIT
+
+
+def _shaded(doc) -> list[str]:
+    return [r.text for p in doc.paragraphs for r in p.runs if r.font.highlight_color is not None]
+
+
+def test_transcript_body_is_plain_by_default_and_shaded_inline_on_request(tmp_path):
+    _, plain = make_docx(tmp_path)
+    assert _shaded(plain) == []
+    assert not any(r.bold for p in plain.paragraphs if p.text.startswith("[00:") for r in p.runs)
+    path = tmp_path / "inline.docx"
+    write_docx(path, asset(), transcript(), diarization(), labelled(), facts(), MODELS, "zh", processed=PROCESSED,
+               highlight="inline")
+    doc = Document(str(path))
+    assert _shaded(doc) == ["我承认", "五万块钱"]
+    line = next(p for p in doc.paragraphs if p.text.startswith("[00:00:12]"))
+    assert line.text == "[00:00:12] 张三（被告）：" + ADMIT and not any(r.bold for r in line.runs)
+    with pytest.raises(ConfigError, match="highlight"):
+        write_docx(tmp_path / "x.docx", asset(), transcript(), diarization(), labelled(), facts(), MODELS, "zh",
+                   highlight="bold")

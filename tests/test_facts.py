@@ -12,8 +12,22 @@ import pytest
 from conftest import eval_file
 from pipeline.artifacts import Labelled, Speaker, Utterance
 from pipeline.config import CONFIG_DIR, FactsConfig
-from pipeline.errors import ConfigError
-from pipeline.stages.facts import CATEGORIES, PARTY_RULE_ID, clause_bounds, find_facts, load_rules, match_text
+from pipeline.csvio import read_csv, write_csv
+from pipeline.errors import ConfigError, PipelineError
+from pipeline.facts_score import score, split, table
+from pipeline.facts_table import Line, LineFacts, facts_for_csv, facts_of_lines, write_facts_csv
+from pipeline.stages.facts import (
+    CATEGORIES,
+    PARTY_RULE_ID,
+    Match,
+    clause_bounds,
+    find_facts,
+    load_rules,
+    match_text,
+    reference_date,
+    rule_paths,
+    with_extra_rules,
+)
 
 RULE_FILES = [CONFIG_DIR / "rules" / "zh.toml", CONFIG_DIR / "rules" / "en.toml"]
 RECORDED = date(2025, 3, 5)  # the dev lines' recording date (d03: 今天是2025年3月5号)
@@ -82,108 +96,31 @@ def test_dev_set_values(rules, row):
 
 
 # ------------------------------------------------------------------------------------- our own cases
+# tests/data/keyfacts_cases.csv is shared with `make eval-facts`: every line must come out exactly as listed
+# (categories, amounts, dates, and the values of name and self_id), including the lines that must match nothing.
 
-ZH_CASES = [
-    # text, expected categories, {category: expected values}
-    ("我承认，那笔钱是我拿的。", {"admission"}, {}),
-    ("没错，借条是我写的。", {"admission"}, {}),
-    ("钱我已经还清了。", {"admission"}, {}),
-    ("我确实欠你八千块。", {"admission", "amount"}, {"amount": ["8000 CNY"]}),
-    ("这个钱我已经收到了。", {"admission"}, {}),
-    ("我借了你五万块钱，下个月还你。", {"admission", "amount", "promise", "date"},
-     {"amount": ["50000 CNY"], "date": ["下个月"]}),
-    ("我没说是我借的。", {"denial"}, {}),
-    ("不是我借的，是他借的。", {"denial"}, {}),
-    ("他说是我借的，根本没有这回事。", {"denial"}, {}),
-    ("我没借过你的钱。", {"denial"}, {}),
-    ("这事跟我没关系。", {"denial"}, {}),
-    ("我不记得了。", {"denial"}, {}),
-    ("我一定还你。", {"promise"}, {}),
-    ("我月底之前一定把钱还清。", {"promise", "date"}, {"date": ["月底之前"]}),
-    ("国庆前把钱打给你。", {"promise", "date"}, {"date": ["国庆前"]}),
-    ("不还钱就去你单位闹。", {"threat"}, {}),
-    ("你给我等着，我找人收拾你。", {"threat"}, {}),
-    ("我是王经理。", {"self_id", "name"}, {"self_id": ["王经理"], "name": ["王经理"]}),
-    ("我叫李建国，我姓李。", {"self_id", "name"}, {"self_id": ["李建国", "李"]}),
-    ("王经理、张总、陈律师都在。", {"name"}, {"name": ["王经理", "张总", "陈律师"]}),
-    ("老王跟小李说了。", {"name"}, {"name": ["老王", "小李"]}),
-    ("转了1.5万，还有3万5没给。", {"amount"}, {"amount": ["15000 CNY", "35000 CNY"]}),
-    ("一共两万多块钱，人民币五万元是押金。", {"amount"}, {"amount": ["20000+ CNY", "50000 CNY"]}),
-    ("一共三点五万，下午三点半见。", {"amount"}, {"amount": ["35000 CNY"]}),
-    ("合同是2024年1月签的，总价¥12,000。", {"date", "amount"}, {"date": ["2024-01"], "amount": ["12000 CNY"]}),
-    ("我们约好三月五号见面，二〇二五年三月五日签的合同。", {"date"}, {"date": ["03-05", "2025-03-05"]}),
-    ("今年十二月二十号开庭。", {"date"}, {"date": ["2025-12-20"]}),
-    ("下周三之前给你答复。", {"date", "promise"}, {"date": ["下周三之前"]}),
-    # as speech recognition often gives it, without punctuation
-    ("你好我是李建国今天是2025年3月5号我们在你公司楼下", {"self_id", "name", "date"},
-     {"self_id": ["李建国"], "date": ["2025-03-05"]}),
-    ("那五万块钱确实是我借的我没说不还", {"admission", "amount"}, {"amount": ["50000 CNY"]}),
-    ("是我借的那五万块钱我下个月一定还你不还钱你就去法院告我吗", {"admission", "amount", "date", "promise"}, {}),
-    # must not match
-    ("是你借的吗？", set(), {}),
-    ("是我借的吗？", set(), {}),
-    ("要是我借的，我肯定认。", set(), {}),
-    ("你吃饭了吗？", set(), {}),
-    ("明天见，路上小心。", set(), {}),
-    ("你别想太多了，早点休息。", set(), {}),
-    ("你等着，我马上下来。", set(), {}),
-    ("我不会去你单位闹的，放心。", set(), {}),
-    ("我不能保证什么时候还。", set(), {}),
-    ("我是程序员，我是说这个问题。", set(), {}),
-    ("这是一张总表，这周总共三个人。", set(), {}),
-    ("小孙子很可爱，三百多人参加了。", set(), {}),
-    ("百分之三十，第一千个客户，万一他不来呢？", set(), {}),
-    ("他那个人，好的，我知道了。", set(), {}),
-]
-
-EN_CASES = [
-    ("I admit it, it was me.", {"admission"}, {}),
-    ("I owe you 500 dollars.", {"admission", "amount"}, {"amount": ["500 USD"]}),
-    ("Yes, I did.", {"admission"}, {}),
-    ("I signed the contract on 3 March 2023.", {"admission", "date"}, {"date": ["2023-03-03"]}),
-    ("I didn't take the money.", {"denial"}, {}),
-    ("That's not true, it wasn't me.", {"denial"}, {}),
-    ("I never promised you anything.", {"denial"}, {}),
-    ("I'll get you the money next week.", {"promise", "date"}, {"date": ["next week"]}),
-    ("I'll pay you on Friday, you have my word.", {"promise", "date"}, {"date": ["Friday"]}),
-    ("You'd better pay up or I'll tell your boss.", {"threat"}, {}),
-    ("I know where you live.", {"threat"}, {}),
-    ("My name is Sarah.", {"self_id", "name"}, {"self_id": ["Sarah"], "name": ["Sarah"]}),
-    ("I'm John Smith and this is Mrs. Brown.", {"self_id", "name"},
-     {"self_id": ["John Smith"], "name": ["John Smith", "Mrs. Brown"]}),
-    ("He paid a hundred and twenty thousand dollars, she sent $5k.", {"amount"},
-     {"amount": ["120000 USD", "5000 USD"]}),
-    ("It cost fifty grand, about £300 a month.", {"amount"}, {"amount": ["50000 USD", "300 GBP"]}),
-    ("We met on May 5, 2024 and again on 2024-05-01.", {"date"}, {"date": ["2024-05-05", "2024-05-01"]}),
-    ("The payment is due by the end of the month.", {"date"}, {"date": ["by the end of the month"]}),
-    # must not match
-    ("Did you take the money?", set(), {}),
-    ("Did I take the money? No.", set(), {}),
-    ("If I took the money, I'd say so.", set(), {}),
-    ("How are you doing today?", set(), {}),
-    ("I'll call you later.", set(), {}),
-    ("I won't hurt you.", set(), {}),
-    ("I'm not going to hurt you.", set(), {}),
-    ("Do you promise?", set(), {}),
-    ("I'm Chinese.", set(), {}),
-    ("You may go now, it's Tuesday.", set(), {}),
-]
+CASES_CSV = Path(__file__).resolve().parent / "data" / "keyfacts_cases.csv"
 
 
-@pytest.mark.parametrize("text, categories, values", ZH_CASES, ids=[c[0] for c in ZH_CASES])
-def test_chinese_cases(rules, text, categories, values):
-    found = match_text(text, "zh", rules, [], RECORDED)
-    assert {m.category for m in found} == categories
-    for category, expected in values.items():
-        assert [m.value for m in found if m.category == category] == expected
+def _case_rows() -> list[dict[str, str]]:
+    return read_csv(CASES_CSV)[1]
 
 
-@pytest.mark.parametrize("text, categories, values", EN_CASES, ids=[c[0] for c in EN_CASES])
-def test_english_cases(rules, text, categories, values):
-    found = match_text(text, "en", rules, [], RECORDED)
-    assert {m.category for m in found} == categories
-    for category, expected in values.items():
-        assert [m.value for m in found if m.category == category] == expected
+def test_cases_file_is_big_enough_in_both_languages_with_lines_that_match_nothing():
+    rows = _case_rows()
+    assert len(rows) >= 90
+    for lang in ("zh", "en"):
+        mine = [r for r in rows if r["lang"] == lang]
+        assert len(mine) >= 30 and sum(not r["categories"] for r in mine) >= 10, lang
+    assert len({r["id"] for r in rows}) == len(rows)
+
+
+@pytest.mark.parametrize("row", _case_rows(), ids=lambda r: f"{r['id']} {r['text'][:30]}")
+def test_own_cases(rules, row):
+    [got] = facts_of_lines([Line(row["id"], row["text"], row["lang"])], rules, RECORDED)
+    assert got.row() == [row["id"], row["categories"], row["amounts"], row["dates"]]
+    for category, column in (("name", "names"), ("self_id", "self_ids")):
+        assert [m.value for m in got.matches if m.category == category] == split(row[column], "|"), category
 
 
 def test_relative_year_is_kept_as_said_without_a_reference_date(rules):
@@ -328,3 +265,77 @@ def test_find_facts_reports_a_malformed_configured_rule_file(tmp_path, monkeypat
     bad = _rule_file(tmp_path, '[[rules]]\nid = "oops"\ncategory = "admission"\npatterns = ["("]\nexplanation = "x"\n')
     with pytest.raises(ConfigError, match="bad.toml: rule oops"):
         find_facts(_labelled(), FactsConfig(rule_files=(str(bad),)))
+
+
+# ------------------------------------------------------------------ user rule files, recorded date, tables
+
+
+def test_a_users_rule_file_adds_rules_and_keeps_the_shipped_party_wording(tmp_path):
+    mine = _rule_file(tmp_path, '[[rules]]\nid = "my-iou"\ncategory = "admission"\npatterns = ["打了欠条"]\n'
+                                'explanation = "承认打过欠条"\n', name="mine.toml")
+    cfg = with_extra_rules(FactsConfig(), [mine])
+    assert cfg.rule_files[-1] == str(mine.resolve()) and cfg.rule_files[:2] == FactsConfig().rule_files
+    rules = load_rules(rule_paths(cfg))
+    found = match_text("我打了欠条。", "zh", rules)
+    assert [(m.category, m.rule_id, m.explanation) for m in found] == [("admission", "my-iou", "承认打过欠条")]
+    assert rules.party_explanations["zh"] == "当事人姓名（speakers.csv 中填写）"
+    facts = find_facts(Labelled("zh", (), (Utterance("u1", "S", 0.0, 1.0, "我打了欠条。", ()),)), cfg)
+    assert facts.rule_files[str(mine.resolve())] == hashlib.sha256(mine.read_bytes()).hexdigest()
+
+
+def test_unless_sentence_looks_past_the_comma(rules):
+    assert _categories("如果我借了你的钱，我早就还了。", "zh", rules) == set()
+    assert _categories("上个月我早就还了。", "zh", rules) == {"admission", "date"}
+
+
+def test_reference_date_prefers_what_the_user_gives():
+    tagged = date(2024, 1, 1)
+    assert reference_date("", tagged) == tagged and reference_date("", None) is None
+    assert reference_date("2025-03-05", tagged) == RECORDED
+    with pytest.raises(ConfigError, match="2025/3/5.*YYYY-MM-DD"):
+        reference_date("2025/3/5", tagged)
+
+
+def test_facts_table_reads_a_csv_and_writes_the_dev_format(tmp_path, rules):
+    src = tmp_path / "u.csv"
+    write_csv(src, ["id", "speaker", "text", "extra"], [
+        ["a", "S1", "去年12月20号你转给我的那三万块，我记得。", "x"],
+        ["b", "S2", "I'll pay you back the $5,000 by March 31st, I promise.", ""],
+        ["c", "S1", "你吃饭了吗？", ""],
+    ])
+    found = facts_for_csv(src, rules, RECORDED)
+    out = tmp_path / "facts.csv"
+    write_facts_csv(out, found)
+    header, rows = read_csv(out)
+    assert header == ["id", "categories", "amounts", "dates"]
+    assert [list(r.values()) for r in rows] == [
+        ["a", "admission;amount;date", "30000", "2024-12-20"],
+        ["b", "amount;date;promise", "5000", "03-31"],   # categories in CATEGORIES order
+        ["c", "", "", ""],
+    ]
+
+
+def test_facts_table_errors_are_one_line(tmp_path, rules):
+    with pytest.raises(PipelineError, match="nowhere.csv: no such file"):
+        facts_for_csv(tmp_path / "nowhere.csv", rules)
+    bad = tmp_path / "bad.csv"
+    write_csv(bad, ["id", "sentence"], [["1", "我承认"]])
+    with pytest.raises(PipelineError, match="bad.csv: missing column\\(s\\) text") as err:
+        facts_for_csv(bad, rules)
+    assert "\n" not in str(err.value)
+
+
+def test_score_counts_per_category_and_exact_amounts():
+    expected = [{"id": "1", "categories": "admission;amount", "amounts": "50000|300"},
+                {"id": "2", "categories": "", "amounts": ""}]
+    m = lambda c, v="": Match(c, "r", (0, 1), "x", v, "e")  # noqa: E731
+    found = [LineFacts("1", (m("amount", "50000 CNY"), m("amount", "30 CNY"))),
+             LineFacts("2", (m("denial"),))]
+    s = score(expected, found)
+    assert (s.categories["admission"].tp, s.categories["admission"].fn) == (0, 1)
+    assert (s.categories["amount"].tp, s.categories["denial"].fp) == (1, 1)
+    assert (s.amounts_right, s.amounts_expected, s.amounts_extra) == (1, 2, 1)
+    assert s.categories["denial"].precision == 0.0 and s.categories["amount"].f1 == 1.0
+    assert s.wrong_lines == ["1", "2"]
+    printed = table("x.csv", s, 2)
+    assert "amount       1.00   1.00   1.00" in printed and "1/2 = 50%" in printed

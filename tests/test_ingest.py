@@ -120,3 +120,25 @@ def test_bad_input_is_one_clear_line_naming_the_file(tmp_path, make, message):
     text = str(info.value)
     assert message in text and str(path) in text and "\n" not in text
     assert not any(work.iterdir())  # nothing written
+
+
+def test_a_two_channel_original_also_gets_a_two_channel_working_copy(tmp_path):
+    from pipeline.artifacts import AudioAsset, from_dict, to_dict
+
+    asset, work = _ingest(eval_file("stereo/stereo_diarization.wav"), tmp_path)
+    assert asset.channels == 2 and asset.stereo_wav_path == "audio16k_stereo.wav"
+    mono, stereo = read_wav(work / asset.wav_path), read_wav(work / asset.stereo_wav_path)
+    assert mono.ndim == 1 and stereo.shape == (2, len(mono))
+    # the right channel is silent after ~2.5 s while the left still talks (one side of the call each)
+    left, right = stereo[:, 3 * 16000:4 * 16000]
+    assert np.sqrt(np.mean(left ** 2)) > 0.01 and np.sqrt(np.mean(right ** 2)) < 1e-3
+    # an artifact written before the field existed still loads
+    old = to_dict(asset)
+    del old["stereo_wav_path"]
+    assert from_dict(AudioAsset, old).stereo_wav_path == ""
+
+
+def test_a_mono_original_has_no_two_channel_copy(tmp_path):
+    asset, work = _ingest(eval_file("diar/dev00.wav"), tmp_path)
+    assert asset.channels == 1 and asset.stereo_wav_path == ""
+    assert not (work / "audio16k_stereo.wav").exists()

@@ -8,7 +8,7 @@ from pipeline.artifacts import Diarization, Segment, Transcript, Turn, Utterance
 from pipeline.config import MergeConfig
 from pipeline.csvio import read_csv
 from pipeline.errors import SpeakersCsvError
-from pipeline.stages.label import CSV_NAME, label
+from pipeline.stages.label import CSV_NAME, PREVIOUS_NAME, VOICES_NAME, label as label_stage, match_voices
 from pipeline.stages.merge import merge, overlap_regions
 
 CFG = MergeConfig(max_pause=1.0, max_length=30.0, low_confidence=0.4)
@@ -20,10 +20,15 @@ def _transcript(words: list[tuple[float, float, str, float]], language: str = "z
     return Transcript(language, 0.99, "base", "abc", 60.0, 50.0, (seg,))
 
 
-def _diar(turns: list[tuple[float, float, str]], exclusive: list[tuple[float, float, str]] | None = None) -> Diarization:
+def _diar(turns: list[tuple[float, float, str]], exclusive: list[tuple[float, float, str]] | None = None,
+          centroids: dict[str, tuple[float, ...]] | None = None) -> Diarization:
     t = tuple(Turn(*x) for x in turns)
     ex = tuple(Turn(*x) for x in exclusive) if exclusive is not None else t
-    return Diarization("test", t, ex, tuple(sorted({x.speaker for x in t})), {}, {})
+    return Diarization("test", t, ex, tuple(sorted({x.speaker for x in t})), {}, centroids or {})
+
+
+def label(utterances: Utterances, csv_path, diarization: Diarization | None = None):
+    return label_stage(utterances, diarization or CALL_TURNS, csv_path, csv_path.parent / VOICES_NAME)
 
 
 CALL = _transcript([
@@ -31,7 +36,9 @@ CALL = _transcript([
     (2.6, 3.0, "那", 0.9), (3.0, 3.5, "五万", 0.8), (3.5, 3.8, "块", 0.3), (3.8, 4.2, "是我借的", 0.9),
     (6.0, 6.5, "好", 0.9),
 ])
-CALL_TURNS = _diar([(0.0, 2.0, "SPEAKER_00"), (2.5, 4.5, "SPEAKER_01"), (5.8, 7.0, "SPEAKER_00")])
+VOICE_A, VOICE_B, VOICE_C = (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)
+CALL_TURNS = _diar([(0.0, 2.0, "SPEAKER_00"), (2.5, 4.5, "SPEAKER_01"), (5.8, 7.0, "SPEAKER_00")],
+                   centroids={"SPEAKER_00": VOICE_A, "SPEAKER_01": VOICE_B})
 
 
 def test_words_go_to_the_speaker_whose_turn_overlaps_most_and_lines_split_at_speaker_change():
@@ -76,7 +83,9 @@ def test_first_run_writes_speakers_csv_for_excel_and_labels_read_naturally(tmp_p
     header, rows = read_csv(csv_path)
     assert header[:3] == ["speaker_id", "name", "role"]
     assert [r["speaker_id"] for r in rows] == ["SPEAKER_00", "SPEAKER_01"]
-    assert rows[1]["sample"] == "那五万块是我借的" and rows[1]["first_heard"] == "00:00:02"
+    assert rows[1]["sample_1"] == "那五万块是我借的" and rows[1]["first_heard"] == "00:00:02"
+    assert (rows[0]["sample_1"], rows[0]["sample_2"], rows[0]["turns"]) == ("喂，张三", "好", "2")
+    assert rows[0]["clip"] == "speakers/SPEAKER_00.wav"
     assert [s.label for s in labelled.speakers] == ["说话人1", "说话人2"]
 
 
@@ -122,3 +131,24 @@ def test_a_binary_file_in_place_of_speakers_csv_is_refused(tmp_path, utterances)
     csv_path.write_bytes(bytes(range(256)) * 4)
     with pytest.raises(SpeakersCsvError, match="cannot be read"):
         label(utterances, csv_path)
+
+
+def test_voices_match_by_embedding_not_by_id():
+    old = {"SPEAKER_00": (1.0, 0.1, 0.0), "SPEAKER_01": (0.0, 1.0, 0.1)}
+    new = {"SPEAKER_00": (0.1, 0.9, 0.0), "SPEAKER_01": (0.0, 0.0, 1.0), "SPEAKER_02": (0.9, 0.2, 0.0)}
+    assert match_voices(old, new) == {"SPEAKER_00": "SPEAKER_02", "SPEAKER_01": "SPEAKER_00"}
+
+
+def test_names_follow_the_voices_when_speakers_are_found_again_differently(tmp_path, utterances):
+    csv_path = tmp_path / CSV_NAME
+    label(utterances, csv_path)  # first run: template + the voices its ids stand for
+    csv_path.write_text("speaker_id,name,role\nSPEAKER_00,张三,原告\nSPEAKER_01,李四,被告\n", encoding="utf-8")
+    # a re-run (say --speakers 3) finds the voices under other ids, plus a third voice
+    again = _diar([(0.0, 2.0, "SPEAKER_01"), (2.5, 4.5, "SPEAKER_02"), (5.8, 7.0, "SPEAKER_00")],
+                  centroids={"SPEAKER_01": VOICE_A, "SPEAKER_02": VOICE_B, "SPEAKER_00": VOICE_C})
+    labelled = label(merge(CALL, again, CFG), csv_path, again)
+    assert {s.id: (s.label, s.role) for s in labelled.speakers} == {
+        "SPEAKER_01": ("张三", "原告"), "SPEAKER_02": ("李四", "被告"), "SPEAKER_00": ("说话人1", "")}
+    _, rows = read_csv(csv_path)
+    assert {r["speaker_id"]: r["name"] for r in rows} == {"SPEAKER_01": "张三", "SPEAKER_02": "李四", "SPEAKER_00": ""}
+    assert "李四" in (tmp_path / PREVIOUS_NAME).read_text(encoding="utf-8")  # the user's file as it was

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -14,6 +15,7 @@ from conftest import ROOT
 from pipeline.config import load_settings
 from pipeline.csvio import read_csv, write_csv
 from pipeline.runner import run
+from pipeline.stages.facts import with_extra_rules
 
 pytestmark = pytest.mark.integration
 SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
@@ -42,7 +44,10 @@ def test_first_run_writes_the_exhibit_and_its_companions(first):
     before, out, result = first
     names = {p.name for p in out.iterdir()}
     assert {"zh_five_speakers.docx", "transcript.csv", "key_facts.csv", "zh_five_speakers.srt",
-            "zh_five_speakers.json", "manifest.json", "speakers.csv"} <= names
+            "zh_five_speakers.json", "zh_five_speakers.rttm", "manifest.json", "speakers.csv", "speakers"} <= names
+    rttm_speakers = {line.split()[7] for line in (out / "zh_five_speakers.rttm").read_text().splitlines()}
+    clips = {p.stem for p in (out / "speakers").glob("*.wav")}
+    assert rttm_speakers == clips == {s.id for s in result.labelled.speakers}
     text = docx_text(out / "zh_five_speakers.docx")
     assert before in text and hashlib.md5(SAMPLE.read_bytes()).hexdigest() in text
     assert "语音识别模型" in text and "每一天都要快乐" in text
@@ -58,7 +63,7 @@ def test_each_voice_is_its_own_speaker_in_speakers_csv(first):
     header, rows = read_csv(out / "speakers.csv")
     assert header[:3] == ["speaker_id", "name", "role"]
     assert len(rows) == 5, rows
-    samples = " ".join(r["sample"] for r in rows)
+    samples = " ".join(r["sample_1"] for r in rows)
     assert "欢迎大家来体验" in samples and "希望你以后" in samples
 
 
@@ -77,3 +82,42 @@ def test_rerun_after_naming_speakers_only_rerenders(first):
     assert "李四（原告）：欢迎大家来体验" in text
     assert "张三" in {s.label for s in result.labelled.speakers}
     assert sha256(SAMPLE) == before
+
+
+def test_users_rule_file_inline_highlight_and_key_facts_review(first, tmp_path):
+    _, out, _ = first
+    rules = tmp_path / "my_rules.toml"
+    rules.write_text('language = "zh"\n[[rules]]\nid = "my-property"\ncategory = "admission"\n'
+                     "patterns = ['我在[^，。！？]{1,8}有房']\nexplanation = \"称自己名下有房产\"\n", encoding="utf-8")
+    settings = load_settings(overrides={"export": {"highlight": "inline"}})
+    settings = dataclasses.replace(settings, facts=with_extra_rules(settings.facts, [rules]))
+    result = run(SAMPLE, out, settings)
+    ran = {rec.stage: rec.ran for rec in result.manifest.stages}
+    assert ran["facts"] and not ran["transcribe"]          # the extra file's hash is in the facts cache key
+    header, rows = read_csv(out / "key_facts.csv")
+    assert [(r["rule_id"], r["category"], r["note"]) for r in rows] == [("my-property", "admission", "")]
+    assert "有房" in rows[0]["matched"]
+    doc = Document(str(out / "zh_five_speakers.docx"))
+    assert [r.text for p in doc.paragraphs for r in p.runs if r.font.highlight_color] == [rows[0]["matched"]]
+    write_csv(out / "key_facts.csv", header, [])            # the user deletes the row
+    run(SAMPLE, out, settings)
+    assert read_csv(out / "key_facts.csv")[1] == []
+    text = docx_text(out / "zh_five_speakers.docx")
+    assert "my-property" not in text and "未按规则标出关键内容。" in text
+
+
+def test_rerun_with_another_speaker_count_keeps_names_with_their_voices(first):
+    _, out, _ = first
+    header, rows = read_csv(out / "speakers.csv")
+    given = {"广州市": "甲", "欢迎大家": "乙", "每一天": "丙", "我想问": "丁", "希望你": "戊"}
+    name_of = {r["speaker_id"]: next(n for k, n in given.items() if k in r["sample_1"] + r["sample_2"]) for r in rows}
+    write_csv(out / "speakers.csv", ["speaker_id", "name", "role"], [[sid, n, ""] for sid, n in name_of.items()])
+    settings = load_settings(overrides={"diarize": {"num_speakers": 4}})
+    result = run(SAMPLE, out, settings)
+    assert len({s.id for s in result.labelled.speakers}) == 4
+    labels = {u.text: next(s.label for s in result.labelled.speakers if s.id == u.speaker)
+              for u in result.labelled.items}
+    kept = [text for text, label in labels.items() for key, name in given.items() if key in text and label == name]
+    assert set(labels.values()) <= set(given.values())  # every voice still carries a name the user gave
+    assert len(kept) >= 3, labels  # four voices remain: at most one line moves to its merged partner's name
+    assert (out / "speakers.previous.csv").is_file()

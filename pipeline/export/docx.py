@@ -13,7 +13,7 @@ from pathlib import Path
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -31,6 +31,8 @@ from pipeline.artifacts import (
     Utterance,
     write_bytes_atomic,
 )
+from pipeline.errors import ConfigError
+from pipeline.export.checklist import checklist
 from pipeline.export.wording import Wording, load_wording, speaker_text, speakers_by_id, utterance_text
 from pipeline.timefmt import duration_text, hms
 
@@ -44,6 +46,10 @@ HASH_ROWS = ("sha256", "md5", "model_files")   # long hex strings: a smaller siz
 HASH_SIZE_STEP = 1.5
 THEME_FONT_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 BLACK = RGBColor(0, 0, 0)
+HIGHLIGHTS = ("none", "inline")   # [export] highlight: the transcript body plain, or key-fact words shaded
+SHADE = WD_COLOR_INDEX.YELLOW     # shading, not bold: the index's bold stays the only emphasis in tables
+CHECKLIST_COLUMNS = (Cm(9.0), Cm(7.0))
+CHECKLIST_TIMES = 5               # times listed per checklist item before "and N more"
 
 
 # ------------------------------------------------------------------------------------------------ styles
@@ -224,40 +230,110 @@ def _parties_rows(labelled: Labelled, wording: Wording) -> list[list[str]]:
 # ------------------------------------------------------------------------------------- transcript, facts
 
 
-def _transcript(doc: DocumentObject, labelled: Labelled, wording: Wording) -> None:
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _line_runs(paragraph, line: str, text: str, spans: list[tuple[int, int]]) -> None:
+    """The line as runs, the key-fact spans of its text shaded (spans are offsets in the utterance text)."""
+    stripped = text.strip()
+    offset = len(line) - len(stripped) - (len(text) - len(text.lstrip()))
+    if not spans or not stripped or not line.endswith(stripped):
+        paragraph.add_run(line)
+        return
+    cursor = 0
+    for start, end in _merged([(s + offset, e + offset) for s, e in spans]):
+        start, end = max(start, cursor, len(line) - len(stripped)), min(end, len(line))
+        if end <= start:
+            continue
+        if start > cursor:
+            paragraph.add_run(line[cursor:start])
+        paragraph.add_run(line[start:end]).font.highlight_color = SHADE
+        cursor = end
+    if cursor < len(line):
+        paragraph.add_run(line[cursor:])
+
+
+def _transcript(doc: DocumentObject, labelled: Labelled, wording: Wording, facts: Facts | None = None) -> None:
+    """Every line; with facts (highlight = "inline") their matched words are shaded."""
     if not labelled.items:
         doc.add_paragraph(wording["empty_transcript"])
         return
     speakers = speakers_by_id(labelled)
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for f in facts.items if facts else ():
+        spans.setdefault(f.utterance_id, []).append(f.span)
     for u in labelled.items:
         paragraph = doc.add_paragraph()
-        paragraph.add_run(utterance_text(u, speakers.get(u.speaker), wording, with_time=True))
+        _line_runs(paragraph, utterance_text(u, speakers.get(u.speaker), wording, with_time=True), u.text,
+                   spans.get(u.id, []))
         fmt = paragraph.paragraph_format
         fmt.left_indent, fmt.first_line_indent, fmt.space_after = HANGING, -HANGING, Pt(4)
 
 
-def _quote(cell: _Cell, utterance: Utterance | None, fact: Fact, size: float) -> None:
-    """The whole utterance, the words the rule matched in bold (or only those words if the text differs)."""
+def _small_paragraph(cell: _Cell, text: str, size: float) -> None:
+    run = cell.add_paragraph().add_run(text)
+    run.font.size = Pt(size - 1.5)
+
+
+def _quote(cell: _Cell, utterance: Utterance | None, fact: Fact, size: float, wording: Wording) -> None:
+    """The whole utterance, the words the rule matched in bold (or only those words if the text differs);
+    the user's note from key_facts.csv below it."""
     text = utterance.text if utterance else ""
     start, end = fact.span
     if text[start:end] != fact.matched or not fact.matched:
         _fill(cell, text or fact.matched, size)
-        return
-    paragraph = cell.paragraphs[0]
-    for part, bold in ((text[:start], False), (text[start:end], True), (text[end:], False)):
-        if part:
-            run = paragraph.add_run(part)
-            run.font.size, run.bold = Pt(size), bold or None
+    else:
+        paragraph = cell.paragraphs[0]
+        for part, bold in ((text[:start], False), (text[start:end], True), (text[end:], False)):
+            if part:
+                run = paragraph.add_run(part)
+                run.font.size, run.bold = Pt(size), bold or None
+    if fact.note:
+        _small_paragraph(cell, wording["facts"]["note"].format(note=fact.note), size)
 
 
 def _category_cell(cell: _Cell, fact: Fact, wording: Wording, size: float) -> None:
     _fill(cell, wording["categories"].get(fact.category, fact.category), size)
     if fact.explanation:
-        run = cell.add_paragraph().add_run(fact.explanation)
-        run.font.size = Pt(size - 1.5)
+        _small_paragraph(cell, fact.explanation, size)
+    _small_paragraph(cell, wording["facts"]["rule"].format(rule=fact.rule_id), size)
+
+
+def _times_text(times: tuple[float, ...], words: Wording, separator: str) -> str:
+    if not times:
+        return words["not_found"]
+    shown = separator.join(hms(t) for t in times[:CHECKLIST_TIMES])
+    rest = len(times) - CHECKLIST_TIMES
+    return f"{shown} {words['more'].format(count=len(times))}" if rest > 0 else shown
+
+
+def _checklist(doc: DocumentObject, labelled: Labelled, facts: Facts, wording: Wording) -> None:
+    """What the recording proves at a glance: each element with the times it was heard, or "not found"."""
+    words, size = wording["checklist"], wording["fonts"]["small_size"]
+    speakers = speakers_by_id(labelled)
+    separator = "、" if wording["language"] == "zh" else ", "
+    rows = []
+    for item in checklist(labelled, facts):
+        if item.key == "identity":
+            label = (words["identity"].format(speaker=speaker_text(speakers[item.subject], wording))
+                     if item.subject else words["identity_all"])
+        else:
+            label = words[item.key]
+        rows.append([label, _times_text(item.times, words, separator)])
+    doc.add_paragraph(words["heading"]).runs[0].bold = True
+    _table(doc, CHECKLIST_COLUMNS, [words["item"], words["heard"]], rows, size)
+    doc.add_paragraph()
 
 
 def _facts(doc: DocumentObject, labelled: Labelled, facts: Facts, wording: Wording) -> None:
+    _checklist(doc, labelled, facts, wording)
     if not facts.items:
         doc.add_paragraph(wording["no_facts"])
         return
@@ -270,7 +346,7 @@ def _facts(doc: DocumentObject, labelled: Labelled, facts: Facts, wording: Wordi
                    [[hms(f.start), speaker_text(speakers.get(f.speaker), wording, fallback=f.speaker), "", "",
                      f.value or wording["blank"]] for f in ordered], size)
     for row, fact in zip(table.rows[1:], ordered):
-        _quote(row.cells[2], utterances.get(fact.utterance_id), fact, size)
+        _quote(row.cells[2], utterances.get(fact.utterance_id), fact, size, wording)
         _category_cell(row.cells[3], fact, wording, size)
 
 
@@ -294,8 +370,12 @@ def _properties(doc: DocumentObject, title: str, processed: datetime) -> None:
 
 
 def docx_bytes(asset: AudioAsset, transcript: Transcript, diarization: Diarization, labelled: Labelled,
-               facts: Facts, models: dict[str, str], doc_language: str, processed: datetime | None = None) -> bytes:
-    """The exhibit as .docx bytes; doc_language "zh" or "en"; processed defaults to now."""
+               facts: Facts, models: dict[str, str], doc_language: str, processed: datetime | None = None,
+               highlight: str = "none") -> bytes:
+    """The exhibit as .docx bytes; doc_language "zh" or "en"; processed defaults to now; highlight "inline"
+    also shades the key-fact words in the transcript body."""
+    if highlight not in HIGHLIGHTS:
+        raise ConfigError(f"highlight must be one of {', '.join(HIGHLIGHTS)}, not {highlight!r}")
     wording = load_wording(doc_language)
     processed = processed or datetime.now().astimezone()
     size = wording["fonts"]["small_size"]
@@ -309,7 +389,7 @@ def docx_bytes(asset: AudioAsset, transcript: Transcript, diarization: Diarizati
     parties = [wording["parties"][k] for k in ("label", "name", "role", "talk_time", "first_heard")]
     _table(doc, PARTIES_COLUMNS, parties, _parties_rows(labelled, wording), size)
     doc.add_heading(wording["headings"]["transcript"], level=1)
-    _transcript(doc, labelled, wording)
+    _transcript(doc, labelled, wording, facts if highlight == "inline" else None)
     doc.add_heading(wording["headings"]["facts"], level=1)
     _facts(doc, labelled, facts, wording)
     _notes(doc, wording)
@@ -321,6 +401,6 @@ def docx_bytes(asset: AudioAsset, transcript: Transcript, diarization: Diarizati
 
 def write_docx(path: Path, asset: AudioAsset, transcript: Transcript, diarization: Diarization,
                labelled: Labelled, facts: Facts, models: dict[str, str], doc_language: str,
-               processed: datetime | None = None) -> None:
+               processed: datetime | None = None, highlight: str = "none") -> None:
     write_bytes_atomic(path, docx_bytes(asset, transcript, diarization, labelled, facts, models, doc_language,
-                                        processed))
+                                        processed, highlight))

@@ -7,11 +7,13 @@ from pathlib import Path
 
 from pipeline.artifacts import Facts, Labelled
 from pipeline.csvio import write_csv
+from pipeline.export.fact_review import fact_id
 from pipeline.export.wording import doc_language, load_wording, speaker_text, speakers_by_id
 from pipeline.timefmt import hms
 
 TRANSCRIPT_HEADER = ["index", "start", "end", "start_hms", "speaker_id", "speaker", "role", "text", "flags"]
-KEY_FACTS_HEADER = ["time", "start", "speaker", "text", "category", "matched", "value", "rule_id"]
+KEY_FACTS_HEADER = ["fact_id", "time", "start", "speaker", "text", "category", "matched", "value", "rule_id",
+                    "explanation", "note"]
 FLAG_SEPARATOR = ";"
 
 
@@ -31,13 +33,14 @@ def write_transcript_csv(path: Path, labelled: Labelled) -> None:
 
 
 def write_key_facts_csv(path: Path, labelled: Labelled, facts: Facts) -> None:
-    """`speaker` is the display text (张三（被告）); `text` the whole utterance, `matched` the marked words."""
+    """`speaker` is the display text (张三（被告）); `text` the whole utterance, `matched` the marked words.
+    The user may delete rows and write in `note`: the next run reads both back (export/fact_review.py)."""
     speakers = speakers_by_id(labelled)
     texts = {u.id: u.text for u in labelled.items}
     wording = load_wording(doc_language(labelled.language))
     rows: list[list[object]] = [
-        [hms(f.start), _seconds(f.start), speaker_text(speakers.get(f.speaker), wording, fallback=f.speaker),
-         texts.get(f.utterance_id, f.matched), f.category, f.matched, f.value, f.rule_id]
+        [fact_id(f), hms(f.start), _seconds(f.start),
+         speaker_text(speakers.get(f.speaker), wording, fallback=f.speaker), texts.get(f.utterance_id, f.matched), f.category, f.matched, f.value, f.rule_id, f.explanation, f.note]
         for f in sorted(facts.items, key=lambda f: (f.start, f.span))
     ]
     write_csv(path, KEY_FACTS_HEADER, rows)

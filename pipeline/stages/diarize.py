@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import warnings
@@ -33,9 +34,12 @@ from pipeline.progress import StageProgress, silent
 
 log = logging.getLogger(__name__)
 
-VERSION = 1
-BACKENDS = ("local",)
+VERSION = 2
+BACKENDS = ("local", "pyannote-pipeline")
+CHANNELS = ("auto", "split", "mix")
 METHOD = "pyannote-segmentation-3.0+campplus-zh-en+ahc"
+METHOD_STEREO = "stereo-channels"
+METHOD_PIPELINE = "pyannote-pipeline"
 SEGMENTATION_KEY = "segmentation-3.0"
 SEGMENTATION_WEIGHTS = "pytorch_model.bin"
 
@@ -55,6 +59,13 @@ class Tuning:
     count_threshold: float = 0.5     # a frame has n speakers when segmentation windows hear n - 1 + this on average
     evidence_seconds: float = 1.0    # s a local speaker must talk in one 10 s window to count as a voice …
     evidence_windows: int = 2        # … in at least this many windows (see local_speakers)
+    single_only: bool = True         # embed only where segmentation hears one voice (overlap excluded)
+    dominance_db: float = 6.0        # stereo: a 50 ms frame is one channel's when louder by this much …
+    call_dominated: float = 0.5      # … a call when this share of speech frames is one channel's …
+    call_side: float = 0.05          # … each channel has at least this share …
+    call_similarity: float = 0.5     # … and the two channels' voices are less similar than this (cosine)
+    call_floor_db: float = -60.0     # dBFS below which a frame is silence
+    echo_db: float = 15.0            # split: a channel this far below the other only hears its echo
 
 
 TUNING = Tuning()
@@ -73,6 +84,11 @@ class DiarizeModels:
 def check_backend(cfg: DiarizeConfig) -> None:
     if cfg.backend not in BACKENDS:
         raise ConfigError(f"diarize backend {cfg.backend!r} is not available: use one of {', '.join(BACKENDS)}")
+    if cfg.channels not in CHANNELS:
+        raise ConfigError(f"diarize channels {cfg.channels!r} is not known: use one of {', '.join(CHANNELS)}")
+    if cfg.backend == "pyannote-pipeline" and not cfg.pipeline.strip():
+        raise ConfigError("diarize backend pyannote-pipeline needs `pipeline` in [diarize]: a local folder holding "
+                          "its config.yaml, or a hub name such as pyannote/speaker-diarization-community-1")
 
 
 def _pyannote():
@@ -103,12 +119,26 @@ def load_models(tuning: Tuning = TUNING) -> DiarizeModels:
 
 
 def diarize(wav_path: Path, cfg: DiarizeConfig, progress: StageProgress = silent,
-            models: DiarizeModels | None = None) -> Diarization:
-    """Diarize the 16 kHz working copy. `models` may be passed in to reuse loaded models (tests, eval)."""
+            models: DiarizeModels | None = None, stereo_path: Path | None = None) -> Diarization:
+    """Diarize the 16 kHz working copy. `models` may be passed in to reuse loaded models (tests, eval).
+    `stereo_path`, the two-channel working copy of a 2+ channel original, allows one speaker per channel
+    (cfg.channels: "split", or "auto" when the channels carry different voices, see is_call)."""
     check_backend(cfg)
+    stereo = read_wav(stereo_path) if stereo_path else None
+    if stereo is not None and (stereo.ndim != 2 or stereo.shape[0] < 2):
+        stereo = None
+    if cfg.channels == "split" and stereo is None:
+        raise ConfigError("channels = split needs a recording with two channels (one side of the call on each); "
+                          "this recording has one: use channels = auto or mix")
+    if stereo is not None and cfg.channels != "mix":
+        models = models or load_models()
+        if cfg.channels == "split" or is_call(stereo, models.embedder):
+            return diarize_channels(stereo, models, progress)
     samples = read_wav(wav_path)
     if samples.ndim == 2:
         samples = samples.mean(axis=0)
+    if cfg.backend == "pyannote-pipeline":
+        return diarize_with_pipeline(samples, cfg, progress)
     return diarize_samples(samples, cfg, models or load_models(), progress)
 
 
@@ -205,7 +235,8 @@ def speech_regions(count: np.ndarray, frames, bridge: float) -> list[tuple[float
 def embedding_windows(count: np.ndarray, frames, duration: float, tuning: Tuning) -> list[tuple[float, float]]:
     """(start, end) seconds of the windows to embed: `window` long, `hop` apart (more on long recordings,
     at most max_windows in all), inside speech."""
-    regions = [(max(0.0, a), min(duration, b)) for a, b in speech_regions(count, frames, tuning.bridge)]
+    voiced = count == 1 if tuning.single_only and (count == 1).any() else count
+    regions = [(max(0.0, a), min(duration, b)) for a, b in speech_regions(voiced, frames, tuning.bridge)]
     regions = [(a, b) for a, b in regions if b - a >= tuning.min_window]
     hop = max(tuning.hop, sum(b - a for a, b in regions) / tuning.max_windows)
     windows = []
@@ -346,6 +377,179 @@ def to_turns(activity: np.ndarray, frames, min_turn: float, duration: float) -> 
     return sorted(turns)
 
 
+# ------------------------------------------------------------------------------------ stereo calls
+
+
+def _frame_energy(samples: np.ndarray, frames, n_frames: int, width: float = 0.05) -> np.ndarray:
+    """dB energy of `width` s of audio centred on each frame (channels, frames) for (channels, samples)."""
+    power = np.concatenate([np.zeros((samples.shape[0], 1)), np.cumsum(samples.astype(np.float64) ** 2, axis=1)], axis=1)
+    centres = frames[0].middle + frames.step * np.arange(n_frames)
+    a = np.clip(np.round((centres - width / 2) * SAMPLE_RATE).astype(np.int64), 0, samples.shape[1])
+    b = np.clip(np.round((centres + width / 2) * SAMPLE_RATE).astype(np.int64), 0, samples.shape[1])
+    mean = (power[:, b] - power[:, a]) / np.maximum(b - a, 1)
+    return 10 * np.log10(mean + 1e-10)
+
+
+def is_call(stereo: np.ndarray, embedder: SpeakerEmbedder, tuning: Tuning = TUNING) -> bool:
+    """Whether two channels carry two different voices (a call recorded one side per channel): most
+    speech frames (50 ms) are dominated by one channel (louder by `dominance_db`), each channel dominates
+    some of them, and the CAM++ embeddings of each channel's dominated speech are dissimilar."""
+    left, right = stereo[0], stereo[1]
+    hop = int(0.05 * SAMPLE_RATE)
+    n = min(len(left), len(right)) // hop
+    if n < 10:
+        return False
+    energy = 10 * np.log10((np.stack([left[:n * hop], right[:n * hop]]).reshape(2, n, hop).astype(np.float64) ** 2)
+                           .mean(axis=2) + 1e-10)
+    loudest = energy.max(axis=0)
+    speech = loudest > max(tuning.call_floor_db, np.percentile(loudest, 95) - 30.0)
+    difference = (energy[0] - energy[1])[speech]
+    if speech.sum() < 10:
+        return False
+    dominated = np.abs(difference) >= tuning.dominance_db
+    sides = [(difference >= tuning.dominance_db).mean(), (difference <= -tuning.dominance_db).mean()]
+    log.debug("stereo: %.2f of speech frames dominated by one channel (L %.2f, R %.2f)", dominated.mean(), *sides)
+    if dominated.mean() < tuning.call_dominated or min(sides) < tuning.call_side:
+        return False
+    chunks = []
+    for channel, mask in ((left, np.flatnonzero(speech)[difference >= tuning.dominance_db]),
+                          (right, np.flatnonzero(speech)[difference <= -tuning.dominance_db])):
+        audio = np.concatenate([channel[i * hop:(i + 1) * hop] for i in mask[:400]])  # at most 20 s
+        if len(audio) < tuning.min_window * SAMPLE_RATE:
+            return False
+        chunks.append(audio)
+    a, b = embedder.embed(chunks)
+    similarity = float(a @ b)
+    log.debug("stereo: the channels' voices have cosine similarity %.2f", similarity)
+    return similarity < tuning.call_similarity
+
+
+def diarize_channels(stereo: np.ndarray, models: DiarizeModels, progress: StageProgress = silent,
+                     tuning: Tuning = TUNING) -> Diarization:
+    """One speaker per channel: SPEAKER_00 = left, SPEAKER_01 = right. A channel speaks where
+    segmentation-3.0 hears speech on it and it is not merely the other side's echo (more than
+    `echo_db` below the other channel); where both speak, the exclusive turn goes to the louder."""
+    progress(0, 100)
+    duration = stereo.shape[1] / SAMPLE_RATE
+    if stereo.shape[1] < tuning.min_window * SAMPLE_RATE:
+        progress(100, 100)
+        return _result((), (), {}, models.model_files, METHOD_STEREO)
+    activities = []
+    for i in range(2):
+        activities.append(segment(stereo[i], models.segmentation, tuning,
+                                  lambda done, total, i=i: progress(45 * i + 45 * done / 40, 100)))
+    frames = activities[0].frames
+    n = min(len(a.count) for a in activities)
+    energy = _frame_energy(stereo[:2], frames, n)
+    active = np.stack([(activities[i].count[:n] > 0) & (energy[i] >= energy[1 - i] - tuning.echo_db)
+                       for i in range(2)], axis=1)
+    louder = np.stack([energy[0] >= energy[1], energy[1] > energy[0]], axis=1)
+    exclusive_mask = active & (louder | ~active[:, ::-1])
+    turns = to_turns(active, frames, tuning.min_turn, duration)
+    exclusive = to_turns(exclusive_mask, frames, tuning.min_turn, duration)
+    centroids = {}
+    for i in range(2):
+        runs = [(a, b) for a, b, s in exclusive if s == i and b - a >= tuning.min_window]
+        if runs:
+            vectors = models.embedder.embed([stereo[i, round(a * SAMPLE_RATE):round(b * SAMPLE_RATE)] for a, b in runs])
+            centroids[i] = normalise(vectors.mean(axis=0, keepdims=True))[0]
+    progress(100, 100)
+    names = {0: "SPEAKER_00", 1: "SPEAKER_01"}
+    named = tuple(Turn(round(a, 3), round(b, 3), names[i]) for a, b, i in turns)
+    named_exclusive = tuple(Turn(round(a, 3), round(b, 3), names[i]) for a, b, i in exclusive)
+    vectors = {names[i]: tuple(round(float(v), 6) for v in c) for i, c in centroids.items()}
+    return _result(named, named_exclusive, vectors, models.model_files, METHOD_STEREO)
+
+
+# ------------------------------------------------------------------------ stock pyannote pipeline
+
+
+def _hub_offline(offline: bool) -> None:
+    os.environ["HF_HUB_OFFLINE"] = "1" if offline else "0"
+    os.environ["PYANNOTE_METRICS_ENABLED"] = "false"
+    try:
+        from huggingface_hub import constants
+        constants.HF_HUB_OFFLINE = offline  # read at import time; keep it in step with the environment
+    except ImportError:
+        pass
+
+
+def load_pipeline(cfg: DiarizeConfig):
+    """The stock pyannote.audio pipeline named by cfg.pipeline: a local folder (config.yaml inside) or a hub
+    name, with the hub offline unless cfg.token is given. Telemetry off. (pipeline, model files)."""
+    ref = cfg.pipeline.strip()
+    _hub_offline(not cfg.token)
+    _pyannote()
+    _hub_offline(not cfg.token)  # _pyannote() sets offline; a token turns the hub back on
+    from pyannote.audio import Pipeline
+    from pyannote.audio.telemetry.metrics import set_telemetry_metrics
+
+    set_telemetry_metrics(False)
+    folder = Path(ref).expanduser()
+    local = folder.exists() or ref.startswith((".", "/", "~")) or ref.count("/") != 1
+    files: dict[str, str] = {}
+    if local:
+        if not folder.is_dir() or not (folder / "config.yaml").is_file():
+            raise MissingModelError(f"diarization pipeline folder {folder} does not exist or has no config.yaml in it")
+        from pipeline.models import sha256_file
+        files = {"pipeline:config.yaml": sha256_file(folder / "config.yaml")}
+        _check_local_models(folder / "config.yaml")
+    where = f"folder {folder}" if local else f"{ref} ({'hub' if cfg.token else 'local Hugging Face cache only'})"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            loaded = Pipeline.from_pretrained(str(folder) if local else ref, token=cfg.token or None)
+    except Exception as exc:  # pyannote, huggingface_hub and torch raise many types for what is missing
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise MissingModelError(f"cannot load the diarization pipeline from {where}: {reason[:300]}") from exc
+    if loaded is None:
+        raise MissingModelError(f"cannot load the diarization pipeline from {where}: not found")
+    return loaded, files
+
+
+def _check_local_models(config_yaml: Path) -> None:
+    """One line naming the model a local pipeline's config.yaml points at that is not on disk."""
+    import yaml
+
+    try:
+        params = (yaml.safe_load(config_yaml.read_text(encoding="utf-8")) or {}).get("pipeline", {}).get("params", {})
+    except (OSError, yaml.YAMLError, AttributeError) as exc:
+        raise ConfigError(f"{config_yaml}: not a readable pyannote pipeline config.yaml ({exc})") from exc
+    for role, value in (params or {}).items():
+        if isinstance(value, str) and value.startswith(("/", ".", "~")):
+            path = (config_yaml.parent / Path(value).expanduser()).resolve()
+            if not path.exists():
+                raise MissingModelError(f"the diarization pipeline in {config_yaml.parent} needs its {role} model "
+                                        f"{path}, which is not there")
+
+
+def diarize_with_pipeline(samples: np.ndarray, cfg: DiarizeConfig, progress: StageProgress = silent,
+                          loaded=None) -> Diarization:
+    """Run a stock pyannote.audio pipeline on float32 mono 16 kHz samples."""
+    import torch
+
+    pipe, files = loaded or load_pipeline(cfg)
+    progress(0, 100)
+    kwargs = {"num_speakers": cfg.num_speakers} if cfg.num_speakers > 0 else {
+        "min_speakers": cfg.min_speakers, "max_speakers": cfg.max_speakers}
+    waveform = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32)).unsqueeze(0)
+    output = pipe({"waveform": waveform, "sample_rate": SAMPLE_RATE}, **kwargs)
+    annotation = getattr(output, "speaker_diarization", output)
+    exclusive = getattr(output, "exclusive_speaker_diarization", None) or annotation
+    labels = {label: i for i, label in enumerate(annotation.labels())}
+
+    def turns_of(a):
+        return sorted((s.start, s.end, labels[label]) for s, _, label in a.itertracks(yield_label=True)
+                      if label in labels)
+
+    embeddings = getattr(output, "speaker_embeddings", None)
+    centroids = normalise(np.asarray(embeddings)) if embeddings is not None and len(embeddings) == len(labels) \
+        else np.zeros((len(labels), 0))
+    progress(100, 100)
+    result = _named(turns_of(annotation), turns_of(exclusive), centroids, files)
+    return dataclasses.replace(result, method=f"{METHOD_PIPELINE}:{cfg.pipeline.strip()}")
+
+
 # ------------------------------------------------------------------------------------------ output
 
 
@@ -360,7 +564,7 @@ def _named(turns, exclusive, centroids: np.ndarray, model_files: dict[str, str])
     return _result(named, named_exclusive, vectors, model_files)
 
 
-def _result(turns, exclusive, centroids, model_files) -> Diarization:
+def _result(turns, exclusive, centroids, model_files, method: str = METHOD) -> Diarization:
     speakers = tuple(sorted({t.speaker for t in turns}))
-    return Diarization(method=METHOD, turns=tuple(turns), exclusive_turns=tuple(exclusive), speakers=speakers,
+    return Diarization(method=method, turns=tuple(turns), exclusive_turns=tuple(exclusive), speakers=speakers,
                        model_files=dict(model_files), centroids=dict(centroids))

@@ -14,6 +14,7 @@ A rule file (one per language) reads:
     explanation = "承认是自己所为"
     patterns = ['是我(?:借|拿|签)的']
     unless = ['不是我', '[吗？?]']   # optional: searched around the match (below); any hit drops it
+    unless_sentence = ['如果']  # optional: searched in the whole sentence (to 。！？), e.g. 如果…，我早就还了
     case_sensitive = false     # optional (default false)
     currency = "CNY"           # optional, amounts only: overrides the currency the words imply
 
@@ -42,16 +43,17 @@ from pipeline.text.chinese import has_cjk
 from pipeline.text.dates import normalise_date
 from pipeline.text.numerals import parse_amount
 
-VERSION = 1
+VERSION = 2
 CATEGORIES = ("admission", "denial", "amount", "date", "name", "promise", "threat", "self_id")
 PARTY_RULE_ID = "party_name"
 _FILE_KEYS = {"language", "party_name_explanation", "unless_window", "defs", "rules"}
 _REQUIRED = {"id", "category", "patterns", "explanation"}
-_OPTIONAL = {"unless", "case_sensitive", "currency"}
+_OPTIONAL = {"unless", "unless_sentence", "case_sensitive", "currency"}
 _DEF_REF = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _LATIN = re.compile(r"[A-Za-z]")
 # Clause boundaries for `unless`: sentence and clause punctuation; an ASCII , or . only when no digit follows
 # (12,000 and 1.5 stay whole) and a . not after an English title (Mr. Chen).
+_SENTENCE_END = re.compile(r"[。！？!?\n]|(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)\.(?!\d)")
 _CLAUSE_END = re.compile(r"[。！？；!?;，、\n]|,(?!\d)|(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)\.(?!\d)")
 
 
@@ -65,6 +67,7 @@ class Rule:
     unless: tuple[re.Pattern[str], ...] = ()
     currency: str = ""
     unless_window: int = 0      # characters either side of the match that `unless` looks at; 0 = the clause
+    unless_sentence: tuple[re.Pattern[str], ...] = ()   # searched in the whole sentence around the match
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,8 @@ def load_rules(paths: list[Path]) -> RuleSet:
         data, digest = _read(path)
         digests[str(path)] = digest
         lang = data["language"]
-        explanations[lang] = data.get("party_name_explanation", "")
+        if data.get("party_name_explanation") or lang not in explanations:  # a user's file may leave it out
+            explanations[lang] = data.get("party_name_explanation", "")
         defs, window = data.get("defs", {}), data.get("unless_window", 0)
         for index, raw in enumerate(data.get("rules", []), 1):
             rule = replace(_rule(path, index, raw, lang, defs), unless_window=window)
@@ -153,8 +157,9 @@ def _rule(path: Path, index: int, raw: Any, lang: str, defs: dict[str, Any]) -> 
     if not patterns:
         raise ConfigError(f"{where}: patterns is empty")
     unless = _compile_list(where, "unless", raw.get("unless", []), defs, flags)
+    sentence = _compile_list(where, "unless_sentence", raw.get("unless_sentence", []), defs, flags)
     return Rule(raw["id"], raw["category"], lang, patterns, raw["explanation"].strip(), unless,
-                raw.get("currency", ""))
+                raw.get("currency", ""), unless_sentence=sentence)
 
 
 def _compile_list(where: str, key: str, values: Any, defs: dict[str, Any], flags: int) -> tuple[re.Pattern[str], ...]:
@@ -221,14 +226,22 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The clause around text[start:end]: from the punctuation before it to the punctuation after it
     (included, so a question mark belongs to its clause)."""
+    return _bounds(_CLAUSE_END, text, start, end)
+
+
+def _bounds(pattern: re.Pattern[str], text: str, start: int, end: int) -> tuple[int, int]:
     left = 0
-    for m in _CLAUSE_END.finditer(text, 0, start):
+    for m in pattern.finditer(text, 0, start):
         left = m.end()
-    after = _CLAUSE_END.search(text, end)
+    after = pattern.search(text, end)
     return left, after.end() if after else len(text)
 
 
 def _guarded(rule: Rule, text: str, start: int, end: int) -> bool:
+    if rule.unless_sentence:
+        left, right = _bounds(_SENTENCE_END, text, start, end)
+        if any(p.search(text[left:right]) for p in rule.unless_sentence):
+            return True
     if not rule.unless:
         return False
     left, right = clause_bounds(text, start, end)
@@ -283,9 +296,29 @@ def utterance_language(text: str, recording_language: str) -> str:
     return recording_language
 
 
+def rule_paths(cfg: FactsConfig) -> list[Path]:
+    """The configured rule files: relative to configs/, or absolute (a user's own file given with --rules)."""
+    return [CONFIG_DIR / f for f in cfg.rule_files]
+
+
+def with_extra_rules(cfg: FactsConfig, extra: list[Path] | tuple[Path, ...]) -> FactsConfig:
+    """The settings with the user's own rule files added after the shipped ones."""
+    return replace(cfg, rule_files=cfg.rule_files + tuple(str(p.expanduser().resolve()) for p in extra))
+
+
+def reference_date(recorded_on: str, tagged: date | None) -> date | None:
+    """The recording date that resolves 去年/今年: the one the user gave (YYYY-MM-DD), else the file's tag."""
+    if not recorded_on:
+        return tagged
+    try:
+        return date.fromisoformat(recorded_on)
+    except ValueError:
+        raise ConfigError(f"recorded date {recorded_on!r} is not a date written YYYY-MM-DD (e.g. 2025-03-05)") from None
+
+
 def find_facts(labelled: Labelled, cfg: FactsConfig, reference: date | None = None) -> Facts:
     """Key facts of every utterance. reference: the recording's date when known (resolves 去年12月20号)."""
-    paths = [CONFIG_DIR / f for f in cfg.rule_files]
+    paths = rule_paths(cfg)
     rules = load_rules(paths)
     parties = [s.name for s in labelled.speakers if s.name]
     items = []

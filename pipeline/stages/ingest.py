@@ -24,7 +24,8 @@ from pipeline.timefmt import hms
 log = logging.getLogger(__name__)
 
 WAV_NAME = "audio16k.wav"
-VERSION = 1
+STEREO_WAV_NAME = "audio16k_stereo.wav"  # only for originals with 2+ channels (a call recorded per side)
+VERSION = 2
 # A decoded stream this much shorter than its container declares is treated as truncated.
 TRUNCATION_TOLERANCE = (2.0, 0.05)  # seconds, share of the declared duration (whichever is larger)
 
@@ -77,9 +78,13 @@ def _tags(container: av.container.InputContainer, stream: av.audio.stream.AudioS
     return dict(sorted(tags.items()))
 
 
-def _decode(path: Path, container, stream, progress: StageProgress, declared: float) -> tuple[np.ndarray, float]:
-    """All audio as 16 kHz mono float32, and the duration of the original stream in seconds."""
+def _decode(path: Path, container, stream, progress: StageProgress, declared: float,
+            stereo: list[np.ndarray] | None = None) -> tuple[np.ndarray, float]:
+    """All audio as 16 kHz mono float32, and the duration of the original stream in seconds. When `stereo`
+    is a list, the first two channels are also appended to it as (2, n) float32 blocks."""
     resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    # all channels, planar, at 16 kHz; the first two (left, right) are kept
+    two = av.AudioResampler(format="fltp", layout=stream.layout, rate=SAMPLE_RATE) if stereo is not None else None
     chunks: list[np.ndarray] = []
     original_samples = 0
     rate = stream.codec_context.sample_rate or SAMPLE_RATE
@@ -88,10 +93,14 @@ def _decode(path: Path, container, stream, progress: StageProgress, declared: fl
             original_samples += frame.samples
             for out in resampler.resample(frame):
                 chunks.append(out.to_ndarray().reshape(-1))
+            if two is not None:
+                stereo += [out.to_ndarray()[:2] for out in two.resample(frame)]
             if declared > 0 and len(chunks) % 200 == 0:
                 progress(min(original_samples / rate, declared), declared)
         for out in resampler.resample(None):
             chunks.append(out.to_ndarray().reshape(-1))
+        if two is not None:
+            stereo += [out.to_ndarray()[:2] for out in two.resample(None)]
     except (av.error.FFmpegError, ValueError) as exc:
         heard = hms(original_samples / rate)
         reason = getattr(exc, "strerror", None) or exc
@@ -132,7 +141,8 @@ def ingest(path: Path, digests: Digests, run_dir: Path, progress: StageProgress 
             raise BadAudioError(f"{path}: the file has no audio track")
         stream = container.streams.audio[0]
         declared = float(container.duration / av.time_base) if container.duration else 0.0
-        samples, duration = _decode(path, container, stream, progress, declared)
+        stereo: list[np.ndarray] | None = [] if (stream.codec_context.channels or 0) >= 2 else None
+        samples, duration = _decode(path, container, stream, progress, declared, stereo)
         if samples.size == 0:
             raise BadAudioError(f"{path}: the audio track holds no sound that can be decoded")
         slack = max(TRUNCATION_TOLERANCE[0], TRUNCATION_TOLERANCE[1] * declared)
@@ -153,6 +163,10 @@ def ingest(path: Path, digests: Digests, run_dir: Path, progress: StageProgress 
         )
     wav_path = run_dir / WAV_NAME
     write_wav(wav_path, samples)
+    stereo_name = ""
+    if stereo:
+        stereo_name = STEREO_WAV_NAME
+        write_wav(run_dir / stereo_name, np.concatenate(stereo, axis=1))
     progress(duration, duration)
     stat = path.stat()
     return AudioAsset(
@@ -166,5 +180,6 @@ def ingest(path: Path, digests: Digests, run_dir: Path, progress: StageProgress 
         container_duration=declared,
         wav_path=WAV_NAME,
         wav_sha256=file_digests(wav_path).sha256,
+        stereo_wav_path=stereo_name,
         **asset_fields,
     )

@@ -1,25 +1,52 @@
 """Label: the user names the speakers in speakers.csv; this stage writes it once and applies it on every run.
 
 speakers.csv (UTF-8 with BOM for Excel; a GBK file saved by Excel is read too) has one row per speaker id:
-speaker_id, name, role, and read-only help columns (talk time, turns, first/last heard, a sample line).
-Two ids given the same name are one person: their lines are merged under the first id.
+speaker_id, name, role, and help columns that are not read back (talk time, turns, first/last heard, the
+listening clip, two sample lines). Two ids given the same name are one person: their lines are merged under
+the first id.
+
+The voices the file's ids stand for are kept beside it (stages/speakers_voices.json: each id's mean CAM++
+embedding). When the speakers are found again differently (`--speakers 3` after a first run with 2), the
+names the user gave are carried to the new ids whose voices match (by embedding, not by id) and
+speakers.csv is rewritten with the new ids.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.artifacts import Labelled, Speaker, Utterance, Utterances
+import numpy as np
+
+from pipeline.artifacts import (
+    Diarization,
+    Labelled,
+    Speaker,
+    Utterance,
+    Utterances,
+    write_bytes_atomic,
+    write_text_atomic,
+)
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import SpeakersCsvError
+from pipeline.export.clips import FOLDER as CLIP_FOLDER
 from pipeline.timefmt import hms
 
-VERSION = 1
+log = logging.getLogger(__name__)
+
+VERSION = 2
 CSV_NAME = "speakers.csv"
-HEADER = ["speaker_id", "name", "role", "talk_time", "turns", "first_heard", "last_heard", "sample"]
+VOICES_NAME = "speakers_voices.json"
+PREVIOUS_NAME = "speakers.previous.csv"  # the user's file as it was before ids were carried to new voices
+HEADER = ["speaker_id", "name", "role", "talk_time", "turns", "first_heard", "last_heard", "clip", "sample_1",
+          "sample_2"]
 SAMPLE_CHARS = 60
+SAME_VOICE = 0.6   # cosine similarity of two CAM++ centroids above which they are taken as one voice
 UNKNOWN_LABEL = {"zh": "未识别说话人", "en": "Unidentified speaker"}
+
+Names = dict[str, tuple[str, str]]  # speaker id → (name, role)
 
 
 @dataclass(frozen=True)
@@ -28,7 +55,7 @@ class _Stats:
     turns: int
     first: float
     last: float
-    sample: str
+    samples: tuple[Utterance, ...]  # the two longest lines, in time order
 
 
 def default_label(position: int, language: str) -> str:
@@ -38,27 +65,28 @@ def default_label(position: int, language: str) -> str:
 
 def _stats(items: tuple[Utterance, ...]) -> dict[str, _Stats]:
     """Per speaker id, in order of first appearance."""
-    stats: dict[str, _Stats] = {}
+    by_speaker: dict[str, list[Utterance]] = {}
     for u in sorted(items, key=lambda u: u.start):
-        s = stats.get(u.speaker)
-        if s is None:
-            stats[u.speaker] = _Stats(u.end - u.start, 1, u.start, u.end, u.text)
-        else:
-            sample = u.text if len(u.text) > len(s.sample) else s.sample
-            stats[u.speaker] = _Stats(s.talk_time + u.end - u.start, s.turns + 1, s.first, u.end, sample)
-    return stats
+        by_speaker.setdefault(u.speaker, []).append(u)
+    return {
+        sid: _Stats(talk_time=sum(u.end - u.start for u in us), turns=len(us), first=us[0].start, last=us[-1].end,
+                    samples=tuple(sorted(sorted(us, key=lambda u: -len(u.text))[:2], key=lambda u: u.start)))
+        for sid, us in by_speaker.items()
+    }
 
 
-def write_template(path: Path, utterances: Utterances) -> None:
-    """The speakers.csv a user fills in: one row per speaker id, name and role empty."""
-    rows = [
-        [sid, "", "", hms(s.talk_time), s.turns, hms(s.first), hms(s.last), s.sample[:SAMPLE_CHARS]]
-        for sid, s in _stats(utterances.items).items()
-    ]
+def write_csv_file(path: Path, utterances: Utterances, names: Names) -> None:
+    """speakers.csv: one row per speaker id, with the names and roles given so far."""
+    rows = []
+    for sid, s in _stats(utterances.items).items():
+        samples = [u.text[:SAMPLE_CHARS] for u in s.samples] + ["", ""]
+        clip = f"{CLIP_FOLDER}/{sid}.wav" if sid != "UNKNOWN" else ""
+        rows.append([sid, *names.get(sid, ("", "")), hms(s.talk_time), s.turns, hms(s.first), hms(s.last), clip,
+                     *samples[:2]])
     write_csv(path, HEADER, rows)
 
 
-def read_names(path: Path, known: list[str]) -> dict[str, tuple[str, str]]:
+def read_names(path: Path, known: list[str]) -> Names:
     """{speaker id: (name, role)} from the user's speakers.csv; a clear error for anything wrong."""
     try:
         header, rows = read_csv(path)
@@ -70,7 +98,7 @@ def read_names(path: Path, known: list[str]) -> dict[str, tuple[str, str]]:
             f"{path}: the first row must name the columns {', '.join(HEADER[:3])} "
             f"(missing: {', '.join(missing)}); delete the file to get a fresh one"
         )
-    names: dict[str, tuple[str, str]] = {}
+    names: Names = {}
     for row_number, row in enumerate(rows, start=2):
         sid = (row.get("speaker_id") or "").strip()
         if sid not in known:
@@ -84,7 +112,25 @@ def read_names(path: Path, known: list[str]) -> dict[str, tuple[str, str]]:
     return names
 
 
-def apply_names(utterances: Utterances, names: dict[str, tuple[str, str]]) -> Labelled:
+def match_voices(old: dict[str, tuple[float, ...]], new: dict[str, tuple[float, ...]],
+                 threshold: float = SAME_VOICE) -> dict[str, str]:
+    """old id → new id for voices that match (cosine similarity of centroids ≥ threshold), best pairs first,
+    each new id used once."""
+    pairs = []
+    for o, a in old.items():
+        for n, b in new.items():
+            va, vb = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+            denom = float(np.linalg.norm(va) * np.linalg.norm(vb))
+            if denom > 0:
+                pairs.append((float(va @ vb) / denom, o, n))
+    mapping: dict[str, str] = {}
+    for similarity, o, n in sorted(pairs, reverse=True):
+        if similarity >= threshold and o not in mapping and n not in mapping.values():
+            mapping[o] = n
+    return mapping
+
+
+def apply_names(utterances: Utterances, names: Names) -> Labelled:
     """Labelled utterances: names and roles applied, ids that share a name merged under the first one."""
     stats = _stats(utterances.items)
     canonical: dict[str, str] = {}
@@ -93,10 +139,9 @@ def apply_names(utterances: Utterances, names: dict[str, tuple[str, str]]) -> La
         name = names.get(sid, ("", ""))[0]
         canonical[sid] = first_with_name.setdefault(name, sid) if name else sid
     items = tuple(replace(u, speaker=canonical[u.speaker]) for u in utterances.items)
-    merged = _stats(items)
     speakers = []
     unnamed = 0
-    for sid, s in merged.items():
+    for sid, s in _stats(items).items():
         name = names.get(sid, ("", ""))[0]
         role = next((names[o][1] for o in stats if canonical[o] == sid and names.get(o, ("", ""))[1]), "")
         if name:
@@ -111,9 +156,36 @@ def apply_names(utterances: Utterances, names: dict[str, tuple[str, str]]) -> La
     return Labelled(language=utterances.language, speakers=tuple(speakers), items=items)
 
 
-def label(utterances: Utterances, csv_path: Path) -> Labelled:
-    """Write speakers.csv when it is absent; apply it when present."""
+def _read_voices(path: Path) -> dict[str, tuple[float, ...]] | None:
+    try:
+        return {k: tuple(v) for k, v in json.loads(path.read_text(encoding="utf-8"))["centroids"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_voices(path: Path, centroids: dict[str, tuple[float, ...]]) -> None:
+    write_text_atomic(path, json.dumps({"centroids": centroids}))
+
+
+def label(utterances: Utterances, diarization: Diarization, csv_path: Path, voices_path: Path) -> Labelled:
+    """Write speakers.csv when it is absent; apply it when present, carrying names to new ids by voice when
+    the speakers were found again differently."""
+    current = list(_stats(utterances.items))
     if not csv_path.exists():
-        write_template(csv_path, utterances)
+        write_csv_file(csv_path, utterances, {})
+        _write_voices(voices_path, diarization.centroids)
         return apply_names(utterances, {})
-    return apply_names(utterances, read_names(csv_path, list(_stats(utterances.items))))
+    voices = _read_voices(voices_path)
+    if voices is None or voices == diarization.centroids:
+        return apply_names(utterances, read_names(csv_path, current))
+    old_names = read_names(csv_path, sorted(set(voices) | {"UNKNOWN"}))
+    mapping = match_voices({k: v for k, v in voices.items() if k in old_names}, diarization.centroids)
+    names = {mapping[o]: nr for o, nr in old_names.items() if o in mapping}
+    for o, (name, _) in old_names.items():
+        if name and o not in mapping:
+            log.warning("%s (%s) has no matching voice among the speakers found now; the earlier file is kept "
+                        "as %s", name, o, PREVIOUS_NAME)
+    write_bytes_atomic(csv_path.with_name(PREVIOUS_NAME), csv_path.read_bytes())
+    write_csv_file(csv_path, utterances, names)
+    _write_voices(voices_path, diarization.centroids)
+    return apply_names(utterances, names)

@@ -1,0 +1,68 @@
+"""key_facts.csv as the user's review of the key facts: a row deleted there is a fact left out of the exhibit,
+a `note` written there is shown in the index. Read back on every run, before the documents are written.
+
+Each row carries a `fact_id` (utterance, category, position in the line). The ids written so far are kept in
+stages/key_facts_seen.json, so that a fact whose row is missing from key_facts.csv is told apart from a fact
+that is new (found by a rule file added since): the first is dropped, the second is shown. Without
+key_facts.csv (never written, or deleted by the user to start over) every fact is shown again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from pathlib import Path
+
+from pipeline.artifacts import Fact, Facts, write_text_atomic
+from pipeline.csvio import read_csv
+from pipeline.errors import PipelineError
+
+log = logging.getLogger(__name__)
+
+SEEN_NAME = "key_facts_seen.json"
+ID_COLUMN = "fact_id"
+NOTE_COLUMN = "note"
+
+
+def fact_id(fact: Fact) -> str:
+    """A stable id for a fact: u0012-amount-5 (the line, the category, where in the line it starts)."""
+    return f"{fact.utterance_id}-{fact.category}-{fact.span[0]}"
+
+
+def _read_review(path: Path) -> dict[str, str] | None:
+    """fact_id → note of each row of key_facts.csv; None when there is no file or no fact_id column."""
+    if not path.exists():
+        return None
+    try:
+        header, rows = read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise PipelineError(f"{path}: cannot read it back ({exc}); fix it, or delete it to list every key fact "
+                            "again") from exc
+    if ID_COLUMN not in header:
+        log.warning("%s has no %s column: every key fact is listed again", path, ID_COLUMN)
+        return None
+    return {r[ID_COLUMN]: r.get(NOTE_COLUMN, "") for r in rows if r.get(ID_COLUMN)}
+
+
+def _read_seen(path: Path) -> set[str]:
+    try:
+        return set(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return set()
+
+
+def apply_review(found: Facts, key_facts_csv: Path, seen_path: Path) -> Facts:
+    """The facts to show: those whose row the user deleted from key_facts.csv left out, notes attached.
+    Records the ids now listed in seen_path (beside the ones seen before, so a deleted row stays deleted)."""
+    review = _read_review(key_facts_csv)
+    seen = _read_seen(seen_path) if review is not None else set()
+    kept = []
+    for fact in found.items:
+        fid = fact_id(fact)
+        if review is not None and fid in seen and fid not in review:
+            continue
+        kept.append(dataclasses.replace(fact, note=(review or {}).get(fid, "")))
+    seen |= {fact_id(f) for f in kept}
+    write_text_atomic(seen_path, json.dumps(sorted(seen), ensure_ascii=False, indent=0))
+    return Facts(tuple(kept), found.rule_files)

@@ -1,0 +1,90 @@
+"""The key-fact engine over a table of utterances: `exhibit facts UTTERANCES.csv --out FACTS.csv` and
+tools/eval_facts.py both go through facts_for_csv, so what is measured is what the command does.
+
+UTTERANCES.csv: columns id and text, optionally lang (zh/en; else read from the text) and speaker; other
+columns are ignored. FACTS.csv: id, categories (joined by ';'), amounts (plain numbers joined by '|'), dates
+(normalised values joined by '|') — the format of ../shared/eval/keyfacts_dev.csv.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from pipeline.csvio import read_csv, write_csv
+from pipeline.errors import ConfigError, PipelineError
+from pipeline.stages.facts import CATEGORIES, Match, RuleSet, match_text, utterance_language
+
+REQUIRED_COLUMNS = ("id", "text")
+FACTS_HEADER = ["id", "categories", "amounts", "dates"]
+CATEGORY_SEPARATOR = ";"
+VALUE_SEPARATOR = "|"
+
+
+@dataclass(frozen=True)
+class Line:
+    id: str
+    text: str
+    lang: str = ""
+    speaker: str = ""
+
+
+@dataclass(frozen=True)
+class LineFacts:
+    id: str
+    matches: tuple[Match, ...]
+
+    @property
+    def categories(self) -> list[str]:
+        """Categories found, in the engine's fixed order."""
+        found = {m.category for m in self.matches}
+        return [c for c in CATEGORIES if c in found]
+
+    @property
+    def amounts(self) -> list[str]:
+        """Plain numbers ('50000'), without currency or the '+' of 两万多."""
+        return [m.value.split()[0].rstrip("+") for m in self.matches if m.category == "amount" and m.value]
+
+    @property
+    def dates(self) -> list[str]:
+        return [m.value for m in self.matches if m.category == "date" and m.value]
+
+    def row(self) -> list[str]:
+        return [self.id, CATEGORY_SEPARATOR.join(self.categories), VALUE_SEPARATOR.join(self.amounts),
+                VALUE_SEPARATOR.join(self.dates)]
+
+
+def read_lines(path: Path) -> list[Line]:
+    """The utterances of a CSV; PipelineError (one line) when the file or a required column is missing."""
+    if not path.is_file():
+        raise PipelineError(f"{path}: no such file")
+    try:
+        header, rows = read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise PipelineError(f"{path}: cannot read it as CSV: {exc}") from exc
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise PipelineError(f"{path}: missing column(s) {', '.join(missing)} (it needs id and text; lang and "
+                            f"speaker are optional; found: {', '.join(header)})")
+    return [Line(r["id"], r["text"], (r.get("lang") or "").strip().lower(), r.get("speaker") or "") for r in rows]
+
+
+def facts_of_lines(lines: list[Line], rules: RuleSet, reference: date | None = None) -> list[LineFacts]:
+    """The engine on each line: the line's lang when given, else the language its text is written in."""
+    out = []
+    for line in lines:
+        lang = line.lang or utterance_language(line.text, "zh")
+        if lang not in ("zh", "en"):
+            raise ConfigError(f"line {line.id}: lang must be zh or en, not {line.lang!r}")
+        out.append(LineFacts(line.id, tuple(match_text(line.text, lang, rules, (), reference))))
+    return out
+
+
+def facts_for_csv(path: Path, rules: RuleSet, reference: date | None = None) -> list[LineFacts]:
+    """What `exhibit facts` computes for UTTERANCES.csv."""
+    return facts_of_lines(read_lines(path), rules, reference)
+
+
+def write_facts_csv(path: Path, found: list[LineFacts]) -> None:
+    write_csv(path, FACTS_HEADER, [f.row() for f in found])
