@@ -45,7 +45,7 @@ def transcript(
     language: str = typer.Option("", "--language", "-l", help="Spoken language, e.g. zh or en (default: detect)."),
     speakers: int = typer.Option(0, "--speakers", "-s", min=0, help="Exact number of speakers (default: estimate)."),
     diarizer: str = typer.Option("", "--diarizer", help="local (offline default) or pyannote-pipeline (the "
-                                 "pipeline and token set in [diarize] of the settings)."),
+                                 "pipeline and token set under \\[diarize] in configs/default.toml)."),
     channels: str = typer.Option("", "--channels", help="Two-channel call recordings: auto (default), split "
                                  "(one speaker per channel) or mix."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: out/<file name>)."),
