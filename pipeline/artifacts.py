@@ -138,6 +138,7 @@ class Segment:
     avg_logprob: float
     no_speech_prob: float
     compression_ratio: float
+    channel: int = -1           # the channel it was heard on when a stereo call is transcribed per channel
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,7 @@ class Diarization:
     speakers: tuple[str, ...]
     model_files: dict[str, str]  # file name → sha256
     centroids: dict[str, tuple[float, ...]]  # speaker → mean embedding (to match voices across runs)
+    channel_speakers: tuple[str, ...] = ()  # stereo call split per channel: the speaker of channel 0, 1
 
 
 # --------------------------------------------------------------------------------------------- merge

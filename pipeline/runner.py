@@ -49,7 +49,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 WORK = "stages"
-STAGES = ("ingest", "transcribe", "diarize", "merge", "label", "facts", "export")
 
 
 def _quiet(stage: str, completed: float, total: float) -> None:
@@ -156,12 +155,16 @@ def _run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook
                     valid=lambda a: (r.work / a.wav_path).is_file()
                     and (not a.stereo_wav_path or (r.work / a.stereo_wav_path).is_file()))
     wav = r.work / asset.wav_path
-    transcript = r.stage("transcribe", transcribe.VERSION, [asset.wav_sha256, config_hash(settings.transcribe)],
-                         Transcript, lambda p: transcribe.transcribe(wav, settings.transcribe, p))
     stereo = r.work / asset.stereo_wav_path if asset.stereo_wav_path else None
+    stereo_digest = stereo and sha256_file(stereo)
     diarization = r.stage("diarize", diarize.VERSION,
-                          [asset.wav_sha256, config_hash(settings.diarize), stereo and sha256_file(stereo)],
+                          [asset.wav_sha256, config_hash(settings.diarize), stereo_digest],
                           Diarization, lambda p: diarize.diarize(wav, settings.diarize, p, stereo_path=stereo))
+    per_channel = stereo if diarization.channel_speakers else None  # a call split per channel: hear each side
+    transcript = r.stage("transcribe", transcribe.VERSION,
+                         [asset.wav_sha256, config_hash(settings.transcribe), per_channel and stereo_digest],
+                         Transcript, lambda p: transcribe.transcribe(wav, settings.transcribe, p,
+                                                                     channels_path=per_channel))
     utterances = r.stage("merge", merge.VERSION,
                          [r.digest("transcribe"), r.digest("diarize"), config_hash(settings.merge)],
                          Utterances, lambda p: merge.merge(transcript, diarization, settings.merge))

@@ -121,3 +121,19 @@ def test_rerun_with_another_speaker_count_keeps_names_with_their_voices(first):
     assert set(labels.values()) <= set(given.values())  # every voice still carries a name the user gave
     assert len(kept) >= 3, labels  # four voices remain: at most one line moves to its merged partner's name
     assert (out / "speakers.previous.csv").is_file()
+
+
+def test_a_stereo_call_gives_each_party_their_own_words(tmp_path):
+    from conftest import eval_file
+
+    result = run(eval_file("stereo/stereo_diarization.wav"), tmp_path / "call", load_settings())
+    said = {}
+    for u in result.labelled.items:
+        said.setdefault(u.speaker, []).append(u.text.lower())
+    assert sorted(said) == ["SPEAKER_00", "SPEAKER_01"]
+    left, right = " ".join(said["SPEAKER_00"]), " ".join(said["SPEAKER_01"])
+    assert "confused complaint against the wizard" in left and "horizon" not in left
+    assert "horizon seems extremely distant" in right and "wizard" not in right
+    assert "overlap" in result.labelled.items[0].flags  # both parties talk at once in the first seconds
+    ran = {rec.stage: rec.ran for rec in result.manifest.stages}
+    assert ran["diarize"] and ran["transcribe"]

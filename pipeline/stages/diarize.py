@@ -458,7 +458,8 @@ def diarize_channels(stereo: np.ndarray, models: DiarizeModels, progress: StageP
     named = tuple(Turn(round(a, 3), round(b, 3), names[i]) for a, b, i in turns)
     named_exclusive = tuple(Turn(round(a, 3), round(b, 3), names[i]) for a, b, i in exclusive)
     vectors = {names[i]: tuple(round(float(v), 6) for v in c) for i, c in centroids.items()}
-    return _result(named, named_exclusive, vectors, models.model_files, METHOD_STEREO)
+    return _result(named, named_exclusive, vectors, models.model_files, METHOD_STEREO,
+                   channel_speakers=(names[0], names[1]))
 
 
 # ------------------------------------------------------------------------ stock pyannote pipeline
@@ -564,7 +565,8 @@ def _named(turns, exclusive, centroids: np.ndarray, model_files: dict[str, str])
     return _result(named, named_exclusive, vectors, model_files)
 
 
-def _result(turns, exclusive, centroids, model_files, method: str = METHOD) -> Diarization:
+def _result(turns, exclusive, centroids, model_files, method: str = METHOD,
+            channel_speakers: tuple[str, ...] = ()) -> Diarization:
     speakers = tuple(sorted({t.speaker for t in turns}))
     return Diarization(method=method, turns=tuple(turns), exclusive_turns=tuple(exclusive), speakers=speakers,
-                       model_files=dict(model_files), centroids=dict(centroids))
+                       model_files=dict(model_files), centroids=dict(centroids), channel_speakers=channel_speakers)

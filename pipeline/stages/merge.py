@@ -2,7 +2,8 @@
 
 An utterance is a run of consecutive words of one speaker, ended by a pause longer than max_pause or when it
 would grow longer than max_length. Words no turn covers go to the nearest turn within NEAREST_TURN seconds,
-else to the speaker UNKNOWN (flagged no_speaker). Words heard while two people speak at once are flagged overlap; a line with a word heard with low
+else to the speaker UNKNOWN (flagged no_speaker). A stereo call transcribed per channel gives each channel's words to that channel's speaker.
+Words heard while two people speak at once are flagged overlap; a line with a word heard with low
 probability is flagged low_confidence.
 """
 
@@ -14,7 +15,7 @@ from pipeline.artifacts import Diarization, Transcript, Turn, Utterance, Utteran
 from pipeline.config import MergeConfig
 from pipeline.text.chinese import join_words
 
-VERSION = 1
+VERSION = 2
 NEAREST_TURN = 1.0  # seconds
 UNKNOWN = "UNKNOWN"
 
@@ -74,31 +75,40 @@ def _utterance(index: int, speaker: str, words: list[Word], overlapped: bool, cf
                      text=join_words([w.text for w in words]), words=tuple(words), flags=tuple(flags))
 
 
+def _group(pairs: list[tuple[Word, str]], cfg: MergeConfig) -> list[tuple[str, list[Word]]]:
+    """Runs of consecutive words of one speaker, split at long pauses and at max_length."""
+    groups: list[tuple[str, list[Word]]] = []
+    for word, speaker in pairs:
+        if groups:
+            last_speaker, words = groups[-1]
+            if (speaker == last_speaker and word.start - words[-1].end <= cfg.max_pause
+                    and word.end - words[0].start <= cfg.max_length):
+                words.append(word)
+                continue
+        groups.append((speaker, [word]))
+    return groups
+
+
+def _spoken(words) -> list[Word]:
+    return [w for w in words if w.text.strip()]
+
+
 def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig) -> Utterances:
-    turns = tuple(sorted(diarization.exclusive_turns, key=lambda t: t.start))
-    starts = [t.start for t in turns]
     regions = overlap_regions(diarization.turns)
-    items: list[Utterance] = []
-    current: list[Word] = []
-    current_speaker, overlapped = UNKNOWN, False
-
-    def close() -> None:
-        nonlocal current, overlapped
-        if current:
-            items.append(_utterance(len(items) + 1, current_speaker, current, overlapped, cfg))
-        current, overlapped = [], False
-
-    words = [w for seg in transcript.segments for w in seg.words if w.text.strip()]
-    for word in words:
-        speaker = _speaker_of(word, turns, starts)
-        if current and (
-            speaker != current_speaker
-            or word.start - current[-1].end > cfg.max_pause
-            or word.end - current[0].start > cfg.max_length
-        ):
-            close()
-        current_speaker = speaker
-        current.append(word)
-        overlapped = overlapped or _in_overlap(word, regions)
-    close()
-    return Utterances(language=transcript.language, items=tuple(items))
+    by_channel = diarization.channel_speakers and any(s.channel >= 0 for s in transcript.segments)
+    if by_channel:  # a stereo call transcribed per channel: each channel's words are its party's
+        groups = [
+            group
+            for channel, speaker in enumerate(diarization.channel_speakers)
+            for group in _group([(w, speaker) for w in _spoken(w for s in transcript.segments
+                                                               if s.channel == channel for w in s.words)], cfg)
+        ]
+    else:
+        turns = tuple(sorted(diarization.exclusive_turns, key=lambda t: t.start))
+        starts = [t.start for t in turns]
+        words = _spoken(w for s in transcript.segments for w in s.words)
+        groups = _group([(w, _speaker_of(w, turns, starts)) for w in words], cfg)
+    groups.sort(key=lambda g: g[1][0].start)
+    items = tuple(_utterance(i, speaker, words, any(_in_overlap(w, regions) for w in words), cfg)
+                  for i, (speaker, words) in enumerate(groups, start=1))
+    return Utterances(language=transcript.language, items=items)

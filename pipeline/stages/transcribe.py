@@ -20,7 +20,7 @@ from pipeline.text.chinese import chinese_punctuation, join_words, to_simplified
 
 log = logging.getLogger(__name__)
 
-VERSION = 1
+VERSION = 2
 OFFLINE_MODELS = {"base": "whisper-base"}
 
 
@@ -62,16 +62,20 @@ def _word(w) -> Word:
                 raw_text=raw if raw != text else "")
 
 
-def _segment(s) -> Segment:
+def _segment(s, channel: int) -> Segment:
     words = tuple(_word(w) for w in (s.words or ()))
     text = join_words([w.text for w in words]) if words else chinese_punctuation(to_simplified(s.text)).strip()
     return Segment(start=round(s.start, 3), end=round(s.end, 3), text=text, raw_text=s.text.strip(),
                    words=words, avg_logprob=round(s.avg_logprob, 4), no_speech_prob=round(s.no_speech_prob, 4),
-                   compression_ratio=round(s.compression_ratio, 4))
+                   compression_ratio=round(s.compression_ratio, 4), channel=channel)
 
 
-def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = silent, model=None) -> Transcript:
-    """Transcribe the working copy. `model` may be passed in to reuse a loaded model (tests, benchmarks)."""
+def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = silent, model=None,
+               channels_path: Path | None = None) -> Transcript:
+    """Transcribe the working copy. With `channels_path` (the two-channel copy of a stereo call that the
+    diarizer split per channel), each channel is transcribed on its own and its segments carry their channel,
+    so that words spoken at the same time by both parties are all heard. `model` may be passed in to reuse a
+    loaded model (tests, benchmarks)."""
     if model is None:
         model, digest = load_model(cfg)
     else:
@@ -82,18 +86,34 @@ def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = 
     probability = 1.0
     if language is None and duration > 0:
         language, probability, _ = model.detect_language(audio, vad_filter=cfg.vad)
+    tracks = [(-1, audio)] if channels_path is None else list(enumerate(read_wav(channels_path)[:2]))
+    segments, speech = [], 0.0
+    for index, (channel, samples) in enumerate(tracks):
+        done = index * duration
+
+        def report(position: float, done: float = done) -> None:
+            progress(done + min(position, duration), duration * len(tracks))
+
+        found, heard, language = _transcribe_track(model, samples, language, cfg, channel, report)
+        segments += found
+        speech += heard
+    progress(duration * len(tracks), duration * len(tracks))
+    return Transcript(language=language or "", language_probability=round(float(probability), 4), model=cfg.model,
+                      model_sha256=digest, duration=round(duration, 3), speech_duration=round(float(speech), 3),
+                      segments=tuple(sorted(segments, key=lambda seg: (seg.start, seg.channel))))
+
+
+def _transcribe_track(model, samples, language: str | None, cfg: TranscribeConfig, channel: int,
+                      report) -> tuple[list[Segment], float, str | None]:
+    """(segments, seconds of speech the VAD heard, language) of one track of audio."""
     prompt = cfg.initial_prompt_zh if language == "zh" and cfg.initial_prompt_zh else None
     segments_iter, info = model.transcribe(
-        audio, language=language, beam_size=cfg.beam_size, vad_filter=cfg.vad, word_timestamps=True,
+        samples, language=language, beam_size=cfg.beam_size, vad_filter=cfg.vad, word_timestamps=True,
         initial_prompt=prompt, condition_on_previous_text=False,
     )
     segments = []
     for s in segments_iter:
-        segments.append(_segment(s))
-        progress(min(s.end, duration), duration)
-    progress(duration, duration)
-    speech = info.duration_after_vad if cfg.vad else duration
-    lang = info.language or language or ""
-    return Transcript(language=lang, language_probability=round(float(probability), 4), model=cfg.model,
-                      model_sha256=digest, duration=round(duration, 3), speech_duration=round(float(speech), 3),
-                      segments=tuple(segments))
+        segments.append(_segment(s, channel))
+        report(s.end)
+    heard = info.duration_after_vad if cfg.vad else len(samples) / SAMPLE_RATE
+    return segments, float(heard), info.language or language
