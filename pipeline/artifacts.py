@@ -150,6 +150,8 @@ class Transcript:
     duration: float
     speech_duration: float      # what the VAD heard as speech
     segments: tuple[Segment, ...]
+    speech_regions: tuple[tuple[float, float], ...] = ()  # (start, end) the VAD heard as speech (mono mix)
+    hotwords: str = ""          # names and terms handed to the model as hotwords, comma-separated
 
 
 # ------------------------------------------------------------------------------------------- diarize
@@ -184,7 +186,7 @@ class Utterance:
     end: float
     text: str
     words: tuple[Word, ...]
-    flags: tuple[str, ...] = ()  # "overlap", "low_confidence", "no_speaker", …
+    flags: tuple[str, ...] = ()  # "overlap", "low_confidence", "no_speaker", "hallucination", "inaudible"
 
 
 @dataclass(frozen=True)
@@ -265,3 +267,4 @@ class RunManifest:
     stages: tuple[StageRecord, ...]
     outputs: dict[str, str]     # output file → sha256
     created: str
+    flagged: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "hallucination"/"inaudible" → utterance ids

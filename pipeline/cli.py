@@ -57,6 +57,8 @@ def transcript(
                                                               "date in the file's tags); resolves 去年12月20号."),
     highlight: str = typer.Option("", "--highlight", help="inline: also shade the key-fact words in the "
                                                           "transcript (default: the setting, none)."),
+    hotwords: str = typer.Option("", "--hotwords", help="Names and terms to listen for, comma-separated "
+                                 "(\"张三,李四,借条\")."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what each stage does."),
 ) -> None:
     """Make the exhibit: transcribe, find speakers, apply speakers.csv, mark key facts, write Word/CSV/SRT/JSON."""
@@ -69,6 +71,8 @@ def transcript(
         overrides["transcribe"]["language"] = language
     if model:
         overrides["transcribe"]["model"] = model
+    if hotwords:
+        overrides["transcribe"]["hotwords"] = hotwords
     if speakers:
         overrides["diarize"]["num_speakers"] = speakers
     if diarizer:

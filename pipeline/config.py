@@ -27,6 +27,8 @@ class TranscribeConfig:
     beam_size: int = 5
     vad: bool = True
     initial_prompt_zh: str = ""
+    names_as_hotwords: bool = False  # also listen for the names in speakers.csv (re-transcribes after naming)
+    hotwords: str = ""          # names and terms to listen for, comma-separated ("张三,李四,借条"); --hotwords
 
 
 @dataclass(frozen=True)

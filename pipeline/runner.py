@@ -2,7 +2,8 @@
 
 Each stage's artifact is saved in <out>/stages/<stage>.json with the cache key that produced it: a hash of
 the stage's version, its input artifacts and its settings section. A stage whose key matches is not run
-again, so after the user edits speakers.csv only label → facts → export run.
+again, so after the user edits speakers.csv only label → facts → export run (unless names_as_hotwords is on:
+then new names are hotwords for the model, and transcribe and merge run again too).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 WORK = "stages"
+FLAGGED = ("hallucination", "inaudible")  # listed in the manifest: what the machine may have invented or missed
 
 
 def _quiet(stage: str, completed: float, total: float) -> None:
@@ -161,12 +163,15 @@ def _run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook
                           [asset.wav_sha256, config_hash(settings.diarize), stereo_digest],
                           Diarization, lambda p: diarize.diarize(wav, settings.diarize, p, stereo_path=stereo))
     per_channel = stereo if diarization.channel_speakers else None  # a call split per channel: hear each side
+    named = out_dir / label.CSV_NAME if settings.transcribe.names_as_hotwords else None
+    hotwords = transcribe.hotword_text(settings.transcribe.hotwords, named)
     transcript = r.stage("transcribe", transcribe.VERSION,
-                         [asset.wav_sha256, config_hash(settings.transcribe), per_channel and stereo_digest],
+                         [asset.wav_sha256, config_hash(settings.transcribe), per_channel and stereo_digest, hotwords],
                          Transcript, lambda p: transcribe.transcribe(wav, settings.transcribe, p,
-                                                                     channels_path=per_channel))
+                                                                     channels_path=per_channel, hotwords=hotwords))
     utterances = r.stage("merge", merge.VERSION,
-                         [r.digest("transcribe"), r.digest("diarize"), config_hash(settings.merge)],
+                         [r.digest("transcribe"), r.digest("diarize"), config_hash(settings.merge),
+                          sha256_file(CONFIG_DIR / "hallucinations.toml")],
                          Utterances, lambda p: merge.merge(transcript, diarization, settings.merge))
     speakers_csv = out_dir / label.CSV_NAME
     csv_digest = sha256_file(speakers_csv) if speakers_csv.exists() else "absent"
@@ -180,9 +185,10 @@ def _run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook
     found = apply_review(found, out_dir / "key_facts.csv", r.work / SEEN_NAME)  # rows the user deleted, notes
 
     started = time.perf_counter()
+    processed = datetime.now().astimezone()  # "date processed" in the exhibit, and its document properties
     progress("export", 0, 1)
     outputs = _export(out_dir, asset, transcript, diarization, labelled, found,
-                      _doc_language(settings, labelled.language), settings.export.highlight)
+                      _doc_language(settings, labelled.language), settings.export.highlight, processed)
     outputs.update({f"clip {sid}": path for sid, path in write_speaker_clips(out_dir, wav, diarization).items()})
     outputs["speakers"] = speakers_csv
     progress("export", 1, 1)
@@ -202,7 +208,8 @@ def _run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook
         models=_model_hashes(transcript, diarization),
         stages=tuple(r.records),
         outputs=output_digests(out_dir, outputs),
-        created=datetime.now().astimezone().isoformat(timespec="seconds"),
+        created=processed.isoformat(timespec="seconds"),
+        flagged={flag: tuple(u.id for u in labelled.items if flag in u.flags) for flag in FLAGGED},
     )
     outputs["manifest"] = out_dir / "manifest.json"
     write_manifest(outputs["manifest"], manifest)
@@ -210,7 +217,8 @@ def _run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook
 
 
 def _export(out_dir: Path, asset: AudioAsset, transcript: Transcript, diarization: Diarization,
-            labelled: Labelled, found: Facts, doc_language: str, highlight: str = "none") -> dict[str, Path]:
+            labelled: Labelled, found: Facts, doc_language: str, highlight: str = "none",
+            processed: datetime | None = None) -> dict[str, Path]:
     stem = Path(asset.file_name).stem
     outputs = {
         "docx": out_dir / f"{stem}.docx",
@@ -227,5 +235,5 @@ def _export(out_dir: Path, asset: AudioAsset, transcript: Transcript, diarizatio
     write_json(outputs["json"], asset, transcript, diarization, labelled, found)
     write_rttm(outputs["rttm"], diarization, stem)
     write_docx(outputs["docx"], asset, transcript, diarization, labelled, found, models, doc_language,
-               highlight=highlight)
+               processed=processed, highlight=highlight)
     return outputs

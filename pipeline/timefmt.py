@@ -9,6 +9,12 @@ def hms(seconds: float) -> str:
     return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
 
 
+def mmss(seconds: float) -> str:
+    """65.4 → '01:05'; past an hour the minutes go on counting (75:03), for short in-line time ranges."""
+    total = max(0, int(seconds))
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
 def srt_time(seconds: float) -> str:
     """12.7 → '00:00:12,700'."""
     ms = max(0, round(seconds * 1000))

@@ -239,6 +239,37 @@ def test_docx_is_written_whole_with_no_temp_file_left(tmp_path):
     assert doc.core_properties.created == datetime(2025, 3, 6, 6, 30, tzinfo=timezone.utc)
 
 
+def test_docx_is_byte_identical_for_the_same_inputs_and_processed_time(tmp_path, monkeypatch):
+    """Reproducible: two runs in different seconds (and a processed time given to the second, not the minute)
+    give the same sha256; every zip entry carries the processed time, core properties are fixed by it."""
+    import time as time_module
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir(), second.mkdir()
+    a, _ = make_docx(first)
+    real = time_module.time()
+    monkeypatch.setattr(time_module, "time", lambda: real + 3671.0)   # zipfile stamps entries with time.time()
+    write_docx(second / a.name, asset(), transcript(), diarization(), labelled(), facts(), MODELS, "zh",
+               processed=PROCESSED.replace(second=42, microsecond=7))
+    monkeypatch.undo()
+    digest = [hashlib.sha256(p.read_bytes()).hexdigest() for p in (a, second / a.name)]
+    assert digest[0] == digest[1]
+    with zipfile.ZipFile(a) as archive:
+        names = archive.namelist()
+        assert names[0] == "[Content_Types].xml" and names[1:] == sorted(names[1:])
+        assert {i.date_time for i in archive.infolist()} == {(2025, 3, 6, 6, 30, 0)}
+        core = archive.read("docProps/core.xml").decode()
+    for field in ("created", "modified"):
+        assert f"<dcterms:{field} xsi:type=\"dcterms:W3CDTF\">2025-03-06T06:30:00Z</dcterms:{field}>" in core
+    assert "<cp:lastPrinted>2025-03-06T06:30:00Z</cp:lastPrinted>" in core
+    assert "<cp:revision>1</cp:revision>" in core and "<dc:creator>exhibit</dc:creator>" in core
+    assert "python-docx" not in core
+    later = tmp_path / "later.docx"
+    write_docx(later, asset(), transcript(), diarization(), labelled(), facts(), MODELS, "zh",
+               processed=PROCESSED + timedelta(days=1))
+    assert hashlib.sha256(later.read_bytes()).hexdigest() != digest[0]   # another processed date: other bytes
+
+
 def test_wording_files_have_the_same_keys_and_name_every_category():
     def keys(data, prefix=""):
         out = set()
@@ -429,3 +460,12 @@ def test_transcript_body_is_plain_by_default_and_shaded_inline_on_request(tmp_pa
     with pytest.raises(ConfigError, match="highlight"):
         write_docx(tmp_path / "x.docx", asset(), transcript(), diarization(), labelled(), facts(), MODELS, "zh",
                    highlight="bold")
+
+
+def test_json_gives_the_value_of_each_number_said_and_keeps_the_spoken_text(tmp_path):
+    path = tmp_path / "a.json"
+    write_json(path, asset(), transcript(), diarization(), labelled(), facts())
+    first = json.loads(path.read_text(encoding="utf-8"))["utterances"][0]
+    assert first["text"] == ADMIT                                   # 五万块钱 as said
+    at = ADMIT.index("五万块钱")
+    assert first["numbers"] == [{"said": "五万块钱", "span": [at, at + 4], "value": "50000", "currency": "CNY"}]

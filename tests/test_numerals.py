@@ -105,3 +105,16 @@ def test_iso_refuses_days_that_do_not_exist():
     assert iso(2025, 2, 29) == ""
     assert iso(None, 4, 31) == ""
     assert iso(None, 3, None) == ""
+
+
+def test_numbers_in_a_line_are_found_with_their_values_and_money_words():
+    from pipeline.text.numerals import numbers_in
+
+    found = numbers_in("那五万块是我借的，还了三万五，还差两千五百元", "zh")
+    assert [(n.said, str(n.value), n.currency) for n in found] == [
+        ("五万块", "50000", "CNY"), ("三万五", "35000", ""), ("两千五百元", "2500", "CNY")]
+    assert found[0].span == (1, 4)
+    assert numbers_in("我一下就还你十分之一", "zh") == []          # 一下, 十分 are not amounts
+    en = numbers_in("He owes me five thousand dollars and $12,000", "en")
+    assert [(n.said, str(n.value), n.currency) for n in en] == [
+        ("five thousand dollars", "5000", "USD"), ("$12,000", "12000", "USD")]

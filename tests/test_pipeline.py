@@ -12,6 +12,7 @@ import pytest
 from docx import Document
 
 from conftest import ROOT
+from pipeline.artifacts import Transcript, load
 from pipeline.config import load_settings
 from pipeline.csvio import read_csv, write_csv
 from pipeline.runner import run
@@ -56,6 +57,9 @@ def test_first_run_writes_the_exhibit_and_its_companions(first):
     for name, digest in manifest["outputs"].items():
         assert sha256(out / name) == digest
     assert manifest["original_sha256_before"] == manifest["original_sha256_after"] == before == sha256(SAMPLE)
+    ids = {u.id for u in result.labelled.items}
+    assert set(manifest["flagged"]) == {"hallucination", "inaudible"}
+    assert all(set(v) <= ids for v in manifest["flagged"].values())
 
 
 def test_each_voice_is_its_own_speaker_in_speakers_csv(first):
@@ -75,7 +79,7 @@ def test_rerun_after_naming_speakers_only_rerenders(first):
               [[r["speaker_id"], *named.get(r["speaker_id"], ("", "")), *list(r.values())[3:]] for r in rows])
     result = run(SAMPLE, out, load_settings())
     ran = {rec.stage: rec.ran for rec in result.manifest.stages}
-    assert ran == {"ingest": False, "transcribe": False, "diarize": False, "merge": False, "label": True,
+    assert ran == {"ingest": False, "diarize": False, "transcribe": False, "merge": False, "label": True,
                    "facts": True, "export": True}
     text = docx_text(out / "zh_five_speakers.docx")
     assert re.search(r"\[00:00:00\] 张三（被告）：广州市", text), text
@@ -137,3 +141,15 @@ def test_a_stereo_call_gives_each_party_their_own_words(tmp_path):
     assert "overlap" in result.labelled.items[0].flags  # both parties talk at once in the first seconds
     ran = {rec.stage: rec.ran for rec in result.manifest.stages}
     assert ran["diarize"] and ran["transcribe"]
+
+
+def test_names_as_hotwords_transcribes_again_listening_for_the_names(first):
+    _, out, _ = first
+    run(SAMPLE, out, load_settings())  # whatever earlier tests changed, back to the default settings
+    header, rows = read_csv(out / "speakers.csv")
+    write_csv(out / "speakers.csv", ["speaker_id", "name"], [[rows[0]["speaker_id"], "张三"],
+                                                             [rows[1]["speaker_id"], "李四"]])
+    result = run(SAMPLE, out, load_settings(overrides={"transcribe": {"names_as_hotwords": True}}))
+    ran = {rec.stage: rec.ran for rec in result.manifest.stages}
+    assert ran["transcribe"] and not ran["diarize"]
+    assert set(load(Transcript, out / "stages" / "transcribe.json").hotwords.split(",")) >= {"张三", "李四"}

@@ -58,3 +58,18 @@ def test_given_language_is_used_and_chinese_commas_are_full_width(tmp_path, mode
     text = "".join(s.text for s in t.segments)
     assert "绝对正义" in text and "相对正义" in text
     assert "," not in text and "，" in text
+
+
+def test_a_hotword_lets_the_model_hear_a_place_name_it_otherwise_mishears(tmp_path, model):
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    plain = _run("zh/llama.cpp_tests_sample.wav", tmp_path / "a", model)
+    text = "".join(s.text for s in plain.segments)
+    assert "新区" in text and "滨海新区" not in text and plain.hotwords == ""   # base alone: 冰台新区
+    hinted = _run("zh/llama.cpp_tests_sample.wav", tmp_path / "b", model, hotwords="滨海新区")
+    assert "我在滨海新区有房" in "".join(s.text for s in hinted.segments)
+    assert hinted.hotwords == "滨海新区"
+    # the VAD's speech regions are kept for the merge stage: one stretch of speech around the words
+    assert len(hinted.speech_regions) == 1
+    start, end = hinted.speech_regions[0]
+    words = [w for s in hinted.segments for w in s.words]
+    assert start <= words[0].start and words[-1].end <= end + 0.5

@@ -1,5 +1,6 @@
 """The exhibit as one JSON document for programs: the file and its hashes, the models, the speakers, every
-utterance with its words (as shown and as the model wrote them), flags and key facts."""
+utterance with its words (as shown and as the model wrote them), flags, the numbers said in it (value beside
+the spoken form) and key facts."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from pipeline.artifacts import (
     write_text_atomic,
 )
 from pipeline.export.wording import speakers_by_id
+from pipeline.text.chinese import has_cjk
+from pipeline.text.numerals import format_number, numbers_in
 
 KIND = "exhibit-transcript"
 
@@ -29,9 +32,15 @@ def _word(w: Word) -> dict[str, Any]:
             "probability": w.probability}
 
 
+def _numbers(text: str) -> list[dict[str, Any]]:
+    """The numbers said in the line with their values; the text itself keeps the spoken form (五万块)."""
+    return [{"said": n.said, "span": list(n.span), "value": format_number(n.value), "currency": n.currency}
+            for n in numbers_in(text, "zh" if has_cjk(text) else "en")]
+
+
 def _utterance(u: Utterance, label: str) -> dict[str, Any]:
     return {"id": u.id, "speaker_id": u.speaker, "speaker": label, "start": u.start, "end": u.end,
-            "text": u.text, "flags": list(u.flags), "words": [_word(w) for w in u.words]}
+            "text": u.text, "flags": list(u.flags), "numbers": _numbers(u.text), "words": [_word(w) for w in u.words]}
 
 
 def _transcription(t: Transcript) -> dict[str, Any]:

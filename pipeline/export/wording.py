@@ -11,7 +11,7 @@ from typing import Any, Mapping
 from pipeline.artifacts import Labelled, Speaker, Utterance
 from pipeline.config import CONFIG_DIR
 from pipeline.errors import ConfigError
-from pipeline.timefmt import hms
+from pipeline.timefmt import hms, mmss
 
 DOC_LANGUAGES = ("zh", "en")
 
@@ -57,16 +57,24 @@ def speaker_text(speaker: Speaker | None, wording: Wording, fallback: str = "") 
 
 
 def marks(utterance: Utterance, wording: Wording) -> list[str]:
-    """The marks shown for an utterance's flags ([重叠] …), in flag order; flags without wording are not shown."""
-    return [wording["marks"][f] for f in utterance.flags if f in wording["marks"]]
+    """The marks shown for an utterance's flags ([重叠] …), in flag order; flags without wording are not shown.
+    A mark may hold {start} and {end} (mm:ss), as the inaudible one does: [听不清 01:05–01:09]."""
+    return [wording["marks"][f].format(start=mmss(utterance.start), end=mmss(utterance.end))
+            for f in utterance.flags if f in wording["marks"]]
 
 
 def utterance_text(utterance: Utterance, speaker: Speaker | None, wording: Wording, with_time: bool) -> str:
-    """One line as people read it: `[00:00:12] [重叠] 张三（被告）：text` (time only when with_time)."""
+    """One line as people read it: `[00:00:12] [重叠] 张三（被告）：text` (time only when with_time). A line with
+    no text says so in its place: `说话人1：[听不清 01:05–01:09]`, or （无法辨认） when there is no such mark."""
     lead = [wording["speaker"]["time"].format(time=hms(utterance.start))] if with_time else []
-    lead += marks(utterance, wording)
-    line = wording["speaker"]["line"].format(
-        speaker=speaker_text(speaker, wording, fallback=utterance.speaker),
-        text=utterance.text.strip() or wording["unintelligible"],
-    )
+    shown = marks(utterance, wording)
+    text = utterance.text.strip()
+    if not text:
+        silent = marks(Utterance(utterance.id, utterance.speaker, utterance.start, utterance.end, "", (),
+                                 tuple(f for f in utterance.flags if f == "inaudible")), wording)
+        shown = [m for m in shown if m not in silent]
+        text = silent[0] if silent else wording["unintelligible"]
+    lead += shown
+    line = wording["speaker"]["line"].format(speaker=speaker_text(speaker, wording, fallback=utterance.speaker),
+                                             text=text)
     return " ".join([*lead, line])

@@ -4,7 +4,10 @@ An utterance is a run of consecutive words of one speaker, ended by a pause long
 would grow longer than max_length. Words no turn covers go to the nearest turn within NEAREST_TURN seconds,
 else to the speaker UNKNOWN (flagged no_speaker). A stereo call transcribed per channel gives each channel's words to that channel's speaker.
 Words heard while two people speak at once are flagged overlap; a line with a word heard with low
-probability is flagged low_confidence.
+probability is flagged low_confidence. A line that contains a phrase Whisper is known to invent
+(configs/hallucinations.toml), repeats itself, or comes from a segment that compresses too well is flagged
+hallucination (kept, never deleted). Every stretch of at least INAUDIBLE_MIN seconds where the VAD heard speech
+but no word lies within WORD_MARGIN becomes an utterance with no words and no text, flagged inaudible.
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ from bisect import bisect_right
 from pipeline.artifacts import Diarization, Transcript, Turn, Utterance, Utterances, Word
 from pipeline.config import MergeConfig
 from pipeline.text.chinese import join_words
+from pipeline.text.hallucinations import HallucinationRules, load_rules, looks_invented
 
-VERSION = 2
+VERSION = 3
 NEAREST_TURN = 1.0  # seconds
 UNKNOWN = "UNKNOWN"
+INAUDIBLE_MIN = 1.0  # seconds: a shorter stretch of speech with no text is not shown
+WORD_MARGIN = 0.5    # seconds around each word counted as heard (the VAD pads speech by 0.4 s)
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -63,7 +69,8 @@ def _in_overlap(word: Word, regions: list[tuple[float, float]]) -> bool:
     return any(_overlap(word.start, word.end, a, b) > 0.5 * max(word.end - word.start, 1e-3) for a, b in regions)
 
 
-def _utterance(index: int, speaker: str, words: list[Word], overlapped: bool, cfg: MergeConfig) -> Utterance:
+def _utterance(index: int, speaker: str, words: list[Word], overlapped: bool, cfg: MergeConfig,
+               ratios: dict[int, float], rules: HallucinationRules) -> Utterance:
     flags = []
     if overlapped:
         flags.append("overlap")
@@ -71,8 +78,35 @@ def _utterance(index: int, speaker: str, words: list[Word], overlapped: bool, cf
         flags.append("no_speaker")
     if any(w.probability < cfg.low_confidence for w in words):
         flags.append("low_confidence")
+    text = join_words([w.text for w in words])
+    if looks_invented(text, max(ratios.get(id(w), 0.0) for w in words), rules):
+        flags.append("hallucination")
     return Utterance(id=f"u{index:04d}", speaker=speaker, start=words[0].start, end=words[-1].end,
-                     text=join_words([w.text for w in words]), words=tuple(words), flags=tuple(flags))
+                     text=text, words=tuple(words), flags=tuple(flags))
+
+
+def unheard_stretches(regions, words: list[Word], minimum: float = INAUDIBLE_MIN,
+                      margin: float = WORD_MARGIN) -> list[tuple[float, float]]:
+    """The parts of the VAD's speech regions farther than `margin` from every word, `minimum` s or longer."""
+    heard = sorted((w.start - margin, w.end + margin) for w in words)
+    out = []
+    for start, end in regions:
+        cursor = start
+        for a, b in heard:
+            if b <= cursor or a >= end:
+                continue
+            if a > cursor:
+                out.append((cursor, a))
+            cursor = max(cursor, b)
+        if end > cursor:
+            out.append((cursor, end))
+    return [(round(a, 3), round(b, 3)) for a, b in out if b - a >= minimum - 1e-9]
+
+
+def _inaudible(index: int, speaker: str, start: float, end: float, overlapped: bool) -> Utterance:
+    flags = ["inaudible"] + (["overlap"] if overlapped else []) + (["no_speaker"] if speaker == UNKNOWN else [])
+    return Utterance(id=f"u{index:04d}", speaker=speaker, start=start, end=end, text="", words=(),
+                     flags=tuple(flags))
 
 
 def _group(pairs: list[tuple[Word, str]], cfg: MergeConfig) -> list[tuple[str, list[Word]]]:
@@ -93,7 +127,10 @@ def _spoken(words) -> list[Word]:
     return [w for w in words if w.text.strip()]
 
 
-def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig) -> Utterances:
+def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig,
+          rules: HallucinationRules | None = None) -> Utterances:
+    rules = rules or load_rules()
+    ratios = {id(w): s.compression_ratio for s in transcript.segments for w in s.words}
     regions = overlap_regions(diarization.turns)
     by_channel = diarization.channel_speakers and any(s.channel >= 0 for s in transcript.segments)
     if by_channel:  # a stereo call transcribed per channel: each channel's words are its party's
@@ -108,7 +145,17 @@ def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig) ->
         starts = [t.start for t in turns]
         words = _spoken(w for s in transcript.segments for w in s.words)
         groups = _group([(w, _speaker_of(w, turns, starts)) for w in words], cfg)
-    groups.sort(key=lambda g: g[1][0].start)
-    items = tuple(_utterance(i, speaker, words, any(_in_overlap(w, regions) for w in words), cfg)
-                  for i, (speaker, words) in enumerate(groups, start=1))
+    all_words = _spoken(w for s in transcript.segments for w in s.words)
+    turns = tuple(sorted(diarization.exclusive_turns or diarization.turns, key=lambda t: t.start))
+    starts = [t.start for t in turns]
+    gaps = []
+    for a, b in unheard_stretches(transcript.speech_regions, all_words):
+        probe = Word(a, b, "", 1.0)
+        gaps.append((a, _speaker_of(probe, turns, starts), b, _in_overlap(probe, regions)))
+    entries = [(words[0].start, speaker, words) for speaker, words in groups] + gaps
+    entries.sort(key=lambda e: e[0])
+    items = tuple(
+        _utterance(i, e[1], e[2], any(_in_overlap(w, regions) for w in e[2]), cfg, ratios, rules)
+        if isinstance(e[2], list) else _inaudible(i, e[1], e[0], e[2], e[3])
+        for i, e in enumerate(entries, start=1))
     return Utterances(language=transcript.language, items=items)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
 from pipeline.artifacts import Segment, Transcript, Word
 from pipeline.audio import SAMPLE_RATE, read_wav
 from pipeline.config import TranscribeConfig
+from pipeline.csvio import read_csv
 from pipeline.errors import MissingModelError
 from pipeline.models import resolve, sha256_file
 from pipeline.progress import StageProgress, silent
@@ -20,7 +22,7 @@ from pipeline.text.chinese import chinese_punctuation, join_words, to_simplified
 
 log = logging.getLogger(__name__)
 
-VERSION = 2
+VERSION = 3
 OFFLINE_MODELS = {"base": "whisper-base"}
 
 
@@ -70,12 +72,37 @@ def _segment(s, channel: int) -> Segment:
                    compression_ratio=round(s.compression_ratio, 4), channel=channel)
 
 
+def hotword_text(configured: str, speakers_csv: Path | None = None) -> str:
+    """The hotwords the model is given: the configured ones (--hotwords "张三,李四,借条") and the names already
+    written in speakers.csv, each once, comma-separated ("" when none). A speakers.csv that cannot be read
+    adds nothing here (the label stage reports it)."""
+    words = [w for w in re.split(r"[,，、;；\n]+", configured) if w.strip()]
+    if speakers_csv is not None and speakers_csv.is_file():
+        try:
+            words += [row.get("name") or "" for row in read_csv(speakers_csv)[1]]
+        except (OSError, ValueError):
+            log.warning("%s: not read for hotwords", speakers_csv)
+    unique = dict.fromkeys(w.strip() for w in words if w.strip())
+    return ",".join(unique)
+
+
+def speech_regions(audio) -> tuple[tuple[float, float], ...]:
+    """(start, end) of what faster-whisper's Silero VAD (its default options) hears as speech."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    if not len(audio):
+        return ()
+    found = get_speech_timestamps(audio, VadOptions(), sampling_rate=SAMPLE_RATE)
+    return tuple((round(c["start"] / SAMPLE_RATE, 3), round(c["end"] / SAMPLE_RATE, 3)) for c in found)
+
+
 def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = silent, model=None,
-               channels_path: Path | None = None) -> Transcript:
+               channels_path: Path | None = None, hotwords: str | None = None) -> Transcript:
     """Transcribe the working copy. With `channels_path` (the two-channel copy of a stereo call that the
     diarizer split per channel), each channel is transcribed on its own and its segments carry their channel,
     so that words spoken at the same time by both parties are all heard. `model` may be passed in to reuse a
-    loaded model (tests, benchmarks)."""
+    loaded model (tests, benchmarks). `hotwords` (names and terms, comma-separated) are handed to the model as
+    hint phrases; see hotword_text."""
     if model is None:
         model, digest = load_model(cfg)
     else:
@@ -83,6 +110,7 @@ def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = 
     audio = read_wav(wav_path)
     duration = len(audio) / SAMPLE_RATE
     language = cfg.language or None
+    hotwords = cfg.hotwords if hotwords is None else hotwords
     probability = 1.0
     if language is None and duration > 0:
         language, probability, _ = model.detect_language(audio, vad_filter=cfg.vad)
@@ -94,22 +122,23 @@ def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = 
         def report(position: float, done: float = done) -> None:
             progress(done + min(position, duration), duration * len(tracks))
 
-        found, heard, language = _transcribe_track(model, samples, language, cfg, channel, report)
+        found, heard, language = _transcribe_track(model, samples, language, cfg, channel, report, hotwords)
         segments += found
         speech += heard
     progress(duration * len(tracks), duration * len(tracks))
     return Transcript(language=language or "", language_probability=round(float(probability), 4), model=cfg.model,
                       model_sha256=digest, duration=round(duration, 3), speech_duration=round(float(speech), 3),
-                      segments=tuple(sorted(segments, key=lambda seg: (seg.start, seg.channel))))
+                      segments=tuple(sorted(segments, key=lambda seg: (seg.start, seg.channel))),
+                      speech_regions=speech_regions(audio), hotwords=hotwords)
 
 
 def _transcribe_track(model, samples, language: str | None, cfg: TranscribeConfig, channel: int,
-                      report) -> tuple[list[Segment], float, str | None]:
+                      report, hotwords: str = "") -> tuple[list[Segment], float, str | None]:
     """(segments, seconds of speech the VAD heard, language) of one track of audio."""
     prompt = cfg.initial_prompt_zh if language == "zh" and cfg.initial_prompt_zh else None
     segments_iter, info = model.transcribe(
         samples, language=language, beam_size=cfg.beam_size, vad_filter=cfg.vad, word_timestamps=True,
-        initial_prompt=prompt, condition_on_previous_text=False,
+        initial_prompt=prompt, condition_on_previous_text=False, hotwords=hotwords.replace(",", " ") or None,
     )
     segments = []
     for s in segments_iter:

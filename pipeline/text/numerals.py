@@ -235,3 +235,59 @@ def _amount_value(text: str) -> Decimal | None:
 def _strip_number(text: str) -> str:
     """The words around the number (where 多 / odd would be)."""
     return _ZH_NUMERAL.sub(" ", text)
+
+
+# ------------------------------------------------------------------------------------- numbers in a line
+
+_ZH_MONEY_AFTER = re.compile(r"\s*(?:块钱|块|元|圆|钱|人民币)")
+_ZH_COUNTED_AFTER = re.compile(r"[个号日月年岁次天人万]")
+
+
+@dataclass(frozen=True)
+class SpokenNumber:
+    span: tuple[int, int]       # character offsets in the line, the money word included
+    said: str                   # as said: 五万块
+    value: Decimal
+    currency: str = ""          # ISO 4217 when said as money (五万块, ¥12,000, five dollars), else ""
+
+
+def numbers_in(text: str, lang: str) -> list[SpokenNumber]:
+    """The numbers said in a line, left to right, with their values (五万块 → 50000 CNY, 三万五 → 35000,
+    两千五百元 → 2500). A lone Chinese numeral character counts only before a measure word or with digits
+    (一个, 3), so that 一下 and 十分 are not read as numbers."""
+    found: list[SpokenNumber] = []
+    if lang == "zh":
+        for m in _ZH_NUMERAL.finditer(text):
+            said = m.group(0).rstrip(".,点點")
+            start, end = m.start(), m.start() + len(said)
+            if not said or not any(c.isdigit() or c in _ZH_DIGITS or c in _ZH_SMALL_UNITS for c in said):
+                continue
+            money = _ZH_MONEY_AFTER.match(text, end)
+            if len(said) == 1 and not said.isdigit() and not money and not _ZH_COUNTED_AFTER.match(text, end):
+                continue
+            value = parse_chinese_number(said)
+            if value is None:
+                continue
+            if money:
+                end = money.end()
+            found.append(SpokenNumber((start, end), text[start:end], value, currency_of(text[start:end], lang)
+                                      if money else ""))
+        return found
+    for m in _EN_NUMERAL.finditer(text):
+        said = m.group(0).strip(" -,")
+        if said.lower() in ("a", "an") or not said:
+            continue
+        value = parse_english_number(said)
+        if value is None:
+            continue
+        start = m.start() + m.group(0).index(said)
+        end = start + len(said)
+        money = re.match(r"\s*(?:dollars?|bucks?|yuan|rmb|pounds?|euros?)\b", text[end:], re.IGNORECASE)
+        before = text[max(0, start - 1):start] in ("$", "¥", "£", "€")
+        if money:
+            end += money.end()
+        if before:
+            start -= 1
+        found.append(SpokenNumber((start, end), text[start:end], value,
+                                  currency_of(text[start:end], lang) if money or before else ""))
+    return found
