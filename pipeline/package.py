@@ -1,0 +1,178 @@
+"""The evidence package: everything a court or the other side needs, in one folder (and one zip) beside the
+run folder, each file's sha256 in SHA256SUMS so that `sha256sum -c SHA256SUMS` checks the lot.
+
+out/<name>/package/
+    <original>            a byte-identical copy of the recording, its sha256 checked against the one recorded
+    <name>.docx, <name>.srt, transcript.csv, key_facts.csv, manifest.json
+    clips/00-01-23_amount.wav   a few seconds around each key fact, from the 16 kHz working copy
+    SHA256SUMS
+out/<name>/package.zip     the same files under <name>/, every entry dated as the run
+
+The package is built in a temporary folder and renamed into place: it is whole or absent."""
+
+from __future__ import annotations
+
+import io
+import logging
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled, load, write_bytes_atomic
+from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
+from pipeline.csvio import read_csv
+from pipeline.errors import PipelineError
+from pipeline.export.fact_review import ID_COLUMN, fact_id
+from pipeline.export.manifest import read_manifest
+from pipeline.models import sha256_file
+from pipeline.stages.ingest import WAV_NAME
+from pipeline.timefmt import hms
+
+log = logging.getLogger(__name__)
+
+FOLDER, ZIP_NAME, SUMS, CLIPS = "package", "package.zip", "SHA256SUMS", "clips"
+WORK, MANIFEST = "stages", "manifest.json"
+CLIP_PAD = 2.0        # seconds of context before and after the line the fact was said in
+CLIP_MAX = 20.0       # a long line is cut after this many seconds (plus the padding)
+
+
+@dataclass(frozen=True)
+class Package:
+    folder: Path
+    zip_path: Path
+    files: dict[str, str]     # path inside the package (POSIX) → sha256
+
+
+def _not_finished(run_dir: Path, missing: str) -> PipelineError:
+    return PipelineError(f"{run_dir} is not a finished exhibit folder ({missing} is missing): make the exhibit "
+                         "first with `exhibit transcript <recording>`")
+
+
+def _load(run_dir: Path, cls, name: str):
+    artifact = load(cls, run_dir / WORK / name)
+    if artifact is None:
+        raise _not_finished(run_dir, f"{WORK}/{name}")
+    return artifact
+
+
+def shown_facts(facts: Facts, key_facts_csv: Path) -> list[Fact]:
+    """The key facts the exhibit shows: those still listed in key_facts.csv (the user may delete rows)."""
+    try:
+        header, rows = read_csv(key_facts_csv)
+    except (OSError, ValueError):
+        return list(facts.items)
+    if ID_COLUMN not in header:
+        return list(facts.items)
+    listed = {r.get(ID_COLUMN, "") for r in rows}
+    return [f for f in facts.items if fact_id(f) in listed]
+
+
+def clip_name(fact: Fact, taken: set[str]) -> str:
+    """00-01-23_amount.wav; a second fact of the same kind in the same second gets _2, _3 …"""
+    base = f"{hms(fact.start).replace(':', '-')}_{fact.category}"
+    name, n = f"{base}.wav", 1
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}.wav"
+    taken.add(name)
+    return name
+
+
+def _write_clips(folder: Path, wav: Path, facts: list[Fact], labelled: Labelled) -> None:
+    if not facts:
+        return
+    audio = read_wav(wav)
+    if audio.ndim == 2:
+        audio = audio.mean(axis=0)
+    lines = {u.id: u for u in labelled.items}
+    folder.mkdir()
+    taken: set[str] = set()
+    for fact in sorted(facts, key=lambda f: (f.start, f.span, f.category)):
+        line = lines.get(fact.utterance_id)
+        start, end = (line.start, line.end) if line else (fact.start, fact.start)
+        end = min(end, start + CLIP_MAX)
+        a = max(0, int((start - CLIP_PAD) * SAMPLE_RATE))
+        b = min(len(audio), int((end + CLIP_PAD) * SAMPLE_RATE))
+        write_wav(folder / clip_name(fact, taken), audio[a:b])
+
+
+def _copy_original(asset: AudioAsset, target: Path) -> None:
+    source = Path(asset.source_path)
+    if not source.is_file():
+        raise PipelineError(f"the original recording is not at {source} any more: put it back there, then run "
+                            "`exhibit package` again")
+    shutil.copyfile(source, target)
+    copied = sha256_file(target)
+    if copied != asset.sha256:
+        raise PipelineError(f"{source} is not the recording this exhibit was made from (sha256 {copied[:12]}…, "
+                            f"recorded {asset.sha256[:12]}…): put the original back, or make the exhibit again")
+
+
+def _sums(folder: Path) -> dict[str, str]:
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in files}
+
+
+def _zip_bytes(folder: Path, root: str, files: list[str], moment: datetime) -> bytes:
+    stamp = max(moment.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in files:
+            info = zipfile.ZipInfo(f"{root}/{name}", date_time=stamp)
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            archive.writestr(info, (folder / name).read_bytes())
+    return buffer.getvalue()
+
+
+def _build(run_dir: Path, tmp: Path) -> None:
+    asset = _load(run_dir, AudioAsset, "ingest.json")
+    labelled = _load(run_dir, Labelled, "label.json")
+    facts = _load(run_dir, Facts, "facts.json")
+    manifest = read_manifest(run_dir / MANIFEST)
+    stem = Path(asset.file_name).stem
+    outputs = [f"{stem}.docx", "transcript.csv", f"{stem}.srt", "key_facts.csv"]
+    for name in outputs:
+        if not (run_dir / name).is_file():
+            raise _not_finished(run_dir, name)
+        recorded = manifest.outputs.get(name)
+        if recorded and sha256_file(run_dir / name) != recorded:
+            raise PipelineError(f"{run_dir / name} was changed after the exhibit was made: run `exhibit "
+                                "transcript` again so that the manifest matches it, then package")
+    wav = run_dir / WORK / asset.wav_path
+    if not wav.is_file():
+        raise _not_finished(run_dir, f"{WORK}/{asset.wav_path or WAV_NAME}")
+    _copy_original(asset, tmp / asset.file_name)
+    for name in outputs + [MANIFEST]:
+        shutil.copyfile(run_dir / name, tmp / name)
+    _write_clips(tmp / CLIPS, wav, shown_facts(facts, run_dir / "key_facts.csv"), labelled)
+
+
+def build_package(run_dir: Path) -> Package:
+    """Write <run_dir>/package/ and <run_dir>/package.zip from a finished run folder (see the module doc)."""
+    run_dir = Path(run_dir)
+    if not (run_dir / MANIFEST).is_file():
+        raise _not_finished(run_dir, MANIFEST)
+    folder, zip_path = run_dir / FOLDER, run_dir / ZIP_NAME
+    tmp = Path(tempfile.mkdtemp(prefix=".package.", dir=run_dir))
+    old = run_dir / ".package.old"
+    try:
+        _build(run_dir, tmp)
+        sums = _sums(tmp)
+        (tmp / SUMS).write_text("".join(f"{sha}  {name}\n" for name, sha in sums.items()), encoding="utf-8")
+        moment = datetime.fromisoformat(read_manifest(run_dir / MANIFEST).created)
+        data = _zip_bytes(tmp, run_dir.resolve().name, [*sums, SUMS], moment)
+        shutil.rmtree(old, ignore_errors=True)
+        if folder.exists():
+            folder.replace(old)
+        tmp.replace(folder)
+        write_bytes_atomic(zip_path, data)
+        shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        raise PipelineError(f"{exc.filename or run_dir}: {exc.strerror or exc}") from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    log.info("package: %d files in %s", len(sums) + 1, folder)
+    return Package(folder=folder, zip_path=zip_path, files=sums)

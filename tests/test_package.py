@@ -1,0 +1,141 @@
+"""The evidence package on a run folder built by hand (no models): contents, hashes, clips, and its errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from pipeline.artifacts import RunManifest, save
+from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
+from pipeline.errors import PipelineError
+from pipeline.export.docx import write_docx
+from pipeline.export.manifest import output_digests, write_manifest
+from pipeline.export.srt import write_srt
+from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
+from pipeline.package import build_package
+from test_export import MODELS, PROCESSED, asset, diarization, facts, labelled, transcript
+
+ORIGINAL = "借款录音.wav"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def finished_run(tmp_path: Path) -> tuple[Path, Path]:
+    """(run folder, original) as the runner leaves them: stages/*.json, the 16 kHz copy, outputs, manifest."""
+    rng = np.random.default_rng(6)
+    audio = (rng.standard_normal(70 * SAMPLE_RATE) * 0.1).astype(np.float32)
+    original = tmp_path / "evidence" / ORIGINAL
+    original.parent.mkdir()
+    write_wav(original, audio)
+    run_dir = tmp_path / "out" / "借款录音"
+    (run_dir / "stages").mkdir(parents=True)
+    write_wav(run_dir / "stages" / "audio16k.wav", audio)
+    meta = dataclasses.replace(asset(), source_path=str(original), file_name=ORIGINAL, sha256=sha256(original),
+                               wav_path="audio16k.wav")
+    save(meta, run_dir / "stages" / "ingest.json")
+    save(labelled(), run_dir / "stages" / "label.json")
+    save(facts(), run_dir / "stages" / "facts.json")
+    outputs = {"docx": run_dir / "借款录音.docx", "transcript_csv": run_dir / "transcript.csv",
+               "key_facts_csv": run_dir / "key_facts.csv", "srt": run_dir / "借款录音.srt"}
+    write_docx(outputs["docx"], meta, transcript(), diarization(), labelled(), facts(), MODELS, "zh",
+               processed=PROCESSED)
+    write_transcript_csv(outputs["transcript_csv"], labelled())
+    write_key_facts_csv(outputs["key_facts_csv"], labelled(), facts())
+    write_srt(outputs["srt"], labelled())
+    manifest = RunManifest(software={}, original=str(original), original_sha256_before=meta.sha256,
+                           original_sha256_after=meta.sha256, settings={}, models=MODELS, stages=(),
+                           outputs=output_digests(run_dir, outputs), created=PROCESSED.isoformat())
+    write_manifest(run_dir / "manifest.json", manifest)
+    return run_dir, original
+
+
+def test_package_holds_the_original_exhibit_tables_manifest_clips_and_checksums(tmp_path):
+    run_dir, original = finished_run(tmp_path)
+    result = build_package(run_dir)
+    folder = run_dir / "package"
+    assert result.folder == folder and result.zip_path == run_dir / "package.zip"
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert names == sorted([ORIGINAL, "借款录音.docx", "借款录音.srt", "transcript.csv", "key_facts.csv",
+                            "manifest.json", "clips/00-00-12_admission.wav", "clips/00-00-12_amount.wav",
+                            "SHA256SUMS"])
+    assert (folder / ORIGINAL).read_bytes() == original.read_bytes()
+    for name in ("借款录音.docx", "transcript.csv", "manifest.json"):
+        assert (folder / name).read_bytes() == (run_dir / name).read_bytes()
+    # the clip is the line the fact was said in (12.7–15.2 s) with 2 s either side, from the working copy
+    clip, source = read_wav(folder / "clips/00-00-12_amount.wav"), read_wav(run_dir / "stages" / "audio16k.wav")
+    start = int(10.7 * SAMPLE_RATE)
+    assert len(clip) == int(17.2 * SAMPLE_RATE) - start
+    assert np.array_equal(clip, source[start:start + len(clip)])
+    # SHA256SUMS: every other file, in sha256sum's own format, and sha256sum itself agrees
+    lines = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    assert sorted(line.split("  ", 1)[1] for line in lines) == sorted(n for n in names if n != "SHA256SUMS")
+    assert f"{sha256(original)}  {ORIGINAL}" in lines
+    check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+    assert check.returncode == 0 and check.stdout.count(": OK") == len(lines), check.stdout + check.stderr
+    (folder / "transcript.csv").write_bytes(b"tampered")
+    assert subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=folder,
+                          capture_output=True).returncode != 0
+    with zipfile.ZipFile(run_dir / "package.zip") as archive:
+        assert sorted(archive.namelist()) == sorted(f"借款录音/{n}" for n in names)
+        assert archive.read(f"借款录音/{ORIGINAL}") == original.read_bytes()
+    assert not [p for p in run_dir.iterdir() if p.name.startswith(".package")]   # no temp folder left
+
+
+def test_packaging_again_replaces_the_package_with_the_same_bytes(tmp_path):
+    run_dir, _ = finished_run(tmp_path)
+    build_package(run_dir)
+    first = {p.name: sha256(p) for p in (run_dir / "package.zip", run_dir / "package" / "SHA256SUMS")}
+    (run_dir / "package" / "stray.txt").write_text("x")
+    build_package(run_dir)
+    assert {p.name: sha256(p) for p in (run_dir / "package.zip", run_dir / "package" / "SHA256SUMS")} == first
+    assert not (run_dir / "package" / "stray.txt").exists()
+
+
+def test_a_changed_or_missing_original_is_one_error_and_leaves_no_package(tmp_path):
+    run_dir, original = finished_run(tmp_path)
+    original.write_bytes(original.read_bytes()[:-2] + b"\x00\x01")
+    with pytest.raises(PipelineError, match="is not the recording this exhibit was made from"):
+        build_package(run_dir)
+    original.unlink()
+    with pytest.raises(PipelineError, match="is not at .* any more"):
+        build_package(run_dir)
+    assert not [p for p in run_dir.iterdir() if p.name.startswith((".package", "package"))]
+
+
+def test_an_output_edited_after_the_run_is_refused(tmp_path):
+    run_dir, _ = finished_run(tmp_path)
+    (run_dir / "借款录音.srt").write_text("edited", encoding="utf-8")
+    with pytest.raises(PipelineError, match="changed after the exhibit was made"):
+        build_package(run_dir)
+
+
+def _exhibit(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT)}, timeout=120)
+
+
+def test_package_command_and_its_one_line_errors(tmp_path):
+    run_dir, _ = finished_run(tmp_path)
+    proc = _exhibit("package", str(run_dir), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "package" in proc.stdout and (run_dir / "package" / "SHA256SUMS").is_file()
+    not_run = tmp_path / "out" / "other"
+    not_run.mkdir()
+    (run_dir / "stages" / "label.json").unlink()
+    for folder, message in ((not_run, "manifest.json is missing"), (run_dir, "stages/label.json is missing")):
+        proc = _exhibit("package", str(folder), cwd=tmp_path)
+        lines = [line for line in proc.stderr.splitlines() if line.strip()]
+        assert proc.returncode == 2 and len(lines) == 1 and message in lines[0], proc.stderr
+    shutil.rmtree(not_run)
