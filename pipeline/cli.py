@@ -66,24 +66,17 @@ def transcript(
     from pipeline.runner import run
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
-    overrides: dict[str, dict] = {"transcribe": {}, "diarize": {}}
-    if language:
-        overrides["transcribe"]["language"] = language
-    if model:
-        overrides["transcribe"]["model"] = model
-    if hotwords:
-        overrides["transcribe"]["hotwords"] = hotwords
-    if speakers:
-        overrides["diarize"]["num_speakers"] = speakers
-    if diarizer:
-        overrides["diarize"]["backend"] = diarizer
-    if channels:
-        overrides["diarize"]["channels"] = channels
-    overrides["facts"] = {"recorded_on": recorded_on} if recorded_on else {}
-    overrides["export"] = {"highlight": highlight} if highlight else {}
+    given = {("transcribe", "language"): language, ("transcribe", "model"): model,
+             ("transcribe", "hotwords"): hotwords, ("diarize", "num_speakers"): speakers,
+             ("diarize", "backend"): diarizer, ("diarize", "channels"): channels,
+             ("facts", "recorded_on"): recorded_on, ("export", "highlight"): highlight}
+    overrides: dict[str, dict] = {}
+    for (section, key), value in given.items():
+        if value:  # an option left out keeps the setting from configs/default.toml
+            overrides.setdefault(section, {})[key] = value
     target = out_dir or Path("out") / file.stem
     try:
-        settings = _checked_facts(load_settings(overrides=overrides), rules)
+        settings = _checked_settings(load_settings(overrides=overrides), rules)
         with Progress(TextColumn("{task.description:<11}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       TimeElapsedColumn(), console=err, transient=True,
                       disable=not err.is_terminal) as bar:
@@ -98,7 +91,7 @@ def transcript(
     out.print(f"original unchanged: sha256 {result.manifest.original_sha256_after}")
 
 
-def _checked_facts(settings, rules: list[Path]):
+def _checked_settings(settings, rules: list[Path]):
     """The settings with the user's rule files added, all rule files and the recorded date checked now (a
     malformed rule file fails in a second, not after the models have run)."""
     import dataclasses
@@ -133,7 +126,7 @@ def facts(
     from pipeline.stages.facts import load_rules, reference_date, rule_paths
 
     try:
-        settings = _checked_facts(load_settings(overrides={"facts": {"recorded_on": recorded_on}}), rules)
+        settings = _checked_settings(load_settings(overrides={"facts": {"recorded_on": recorded_on}}), rules)
         found = facts_for_csv(utterances, load_rules(rule_paths(settings.facts)),
                               reference_date(settings.facts.recorded_on, None))
         write_facts_csv(out_file, found)
