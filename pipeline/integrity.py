@@ -28,6 +28,7 @@ from pipeline.timefmt import hms
 
 log = logging.getLogger(__name__)
 
+VERSION = 1  # bump when the screen changes, so that run folders get it again
 KIND = "exhibit-integrity-screen"
 STANDARD = "SF/T 0120-2022 录音真实性鉴定技术规范 (China); elsewhere the forensic audio authentication " \
            "practice the court's expert applies"
@@ -192,11 +193,26 @@ def screen(asset: AudioAsset, original: Path) -> list[Point]:
     return format_points(asset) + software_points(asset) + duration_points(asset) + silence_points(original)
 
 
+def _earlier(path: Path, asset: AudioAsset) -> list[Point] | None:
+    """The points already in path when it holds this version's screen of this very original, else None."""
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        if payload["kind"] == KIND and payload["version"] == VERSION and payload["sha256"] == asset.sha256:
+            return [Point(**p) for p in payload["points"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
 def write_integrity(path: Path, asset: AudioAsset, original: Path) -> list[Point]:
-    """Screen the original (read only) and write the points as JSON; returns them."""
+    """Screen the original (read only) and write the points as JSON; returns them. Done once per original:
+    a re-render after editing speakers.csv keeps the earlier screen instead of decoding the original again."""
+    earlier = _earlier(path, asset)
+    if earlier is not None:
+        return earlier
     points = screen(asset, original)
-    payload = {"kind": KIND, "original": asset.file_name, "sha256": asset.sha256, "standard": STANDARD,
-               "notice": NOTICE, "points": [asdict(p) for p in points]}
+    payload = {"kind": KIND, "version": VERSION, "original": asset.file_name, "sha256": asset.sha256,
+               "standard": STANDARD, "notice": NOTICE, "points": [asdict(p) for p in points]}
     write_text_atomic(path, json.dumps(payload, ensure_ascii=False, indent=1))
     log.info("integrity screen: %d points to check", len(points))
     return points

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from conftest import decode_mono, eval_file
 from pipeline.audio import SAMPLE_RATE, write_wav
@@ -67,3 +68,16 @@ def test_extension_and_duration_mismatches_are_points_to_check(tmp_path):
     assert format_points(asset) == [] and duration_points(asset) == []
     longer = dataclasses.replace(asset, container_duration=asset.duration + 3.0)
     assert "+3.00 s" in duration_points(longer)[0].detail
+
+
+def test_the_screen_is_done_once_per_original_and_redone_for_another(tmp_path):
+    source = tmp_path / "call.wav"
+    source.write_bytes(eval_file(CLIP).read_bytes())
+    points, _ = screened(source, tmp_path)
+    asset = ingest.ingest(source, ingest.file_digests(source), tmp_path / f"work_{source.stem}")
+    source.unlink()  # a re-render must not need to decode the original again
+    again = write_integrity(tmp_path / "integrity.json", asset, source)
+    assert again == points and [p.check for p in again] == ["software"]
+    other = dataclasses.replace(asset, sha256="0" * 64)
+    with pytest.raises(FileNotFoundError):  # another original: screened anew, and this one is gone
+        write_integrity(tmp_path / "integrity.json", other, source)
