@@ -188,7 +188,8 @@ def _run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook
     started = time.perf_counter()
     processed = datetime.now().astimezone()  # "date processed" in the exhibit, and its document properties
     progress("export", 0, 1)
-    outputs = _export(out_dir, asset, transcript, diarization, labelled, found,
+    models = _model_hashes(transcript, diarization)
+    outputs = _export(out_dir, asset, transcript, diarization, labelled, found, models,
                       _doc_language(settings, labelled.language), settings.export.highlight, processed)
     outputs.update({f"clip {sid}": path for sid, path in write_speaker_clips(out_dir, wav, diarization).items()})
     outputs["integrity"] = out_dir / "integrity.json"   # points for an examiner to check in the original
@@ -208,7 +209,7 @@ def _run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook
         original_sha256_before=before.sha256,
         original_sha256_after=after.sha256,
         settings=dataclasses.asdict(settings),
-        models=_model_hashes(transcript, diarization),
+        models=models,
         stages=tuple(r.records),
         outputs=output_digests(out_dir, outputs),
         created=processed.isoformat(timespec="seconds"),
@@ -220,7 +221,7 @@ def _run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook
 
 
 def _export(out_dir: Path, asset: AudioAsset, transcript: Transcript, diarization: Diarization,
-            labelled: Labelled, found: Facts, doc_language: str, highlight: str = "none",
+            labelled: Labelled, found: Facts, models: dict[str, str], doc_language: str, highlight: str = "none",
             processed: datetime | None = None) -> dict[str, Path]:
     stem = Path(asset.file_name).stem
     outputs = {
@@ -231,7 +232,6 @@ def _export(out_dir: Path, asset: AudioAsset, transcript: Transcript, diarizatio
         "json": out_dir / f"{stem}.json",
         "rttm": out_dir / f"{stem}.rttm",
     }
-    models = _model_hashes(transcript, diarization)
     write_transcript_csv(outputs["transcript_csv"], labelled)
     write_key_facts_csv(outputs["key_facts_csv"], labelled, found)
     write_srt(outputs["srt"], labelled)

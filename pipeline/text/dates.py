@@ -48,11 +48,17 @@ def _int(text: str | None) -> int | None:
     return int(value) if value is not None and value == int(value) else None
 
 
+def _numeric_iso(text: str) -> str | None:
+    """ISO for a numeric date (2024-05-01) in the text: "" when it is no real day, None when there is none."""
+    numeric = _NUMERIC_DATE.search(text)
+    return iso(int(numeric["year"]), int(numeric["month"]), int(numeric["day"])) if numeric else None
+
+
 def normalise_zh_date(text: str, reference: date | None = None) -> str:
     """ISO (or MM-DD) for a Chinese date expression; the phrase itself when the words do not fix it."""
-    numeric = _NUMERIC_DATE.search(text)
-    if numeric:
-        return iso(int(numeric["year"]), int(numeric["month"]), int(numeric["day"])) or text
+    numeric = _numeric_iso(text)
+    if numeric is not None:
+        return numeric or text
     m = _ZH_DATE.search(text)
     if not m:
         return text
@@ -69,9 +75,9 @@ def normalise_zh_date(text: str, reference: date | None = None) -> str:
 
 def normalise_en_date(text: str, reference: date | None = None) -> str:
     """ISO (or MM-DD) for an English date expression; the phrase itself when the words do not fix it."""
-    numeric = _NUMERIC_DATE.search(text)
-    if numeric:
-        return iso(int(numeric["year"]), int(numeric["month"]), int(numeric["day"])) or text
+    numeric = _numeric_iso(text)
+    if numeric is not None:
+        return numeric or text
     month = _EN_MONTH.search(text)
     if not month:
         return text
