@@ -73,3 +73,20 @@ def test_a_hotword_lets_the_model_hear_a_place_name_it_otherwise_mishears(tmp_pa
     start, end = hinted.speech_regions[0]
     words = [w for s in hinted.segments for w in s.words]
     assert start <= words[0].start and words[-1].end <= end + 0.5
+
+
+def test_mandarin_gets_chinese_punctuation_where_the_model_gave_none(tmp_path, model):
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    t = _run("zh/llama.cpp_tests_sample.wav", tmp_path / "a", model)
+    (segment,) = t.segments
+    assert not re.search(r"[，。？！,.?!]", segment.raw_text)            # Whisper base wrote no punctuation
+    assert segment.text.startswith("我想问，我在") and segment.text.endswith("新区有房。")  # the 1.4 s pause
+    asked = next(w for w in segment.words if w.text.endswith("，"))
+    assert asked.text == "问，" and asked.raw_text == "问" and asked.end == pytest.approx(2.1, abs=0.3)
+    # a longer clip: the model's own commas kept (full-width, not doubled), each segment closed with "。"
+    t = _run("zh/csharp_AliParaformerAsr_example_1.wav", tmp_path / "b", model)
+    texts = [s.text for s in t.segments]
+    assert len(texts) >= 2 and all(s.endswith("。") for s in texts), texts
+    joined = "".join(texts)
+    assert "正义，所以我们接受现实的相对正义。" in joined and "，，" not in joined and " " not in joined
+    assert all(s.text == "".join(w.text for w in s.words) for s in t.segments)

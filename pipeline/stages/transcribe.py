@@ -19,10 +19,11 @@ from pipeline.errors import MissingModelError
 from pipeline.models import resolve, sha256_file
 from pipeline.progress import StageProgress, silent
 from pipeline.text.chinese import chinese_punctuation, join_words, to_simplified
+from pipeline.text.punctuation import punctuate
 
 log = logging.getLogger(__name__)
 
-VERSION = 3
+VERSION = 4
 OFFLINE_MODELS = {"base": "whisper-base"}
 
 
@@ -64,8 +65,11 @@ def _word(w) -> Word:
                 raw_text=raw if raw != text else "")
 
 
-def _segment(s, channel: int) -> Segment:
+def _segment(s, channel: int, language: str | None = None) -> Segment:
+    """One model segment; for Chinese with "，" "。" "？" added where the model gave none (see punctuate)."""
     words = tuple(_word(w) for w in (s.words or ()))
+    if language == "zh":
+        words = punctuate(words)
     text = join_words([w.text for w in words]) if words else chinese_punctuation(to_simplified(s.text)).strip()
     return Segment(start=round(s.start, 3), end=round(s.end, 3), text=text, raw_text=s.text.strip(),
                    words=words, avg_logprob=round(s.avg_logprob, 4), no_speech_prob=round(s.no_speech_prob, 4),
@@ -140,9 +144,10 @@ def _transcribe_track(model, samples, language: str | None, cfg: TranscribeConfi
         samples, language=language, beam_size=cfg.beam_size, vad_filter=cfg.vad, word_timestamps=True,
         initial_prompt=prompt, condition_on_previous_text=False, hotwords=hotwords.replace(",", " ") or None,
     )
+    language = info.language or language
     segments = []
     for s in segments_iter:
-        segments.append(_segment(s, channel))
+        segments.append(_segment(s, channel, language))
         report(s.end)
     heard = info.duration_after_vad if cfg.vad else len(samples) / SAMPLE_RATE
-    return segments, float(heard), info.language or language
+    return segments, float(heard), language

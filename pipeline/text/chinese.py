@@ -8,7 +8,8 @@ from functools import lru_cache
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])\s+(?=[{_CJK}{_CJK_PUNCT}])")
-_HAS_CJK = re.compile(rf"[{_CJK}]")
+CJK_CHARACTER = rf"[{_CJK}]"        # one Chinese character (a regular-expression class)
+_HAS_CJK = re.compile(CJK_CHARACTER)
 
 
 @lru_cache(maxsize=1)
@@ -28,11 +29,14 @@ def has_cjk(text: str) -> bool:
 
 _HALF_TO_FULL = {",": "，", "?": "？", "!": "！", ":": "：", ";": "；"}
 _HALF_PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s*([,?!:;])|([,?!:;])\s*(?=[{_CJK}])")
+_PERIOD_AFTER_CJK = re.compile(rf"(?<=[{_CJK}])\.(?![.\d])")  # not "3.5", not an ellipsis "..."
 
 
 def chinese_punctuation(text: str) -> str:
-    """ASCII , ? ! : ; next to Chinese characters become their full-width forms (，？！：；)."""
-    return _HALF_PUNCT_NEAR_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1) or m.group(2)], text)
+    """ASCII , ? ! : ; next to Chinese characters become their full-width forms (，？！：；), and a full stop
+    right after a Chinese character becomes "。"."""
+    text = _HALF_PUNCT_NEAR_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1) or m.group(2)], text)
+    return _PERIOD_AFTER_CJK.sub("。", text)
 
 
 def join_words(words: list[str]) -> str:
