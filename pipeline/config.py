@@ -52,7 +52,6 @@ class MergeConfig:
 @dataclass(frozen=True)
 class FactsConfig:
     rule_files: tuple[str, ...] = ("rules/zh.toml", "rules/en.toml")
-    recorded_on: str = ""       # YYYY-MM-DD; overrides the date in the file's tags (resolves 去年12月20号)
 
 
 @dataclass(frozen=True)
@@ -62,12 +61,29 @@ class ExportConfig:
 
 
 @dataclass(frozen=True)
+class CaseConfig:
+    """The case this recording is evidence in, as the user states it (configs/case.toml or --case FILE); every
+    field optional. Shown on the exhibit only, except recorded_on, which also resolves 去年12月20号."""
+
+    case_name: str = ""         # 张三诉李四民间借贷纠纷
+    case_number: str = ""       # （2025）京0105民初1234号
+    exhibit_number: str = ""    # 证据3 / Exhibit 3
+    submitting_party: str = ""  # 原告 张三
+    recorded_on: str = ""       # YYYY-MM-DD; "" = the date in the file's tags, if any
+    recorded_place: str = ""
+    recorded_device: str = ""   # the original carrier (原始载体): 华为 Mate 40 手机
+    recorded_by: str = ""
+    reviewed_by: str = ""       # who checked the transcript against the recording
+
+
+@dataclass(frozen=True)
 class Settings:
     transcribe: TranscribeConfig = TranscribeConfig()
     diarize: DiarizeConfig = DiarizeConfig()
     merge: MergeConfig = MergeConfig()
     facts: FactsConfig = FactsConfig()
     export: ExportConfig = ExportConfig()
+    case: CaseConfig = CaseConfig()
 
 
 def _section(cls: type, data: dict[str, Any], where: str) -> Any:
@@ -88,18 +104,31 @@ def _section(cls: type, data: dict[str, Any], where: str) -> Any:
     return cls(**values)
 
 
-def load_settings(path: Path | None = None, overrides: dict[str, dict[str, Any]] | None = None) -> Settings:
-    """Read the settings file (configs/default.toml by default) and apply overrides {section: {key: value}}."""
-    path = path or CONFIG_DIR / "default.toml"
+def _read_toml(path: Path, what: str) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read settings file {path}: {exc}") from exc
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ConfigError(f"cannot read {what} {path}: {reason}") from exc
+
+
+def load_settings(path: Path | None = None, overrides: dict[str, dict[str, Any]] | None = None,
+                  case_path: Path | None = None) -> Settings:
+    """Read the settings file (configs/default.toml by default) and the case file (its keys are the [case]
+    section; configs/case.toml by default, where a missing file means an empty case), then apply overrides
+    {section: {key: value}}."""
+    path = path or CONFIG_DIR / "default.toml"
+    data = _read_toml(path, "settings file")
+    if "case" in data:
+        raise ConfigError(f"{path.name}: the case is described in a case file (configs/case.toml), not [case]")
+    case_file = case_path or CONFIG_DIR / "case.toml"
+    data["case"] = _read_toml(case_file, "case file") if case_path or case_file.is_file() else {}
     for section, values in (overrides or {}).items():
         data.setdefault(section, {}).update(values)
     sections = {}
     for f in dataclasses.fields(Settings):
-        sections[f.name] = _section(type(getattr(Settings(), f.name)), data.pop(f.name, {}), f"{path.name} [{f.name}]")
+        where = case_file.name if f.name == "case" else f"{path.name} [{f.name}]"
+        sections[f.name] = _section(type(getattr(Settings(), f.name)), data.pop(f.name, {}), where)
     if data:
         raise ConfigError(f"{path.name}: unknown section(s) {', '.join(sorted(data))}")
     return Settings(**sections)

@@ -83,12 +83,20 @@ def test_facts_command_with_a_users_rule_file(tmp_path):
     (None, ["transcript", "rec.wav", "--rules", "bad.toml"], "bad.toml: rule oops: bad pattern"),
     (None, ["transcript", "rec.wav", "--highlight", "bold"], "highlight must be one of none, inline"),
     (None, ["transcript", "rec.wav", "--recorded-on", "yesterday"], "YYYY-MM-DD"),
+    (None, ["transcript", "rec.wav", "--compute-type", "int3"], "compute type must be one of float32, int8"),
+    (None, ["transcript", "rec.wav", "--device", "gpu"], "device must be one of cpu, cuda, auto"),
+    (None, ["transcript", "rec.wav", "--doc-language", "fr"], "exhibit language must be auto, zh or en"),
+    (None, ["transcript", "rec.wav", "--case", "nocase.toml"], "nocase.toml: no such case file"),
+    (None, ["transcript", "rec.wav", "--case", "bad_case.toml"], "bad_case.toml: unknown setting(s) judge"),
+    (None, ["transcript", "rec.wav", "--case", "broken_case.toml"], "cannot read case file"),
 ])
 def test_facts_options_fail_in_one_line(tmp_path, setup, args, message):
     if setup:
         (tmp_path / "in.csv").write_text(setup, encoding="utf-8")
     (tmp_path / "bad.toml").write_text('language = "zh"\n[[rules]]\nid = "oops"\ncategory = "admission"\n'
                                        'patterns = ["("]\nexplanation = "x"\n', encoding="utf-8")
+    (tmp_path / "bad_case.toml").write_text('case_name = "x"\njudge = "y"\n', encoding="utf-8")
+    (tmp_path / "broken_case.toml").write_text('case_name = "unterminated\n', encoding="utf-8")
     (tmp_path / "rec.wav").write_bytes(eval_file("en/jfk.flac").read_bytes())
     proc = exhibit(*args, cwd=tmp_path)
     lines = [line for line in proc.stderr.splitlines() if line.strip()]

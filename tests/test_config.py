@@ -1,0 +1,41 @@
+"""Settings and the case file: defaults, the user's case file, command-line overrides, clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.config import CONFIG_DIR, CaseConfig, load_settings
+from pipeline.errors import ConfigError
+
+
+def test_the_shipped_case_file_is_empty_and_complete():
+    assert load_settings().case == CaseConfig()
+    text = (CONFIG_DIR / "case.toml").read_text(encoding="utf-8")
+    for name in CaseConfig.__dataclass_fields__:
+        assert f"\n{name} = \"\"" in text, name
+
+
+def test_a_case_file_fills_the_case_and_options_win(tmp_path):
+    case = tmp_path / "借款案.toml"
+    case.write_text('case_name = "张三诉李四民间借贷纠纷"\nexhibit_number = "证据3"\nrecorded_place = "北京"\n',
+                    encoding="utf-8")
+    settings = load_settings(case_path=case, overrides={"case": {"exhibit_number": "证据4"}})
+    assert settings.case.case_name == "张三诉李四民间借贷纠纷"
+    assert settings.case.exhibit_number == "证据4" and settings.case.recorded_place == "北京"
+    assert settings.case.reviewed_by == ""
+
+
+def test_case_file_errors_name_the_file(tmp_path):
+    wrong = tmp_path / "case.toml"
+    wrong.write_text("exhibit_number = 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"case.toml: exhibit_number should be a str, not 3"):
+        load_settings(case_path=wrong)
+    with pytest.raises(ConfigError, match="cannot read case file .*missing.toml"):
+        load_settings(case_path=tmp_path / "missing.toml")
+
+
+def test_the_case_is_not_a_section_of_the_settings_file(tmp_path):
+    settings = tmp_path / "default.toml"
+    settings.write_text('[case]\ncase_name = "x"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="case file"):
+        load_settings(settings)
