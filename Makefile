@@ -2,6 +2,8 @@
 #   make transcript FILE=recording.m4a   set up (first time) and make the exhibit in out/<name>/
 #   make package FILE=recording.m4a      the exhibit, then its evidence package in out/<name>/package/
 #   make test                            set up (first time) and run the tests
+#   make pdf-tools                       LibreOffice, poppler and a Chinese font for the PDF checks (as root on
+#                                        Debian: installed; else one line saying how; also run by make test)
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -11,7 +13,7 @@ MODELS_OK := models/.verified
 FILE ?=
 ARGS ?=
 
-.PHONY: install models transcript package test test-unit eval-asr eval-diarization eval-facts bench clean-venv
+.PHONY: install models pdf-tools transcript package test test-unit eval-asr eval-diarization eval-facts bench clean-venv
 
 install: $(INSTALLED)
 
@@ -29,6 +31,9 @@ models: $(MODELS_OK)
 $(MODELS_OK): configs/models.toml $(INSTALLED)
 	$(PY) -m pipeline models
 
+pdf-tools:
+	@bash tools/ensure_pdf_tools.sh
+
 transcript: install models
 	@test -n "$(FILE)" || { echo "usage: make transcript FILE=path/to/recording.m4a [ARGS='--language zh --speakers 2']"; exit 2; }
 	$(PY) -m pipeline transcript "$(FILE)" $(ARGS)
@@ -36,7 +41,7 @@ transcript: install models
 package: transcript
 	$(PY) -m pipeline package "out/$(basename $(notdir $(FILE)))"
 
-test: install models
+test: install models pdf-tools
 	$(PY) -m pytest -q tests
 
 test-unit: install

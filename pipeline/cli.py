@@ -18,6 +18,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Turn a recording into a court transcript exhibit, beside the untouched original.")
+COMPUTE_TYPES = ("float32", "int8", "int8_float32", "int16", "float16", "int8_float16", "bfloat16",
+                 "int8_bfloat16", "auto", "default")   # CTranslate2's quantization types
+DEVICES = ("cpu", "cuda", "auto")
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
@@ -51,6 +54,19 @@ def transcript(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: out/<file name>)."),
     model: str = typer.Option("", "--model", help="Whisper model: base (offline default), a CTranslate2 folder, "
                                                   "or a hub name in the local cache."),
+    compute_type: str = typer.Option("", "--compute-type", help="float32 (default), int8, float16 (GPU) … as "
+                                     "CTranslate2 names them."),
+    threads: int = typer.Option(0, "--threads", min=0, help="CPU threads for transcription (default: all cores)."),
+    device: str = typer.Option("", "--device", help="cpu (default), cuda or auto."),
+    doc_language: str = typer.Option("", "--doc-language", help="Language of the exhibit: zh or en (default: "
+                                     "that of the recording)."),
+    case: Optional[Path] = typer.Option(None, "--case", help="Case file (as configs/case.toml): case name, "
+                                        "exhibit number, party, recording date/place/device, reviewer."),
+    case_name: str = typer.Option("", "--case-name", help="Case name (案件名称)."),
+    case_number: str = typer.Option("", "--case-number", help="Case number (案号)."),
+    exhibit: str = typer.Option("", "--exhibit", help="Exhibit number (证据编号), also in every page header."),
+    party: str = typer.Option("", "--party", help="Submitting party (提交人)."),
+    reviewed_by: str = typer.Option("", "--reviewed-by", help="Who checked the transcript against the recording."),
     rules: list[Path] = typer.Option([], "--rules", help="Your own key-fact rule file (TOML, as "
                                                        "configs/rules/zh.toml), used beside the shipped ones."),
     recorded_on: str = typer.Option("", "--recorded-on", help="The day it was recorded, YYYY-MM-DD (default: the "
@@ -63,20 +79,28 @@ def transcript(
 ) -> None:
     """Make the exhibit: transcribe, find speakers, apply speakers.csv, mark key facts, write Word/CSV/SRT/JSON."""
     from pipeline.config import load_settings
+    from pipeline.errors import ConfigError
     from pipeline.runner import run
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
     given = {("transcribe", "language"): language, ("transcribe", "model"): model,
-             ("transcribe", "hotwords"): hotwords, ("diarize", "num_speakers"): speakers,
-             ("diarize", "backend"): diarizer, ("diarize", "channels"): channels,
-             ("facts", "recorded_on"): recorded_on, ("export", "highlight"): highlight}
+             ("transcribe", "compute_type"): compute_type, ("transcribe", "cpu_threads"): threads,
+             ("transcribe", "device"): device, ("transcribe", "hotwords"): hotwords,
+             ("diarize", "num_speakers"): speakers, ("diarize", "backend"): diarizer,
+             ("diarize", "channels"): channels, ("export", "highlight"): highlight,
+             ("export", "doc_language"): doc_language, ("case", "case_name"): case_name,
+             ("case", "case_number"): case_number, ("case", "exhibit_number"): exhibit,
+             ("case", "submitting_party"): party, ("case", "recorded_on"): recorded_on,
+             ("case", "reviewed_by"): reviewed_by}
     overrides: dict[str, dict] = {}
     for (section, key), value in given.items():
         if value:  # an option left out keeps the setting from configs/default.toml
             overrides.setdefault(section, {})[key] = value
     target = out_dir or Path("out") / file.stem
     try:
-        settings = _checked_settings(load_settings(overrides=overrides), rules)
+        if case is not None and not case.is_file():
+            raise ConfigError(f"{case}: no such case file (--case)")
+        settings = _checked_settings(load_settings(overrides=overrides, case_path=case), rules)
         with Progress(TextColumn("{task.description:<11}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       TimeElapsedColumn(), console=err, transient=True,
                       disable=not err.is_terminal) as bar:
@@ -97,7 +121,8 @@ def _checked_settings(settings, rules: list[Path]):
     import dataclasses
 
     from pipeline.errors import ConfigError
-    from pipeline.export.docx import HIGHLIGHTS
+    from pipeline.export.word import HIGHLIGHTS
+    from pipeline.export.wording import DOC_LANGUAGES
     from pipeline.stages.facts import load_rules, reference_date, rule_paths, with_extra_rules
 
     for path in rules:
@@ -105,9 +130,17 @@ def _checked_settings(settings, rules: list[Path]):
             raise ConfigError(f"{path}: no such rule file (--rules)")
     facts_cfg = with_extra_rules(settings.facts, rules)
     load_rules(rule_paths(facts_cfg))
-    reference_date(facts_cfg.recorded_on, None)
+    reference_date(settings.case.recorded_on, None)
     if settings.export.highlight not in HIGHLIGHTS:
         raise ConfigError(f"highlight must be one of {', '.join(HIGHLIGHTS)}, not {settings.export.highlight!r}")
+    if settings.transcribe.compute_type not in COMPUTE_TYPES:
+        raise ConfigError(f"compute type must be one of {', '.join(COMPUTE_TYPES)}, not "
+                          f"{settings.transcribe.compute_type!r}")
+    if settings.transcribe.device not in DEVICES:
+        raise ConfigError(f"device must be one of {', '.join(DEVICES)}, not {settings.transcribe.device!r}")
+    if settings.export.doc_language not in ("auto", *DOC_LANGUAGES):
+        raise ConfigError(f"exhibit language must be auto, {' or '.join(DOC_LANGUAGES)}, not "
+                          f"{settings.export.doc_language!r}")
     return dataclasses.replace(settings, facts=facts_cfg)
 
 
@@ -126,9 +159,9 @@ def facts(
     from pipeline.stages.facts import load_rules, reference_date, rule_paths
 
     try:
-        settings = _checked_settings(load_settings(overrides={"facts": {"recorded_on": recorded_on}}), rules)
+        settings = _checked_settings(load_settings(overrides={"case": {"recorded_on": recorded_on}}), rules)
         found = facts_for_csv(utterances, load_rules(rule_paths(settings.facts)),
-                              reference_date(settings.facts.recorded_on, None))
+                              reference_date(settings.case.recorded_on, None))
         write_facts_csv(out_file, found)
     except PipelineError as exc:
         _fail(exc)
@@ -152,6 +185,8 @@ def package(
         _fail(exc)
     out.print(f"package: {result.folder} ({len(result.files) + 1} files) and {result.zip_path}")
     out.print(f"check it with: cd {result.folder} && sha256sum -c SHA256SUMS")
+    if result.no_pdf:
+        out.print(result.no_pdf, highlight=False)
 
 
 @app.command()

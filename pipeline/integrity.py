@@ -10,7 +10,11 @@ Four checks, each giving zero or more points to check (written to out/<name>/int
   microphone always picks up some noise, so such a run inside speech can mark an insertion or a cut.
 
 Only an expert examination under the applicable standard (in China SF/T 0120-2022 录音真实性鉴定技术规范)
-can say whether a recording was edited; this screen only says where to look."""
+can say whether a recording was edited; this screen only says where to look.
+
+Each point is structured: its kind (KINDS) and the values its sentence needs. Every language words it from the
+[integrity.details] templates of its configs/exhibit_<lang>.toml (`describe`); the English sentence kept in
+`detail` for readers of integrity.json is worded by configs/exhibit_en.toml, so there is one English wording."""
 
 from __future__ import annotations
 
@@ -18,17 +22,19 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Mapping
 
 import av
 import numpy as np
 
 from pipeline.artifacts import AudioAsset, write_text_atomic
-from pipeline.errors import BadAudioError
+from pipeline.errors import BadAudioError, ConfigError
+from pipeline.export.wording import load_wording
 from pipeline.timefmt import hms
 
 log = logging.getLogger(__name__)
 
-VERSION = 1  # bump when the screen changes, so that run folders get it again
+VERSION = 2  # bump when the screen changes, so that run folders get it again
 KIND = "exhibit-integrity-screen"
 STANDARD = "SF/T 0120-2022 录音真实性鉴定技术规范 (China); elsewhere the forensic audio authentication " \
            "practice the court's expert applies"
@@ -61,12 +67,52 @@ EXPECTED = {
 }
 
 
+# kind of point → the check that finds it ([integrity.checks] names the checks, [integrity.details] words the kinds)
+KINDS = {
+    "renamed_container": "container",     # values: ext, container
+    "unexpected_codec": "container",      # values: ext, expected, codec
+    "software_tag": "software",           # values: key, value
+    "duration_mismatch": "duration",      # values: declared, decoded, gap (seconds)
+    "digital_silence": "digital_silence",  # values: ms, start, end (seconds)
+}
+DETAIL_LANGUAGE = "en"      # the exhibit wording that words `detail` in integrity.json
+# how a number among the values is shown in a sentence; a value with a start also gives {time} (hh:mm:ss)
+NUMBER_FORMATS = {"start": "{:.3f}", "end": "{:.3f}", "ms": "{:.0f}", "declared": "{:.2f}", "decoded": "{:.2f}",
+                  "gap": "{:+.2f}"}
+
+Value = str | float
+
+
 @dataclass(frozen=True)
 class Point:
     check: str              # container, software, duration, digital_silence
-    detail: str             # what was seen, worded as a point to check
+    kind: str               # what was seen, one of KINDS
+    values: dict[str, Value]   # the data its sentence needs
+    detail: str             # the English sentence, worded as a point to check (for readers of integrity.json)
     start: float | None = None   # seconds into the recording, when the point has a place
     end: float | None = None
+
+    @classmethod
+    def of(cls, kind: str, values: dict[str, Value], start: float | None = None,
+           end: float | None = None) -> Point:
+        """A point of this kind with these values, its detail worded by configs/exhibit_en.toml."""
+        detail = describe(kind, values, load_wording(DETAIL_LANGUAGE)["integrity"]["details"])
+        return cls(KINDS[kind], kind, values, detail, start, end)
+
+
+def describe(kind: str, values: Mapping[str, Value], templates: Mapping[str, str]) -> str:
+    """The sentence for a point from templates (an exhibit wording's [integrity.details], keyed by kind), its
+    numbers as NUMBER_FORMATS shows them; "" when the templates have none for this kind."""
+    shown = {key: NUMBER_FORMATS[key].format(value) if key in NUMBER_FORMATS and not isinstance(value, str)
+             else str(value) for key, value in values.items()}
+    if "start" in values and not isinstance(values["start"], str):
+        shown["time"] = hms(values["start"])
+    template = templates.get(kind, "")
+    try:
+        return template.format_map(shown)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(f"[integrity.details] {kind} = {template!r} asks for a value the screen does not give "
+                          f"({exc}); it can use {', '.join('{' + k + '}' for k in shown)}") from exc
 
 
 def format_points(asset: AudioAsset) -> list[Point]:
@@ -78,11 +124,10 @@ def format_points(asset: AudioAsset) -> list[Point]:
     points = []
     if asset.container not in containers:
         held = asset.container_long or asset.container
-        points.append(Point("container", f"the file is named {ext} but holds a {held} container: check whether it "
-                                         "was renamed or converted from another format"))
+        points.append(Point.of("renamed_container", {"ext": ext, "container": held}))
     if not asset.codec.startswith(codecs):
-        points.append(Point("container", f"a {ext} file would normally hold {'/'.join(c.rstrip('_') for c in codecs)}"
-                                         f" audio, this one holds {asset.codec}: check how it was produced"))
+        expected = "/".join(c.rstrip("_") for c in codecs)
+        points.append(Point.of("unexpected_codec", {"ext": ext, "expected": expected, "codec": asset.codec}))
     return points
 
 
@@ -95,9 +140,7 @@ def software_points(asset: AudioAsset) -> list[Point]:
             continue
         found = [s for s in SOFTWARE if s in value.lower()]
         if found:
-            points.append(Point("software", f"metadata {key} = {value!r} names software used to convert or edit "
-                                            "audio (not a recording device): check where this copy comes from and "
-                                            "whether an earlier, device-written file exists"))
+            points.append(Point.of("software_tag", {"key": key, "value": value}))
     return points
 
 
@@ -107,9 +150,8 @@ def duration_points(asset: AudioAsset) -> list[Point]:
     gap = asset.container_duration - asset.duration
     if abs(gap) <= max(DURATION_TOLERANCE[0], DURATION_TOLERANCE[1] * asset.duration):
         return []
-    return [Point("duration", f"the container declares {asset.container_duration:.2f} s but the audio stream "
-                              f"decodes to {asset.duration:.2f} s ({gap:+.2f} s): check whether the file was cut, "
-                              "joined or its header rewritten")]
+    return [Point.of("duration_mismatch", {"declared": asset.container_duration, "decoded": asset.duration,
+                                           "gap": gap})]
 
 
 def _frames(path: Path):
@@ -181,10 +223,8 @@ def _sound_near(envelope: np.ndarray, start: float, end: float) -> bool:
 
 def silence_points(path: Path) -> list[Point]:
     runs, envelope, _ = zero_runs(path)
-    return [Point("digital_silence", f"{(e - s) * 1000:.0f} ms of digital silence (every sample exactly zero) at "
-                                     f"{hms(s)} ({s:.3f}–{e:.3f} s) between stretches of sound: a microphone "
-                                     "always records some noise, so check this place for a cut or an insertion",
-                  start=round(s, 3), end=round(e, 3))
+    return [Point.of("digital_silence", {"ms": round((e - s) * 1000, 1), "start": round(s, 3), "end": round(e, 3)},
+                     start=round(s, 3), end=round(e, 3))
             for s, e in runs if _sound_near(envelope, s, e)]
 
 

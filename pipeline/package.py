@@ -4,6 +4,8 @@ run folder, each file's sha256 in SHA256SUMS so that `sha256sum -c SHA256SUMS` c
 out/<name>/package/
     <original>            a byte-identical copy of the recording, its sha256 checked against the one recorded
     <name>.docx, <name>.srt, transcript.csv, key_facts.csv, manifest.json
+    <name>.pdf            the exhibit as PDF, made by LibreOffice where it is installed (else left out, and
+                          Package.no_pdf says why)
     clips/00-01-23_amount.wav   a few seconds around each key fact, from the 16 kHz working copy
     SHA256SUMS
 out/<name>/package.zip     the same files under <name>/, every entry dated as the run
@@ -27,6 +29,7 @@ from pipeline.csvio import read_csv
 from pipeline.errors import PipelineError
 from pipeline.export.fact_review import ID_COLUMN, fact_id
 from pipeline.export.manifest import read_manifest
+from pipeline.export.pdf import INSTALL_HINT, docx_to_pdf, find_soffice
 from pipeline.models import sha256_file
 from pipeline.stages.ingest import WAV_NAME
 from pipeline.timefmt import hms
@@ -44,6 +47,7 @@ class Package:
     folder: Path
     zip_path: Path
     files: dict[str, str]     # path inside the package (POSIX) → sha256
+    no_pdf: str = ""          # why the package has no PDF of the exhibit, in one line ("" when it has one)
 
 
 def _not_finished(run_dir: Path, missing: str) -> PipelineError:
@@ -127,7 +131,21 @@ def _zip_bytes(folder: Path, root: str, files: list[str], moment: datetime) -> b
     return buffer.getvalue()
 
 
-def _build(run_dir: Path, tmp: Path) -> None:
+def _add_pdf(docx: Path, pdf: Path) -> str:
+    """The exhibit as PDF beside it in the package; '' when written, else why not (one line). A PDF is a
+    convenience copy: without LibreOffice, or when it fails, the package is made without one and says so."""
+    soffice = find_soffice()
+    if soffice is None:
+        return f"LibreOffice is not installed, so the package has no PDF of the exhibit: {INSTALL_HINT}"
+    try:
+        docx_to_pdf(docx, pdf, soffice=soffice)
+    except PipelineError as exc:
+        pdf.unlink(missing_ok=True)
+        return f"the package has no PDF of the exhibit: {exc}"
+    return ""
+
+
+def _build(run_dir: Path, tmp: Path) -> str:
     asset = _load(run_dir, AudioAsset, "ingest.json")
     labelled = _load(run_dir, Labelled, "label.json")
     facts = _load(run_dir, Facts, "facts.json")
@@ -148,6 +166,7 @@ def _build(run_dir: Path, tmp: Path) -> None:
     for name in outputs + [MANIFEST]:
         shutil.copyfile(run_dir / name, tmp / name)
     _write_clips(tmp / CLIPS, wav, shown_facts(facts, run_dir / "key_facts.csv"), labelled)
+    return _add_pdf(tmp / f"{stem}.docx", tmp / f"{stem}.pdf")
 
 
 def build_package(run_dir: Path) -> Package:
@@ -159,7 +178,7 @@ def build_package(run_dir: Path) -> Package:
     tmp = Path(tempfile.mkdtemp(prefix=".package.", dir=run_dir))
     old = run_dir / ".package.old"
     try:
-        _build(run_dir, tmp)
+        no_pdf = _build(run_dir, tmp)
         sums = _sums(tmp)
         (tmp / SUMS).write_text("".join(f"{sha}  {name}\n" for name, sha in sums.items()), encoding="utf-8")
         moment = datetime.fromisoformat(read_manifest(run_dir / MANIFEST).created)
@@ -175,4 +194,6 @@ def build_package(run_dir: Path) -> Package:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     log.info("package: %d files in %s", len(sums) + 1, folder)
-    return Package(folder=folder, zip_path=zip_path, files=sums)
+    if no_pdf:
+        log.info("package: %s", no_pdf)
+    return Package(folder=folder, zip_path=zip_path, files=sums, no_pdf=no_pdf)

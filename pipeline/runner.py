@@ -32,9 +32,11 @@ from pipeline.artifacts import (
     save,
 )
 from pipeline.config import CONFIG_DIR, Settings, config_hash
+from pipeline.coverage import coverage
 from pipeline.errors import PipelineError
 from pipeline.export.clips import write_speaker_clips
-from pipeline.export.docx import write_docx
+from pipeline.export.content import ExhibitContent
+from pipeline.export.word import write_docx
 from pipeline.export.json import write_json
 from pipeline.export.manifest import output_digests, software_versions, write_manifest
 from pipeline.export.rttm import write_rttm
@@ -179,7 +181,7 @@ def _run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook
     labelled = r.stage("label", label.VERSION, [r.digest("merge"), csv_digest], Labelled,
                        lambda p: label.label(utterances, diarization, speakers_csv, r.work / label.VOICES_NAME))
     rule_digests = [sha256_file(CONFIG_DIR / f) for f in settings.facts.rule_files]
-    recorded = facts.reference_date(settings.facts.recorded_on, ingest.recorded_date(asset))
+    recorded = facts.reference_date(settings.case.recorded_on, ingest.recorded_date(asset))
     found = r.stage("facts", facts.VERSION,
                     [r.digest("label"), config_hash(settings.facts), rule_digests, str(recorded)],
                     Facts, lambda p: facts.find_facts(labelled, settings.facts, reference=recorded))
@@ -189,11 +191,17 @@ def _run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook
     processed = datetime.now().astimezone()  # "date processed" in the exhibit, and its document properties
     progress("export", 0, 1)
     models = _model_hashes(transcript, diarization)
-    outputs = _export(out_dir, asset, transcript, diarization, labelled, found, models,
-                      _doc_language(settings, labelled.language), settings.export.highlight, processed)
+    software = software_versions()
+    integrity_path = out_dir / "integrity.json"   # points for an examiner to check in the original
+    points = write_integrity(integrity_path, asset, source)
+    content = ExhibitContent(asset=asset, transcript=transcript, diarization=diarization, labelled=labelled,
+                             facts=found, models=models,
+                             coverage=coverage(transcript, labelled, settings.merge.low_confidence),
+                             integrity=tuple(points), settings=settings, software=software,
+                             language=_doc_language(settings, labelled.language), processed=processed)
+    outputs = _export(out_dir, content)
     outputs.update({f"clip {sid}": path for sid, path in write_speaker_clips(out_dir, wav, diarization).items()})
-    outputs["integrity"] = out_dir / "integrity.json"   # points for an examiner to check in the original
-    write_integrity(outputs["integrity"], asset, source)
+    outputs["integrity"] = integrity_path
     outputs["speakers"] = speakers_csv
     progress("export", 1, 1)
     r.records.append(StageRecord(stage="export", version=1, cache_key="", ran=True,
@@ -204,7 +212,7 @@ def _run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook
         raise PipelineError(f"{source}: the original changed while it was being processed; run again on a copy "
                             "that nothing else is writing to")
     manifest = RunManifest(
-        software=software_versions(),
+        software=software,
         original=str(source.resolve()),
         original_sha256_before=before.sha256,
         original_sha256_after=after.sha256,
@@ -220,10 +228,8 @@ def _run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook
     return RunResult(out_dir=out_dir, outputs=outputs, manifest=manifest, labelled=labelled)
 
 
-def _export(out_dir: Path, asset: AudioAsset, transcript: Transcript, diarization: Diarization,
-            labelled: Labelled, found: Facts, models: dict[str, str], doc_language: str, highlight: str = "none",
-            processed: datetime | None = None) -> dict[str, Path]:
-    stem = Path(asset.file_name).stem
+def _export(out_dir: Path, content: ExhibitContent) -> dict[str, Path]:
+    stem = Path(content.asset.file_name).stem
     outputs = {
         "docx": out_dir / f"{stem}.docx",
         "transcript_csv": out_dir / "transcript.csv",
@@ -232,11 +238,12 @@ def _export(out_dir: Path, asset: AudioAsset, transcript: Transcript, diarizatio
         "json": out_dir / f"{stem}.json",
         "rttm": out_dir / f"{stem}.rttm",
     }
+    labelled, found = content.labelled, content.facts
     write_transcript_csv(outputs["transcript_csv"], labelled)
     write_key_facts_csv(outputs["key_facts_csv"], labelled, found)
     write_srt(outputs["srt"], labelled)
-    write_json(outputs["json"], asset, transcript, diarization, labelled, found)
-    write_rttm(outputs["rttm"], diarization, stem)
-    write_docx(outputs["docx"], asset, transcript, diarization, labelled, found, models, doc_language,
-               processed=processed, highlight=highlight)
+    write_json(outputs["json"], content.asset, content.transcript, content.diarization, labelled, found,
+               content.coverage)
+    write_rttm(outputs["rttm"], content.diarization, stem)
+    write_docx(outputs["docx"], content)
     return outputs

@@ -33,9 +33,11 @@ from pipeline.artifacts import (
     Word,
     from_dict,
 )
-from pipeline.config import CONFIG_DIR
+from pipeline.config import CONFIG_DIR, CaseConfig, ExportConfig, MergeConfig, Settings
+from pipeline.coverage import coverage
 from pipeline.errors import ConfigError
-from pipeline.export.docx import human_size, write_docx
+from pipeline.export.content import ExhibitContent
+from pipeline.export.word import human_size, write_docx
 from pipeline.export.json import write_json
 from pipeline.export.manifest import output_digests, read_manifest, software_versions, write_manifest
 from pipeline.export.srt import write_srt
@@ -97,7 +99,8 @@ def transcript() -> Transcript:
     words = tuple(w for u in utterances() for w in u.words)
     segment = Segment(12.7, 64.3, ADMIT + OVERLAP, ADMIT + "你什麼時候還？", words, -0.3, 0.01, 1.2)
     return Transcript(language="zh", language_probability=0.97, model="base", model_sha256=MODEL_SHA,
-                      duration=95.24, speech_duration=4.3, segments=(segment,))
+                      duration=95.24, speech_duration=4.3, segments=(segment,),
+                      speech_regions=((12.6, 15.3), (62.4, 64.4)))
 
 
 def diarization() -> Diarization:
@@ -113,11 +116,31 @@ MODELS = {"whisper:base": MODEL_SHA, "segmentation-3.0/pytorch_model.bin": "5e" 
 # ------------------------------------------------------------------------------------------------ docx
 
 
-def make_docx(tmp_path: Path, language: str = "zh", lab: Labelled | None = None, found: Facts | None = None):
+def content(language: str = "zh", lab: Labelled | None = None, found: Facts | None = None,
+            case: CaseConfig | None = None, highlight: str = "none", low_confidence: float = 0.4,
+            processed: datetime = PROCESSED, audio: AudioAsset | None = None,
+            dia: Diarization | None = None) -> ExhibitContent:
+    """What the runner hands the Word writer, from the hand-built artifacts above."""
+    lab = lab or labelled()
+    settings = Settings(merge=MergeConfig(low_confidence=low_confidence), export=ExportConfig(highlight=highlight),
+                        case=case or CaseConfig())
+    return ExhibitContent(asset=audio or asset(), transcript=transcript(), diarization=dia or diarization(),
+                          labelled=lab, facts=facts() if found is None else found, models=MODELS,
+                          coverage=coverage(transcript(), lab, low_confidence), integrity=(), settings=settings,
+                          software={"exhibit": "0.1.0", "python": "3.11.2"}, language=language,
+                          processed=processed)
+
+
+def make_docx(tmp_path: Path, language: str = "zh", lab: Labelled | None = None, found: Facts | None = None,
+              **more):
     path = tmp_path / f"exhibit_{language}.docx"
-    write_docx(path, asset(), transcript(), diarization(), lab or labelled(), found or facts(), MODELS, language,
-               processed=PROCESSED)
+    write_docx(path, content(language, lab, found, **more))
     return path, Document(str(path))
+
+
+def line_text(text: str) -> str:
+    """A transcript line as python-docx reads it, without its line number: `[00:00:12]\t张三（被告）：…`."""
+    return text.split("\t", 2)[2] if text.count("\t") >= 2 else text
 
 
 def paragraphs(doc) -> list[str]:
@@ -140,8 +163,7 @@ def test_docx_header_table_carries_the_file_particulars_and_hashes(tmp_path):
     assert info["说话人区分方法"] == "pyannote-segmentation-3.0+campplus"
     assert info["整理时间"] == "2025-03-06 14:30"
     assert info["识别语言"] == "中文（zh，置信度 0.97）"
-    assert info["模型文件 SHA-256"].splitlines() == ["whisper:base", MODEL_SHA,
-                                                   "segmentation-3.0/pytorch_model.bin", "5e" * 32]
+    assert "模型文件 SHA-256" not in info          # every model file and its sha256: the method section
     assert info["元数据创建时间"] == "2025-03-05T12:00:00.000000Z"
     assert info["文件修改时间"] == "2025-03-05T20:14:03+08:00"
 
@@ -151,18 +173,17 @@ def test_docx_sections_come_in_order_title_first(tmp_path):
     texts = paragraphs(doc)
     assert texts[0] == "录音文字整理稿" and doc.paragraphs[0].style.name == "Title"
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
-    assert headings == ["一、录音文件信息", "二、说话人", "三、录音内容", "四、关键内容索引", "说明"]
+    assert headings[:5] == ["一、录音文件信息", "二、说话人", "三、标注说明", "四、录音内容", "五、关键内容索引"]
+    assert headings[5:] == ["六、录音覆盖情况", "七、原始录音完整性初步筛查", "八、整理方法", "九、声明"]
     body = [el.tag.split("}")[1] for el in doc.element.body]
     assert body[:5] == ["p", "p", "tbl", "p", "tbl"]   # title, heading, file table, heading, parties table
 
 
 def test_docx_transcript_lines_are_exact_and_plain(tmp_path):
     _, doc = make_docx(tmp_path)
-    texts = paragraphs(doc)
-    assert "[00:00:12] 张三（被告）：我承认借了你五万块钱。" in texts
-    assert "[00:01:02] [重叠] 说话人1：你什么时候还？" in texts
-    lines = [p for p in doc.paragraphs if p.text.startswith("[00:")]
-    assert len(lines) == 2
+    lines = [p for p in doc.paragraphs if p.style.name == "Transcript Line"]
+    assert [p.text for p in lines] == ["\t1\t[00:00:12]\t张三（被告）：我承认借了你五万块钱。",
+                                       "\t2\t[00:01:02]\t[重叠] 说话人1：你什么时候还？"]
     assert all(run.bold is not True and run.italic is not True and run.underline is not True
                for p in lines for run in p.runs)
 
@@ -177,15 +198,16 @@ def test_docx_legend_names_every_speaker(tmp_path):
 
 def test_docx_facts_index_has_quote_category_and_value_in_time_order(tmp_path):
     _, doc = make_docx(tmp_path)
-    table = doc.tables[3]
+    table = doc.tables[4]
     rows = table_rows(table)
     assert rows[0] == ["时间", "说话人", "原话", "类别", "规范值"]
     assert rows[1][:3] == ["00:00:12", "张三（被告）", ADMIT] and rows[1][3].startswith("承认")
     assert rows[1][4] == "—"
     assert rows[2][3].startswith("金额") and rows[2][4] == "50000 CNY"
     assert rows[1][3] == "承认\n明确承认\n规则：zh-admission-explicit"   # the rule that fired
-    bold = ["".join(r.text for r in row.cells[2].paragraphs[0].runs if r.bold) for row in table.rows[1:]]
-    assert bold == ["我承认", "五万块钱"]
+    strong = ["".join(r.text for r in row.cells[2].paragraphs[0].runs if r.style.name == "Strong")
+              for row in table.rows[1:]]
+    assert strong == ["我承认", "五万块钱"]
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
 
 
@@ -195,6 +217,7 @@ def test_docx_sets_an_east_asian_font(tmp_path):
     assert fonts.get(qn("w:eastAsia")) == "宋体" and fonts.get(qn("w:ascii")) == "Times New Roman"
     heading_fonts = doc.styles["Heading 1"].element.rPr.rFonts
     assert heading_fonts.get(qn("w:eastAsia")) == "黑体" and heading_fonts.get(qn("w:asciiTheme")) is None
+    assert doc.styles["Normal"].element.rPr.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
 
 
 def test_docx_in_english(tmp_path):
@@ -202,16 +225,20 @@ def test_docx_in_english(tmp_path):
     _, doc = make_docx(tmp_path, "en", lab)
     texts = paragraphs(doc)
     assert texts[0] == "Transcript of Audio Recording"
-    assert "[00:00:12] John Smith (Defendant): 我承认借了你五万块钱。" in texts
-    assert "[00:01:02] [overlapping] Speaker 1: 你什么时候还？" in texts
+    lines = [line_text(p.text) for p in doc.paragraphs if p.style.name == "Transcript Line"]
+    assert lines == ["[00:00:12]\tJohn Smith (Defendant): 我承认借了你五万块钱。",
+                     "[00:01:02]\t[overlapping] Speaker 1: 你什么时候还？"]
     info = dict(table_rows(doc.tables[0]))
     assert info["SHA-256"] == SHA and info["File size"] == "1,572,864 bytes (1.5 MB)"
-    assert table_rows(doc.tables[3])[0] == ["Time", "Speaker", "Quote", "Category", "Normalised value"]
-    assert table_rows(doc.tables[3])[2][3].startswith("Amount")
-    assert table_rows(doc.tables[2])[1] == ["Identity of John Smith (Defendant) (own name given or named)",
+    assert table_rows(doc.tables[4])[0] == ["Time", "Speaker", "Quote", "Category", "Normalised value"]
+    assert table_rows(doc.tables[4])[2][3].startswith("Amount")
+    assert table_rows(doc.tables[3])[1] == ["Identity of John Smith (Defendant) (own name given or named)",
                                             "not found"]
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings[:5] == ["1. The recording", "2. Speakers", "3. Notation", "4. Transcript",
+                            "5. Index of key content"]
     wording = "\n".join(texts + [c for t in doc.tables for r in table_rows(t) for c in r])
-    for zh in ("录音文字整理稿", "重叠", "说明", "校验值", "字节"):
+    for zh in ("录音文字整理稿", "重叠", "说明", "校验值", "字节", "提交人", "录音时间"):
         assert zh not in wording
 
 
@@ -220,8 +247,10 @@ def test_docx_without_facts_or_speech_says_so(tmp_path):
     _, doc = make_docx(tmp_path, lab=empty, found=Facts(items=()))
     texts = paragraphs(doc)
     assert "（录音中没有识别出语音。）" in texts and "未按规则标出关键内容。" in texts
-    assert len(doc.tables) == 3   # particulars, speakers, the checklist (every element "not found")
-    assert [r[1] for r in table_rows(doc.tables[2])[1:]] == ["未发现"] * 5
+    # particulars, speakers (no timeline without speakers), notation, the checklist (every element "not found")
+    assert table_rows(doc.tables[3])[0] == ["要素", "录音中的时间"]
+    assert [r[1] for r in table_rows(doc.tables[3])[1:]] == ["未发现"] * 5
+    assert len(doc.inline_shapes) == 0
 
 
 def test_docx_rejects_an_unknown_language(tmp_path):
@@ -249,8 +278,7 @@ def test_docx_is_byte_identical_for_the_same_inputs_and_processed_time(tmp_path,
     a, _ = make_docx(first)
     real = time_module.time()
     monkeypatch.setattr(time_module, "time", lambda: real + 3671.0)   # zipfile stamps entries with time.time()
-    write_docx(second / a.name, asset(), transcript(), diarization(), labelled(), facts(), MODELS, "zh",
-               processed=PROCESSED.replace(second=42, microsecond=7))
+    write_docx(second / a.name, content(processed=PROCESSED.replace(second=42, microsecond=7)))
     monkeypatch.undo()
     digest = [hashlib.sha256(p.read_bytes()).hexdigest() for p in (a, second / a.name)]
     assert digest[0] == digest[1]
@@ -264,9 +292,9 @@ def test_docx_is_byte_identical_for_the_same_inputs_and_processed_time(tmp_path,
     assert "<cp:lastPrinted>2025-03-06T06:30:00Z</cp:lastPrinted>" in core
     assert "<cp:revision>1</cp:revision>" in core and "<dc:creator>exhibit</dc:creator>" in core
     assert "python-docx" not in core
+    assert any(n.startswith("word/media/") for n in names)        # the timeline picture is in it
     later = tmp_path / "later.docx"
-    write_docx(later, asset(), transcript(), diarization(), labelled(), facts(), MODELS, "zh",
-               processed=PROCESSED + timedelta(days=1))
+    write_docx(later, content(processed=PROCESSED + timedelta(days=1)))
     assert hashlib.sha256(later.read_bytes()).hexdigest() != digest[0]   # another processed date: other bytes
 
 
@@ -280,7 +308,7 @@ def test_wording_files_have_the_same_keys_and_name_every_category():
     zh, en = (tomllib.loads((CONFIG_DIR / f"exhibit_{lang}.toml").read_text("utf-8")) for lang in ("zh", "en"))
     assert keys(zh) == keys(en)
     assert set(zh["categories"]) == set(en["categories"]) == set(CATEGORIES)
-    assert len(zh["notes"]) == len(en["notes"])
+    assert "notes" not in zh and "fonts" not in zh          # the notation key says it; styles are in the template
     assert load_wording("zh")["title"] == "录音文字整理稿"
 
 
@@ -406,7 +434,7 @@ def test_docx_checklist_gives_each_element_its_times_or_not_found(tmp_path):
     found = Facts(facts().items + (
         Fact("u0002", 62.5, "SPEAKER_01", "threat", "zh-threat-harm", (0, 2), "你什", "", "威胁"),))
     _, doc = make_docx(tmp_path, found=found)
-    rows = table_rows(doc.tables[2])
+    rows = table_rows(doc.tables[3])
     assert rows[0] == ["要素", "录音中的时间"]
     assert rows[1:] == [
         ["张三（被告）的身份（自报姓名或被称呼姓名）", "未发现"],
@@ -438,28 +466,27 @@ def test_docx_shows_the_users_note_under_the_quote(tmp_path):
     noted = Facts(tuple(dataclasses.replace(f, note="借条原件见证据2") if f.category == "amount" else f
                         for f in facts().items))
     _, doc = make_docx(tmp_path, found=noted)
-    rows = table_rows(doc.tables[3])
+    rows = table_rows(doc.tables[4])
     assert rows[2][2] == ADMIT + "\n备注：借条原件见证据2" and rows[1][2] == ADMIT
 
 
 def _shaded(doc) -> list[str]:
-    return [r.text for p in doc.paragraphs for r in p.runs if r.font.highlight_color is not None]
+    return [r.text for p in doc.paragraphs if p.style.name == "Transcript Line" for r in p.runs
+            if r.style.name == "Key Fact"]
 
 
 def test_transcript_body_is_plain_by_default_and_shaded_inline_on_request(tmp_path):
     _, plain = make_docx(tmp_path)
     assert _shaded(plain) == []
-    assert not any(r.bold for p in plain.paragraphs if p.text.startswith("[00:") for r in p.runs)
+    assert not any(r.bold for p in plain.paragraphs if p.style.name == "Transcript Line" for r in p.runs)
     path = tmp_path / "inline.docx"
-    write_docx(path, asset(), transcript(), diarization(), labelled(), facts(), MODELS, "zh", processed=PROCESSED,
-               highlight="inline")
+    write_docx(path, content(highlight="inline"))
     doc = Document(str(path))
     assert _shaded(doc) == ["我承认", "五万块钱"]
-    line = next(p for p in doc.paragraphs if p.text.startswith("[00:00:12]"))
-    assert line.text == "[00:00:12] 张三（被告）：" + ADMIT and not any(r.bold for r in line.runs)
+    line = next(p for p in doc.paragraphs if "[00:00:12]" in p.text and p.style.name == "Transcript Line")
+    assert line_text(line.text) == "[00:00:12]\t张三（被告）：" + ADMIT and not any(r.bold for r in line.runs)
     with pytest.raises(ConfigError, match="highlight"):
-        write_docx(tmp_path / "x.docx", asset(), transcript(), diarization(), labelled(), facts(), MODELS, "zh",
-                   highlight="bold")
+        write_docx(tmp_path / "x.docx", content(highlight="bold"))
 
 
 def test_json_gives_the_value_of_each_number_said_and_keeps_the_spoken_text(tmp_path):

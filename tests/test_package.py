@@ -18,12 +18,12 @@ from conftest import ROOT
 from pipeline.artifacts import RunManifest, save
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
 from pipeline.errors import PipelineError
-from pipeline.export.docx import write_docx
 from pipeline.export.manifest import output_digests, write_manifest
 from pipeline.export.srt import write_srt
 from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
+from pipeline.export.pdf import find_soffice
 from pipeline.package import build_package
-from test_export import MODELS, PROCESSED, asset, diarization, facts, labelled, transcript
+from test_export import MODELS, PROCESSED, asset, facts, labelled, make_docx
 
 ORIGINAL = "借款录音.wav"
 
@@ -49,8 +49,8 @@ def finished_run(tmp_path: Path) -> tuple[Path, Path]:
     save(facts(), run_dir / "stages" / "facts.json")
     outputs = {"docx": run_dir / "借款录音.docx", "transcript_csv": run_dir / "transcript.csv",
                "key_facts_csv": run_dir / "key_facts.csv", "srt": run_dir / "借款录音.srt"}
-    write_docx(outputs["docx"], meta, transcript(), diarization(), labelled(), facts(), MODELS, "zh",
-               processed=PROCESSED)
+    docx, _ = make_docx(tmp_path)
+    docx.replace(outputs["docx"])
     write_transcript_csv(outputs["transcript_csv"], labelled())
     write_key_facts_csv(outputs["key_facts_csv"], labelled(), facts())
     write_srt(outputs["srt"], labelled())
@@ -61,15 +61,25 @@ def finished_run(tmp_path: Path) -> tuple[Path, Path]:
     return run_dir, original
 
 
+def libreoffice_here() -> bool:
+    """Whether this machine makes PDFs; with EXHIBIT_REQUIRE_PDF=1 (CI) it must."""
+    here = find_soffice() is not None
+    if not here and os.environ.get("EXHIBIT_REQUIRE_PDF") == "1":
+        pytest.fail("EXHIBIT_REQUIRE_PDF=1 but LibreOffice (soffice) is not installed (make pdf-tools installs it)")
+    return here
+
+
 def test_package_holds_the_original_exhibit_tables_manifest_clips_and_checksums(tmp_path):
     run_dir, original = finished_run(tmp_path)
     result = build_package(run_dir)
     folder = run_dir / "package"
     assert result.folder == folder and result.zip_path == run_dir / "package.zip"
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    pdf = ["借款录音.pdf"] if libreoffice_here() else []
     assert names == sorted([ORIGINAL, "借款录音.docx", "借款录音.srt", "transcript.csv", "key_facts.csv",
                             "manifest.json", "clips/00-00-12_admission.wav", "clips/00-00-12_amount.wav",
-                            "SHA256SUMS"])
+                            "SHA256SUMS", *pdf])
+    assert bool(result.no_pdf) == (not pdf)
     assert (folder / ORIGINAL).read_bytes() == original.read_bytes()
     for name in ("借款录音.docx", "transcript.csv", "manifest.json"):
         assert (folder / name).read_bytes() == (run_dir / name).read_bytes()
@@ -91,6 +101,41 @@ def test_package_holds_the_original_exhibit_tables_manifest_clips_and_checksums(
         assert sorted(archive.namelist()) == sorted(f"借款录音/{n}" for n in names)
         assert archive.read(f"借款录音/{ORIGINAL}") == original.read_bytes()
     assert not [p for p in run_dir.iterdir() if p.name.startswith(".package")]   # no temp folder left
+
+
+def test_the_pdf_is_the_exhibit_converted_and_is_checksummed(tmp_path):
+    if not libreoffice_here():
+        pytest.skip("LibreOffice (soffice) is not installed (make pdf-tools installs it)")
+    run_dir, _ = finished_run(tmp_path)
+    result = build_package(run_dir)
+    pdf = run_dir / "package" / "借款录音.pdf"
+    assert result.no_pdf == "" and pdf.read_bytes().startswith(b"%PDF")
+    assert result.files["借款录音.pdf"] == sha256(pdf)
+    sums = (run_dir / "package" / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    assert f"{sha256(pdf)}  借款录音.pdf" in sums
+    with zipfile.ZipFile(run_dir / "package.zip") as archive:
+        assert archive.read("借款录音/借款录音.pdf") == pdf.read_bytes()
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True).stdout
+        assert "录音文字整理稿" in "".join(text.split())
+
+
+@pytest.mark.parametrize("soffice", ["absent", "failing"])
+def test_without_a_working_libreoffice_the_package_has_no_pdf_and_says_why(tmp_path, monkeypatch, soffice):
+    run_dir, _ = finished_run(tmp_path)
+    failing = shutil.which("false")
+    if soffice == "failing" and not failing:
+        pytest.skip("no `false` command to stand in for a failing LibreOffice")
+    monkeypatch.setattr("pipeline.package.find_soffice", lambda: None if soffice == "absent" else failing)
+    result = build_package(run_dir)
+    folder = run_dir / "package"
+    assert not list(folder.glob("*.pdf")) and "借款录音.pdf" not in result.files
+    assert "pdf" not in (folder / "SHA256SUMS").read_text(encoding="utf-8")
+    assert "\n" not in result.no_pdf and "no PDF" in result.no_pdf
+    assert ("LibreOffice is not installed" if soffice == "absent" else "exit code 1") in result.no_pdf
+    check = subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=folder, capture_output=True)
+    assert check.returncode == 0
+    assert not [p for p in run_dir.iterdir() if p.name.startswith(".package")]
 
 
 def test_packaging_again_replaces_the_package_with_the_same_bytes(tmp_path):

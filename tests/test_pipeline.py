@@ -53,7 +53,7 @@ def test_first_run_writes_the_exhibit_and_its_companions(first):
     text = docx_text(out / "zh_five_speakers.docx")
     assert before in text and hashlib.md5(SAMPLE.read_bytes()).hexdigest() in text
     assert "语音识别模型" in text and "每一天都要快乐" in text
-    assert re.search(r"\[00:00:0[4-6]\] 说话人\d：欢迎大家来体验", text), text
+    assert re.search(r"\t\d+\t\[00:00:0[4-6]\]\t说话人\d：欢迎大家来体验", text), text
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     for name, digest in manifest["outputs"].items():
         assert sha256(out / name) == digest
@@ -102,7 +102,7 @@ def test_rerun_after_naming_speakers_only_rerenders(first):
     assert ran == {"ingest": False, "diarize": False, "transcribe": False, "merge": False, "label": True,
                    "facts": True, "export": True}
     text = docx_text(out / "zh_five_speakers.docx")
-    assert re.search(r"\[00:00:00\] 张三（被告）：广州市", text), text
+    assert re.search(r"\t1\t\[00:00:00\]\t张三（被告）：广州市", text), text
     assert "李四（原告）：欢迎大家来体验" in text
     assert "张三" in {s.label for s in result.labelled.speakers}
     assert sha256(SAMPLE) == before
@@ -122,7 +122,7 @@ def test_users_rule_file_inline_highlight_and_key_facts_review(first, tmp_path):
     assert [(r["rule_id"], r["category"], r["note"]) for r in rows] == [("my-property", "admission", "")]
     assert "有房" in rows[0]["matched"]
     doc = Document(str(out / "zh_five_speakers.docx"))
-    assert [r.text for p in doc.paragraphs for r in p.runs if r.font.highlight_color] == [rows[0]["matched"]]
+    assert [r.text for p in doc.paragraphs for r in p.runs if r.style.name == "Key Fact"] == [rows[0]["matched"]]
     write_csv(out / "key_facts.csv", header, [])            # the user deletes the row
     run(SAMPLE, out, settings)
     assert read_csv(out / "key_facts.csv")[1] == []

@@ -1,6 +1,6 @@
 """The exhibit as one JSON document for programs: the file and its hashes, the models, the speakers, every
 utterance with its words (as shown and as the model wrote them), flags, the numbers said in it (value beside
-the spoken form) and key facts."""
+the spoken form), key facts, and the coverage (how much of the speech heard the text covers)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from pipeline.artifacts import (
     to_dict,
     write_text_atomic,
 )
+from pipeline.coverage import Coverage
 from pipeline.export.wording import speakers_by_id
 from pipeline.text.chinese import has_cjk
 from pipeline.text.numerals import format_number, numbers_in
@@ -54,10 +55,14 @@ def _diarization(d: Diarization) -> dict[str, Any]:
             "turns": to_dict(d.turns)}
 
 
+def _coverage(c: Coverage) -> dict[str, Any]:
+    return {**to_dict(c), "short_gaps": c.short_gaps}
+
+
 def exhibit_document(asset: AudioAsset, transcript: Transcript, diarization: Diarization, labelled: Labelled,
-                     facts: Facts) -> dict[str, Any]:
+                     facts: Facts, coverage: Coverage | None = None) -> dict[str, Any]:
     speakers = speakers_by_id(labelled)
-    return {
+    document = {
         "kind": KIND,
         "schema": SCHEMA_VERSION,
         "file": to_dict(asset),
@@ -71,9 +76,12 @@ def exhibit_document(asset: AudioAsset, transcript: Transcript, diarization: Dia
         "facts": to_dict(facts.items),
         "rule_files": dict(facts.rule_files),
     }
+    if coverage is not None:
+        document["coverage"] = _coverage(coverage)
+    return document
 
 
 def write_json(path: Path, asset: AudioAsset, transcript: Transcript, diarization: Diarization,
-               labelled: Labelled, facts: Facts) -> None:
-    document = exhibit_document(asset, transcript, diarization, labelled, facts)
+               labelled: Labelled, facts: Facts, coverage: Coverage | None = None) -> None:
+    document = exhibit_document(asset, transcript, diarization, labelled, facts, coverage)
     write_text_atomic(path, json.dumps(document, ensure_ascii=False, indent=1))

@@ -1,0 +1,83 @@
+"""Small building blocks of the exhibit: styled paragraphs, tables of plain text, Word fields. Styling is by
+style name only (styles.py); column widths are the one layout decision made here, per table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from docx.document import Document as DocumentObject
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Length
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+from pipeline.export.word import styles as S
+
+
+def paragraph(doc: DocumentObject, text: str = "", style: str = S.NORMAL) -> Paragraph:
+    return doc.add_paragraph(text, style=style)
+
+
+def heading(doc: DocumentObject, text: str) -> Paragraph:
+    """A section heading (numbered when the document is assembled, see document.number_headings)."""
+    return doc.add_paragraph(text, style=S.HEADING)
+
+
+def field(target: Paragraph, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that Word fills in when it lays out the page."""
+    simple = OxmlElement("w:fldSimple")
+    simple.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    simple.append(run)
+    target._p.append(simple)
+
+
+def cell_text(cell: _Cell, text: str, style: str = S.TABLE_TEXT) -> Paragraph:
+    """The cell's first paragraph in `style` holding text (line breaks kept)."""
+    first = cell.paragraphs[0]
+    first.style = style
+    if text:
+        first.add_run(text)
+    return first
+
+
+def cell_line(cell: _Cell, text: str, style: str = S.TABLE_NOTE) -> Paragraph:
+    """Another paragraph in the cell (a note, an explanation)."""
+    return cell.add_paragraph(text, style=style)
+
+
+def _repeat_as_header(table: Table) -> None:
+    """The first row is repeated at the top of every page the table runs onto."""
+    marker = OxmlElement("w:tblHeader")
+    marker.set(qn("w:val"), "true")
+    table.rows[0]._tr.get_or_add_trPr().append(marker)
+
+
+def table(doc: DocumentObject, widths: Sequence[Length], header: Sequence[str] | None,
+          rows: Sequence[Sequence[str]], styles: Sequence[str | None] | None = None) -> Table:
+    """A bordered table of plain text; a header row (repeated on each page) when given. styles: a paragraph
+    style per data row (None: Table Text)."""
+    grid = doc.add_table(rows=0, cols=len(widths))
+    grid.style = doc.styles[S.TABLE]
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    for i, width in enumerate(widths):
+        grid.columns[i].width = width
+    if header:
+        cells = grid.add_row().cells
+        for cell, width, value in zip(cells, widths, header):
+            cell.width = width
+            cell_text(cell, value, S.TABLE_HEADING)
+        _repeat_as_header(grid)
+    for r, values in enumerate(rows):
+        cells = grid.add_row().cells
+        style = (styles[r] if styles else None) or S.TABLE_TEXT
+        for c, (cell, width, value) in enumerate(zip(cells, widths, values)):
+            cell.width = width
+            cell_text(cell, value, style if c else S.TABLE_TEXT)
+    return grid

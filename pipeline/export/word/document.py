@@ -1,0 +1,118 @@
+"""The exhibit as a whole: open the template (configs/exhibit_template.docx), write the page header and
+footer, the sections in order, number the section headings, set the document properties and save it so that
+the same content always gives the same bytes."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+from pipeline.artifacts import write_bytes_atomic
+from pipeline.errors import ConfigError
+from pipeline.export.content import ExhibitContent
+from pipeline.export.wording import Wording, load_wording
+from pipeline.export.word import method
+from pipeline.export.word import styles as S
+from pipeline.export.word.blocks import field
+from pipeline.export.word.facts import facts_section
+from pipeline.export.word.recording import recording_section, title_block
+from pipeline.export.word.reproducible import fixed_zip, utc_minute
+from pipeline.export.word.transcript import notation_section, parties_section, transcript_section
+
+HIGHLIGHTS = ("none", "inline")   # [export] highlight: the transcript body plain, or key-fact words shaded
+HEADER_SHA_PREFIX = 16
+NUMBERED = re.compile(r"^\s*([一二三四五六七八九十百]+、|\d+[.、])")   # a heading that already has its number
+
+
+def load_template() -> DocumentObject:
+    try:
+        return Document(str(S.TEMPLATE))
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"cannot open the exhibit template {S.TEMPLATE}: {exc}; rebuild it with "
+                          "`.venv/bin/python tools/make_template.py`") from exc
+
+
+def page_marks(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:
+    """On every page: the exhibit number (when given) and the start of the recording's SHA-256 in the header,
+    `第 X 页 共 Y 页` in the footer."""
+    section = doc.sections[0]
+    words = wording["header"]
+    top = section.header.paragraphs[0]
+    top.style = S.HEADER
+    exhibit = content.settings.case.exhibit_number.strip()
+    sha = words["sha"].format(sha=content.asset.sha256[:HEADER_SHA_PREFIX])
+    top.add_run(f"{words['exhibit'].format(exhibit=exhibit)}\t\t{sha}" if exhibit else f"\t\t{sha}")
+    bottom = section.footer.paragraphs[0]
+    bottom.style = S.FOOTER
+    for part in re.split(r"(\{page\}|\{pages\})", wording["footer"]):
+        if part == "{page}":
+            field(bottom, "PAGE")
+        elif part == "{pages}":
+            field(bottom, "NUMPAGES")
+        elif part:
+            bottom.add_run(part)
+
+
+def number_headings(doc: DocumentObject, wording: Wording) -> None:
+    """一、二、… (zh) or 1. 2. … (en) before each section heading in document order, whoever wrote the section;
+    a heading that already starts with a number keeps it."""
+    words = wording["headings"]
+    numerals = words["numerals"]
+    count = 0
+    for p in doc.paragraphs:
+        if p.style.name != S.HEADING or NUMBERED.match(p.text):
+            continue
+        count += 1
+        number = numerals[count - 1] if count <= len(numerals) else str(count)
+        prefix = words["number"].format(number=number)
+        if p.runs:
+            p.runs[0].text = prefix + p.runs[0].text
+        else:
+            p.add_run(prefix)
+
+
+def _properties(doc: DocumentObject, title: str, processed: datetime) -> None:
+    """Document properties of this exhibit, and no thumbnail."""
+    props = doc.core_properties
+    props.title, props.author, props.last_modified_by = title, "exhibit", "exhibit"
+    props.comments, props.revision = "", 1
+    props.created = props.modified = props.last_printed = utc_minute(processed)
+    rels = doc.part.package.rels
+    for rid in [rid for rid, rel in rels.items() if rel.reltype == RT.THUMBNAIL]:
+        rels.pop(rid)
+
+
+def docx_bytes(content: ExhibitContent) -> bytes:
+    """The exhibit as .docx bytes in content.language ("zh" or "en"). The same content (and processed time,
+    to the minute) gives byte-identical files."""
+    highlight = content.settings.export.highlight
+    if highlight not in HIGHLIGHTS:
+        raise ConfigError(f"highlight must be one of {', '.join(HIGHLIGHTS)}, not {highlight!r}")
+    wording = load_wording(content.language)
+    doc = load_template()
+    page_marks(doc, content, wording)
+    title_block(doc, content, wording)
+    recording_section(doc, content, wording)
+    parties_section(doc, content, wording)
+    notation_section(doc, content, wording)
+    transcript_section(doc, content, wording)
+    facts_section(doc, content, wording)
+    method.coverage_section(doc, content, wording)
+    method.integrity_section(doc, content, wording)
+    method.method_section(doc, content, wording)
+    method.declaration(doc, content, wording)
+    number_headings(doc, wording)
+    _properties(doc, f"{wording['title']} {content.asset.file_name}", content.processed)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return fixed_zip(buffer.getvalue(), content.processed)
+
+
+def write_docx(path, content: ExhibitContent) -> None:
+    """Write the exhibit to path whole (a temp file, then renamed)."""
+    write_bytes_atomic(path, docx_bytes(content))

@@ -1,0 +1,212 @@
+"""Four sections of the Word exhibit after the key-content index: how much of the speech the transcript covers,
+the integrity screen of the original, how the transcript was made, and the declaration with signature lines.
+
+Each function adds a level-1 heading and its body to `doc`. All wording comes from the [coverage], [integrity],
+[method] and [declaration] sections of configs/exhibit_<lang>.toml; the look (fonts, sizes, table borders)
+comes from the named styles of the document's template, never from here."""
+
+from __future__ import annotations
+
+from docx.document import Document
+from docx.shared import Cm, Length
+
+from pipeline.coverage import Coverage
+from pipeline.export.content import ExhibitContent
+from pipeline.export.manifest import NOT_INSTALLED
+from pipeline.export.word import styles as S
+from pipeline.export.wording import Wording
+from pipeline.integrity import Point, describe
+from pipeline.timefmt import duration_text, hms
+
+# The template's style names used here (pipeline/export/word/styles.py, defined by tools/make_template.py).
+HEADING_LEVEL = 1                    # doc.add_heading(level=1): S.HEADING
+BODY_STYLE = S.NORMAL
+SIGNATURE_STYLE = S.NORMAL
+TABLE_STYLE = S.TABLE
+CELL_STYLE = S.TABLE_TEXT
+CELL_HEADING_STYLE = S.TABLE_HEADING
+CELL_HASH_STYLE = S.TABLE_HASH       # a 64-digit sha256 on one line
+CELL_NOTE_STYLE = S.TABLE_NOTE       # a cell's second and later paragraphs
+
+# Column widths (layout, not look): each table spans the 16 cm text width of the A4 page.
+COVERAGE_COLUMNS = (Cm(8.0), Cm(4.0), Cm(4.0))
+INTEGRITY_COLUMNS = (Cm(3.6), Cm(9.6), Cm(2.8))
+SOFTWARE_COLUMNS = (Cm(6.0), Cm(10.0))
+FILE_COLUMNS = (Cm(4.4), Cm(11.6))      # 64 hex digits (about 11.2 cm with cell margins) on one line
+SETTINGS_COLUMNS = (Cm(6.0), Cm(10.0))
+
+PACKAGES = ("exhibit", "faster-whisper", "ctranslate2", "pyannote.audio", "torch", "python")  # shown, in order
+PROCESSED_FORMAT = "%Y-%m-%d %H:%M"   # to the minute, as in the file table
+PERCENT_DIGITS = 1
+
+Cell = str | tuple[str, ...]          # one paragraph, or several (the second and later ones as notes)
+
+
+def _table(doc: Document, widths: tuple[Length, ...], header: list[str], rows: list[list[Cell]],
+           hash_column: int | None = None) -> None:
+    """A table in TABLE_STYLE with these column widths: the header row, then the rows; hash_column's cells in
+    CELL_HASH_STYLE."""
+    table = doc.add_table(rows=0, cols=len(widths))
+    table.style, table.autofit = TABLE_STYLE, False
+    for column, width in zip(table.columns, widths):
+        column.width = width
+    for r, values in enumerate([header, *rows]):
+        for c, (cell, value) in enumerate(zip(table.add_row().cells, values)):
+            cell.width = widths[c]
+            first, *more = (value,) if isinstance(value, str) else value
+            style = CELL_HEADING_STYLE if r == 0 else CELL_HASH_STYLE if c == hash_column else CELL_STYLE
+            paragraph = cell.paragraphs[0]
+            paragraph.text, paragraph.style = first, style
+            for note in more:
+                cell.add_paragraph(note, style=CELL_NOTE_STYLE)
+
+
+def _paragraph(doc: Document, text: str, style: str = BODY_STYLE) -> None:
+    doc.add_paragraph(text, style=style)
+
+
+def _number(value: float) -> str:
+    """1.0 → '1', 0.4 → '0.4' (settings as a person wrote them)."""
+    return f"{value:g}"
+
+
+# ------------------------------------------------------------------------------------------------ coverage
+
+
+def _percent(share: float, words: Wording) -> str:
+    return words["percent"].format(value=f"{share * 100:.{PERCENT_DIGITS}f}")
+
+
+def coverage_section(doc: Document, content: ExhibitContent, wording: Wording) -> None:
+    """How much of the speech the VAD heard has text, is marked unintelligible, or is a short gap; the word and
+    line counts the reader should check against the original."""
+    words, cov = wording["coverage"], content.coverage
+    doc.add_heading(words["heading"], level=HEADING_LEVEL)
+    if cov.speech_heard > 0:
+        _paragraph(doc, words["intro"])
+        rows = [[words[key], duration_text(seconds), _percent(cov.share(seconds), words)]
+                for key, seconds in _coverage_times(cov)]
+        _table(doc, COVERAGE_COLUMNS, [words["measure"], words["time"], words["share"]], rows)
+    else:
+        _paragraph(doc, words["nothing_heard"])
+        if not cov.words:
+            return
+    low_share = cov.low_confidence_words / cov.words if cov.words else 0.0
+    _paragraph(doc, words["counts"].format(words=cov.words, low=cov.low_confidence_words,
+                                           low_share=_percent(low_share, words),
+                                           threshold=_number(cov.low_confidence), lines=cov.hallucination_lines))
+    _paragraph(doc, words["check"])
+
+
+def _coverage_times(cov: Coverage) -> list[tuple[str, float]]:
+    return [("speech_heard", cov.speech_heard), ("covered_by_text", cov.covered_by_text),
+            ("unintelligible", cov.unintelligible), ("short_gaps", cov.short_gaps)]
+
+
+# ----------------------------------------------------------------------------------------------- integrity
+
+
+def _point_time(point: Point) -> str:
+    if point.start is None:
+        return ""
+    if point.end is None or hms(point.end) == hms(point.start):
+        return hms(point.start)
+    return f"{hms(point.start)}–{hms(point.end)}"
+
+
+def _seen(point: Point, templates: Wording) -> str:
+    """What was seen, worded by [integrity.details] for the point's kind; the screen's English record only for a
+    kind the wording has no template for."""
+    return describe(point.kind, point.values, templates) or point.detail
+
+
+def integrity_section(doc: Document, content: ExhibitContent, wording: Wording) -> None:
+    """The integrity screen's points to check in the original, each with what was checked, what was seen and
+    where; worded as points to check, never as a finding."""
+    words = wording["integrity"]
+    doc.add_heading(words["heading"], level=HEADING_LEVEL)
+    _paragraph(doc, words["intro"])
+    if not content.integrity:
+        _paragraph(doc, words["none"])
+        return
+    rows = [[words["checks"].get(point.check, point.check), _seen(point, words["details"]),
+             _point_time(point) or wording["blank"]] for point in content.integrity]
+    _table(doc, INTEGRITY_COLUMNS, [words["check"], words["seen"], words["time"]], rows)
+
+
+# ------------------------------------------------------------------------------------------------- method
+
+
+def _reviewer(content: ExhibitContent, wording: Wording) -> str:
+    return content.settings.case.reviewed_by.strip() or wording["declaration"]["blank_name"]
+
+
+def _software_rows(content: ExhibitContent, words: Wording) -> list[list[str]]:
+    return [[name, words["not_installed"] if content.software[name] == NOT_INSTALLED else content.software[name]]
+            for name in PACKAGES if name in content.software]
+
+
+def _file_rows(content: ExhibitContent, words: Wording, blank: str) -> list[list[str]]:
+    """Every model file (the speech recognition model first) and every key-content rule file with its sha256."""
+    transcript = content.transcript
+    models = {f"whisper:{transcript.model}": transcript.model_sha256, **content.models}   # its hash if known
+    rows = [[words["model_file"].format(name=name), sha or blank] for name, sha in models.items()]
+    rows += [[words["rule_file"].format(name=name), sha or blank]
+             for name, sha in content.facts.rule_files.items()]
+    return rows
+
+
+def _settings_rows(content: ExhibitContent, wording: Wording) -> list[list[str]]:
+    words = wording["method"]
+    labels, settings = words["settings"], content.settings
+    t, d, m = settings.transcribe, settings.diarize, settings.merge
+    language = wording["languages"].get(t.language, t.language) if t.language else words["auto_language"]
+    speakers = (str(d.num_speakers) if d.num_speakers else
+                words["auto_speakers"].format(min=d.min_speakers, max=d.max_speakers))
+    values = {
+        "model": t.model,
+        "language": language,
+        "compute_type": t.compute_type,
+        "beam_size": str(t.beam_size),
+        "vad": words["on"] if t.vad else words["off"],
+        "hotwords": t.hotwords.strip() or words["none"],
+        "backend": words["backend"].format(backend=d.backend, method=content.diarization.method)
+                   if content.diarization.method else d.backend,
+        "num_speakers": speakers,
+        "channels": words["channels"].get(d.channels, d.channels),
+        "max_pause": words["seconds"].format(value=_number(m.max_pause)),
+        "low_confidence": _number(m.low_confidence),
+    }
+    return [[labels[key], value] for key, value in values.items()]
+
+
+def method_section(doc: Document, content: ExhibitContent, wording: Wording) -> None:
+    """How the transcript was made: by machine, with which software, models (sha256) and settings, when, and
+    who checked it against the original (a blank line to fill in by hand when no reviewer is named)."""
+    words, blank = wording["method"], wording["blank"]
+    doc.add_heading(words["heading"], level=HEADING_LEVEL)
+    _paragraph(doc, words["statement"].format(processed=content.processed.strftime(PROCESSED_FORMAT),
+                                              reviewer=_reviewer(content, wording)))
+    _paragraph(doc, words["software_intro"])
+    _table(doc, SOFTWARE_COLUMNS, [words["software"], words["version"]], _software_rows(content, words))
+    _paragraph(doc, words["files_intro"])
+    _table(doc, FILE_COLUMNS, [words["file"], words["sha256"]], _file_rows(content, words, blank), hash_column=1)
+    _paragraph(doc, words["settings_intro"])
+    _table(doc, SETTINGS_COLUMNS, [words["setting"], words["value"]], _settings_rows(content, wording))
+
+
+# -------------------------------------------------------------------------------------------- declaration
+
+
+def declaration(doc: Document, content: ExhibitContent, wording: Wording) -> None:
+    """The declaration that the transcript was made from, and checked against, the original identified by its
+    sha256 and kept unaltered on its carrier; then the reviewer's and the submitting party's names (pre-filled
+    when the case file gives them) and their signature and date lines."""
+    words, case, asset = wording["declaration"], content.settings.case, content.asset
+    device = case.recorded_device.strip()
+    carrier = words["carrier_named"].format(device=device) if device else words["carrier"]
+    doc.add_heading(words["heading"], level=HEADING_LEVEL)
+    _paragraph(doc, words["text"].format(sha256=asset.sha256, file_name=asset.file_name, carrier=carrier))
+    for role, name in (("reviewer", case.reviewed_by), ("party", case.submitting_party)):
+        _paragraph(doc, words[f"{role}_name"].format(name=name.strip() or words["blank_name"]), SIGNATURE_STYLE)
+        _paragraph(doc, words[f"{role}_sign"], SIGNATURE_STYLE)

@@ -1,0 +1,124 @@
+"""The top of the exhibit: the title, the case block (as the user states the case) and the recording's
+particulars — the file, its hashes, what its own metadata says, what the submitting party states about the
+recording, and how it was processed."""
+
+from __future__ import annotations
+
+from docx.document import Document as DocumentObject
+from docx.shared import Cm
+
+from pipeline.artifacts import AudioAsset, Transcript
+from pipeline.export.content import ExhibitContent
+from pipeline.export.wording import Wording
+from pipeline.export.word import styles as S
+from pipeline.export.word.blocks import heading, paragraph, table
+from pipeline.timefmt import duration_text
+
+COLUMNS = (Cm(4.6), Cm(11.4))
+MODEL_SHA_PREFIX = 12
+HASH_ROWS = ("sha256", "md5")   # long hex strings: the hash style, so that each fits one line
+# (every model and rule file with its sha256 is listed in the method section, method.py)
+CASE_FIELDS = ("case_name", "case_number", "exhibit_number", "submitting_party")
+STATED_FIELDS = ("recorded_on", "recorded_place", "recorded_device", "recorded_by")
+# metadata keys (without a "stream." prefix) that give the creation date, and that name the device or the
+# software that wrote the file; keys under these prefixes are device tags too (iPhone, Android recorders)
+CREATION_TAGS = ("creation_time", "com.apple.quicktime.creationdate", "date", "creation_date")
+DEVICE_TAGS = ("encoder", "encoded_by", "software", "make", "model", "handler_name", "creation_tool", "tool",
+               "original_format", "device", "recorder")
+DEVICE_TAG_PREFIXES = ("com.apple.quicktime.", "com.android.", "com.samsung.", "com.huawei.", "com.xiaomi.")
+
+
+def human_size(size: int) -> str:
+    """1536 → '1.5 KB' (binary units, as Windows shows sizes)."""
+    if size < 1024:
+        return f"{size} B"
+    value, unit = size / 1024, "KB"
+    for bigger in ("MB", "GB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{value:.1f} {unit}"
+
+
+def title_block(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:
+    """The title, and under it each case field the user gave (none when the case file is empty)."""
+    paragraph(doc, wording["title"], S.TITLE)
+    case = content.settings.case
+    for key in CASE_FIELDS:
+        value = getattr(case, key).strip()
+        if value:
+            paragraph(doc, f"{wording['case']['label'].format(label=wording['case'][key])}\t{value}",
+                      S.CASE_FIELD)
+
+
+def _format_text(asset: AudioAsset, formats: Wording) -> str:
+    text = formats["format"].format(container=asset.container_long or asset.container, codec=asset.codec,
+                                    sample_rate=asset.sample_rate, channels=asset.channels)
+    if asset.bit_rate:
+        text += formats["bit_rate"].format(kbps=round(asset.bit_rate / 1000))
+    return text
+
+
+def _model_text(transcript: Transcript, formats: Wording) -> str:
+    if not transcript.model_sha256:
+        return transcript.model
+    return formats["model"].format(name=transcript.model, sha=transcript.model_sha256[:MODEL_SHA_PREFIX])
+
+
+def _bare(key: str) -> str:
+    return key.removeprefix("stream.").lower()
+
+
+def created_text(tags: dict[str, str]) -> str:
+    """The creation date(s) the file's metadata states: the value alone when there is one, else `key: value`
+    per line (a container and a stream date that differ are both shown)."""
+    found = [(k, v.strip()) for k, v in sorted(tags.items()) if _bare(k) in CREATION_TAGS and v.strip()]
+    if len({v for _, v in found}) == 1:
+        return found[0][1]
+    return "\n".join(f"{k}: {v}" for k, v in found)
+
+
+def device_tags_text(tags: dict[str, str]) -> str:
+    """`key: value` per line for every tag naming the device or the software that wrote the file."""
+    lines = []
+    for key, value in sorted(tags.items()):
+        bare = _bare(key)
+        if not value.strip() or bare in CREATION_TAGS:
+            continue
+        if bare in DEVICE_TAGS or bare.startswith(DEVICE_TAG_PREFIXES):
+            lines.append(f"{key}: {value.strip()}")
+    return "\n".join(lines)
+
+
+def recording_rows(content: ExhibitContent, wording: Wording) -> list[tuple[str, str]]:
+    """(row key, value) for every particular that is known, in display order: the file, its metadata, what
+    the submitting party states, the processing."""
+    asset, transcript, formats = content.asset, content.transcript, wording["formats"]
+    language = formats["language"].format(name=wording["languages"].get(transcript.language, transcript.language),
+                                          code=transcript.language,
+                                          probability=f"{transcript.language_probability:.2f}")
+    case = content.settings.case
+    rows = [
+        ("name", asset.file_name),
+        ("size", formats["size"].format(bytes=f"{asset.size_bytes:,}", human=human_size(asset.size_bytes))),
+        ("duration", duration_text(asset.duration)),
+        ("format", _format_text(asset, formats)),
+        ("sha256", asset.sha256),
+        ("md5", asset.md5),
+        ("modified", asset.modified),
+        ("created", created_text(asset.tags)),
+        ("device_tags", device_tags_text(asset.tags)),
+        *((key, getattr(case, key).strip()) for key in STATED_FIELDS),
+        ("processed", content.processed.strftime("%Y-%m-%d %H:%M")),
+        ("language", language),
+        ("transcription_model", _model_text(transcript, formats)),
+        ("diarization", content.diarization.method),
+    ]
+    return [(key, value) for key, value in rows if value]
+
+
+def recording_section(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:
+    heading(doc, wording["headings"]["file"])
+    rows = recording_rows(content, wording)
+    table(doc, COLUMNS, None, [[wording["file"][key], value] for key, value in rows],
+          [S.TABLE_HASH if key in HASH_ROWS else None for key, _ in rows])

@@ -1,0 +1,185 @@
+"""The speakers and what they said: the parties legend with the speaker timeline under it, the notation key,
+and the transcript as numbered lines `12⇥[00:01:23]⇥张三（被告）：…`, words heard with low confidence in the
+Uncertain style and (highlight = "inline") key-fact words in the Key Fact style."""
+
+from __future__ import annotations
+
+import io
+
+from docx.document import Document as DocumentObject
+from docx.shared import Cm
+from docx.text.paragraph import Paragraph
+
+from pipeline.artifacts import Labelled, Utterance
+from pipeline.export.content import ExhibitContent
+from pipeline.export.timeline import TimelineRow, timeline_png
+from pipeline.export.wording import Wording, speaker_text, speakers_by_id, utterance_text
+from pipeline.export.word import styles as S
+from pipeline.export.word.blocks import cell_text, heading, paragraph, table
+from pipeline.timefmt import duration_text, hms
+
+PARTIES_COLUMNS = (Cm(3.4), Cm(3.4), Cm(3.2), Cm(3.0), Cm(3.0))
+NOTATION_COLUMNS = (Cm(4.6), Cm(11.4))
+FIGURE_WIDTH = Cm(16.0)            # the text width of an A4 page with 2.5 cm margins
+
+Span = tuple[int, int]
+
+
+# ------------------------------------------------------------------------------------------- speakers
+
+
+def _parties_rows(labelled: Labelled, wording: Wording) -> list[list[str]]:
+    blank = wording["blank"]
+    return [[s.label, s.name or blank, s.role or blank, duration_text(s.talk_time), hms(s.first_heard)]
+            for s in labelled.speakers]
+
+
+def _owner(speaker_id: str, turns: list[tuple[float, float]], labelled: Labelled, known: set[str]) -> str | None:
+    """The labelled speaker a diarization id's turns belong to: itself when it kept its id, else (an id
+    merged into another one given the same name) the labelled speaker whose lines overlap its turns most."""
+    if speaker_id in known:
+        return speaker_id
+    overlap: dict[str, float] = {}
+    for u in labelled.items:
+        for start, end in turns:
+            shared = min(end, u.end) - max(start, u.start)
+            if shared > 0:
+                overlap[u.speaker] = overlap.get(u.speaker, 0.0) + shared
+    return max(sorted(overlap), key=lambda s: overlap[s]) if overlap else None
+
+
+def timeline_rows(content: ExhibitContent, wording: Wording) -> list[TimelineRow]:
+    """One row per speaker of the legend, in its order: the diarization's exclusive turns of the speaker's
+    id(s); a speaker with no turns (lines with no speaker found) shows the times of its lines."""
+    labelled = content.labelled
+    known = {s.id for s in labelled.speakers}
+    turns: dict[str, list[tuple[float, float]]] = {}
+    for t in content.diarization.exclusive_turns:
+        turns.setdefault(t.speaker, []).append((t.start, t.end))
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for speaker_id, own in turns.items():
+        owner = _owner(speaker_id, own, labelled, known)
+        if owner is not None:
+            spans.setdefault(owner, []).extend(own)
+    rows = []
+    for s in labelled.speakers:
+        found = spans.get(s.id) or [(u.start, u.end) for u in labelled.items if u.speaker == s.id]
+        rows.append(TimelineRow(label=speaker_text(s, wording), fallback=s.id, spans=tuple(sorted(found))))
+    return rows
+
+
+def parties_section(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:
+    """The legend of speakers, and the timeline of who spoke when under it."""
+    heading(doc, wording["headings"]["parties"])
+    columns = wording["parties"]
+    header = [columns[k] for k in ("label", "name", "role", "talk_time", "first_heard")]
+    table(doc, PARTIES_COLUMNS, header, _parties_rows(content.labelled, wording))
+    if not content.labelled.speakers:
+        return
+    png = timeline_png(timeline_rows(content, wording), content.asset.duration, wording["timeline"]["axis"])
+    paragraph(doc, style=S.FIGURE).add_run().add_picture(io.BytesIO(png), width=FIGURE_WIDTH)
+    paragraph(doc, wording["timeline"]["caption"], S.CAPTION)
+
+
+# ----------------------------------------------------------------------------------------- notation key
+
+
+def notation_section(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:
+    """What the marks in the transcript mean, each shown as it appears there."""
+    heading(doc, wording["headings"]["notation"])
+    key, marks = wording["notation"], wording["marks"]
+    threshold = f"{content.settings.merge.low_confidence:g}"
+    rows: list[tuple[str, str, str | None]] = [
+        (key["time_term"], key["time"], None),
+        (key["line_term"], key["line"], None),
+        (marks["inaudible"].format(start=key["inaudible_start"], end=key["inaudible_end"]), key["inaudible"],
+         None),
+        (marks["overlap"], key["overlap"], None),
+        (marks["hallucination"], key["hallucination"], None),
+        (key["uncertain_term"], key["uncertain"].format(threshold=threshold), S.UNCERTAIN),
+    ]
+    if content.settings.export.highlight == "inline":
+        rows.append((key["key_fact_term"], key["key_fact"], S.KEY_FACT))
+    rows.append((key["index_term"], key["index"], None))
+    grid = table(doc, NOTATION_COLUMNS, None, [["", meaning] for _, meaning, _ in rows])
+    for row, (term, _, style) in zip(grid.rows, rows):
+        cell_text(row.cells[0], "").add_run(term, style=style)
+
+
+# --------------------------------------------------------------------------------------------- lines
+
+
+def word_spans(utterance: Utterance) -> list[Span] | None:
+    """Each word's (start, end) character offsets in the utterance text, which is the words joined
+    (pipeline.text.chinese.join_words: spaces between Chinese dropped, the ends stripped). None when the
+    words do not spell the text exactly (then nothing is shaded rather than the wrong characters)."""
+    text, position, spans = utterance.text, 0, []
+    for w in utterance.words:
+        piece = w.text.strip()
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if piece and not text.startswith(piece, position):
+            return None
+        spans.append((position, position + len(piece)))
+        position += len(piece)
+    return spans if not text[position:].strip() else None
+
+
+def uncertain_spans(utterance: Utterance, threshold: float) -> list[Span]:
+    """The character spans of the words heard with a probability under threshold ([] when they cannot be
+    placed in the text)."""
+    spans = word_spans(utterance)
+    if spans is None:
+        return []
+    return [span for span, w in zip(spans, utterance.words) if w.probability < threshold and span[1] > span[0]]
+
+
+def styled_runs(text: str, uncertain: list[Span], key_facts: list[Span]) -> list[tuple[str, str | None]]:
+    """text cut into (piece, character style) runs. A character both heard with low confidence and part of a
+    key fact is shown Uncertain: doubt about a word is never hidden behind a highlight."""
+    marks: list[str | None] = [None] * len(text)
+    for style, spans in ((S.KEY_FACT, key_facts), (S.UNCERTAIN, uncertain)):
+        for start, end in spans:
+            for i in range(max(0, start), min(end, len(text))):
+                marks[i] = style
+    runs: list[tuple[str, str | None]] = []
+    for ch, style in zip(text, marks):
+        if runs and runs[-1][1] == style:
+            runs[-1] = (runs[-1][0] + ch, style)
+        else:
+            runs.append((ch, style))
+    return runs
+
+
+def _line(target: Paragraph, number: int, u: Utterance, line: str, uncertain: list[Span],
+          key_facts: list[Span], wording: Wording) -> None:
+    lead = f"\t{number}\t{wording['speaker']['time'].format(time=hms(u.start))}\t"   # number right-aligned
+    stripped = u.text.strip()
+    if not stripped or not line.endswith(stripped):
+        target.add_run(lead + line)
+        return
+    skipped = len(u.text) - len(u.text.lstrip())
+    shift = lambda spans: [(s - skipped, e - skipped) for s, e in spans]  # noqa: E731
+    target.add_run(lead + line[:len(line) - len(stripped)])
+    for piece, style in styled_runs(stripped, shift(uncertain), shift(key_facts)):
+        target.add_run(piece, style=style)
+
+
+def transcript_section(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:
+    """Every line, numbered from 1; low-confidence words Uncertain; with highlight = "inline" the key-fact
+    words in Key Fact style."""
+    heading(doc, wording["headings"]["transcript"])
+    labelled = content.labelled
+    if not labelled.items:
+        paragraph(doc, wording["empty_transcript"])
+        return
+    speakers = speakers_by_id(labelled)
+    facts: dict[str, list[Span]] = {}
+    if content.settings.export.highlight == "inline":
+        for f in content.facts.items:
+            facts.setdefault(f.utterance_id, []).append(f.span)
+    threshold = content.settings.merge.low_confidence
+    for number, u in enumerate(labelled.items, start=1):
+        line = utterance_text(u, speakers.get(u.speaker), wording, with_time=False)
+        _line(paragraph(doc, style=S.TRANSCRIPT_LINE), number, u, line, uncertain_spans(u, threshold),
+              facts.get(u.id, []), wording)

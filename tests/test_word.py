@@ -1,0 +1,293 @@
+"""The Word exhibit's content and form (pipeline/export/word/), on hand-built artifacts (no models)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import zipfile
+
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml.ns import qn
+from lxml import etree
+
+from pipeline.artifacts import Diarization, Labelled, Turn, Utterance, Word
+from pipeline.config import CaseConfig
+from pipeline.export.timeline import TimelineRow, timeline_png
+from pipeline.export.word import styles as S
+from pipeline.export.word.transcript import styled_runs, timeline_rows, word_spans
+from pipeline.export.wording import load_wording
+from tests.test_export import ADMIT, SHA, asset, content, labelled, make_docx, utterances
+
+CASE = CaseConfig(case_name="张三诉李四民间借贷纠纷", case_number="（2025）京0105民初1234号", exhibit_number="证据3",
+                  submitting_party="原告 张三", recorded_on="2025-03-05", recorded_place="北京市朝阳区某茶馆",
+                  recorded_device="华为 Mate 40 手机", recorded_by="张三")
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def lines(doc) -> list:
+    return [p for p in doc.paragraphs if p.style.name == S.TRANSCRIPT_LINE]
+
+
+def styled(doc, style: str) -> list[str]:
+    """Per transcript line, the text in `style` (adjacent runs joined)."""
+    return ["".join(r.text for r in p.runs if r.style.name == style) for p in lines(doc)]
+
+
+def all_text(doc) -> str:
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
+# ---------------------------------------------------------------------------------------- page marks
+
+
+def _fields(paragraph) -> list[str]:
+    return [f.get(qn("w:instr")) for f in paragraph._p.iter(qn("w:fldSimple"))]
+
+
+def test_every_page_header_has_the_exhibit_number_and_the_sha_prefix_and_the_footer_counts_pages(tmp_path):
+    _, doc = make_docx(tmp_path, case=CASE)
+    section = doc.sections[0]
+    header = "\n".join(p.text for p in section.header.paragraphs)
+    assert "证据3" in header and f"SHA-256 {SHA[:16]}" in header and SHA[:17] not in header
+    assert section.header.paragraphs[0].style.name == S.HEADER
+    footer = section.footer.paragraphs[0]
+    assert _fields(footer) == ["PAGE", "NUMPAGES"] and footer.text.startswith("第") and "共" in footer.text
+    assert not section.header.is_linked_to_previous
+
+
+def test_the_header_without_an_exhibit_number_shows_the_sha_prefix_only(tmp_path):
+    _, doc = make_docx(tmp_path, "en")
+    header = doc.sections[0].header.paragraphs[0].text
+    assert header.strip() == f"Original SHA-256 {SHA[:16]}…"
+    assert _fields(doc.sections[0].footer.paragraphs[0]) == ["PAGE", "NUMPAGES"]
+
+
+def test_page_is_a4_with_even_margins(tmp_path):
+    _, doc = make_docx(tmp_path)
+    section = doc.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    assert {round(m.cm, 2) for m in (section.left_margin, section.right_margin, section.top_margin,
+                                     section.bottom_margin)} == {2.5}
+
+
+# -------------------------------------------------------------------------------------- case, recording
+
+
+def test_case_block_shows_only_the_fields_given(tmp_path):
+    _, doc = make_docx(tmp_path, case=CASE)
+    block = [p.text for p in doc.paragraphs if p.style.name == S.CASE_FIELD]
+    assert block == ["案件名称：\t张三诉李四民间借贷纠纷", "案号：\t（2025）京0105民初1234号", "证据编号：\t证据3",
+                     "提交人：\t原告 张三"]
+    only_number = CaseConfig(case_number="（2025）京0105民初1234号")
+    _, doc = make_docx(tmp_path, case=only_number)
+    assert [p.text for p in doc.paragraphs if p.style.name == S.CASE_FIELD] == ["案号：\t（2025）京0105民初1234号"]
+    _, doc = make_docx(tmp_path)
+    assert [p for p in doc.paragraphs if p.style.name == S.CASE_FIELD] == []
+    assert "案件名称" not in all_text(doc) and "提交人陈述" not in all_text(doc)
+
+
+def test_recording_table_shows_what_the_submitting_party_states_as_stated(tmp_path):
+    _, doc = make_docx(tmp_path, case=CASE)
+    info = {row.cells[0].text: row.cells[1].text for row in doc.tables[0].rows}
+    assert info["录音地点（提交人陈述）"] == "北京市朝阳区某茶馆"
+    assert info["录音时间（提交人陈述）"] == "2025-03-05"
+    assert info["录音设备（提交人陈述）"] == "华为 Mate 40 手机" and info["录音人（提交人陈述）"] == "张三"
+    _, doc = make_docx(tmp_path, "en", labelled("en", "John Smith", "Defendant"), case=CASE)
+    info = {row.cells[0].text: row.cells[1].text for row in doc.tables[0].rows}
+    assert info["Recorded at (as stated by the submitting party)"] == "北京市朝阳区某茶馆"
+    assert [p.text for p in doc.paragraphs if p.style.name == S.CASE_FIELD][2] == "Exhibit:\t证据3"
+
+
+def test_recording_table_shows_the_device_and_encoder_tags_and_the_creation_date(tmp_path):
+    tags = {"creation_time": "2025-03-05T12:00:00.000000Z", "encoder": "com.apple.VoiceMemos (iPhone 14)",
+            "major_brand": "M4A ", "com.apple.quicktime.make": "Apple", "com.apple.quicktime.model": "iPhone 14",
+            "stream.handler_name": "Core Media Audio", "stream.creation_time": "2025-03-05T12:00:00.000000Z",
+            "title": "新录音 3"}
+    _, doc = make_docx(tmp_path, audio=dataclasses.replace(asset(), tags=tags))
+    info = {row.cells[0].text: row.cells[1].text for row in doc.tables[0].rows}
+    assert info["元数据创建时间"] == "2025-03-05T12:00:00.000000Z"
+    assert info["元数据中的设备及软件信息"].splitlines() == [
+        "com.apple.quicktime.make: Apple", "com.apple.quicktime.model: iPhone 14",
+        "encoder: com.apple.VoiceMemos (iPhone 14)", "stream.handler_name: Core Media Audio"]
+    _, doc = make_docx(tmp_path, audio=dataclasses.replace(asset(), tags={}))
+    info = {row.cells[0].text for row in doc.tables[0].rows}
+    assert "元数据中的设备及软件信息" not in info and "元数据创建时间" not in info
+
+
+def test_hashes_are_in_the_hash_style(tmp_path):
+    _, doc = make_docx(tmp_path)
+    rows = {row.cells[0].text: row.cells[1].paragraphs[0].style.name for row in doc.tables[0].rows}
+    assert rows["SHA-256 校验值"] == rows["MD5 校验值"] == S.TABLE_HASH and rows["文件名称"] == S.TABLE_TEXT
+
+
+# ------------------------------------------------------------------------------------ transcript lines
+
+
+def _many() -> Labelled:
+    base = labelled()
+    extra = (Utterance("u0003", "SPEAKER_00", 70.0, 72.0, "", (), ("inaudible",)),
+             Utterance("u0004", "SPEAKER_00", 80.0, 81.0, "好的。", (Word(80.0, 81.0, "好的。", 0.9),)))
+    return dataclasses.replace(base, items=base.items + extra)
+
+
+def test_lines_are_numbered_from_one_without_gaps(tmp_path):
+    _, doc = make_docx(tmp_path, lab=_many())
+    texts = [p.text for p in lines(doc)]
+    assert [t.split("\t")[1] for t in texts] == ["1", "2", "3", "4"]
+    assert texts[2] == "\t3\t[00:01:10]\t张三（被告）：[听不清 01:10–01:12]"
+    assert texts[3] == "\t4\t[00:01:20]\t张三（被告）：好的。"
+
+
+def test_exactly_the_low_confidence_words_are_uncertain(tmp_path):
+    _, doc = make_docx(tmp_path)
+    assert styled(doc, S.UNCERTAIN) == ["", "什么时候"]      # p 0.3 < 0.4; 0.8, 0.9, 0.95 are not
+    _, doc = make_docx(tmp_path, low_confidence=0.85)
+    assert styled(doc, S.UNCERTAIN) == ["", "什么时候还？"]
+    _, doc = make_docx(tmp_path, low_confidence=0.0)
+    assert styled(doc, S.UNCERTAIN) == ["", ""]
+    key = next(row.cells[1].text for row in doc.tables[2].rows if row.cells[0].text == "灰底字词")
+    assert "0" in key and "0.4" not in key                 # the threshold in the notation key
+
+
+def test_words_that_do_not_spell_the_text_shade_nothing(tmp_path):
+    base = labelled()
+    odd = dataclasses.replace(base.items[1], text="你什么时候还钱？")   # text edited: words no longer match
+    _, doc = make_docx(tmp_path, lab=dataclasses.replace(base, items=(base.items[0], odd)))
+    assert styled(doc, S.UNCERTAIN) == ["", ""]
+    assert lines(doc)[1].text.endswith("你什么时候还钱？")
+
+
+def test_word_spans_follow_the_joined_text():
+    english = Utterance("u1", "S", 0, 1, "I paid you, okay?", (Word(0, .1, " I", .9), Word(.1, .2, " paid", .9),
+                                                              Word(.2, .3, " you,", .9), Word(.3, .4, " okay?", .9)))
+    assert [english.text[a:b] for a, b in word_spans(english)] == ["I", "paid", "you,", "okay?"]
+    chinese = utterances()[1]
+    assert [chinese.text[a:b] for a, b in word_spans(chinese)] == ["你", "什么时候", "还？"]
+    assert word_spans(dataclasses.replace(chinese, text="你什么时候还")) is None   # the text lost its "？"
+
+
+def test_uncertain_wins_where_it_overlaps_a_key_fact(tmp_path):
+    assert styled_runs("我承认借了", uncertain=[(2, 4)], key_facts=[(0, 3)]) == [
+        ("我承", S.KEY_FACT), ("认借", S.UNCERTAIN), ("了", None)]
+    base = labelled()
+    first = base.items[0]
+    words = tuple(dataclasses.replace(w, probability=0.2) if w.text in "五万" else w for w in first.words)
+    lab = dataclasses.replace(base, items=(dataclasses.replace(first, words=words), base.items[1]))
+    _, doc = make_docx(tmp_path, lab=lab, highlight="inline")
+    assert styled(doc, S.UNCERTAIN)[0] == "五万" and styled(doc, S.KEY_FACT)[0] == "我承认块钱"
+
+
+def test_notation_key_explains_every_mark(tmp_path):
+    _, doc = make_docx(tmp_path)
+    terms = [row.cells[0].text for row in doc.tables[2].rows]
+    assert terms == ["[00:01:23]", "1、2、3 ……", "[听不清 01:05–01:09]", "[重叠]", "[疑似误识别]", "灰底字词",
+                     "关键内容索引"]
+    grey = doc.tables[2].rows[5].cells[0].paragraphs[0].runs
+    assert [r.style.name for r in grey] == [S.UNCERTAIN]
+    _, doc = make_docx(tmp_path, highlight="inline")
+    assert "黄底字词" in [row.cells[0].text for row in doc.tables[2].rows]
+
+
+# -------------------------------------------------------------------------------------------- timeline
+
+
+def _media(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {n: archive.read(n) for n in archive.namelist() if n.startswith("word/media/")}
+
+
+def test_the_speaker_timeline_is_in_the_document_under_the_legend(tmp_path):
+    path, doc = make_docx(tmp_path)
+    expected = timeline_png([TimelineRow("张三（被告）", "SPEAKER_00", ((12.5, 15.4),)),
+                             TimelineRow("说话人1", "SPEAKER_01", ((62.3, 64.5),))], 95.24, "录音时间（分:秒）")
+    assert list(_media(path).values()) == [expected]
+    assert len(doc.inline_shapes) == 1 and round(doc.inline_shapes[0].width.cm, 1) == 16.0
+    body = list(doc.element.body)
+    legend = body.index(doc.tables[1]._tbl)
+    figure = body[legend + 1]
+    assert figure.tag == qn("w:p") and figure.find(f".//{W}drawing") is not None
+    assert body[legend + 2].xpath("string(.)").startswith("图 1")
+    path, _ = make_docx(tmp_path, "en", labelled("en", "John Smith", ""))
+    (english,) = _media(path).values()
+    assert english == timeline_png([TimelineRow("John Smith", "SPEAKER_00", ((12.5, 15.4),)),
+                                    TimelineRow("Speaker 1", "SPEAKER_01", ((62.3, 64.5),))], 95.24,
+                                   "Time in recording (mm:ss)")
+
+
+def test_timeline_rows_follow_the_legend_and_merge_ids_given_one_name():
+    # SPEAKER_02 was given the same name as SPEAKER_00 in speakers.csv: its lines are under SPEAKER_00 now
+    turns = (Turn(12.5, 15.4, "SPEAKER_00"), Turn(30.0, 33.0, "SPEAKER_02"), Turn(62.3, 64.5, "SPEAKER_01"))
+    dia = Diarization("m", turns, turns, ("SPEAKER_00", "SPEAKER_01", "SPEAKER_02"), {}, {})
+    base = labelled()
+    merged = Utterance("u0009", "SPEAKER_00", 30.1, 32.8, "对。", (Word(30.1, 32.8, "对。", 0.9),))
+    lab = dataclasses.replace(base, items=(base.items[0], merged, base.items[1]))
+    rows = timeline_rows(content(lab=lab, dia=dia), load_wording("zh"))
+    assert rows == [TimelineRow("张三（被告）", "SPEAKER_00", ((12.5, 15.4), (30.0, 33.0))),
+                    TimelineRow("说话人1", "SPEAKER_01", ((62.3, 64.5),))]
+
+
+def test_no_speakers_no_timeline(tmp_path):
+    path, doc = make_docx(tmp_path, lab=Labelled(language="zh", speakers=(), items=()))
+    assert _media(path) == {} and len(doc.inline_shapes) == 0
+
+
+# ------------------------------------------------------------------------------------- form: the styles
+
+
+def _direct_run_formatting(path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        root = etree.fromstring(archive.read("word/document.xml"))
+    found = []
+    for rpr in root.find(f"{W}body").iter(f"{W}rPr"):
+        for child in rpr:
+            name = etree.QName(child).localname
+            if name != "rStyle":
+                found.append(f"{name} in {''.join(rpr.getparent().itertext())[:30]!r}")
+    return found
+
+
+def test_the_body_has_no_direct_run_formatting_only_styles(tmp_path):
+    """Styling lives in configs/exhibit_template.docx: no run in the body may carry its own font, size,
+    bold, colour, highlight or shading."""
+    for language, lab in (("zh", labelled()), ("en", labelled("en", "John Smith", "Defendant"))):
+        path, _ = make_docx(tmp_path, language, lab, case=CASE, highlight="inline")
+        assert _direct_run_formatting(path) == [], language
+        with zipfile.ZipFile(path) as archive:
+            body = archive.read("word/document.xml").decode()
+        assert not re.search(r"<w:(sz|b|rFonts|color|highlight|shd)\b", body.split("<w:sectPr")[0])
+
+
+def test_the_template_defines_every_style_the_writer_names():
+    template = Document(str(S.TEMPLATE))
+    kinds = {s.name: s.type for s in template.styles}
+    for names, kind in ((S.PARAGRAPH_STYLES, WD_STYLE_TYPE.PARAGRAPH), (S.CHARACTER_STYLES, WD_STYLE_TYPE.CHARACTER),
+                        (S.TABLE_STYLES, WD_STYLE_TYPE.TABLE)):
+        for name in names:
+            assert kinds.get(name) == kind, name
+    assert [el.tag for el in template.element.body] == [qn("w:sectPr")]      # an empty body
+    normal = template.styles[S.NORMAL].element.rPr
+    assert normal.rFonts.get(qn("w:eastAsia")) == "宋体" and template.styles[S.NORMAL].font.size.pt == 12
+    assert template.styles[S.TITLE].element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+    assert template.styles[S.UNCERTAIN].element.rPr.find(qn("w:shd")) is not None
+    assert template.styles[S.KEY_FACT].element.rPr.find(qn("w:shd")) is not None
+
+
+def test_the_committed_template_is_what_the_builder_makes():
+    import importlib.util
+
+    from pipeline.config import ROOT
+
+    spec = importlib.util.spec_from_file_location("make_template", ROOT / "tools" / "make_template.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    assert builder.template_bytes() == S.TEMPLATE.read_bytes(), "run tools/make_template.py and commit the result"
+
+
+def test_styles_not_code_carry_the_look_of_the_key_facts_index(tmp_path):
+    _, doc = make_docx(tmp_path)
+    index = doc.tables[4]
+    assert {p.style.name for c in index.rows[0].cells for p in c.paragraphs} == {S.TABLE_HEADING}
+    assert index.rows[1].cells[3].paragraphs[1].style.name == S.TABLE_NOTE
+    assert ADMIT in index.rows[1].cells[2].text

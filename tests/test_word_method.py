@@ -1,0 +1,317 @@
+"""The exhibit's coverage, integrity-screen, method and declaration sections (pipeline/export/word/method.py),
+rendered from a hand-built ExhibitContent (no models) into a fresh document and read back as text."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import datetime, timedelta, timezone
+
+import docx
+import pytest
+from docx.enum.style import WD_STYLE_TYPE
+
+from pipeline.config import CONFIG_DIR, CaseConfig, DiarizeConfig, Settings, TranscribeConfig
+from pipeline.coverage import Coverage
+from pipeline.export.content import ExhibitContent
+from pipeline.export.manifest import NOT_INSTALLED
+from pipeline.export.word.method import (
+    CELL_HASH_STYLE,
+    CELL_HEADING_STYLE,
+    CELL_NOTE_STYLE,
+    CELL_STYLE,
+    TABLE_STYLE,
+    coverage_section,
+    declaration,
+    integrity_section,
+    method_section,
+)
+from pipeline.export.wording import load_wording
+from pipeline.integrity import KINDS, Point, describe
+
+from test_export import MODEL_SHA, MODELS, SHA, asset, diarization, facts, labelled, transcript
+
+TEMPLATE = CONFIG_DIR / "exhibit_template.docx"
+PROCESSED = datetime(2025, 3, 6, 14, 30, 59, tzinfo=timezone(timedelta(hours=8)))
+RULE_SHA = "ee" * 32
+SOFTWARE = {"python": "3.11.7", "exhibit": "0.1.0", "faster-whisper": "1.1.1", "ctranslate2": "4.5.0",
+            "pyannote.audio": NOT_INSTALLED, "torch": "2.14.1", "av": "14.0.1"}
+# 90 s heard: 72 s with text (80 %), 9 s inaudible (10 %), 9 s short gaps; 40 words, 6 under 0.4 (15 %)
+COVERAGE = Coverage(speech_heard=90.0, covered_by_text=72.0, unintelligible=9.0, words=40, low_confidence_words=6,
+                    hallucination_lines=2, low_confidence=0.4)
+# one point of every kind, in the screen's order (format, software, duration, digital silence)
+RENAMED = Point.of("renamed_container", {"ext": ".wav", "container": "QuickTime / MOV"})
+CODEC = Point.of("unexpected_codec", {"ext": ".wav", "expected": "pcm/adpcm/gsm", "codec": "aac"})
+SOFTWARE_TAG = Point.of("software_tag", {"key": "encoder", "value": "Lavf58.76.100"})
+DURATION = Point.of("duration_mismatch", {"declared": 95.3, "decoded": 94.24, "gap": 95.3 - 94.24})
+SILENCE = Point.of("digital_silence", {"ms": 61.0, "start": 65.12, "end": 65.181}, start=65.12, end=65.181)
+POINTS = (RENAMED, CODEC, SOFTWARE_TAG, DURATION, SILENCE)
+CASE = CaseConfig(submitting_party="原告 王五", reviewed_by="李律师", recorded_device="华为 Mate 40 手机")
+
+
+def content(language: str = "zh", case: CaseConfig = CASE, cov: Coverage = COVERAGE,
+            points: tuple[Point, ...] = POINTS, settings: Settings | None = None) -> ExhibitContent:
+    settings = dataclasses.replace(settings or Settings(), case=case)
+    the_asset = dataclasses.replace(asset(), duration=94.24, container_duration=95.3)
+    return ExhibitContent(asset=the_asset, transcript=transcript(), diarization=diarization(),
+                          labelled=labelled(language), facts=facts(), models=MODELS, coverage=cov,
+                          integrity=points, settings=settings, software=SOFTWARE, language=language,
+                          processed=PROCESSED)
+
+
+def blank_document() -> docx.document.Document:
+    """The exhibit template when it has been built; else python-docx's default document with the template's
+    paragraph style names added (no look: these tests read text and style names only)."""
+    if TEMPLATE.is_file():
+        return docx.Document(str(TEMPLATE))
+    doc = docx.Document()
+    for name in (CELL_STYLE, CELL_HEADING_STYLE, CELL_HASH_STYLE, CELL_NOTE_STYLE):
+        doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    return doc
+
+
+def render(section, language: str = "zh", **kwargs) -> docx.document.Document:
+    doc = blank_document()
+    section(doc, content(language, **kwargs), load_wording(language))
+    return doc
+
+
+def texts(doc) -> list[str]:
+    """The paragraphs from the section's heading on (a template may hold paragraphs of its own before it)."""
+    found = [p.text for p in doc.paragraphs]
+    first = next((i for i, p in enumerate(doc.paragraphs) if p.style.name == "Heading 1"), 0)
+    return found[first:]
+
+
+def rows(doc, index: int = 0) -> list[list[str]]:
+    return [[cell.text for cell in row.cells] for row in doc.tables[index].rows]
+
+
+def everything(doc) -> str:
+    return "\n".join(texts(doc) + ["\t".join(r) for t in range(len(doc.tables)) for r in rows(doc, t)])
+
+
+def headings(doc) -> list[str]:
+    return [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+
+
+SECTIONS = (coverage_section, integrity_section, method_section, declaration)
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("section", SECTIONS)
+def test_each_section_is_one_level_one_heading_from_the_wording(section, language):
+    doc = render(section, language)
+    key = {"coverage_section": "coverage", "integrity_section": "integrity", "method_section": "method",
+           "declaration": "declaration"}[section.__name__]
+    assert headings(doc) == [load_wording(language)[key]["heading"]]
+    assert all(t.style.name == TABLE_STYLE for t in doc.tables)
+    for table in doc.tables:
+        assert {p.style.name for c in table.rows[0].cells for p in c.paragraphs} == {CELL_HEADING_STYLE}
+        body = {p.style.name for r in table.rows[1:] for c in r.cells for p in c.paragraphs}
+        assert body <= {CELL_STYLE, CELL_HASH_STYLE, CELL_NOTE_STYLE}
+
+
+def test_hashes_sit_in_the_hash_style_and_each_point_is_one_paragraph():
+    files = render(method_section).tables[1]
+    assert {c.paragraphs[0].style.name for r in files.rows[1:] for c in r.cells[1:]} == {CELL_HASH_STYLE}
+    assert {r.cells[0].paragraphs[0].style.name for r in files.rows[1:]} == {CELL_STYLE}
+    for row in render(integrity_section).tables[0].rows[1:]:   # no English record under the Chinese wording
+        assert [p.style.name for p in row.cells[1].paragraphs] == [CELL_STYLE]
+
+
+# ------------------------------------------------------------------------------------------------ coverage
+
+
+def test_coverage_gives_times_and_shares_of_the_speech_heard():
+    doc = render(coverage_section)
+    assert rows(doc) == [
+        ["项目", "时长", "占检测到的语音"],
+        ["检测到的语音", "00:01:30.0", "100.0%"],
+        ["有文字对应的语音", "00:01:12.0", "80.0%"],
+        ["标为“听不清”的语音", "00:00:09.0", "10.0%"],
+        ["未成文字的零星短暂语音（过短，未单独标出）", "00:00:09.0", "10.0%"],
+    ]
+    body = "\n".join(texts(doc))
+    assert "识别出的字词共 40 个，其中置信度低于 0.4 的 6 个（占 15.0%）；标为“疑似误识别”的句子 2 句。" in body
+    assert "须对照原始录音核对" in body and "灰底" in body
+
+
+def test_coverage_in_english():
+    doc = render(coverage_section, "en")
+    assert rows(doc)[2] == ["Speech covered by text", "00:01:12.0", "80.0%"]
+    assert rows(doc)[4][1:] == ["00:00:09.0", "10.0%"]
+    body = "\n".join(texts(doc))
+    assert "Words recognised: 40; of these, 6 (15.0%) were heard with a confidence under 0.4." in body
+    assert "possible recognition artefacts: 2." in body and "against the original recording" in body
+
+
+def test_coverage_with_nothing_heard_says_so_without_dividing_by_zero():
+    empty = Coverage(speech_heard=0.0, covered_by_text=0.0, unintelligible=0.0, words=0, low_confidence_words=0,
+                     hallucination_lines=0, low_confidence=0.4)
+    for language, said in (("zh", "没有检测到语音"), ("en", "heard no speech")):
+        doc = render(coverage_section, language, cov=empty)
+        assert not doc.tables
+        assert len(texts(doc)) == 2 and said in texts(doc)[1]   # that alone: no counts, no shares
+
+
+def test_coverage_with_words_but_no_speech_regions_still_counts_the_words():
+    odd = dataclasses.replace(COVERAGE, speech_heard=0.0, covered_by_text=0.0, unintelligible=0.0)
+    body = "\n".join(texts(render(coverage_section, cov=odd)))
+    assert "没有检测到语音" in body and "识别出的字词共 40 个" in body
+
+
+# ----------------------------------------------------------------------------------------------- integrity
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_integrity_lists_every_point_with_its_detail_and_time(language):
+    doc = render(integrity_section, language)
+    intro = texts(doc)[1]
+    assert "SF/T 0120-2022" in intro and "录音真实性鉴定技术规范" in intro
+    table = rows(doc)
+    assert len(table) == 1 + len(POINTS)
+    words = load_wording(language)["integrity"]
+    for row, point in zip(table[1:], POINTS):
+        assert row[1] == describe(point.kind, point.values, words["details"]) != ""
+    checks = words["checks"]
+    assert [r[0] for r in table[1:]] == [checks["container"], checks["container"], checks["software"],
+                                         checks["duration"], checks["digital_silence"]]
+    assert [r[2] for r in table[1:]] == ["—", "—", "—", "—", "00:01:05"]
+
+
+def test_integrity_wording_is_points_to_check_not_a_finding():
+    zh, en = texts(render(integrity_section))[1], texts(render(integrity_section, "en"))[1]
+    assert "不是鉴定结论" in zh and "只能由鉴定机构" in zh
+    assert "points to check, not a finding" in en and "Only an expert examination" in en
+
+
+def test_integrity_in_chinese_words_every_kind_from_structured_data():
+    table = rows(render(integrity_section))
+    renamed, codec, software, duration, silence = (r[1] for r in table[1:])
+    assert renamed.startswith("文件扩展名为 .wav，实际却是 QuickTime / MOV 格式")
+    assert codec.startswith(".wav 文件通常应为 pcm/adpcm/gsm 编码的音频，本文件为 aac 编码")
+    assert software.startswith("元数据 encoder 的值为“Lavf58.76.100”")
+    assert duration.startswith("文件容器声明的时长为 95.30 秒，音频流实际解码为 94.24 秒（相差 +1.06 秒）")
+    assert silence.startswith("00:01:05（65.120–65.181 秒）处有一段 61 毫秒的数字静音")
+    assert {p.kind for p in POINTS} == set(KINDS)
+    for text, point in zip((renamed, codec, software, duration, silence), POINTS):
+        for value in point.values.values():      # codec names, tags, extensions, numbers stay as they are
+            text = text.replace(str(value), "")
+        assert not re.search(r"[A-Za-z]", text), (point.kind, text)
+        assert "筛查记录原文" not in text
+
+
+def test_integrity_in_english_is_the_screens_own_detail():
+    english = rows(render(integrity_section, "en"))
+    assert [r[1] for r in english[1:]] == [p.detail for p in POINTS]   # one English wording, exhibit_en.toml
+    assert english[5][1].startswith("61 ms of digital silence (every sample exactly zero) at 00:01:05 "
+                                    "(65.120–65.181 s)")
+    assert "(+1.06 s)" in english[4][1] and "'Lavf58.76.100'" in english[3][1]
+
+
+def test_integrity_shows_the_record_of_a_kind_the_wording_does_not_know():
+    newer = Point("container", "some_new_kind", {"x": 1.0}, "a point from a newer screen")
+    assert rows(render(integrity_section, points=(newer,)))[1][1] == "a point from a newer screen"
+
+
+def test_integrity_without_points_says_the_screen_found_none():
+    for language, said in (("zh", "本次筛查未发现待核查之处。"), ("en", "The screen found no points to check.")):
+        doc = render(integrity_section, language, points=())
+        assert not doc.tables and said in texts(doc)
+        assert "SF/T 0120-2022" in texts(doc)[1]               # the caveat stands when nothing is found
+
+
+def test_integrity_time_spans_seconds_apart_show_both_ends():
+    span = Point.of("digital_silence", {"ms": 2500.0, "start": 10.0, "end": 12.5}, start=10.0, end=12.5)
+    assert rows(render(integrity_section, "en", points=(span,)))[1][2] == "00:00:10–00:00:12"
+
+
+# -------------------------------------------------------------------------------------------------- method
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_method_names_software_models_with_full_hashes_and_rule_files(language):
+    doc = render(method_section, language)
+    words = load_wording(language)["method"]
+    software = dict(rows(doc, 0)[1:])
+    assert software == {"exhibit": "0.1.0", "faster-whisper": "1.1.1", "ctranslate2": "4.5.0",
+                        "pyannote.audio": words["not_installed"], "torch": "2.14.1", "python": "3.11.7"}
+    files = dict(rows(doc, 1)[1:])
+    assert files[words["model_file"].format(name="whisper:base")] == MODEL_SHA
+    assert files[words["model_file"].format(name="segmentation-3.0/pytorch_model.bin")] == "5e" * 32
+    assert files[words["rule_file"].format(name="rules/zh.toml")] == RULE_SHA
+    assert list(files)[0] == words["model_file"].format(name="whisper:base")
+    assert len(files) == 3
+
+
+def test_method_lists_the_settings_that_matter():
+    settings = Settings(transcribe=TranscribeConfig(language="zh", hotwords="张三,借条", vad=True),
+                        diarize=DiarizeConfig(num_speakers=2, channels="split"))
+    got = dict(rows(render(method_section, settings=settings), 2)[1:])
+    assert got == {"语音识别模型": "base", "识别语言": "中文", "计算精度": "float32", "束搜索宽度": "5",
+                   "语音活动检测（VAD）": "开启", "提示词（热词）": "张三,借条",
+                   "说话人区分方法": "local（pyannote-segmentation-3.0+campplus）", "说话人数": "2",
+                   "声道处理": "每个声道一人", "分句停顿": "1 秒", "低置信度阈值": "0.4"}
+    defaults = dict(rows(render(method_section, "en"), 2)[1:])
+    assert defaults["Language"] == "detected automatically" and defaults["Number of speakers"] == "estimated (1–8)"
+    assert defaults["Hint words (hotwords)"] == "none" and defaults["Pause that ends a line"] == "1 s"
+    assert defaults["Channels"] == "decided automatically"
+
+
+def test_method_statement_names_the_reviewer_or_leaves_a_line_to_fill_in():
+    zh = texts(render(method_section))[1]
+    assert "由计算机软件制作" in zh and "语音识别" in zh and "说话人区分" in zh
+    assert "整理时间为 2025-03-06 14:30。" in zh and "由 李律师 对照原始录音核对" in zh
+    blank = texts(render(method_section, case=CaseConfig()))[1]
+    assert "由 ________________ 对照原始录音核对" in blank
+    en = texts(render(method_section, "en", case=CaseConfig()))[1]
+    assert "produced by machine" in en and "made on 2025-03-06 14:30" in en
+    assert "checked against the original recording by ________________" in en
+
+
+def test_a_model_without_a_known_hash_is_still_named():
+    the = content()
+    no_hash = dataclasses.replace(the, transcript=dataclasses.replace(the.transcript, model="large-v3",
+                                                                      model_sha256=""), models={})
+    doc = blank_document()
+    method_section(doc, no_hash, load_wording("en"))
+    assert rows(doc, 1)[1] == ["Model: whisper:large-v3", "—"]
+
+
+# --------------------------------------------------------------------------------------------- declaration
+
+
+def test_declaration_names_the_original_its_carrier_and_the_signers():
+    lines = texts(render(declaration))
+    text = lines[1]
+    assert SHA in text and "借款录音.m4a" in text
+    assert "保存于其原始载体（华为 Mate 40 手机）中，未作任何改动" in text and "已对照该原始录音核对" in text
+    assert lines[2:] == ["核对人：李律师", "核对人（签名）：________________　　日期：______年____月____日",
+                         "提交人：原告 王五", "提交人（签名或盖章）：________________　　日期：______年____月____日"]
+
+
+def test_declaration_without_case_details_leaves_lines_to_fill_in():
+    lines = texts(render(declaration, "en", case=CaseConfig()))
+    assert "kept, unaltered, on its original carrier." in lines[1] and SHA in lines[1]
+    assert lines[2] == "Reviewed by: ________________" and lines[4] == "Submitting party: ________________"
+    assert lines[3].startswith("Signature of reviewer:") and lines[5].startswith("Signature or seal")
+
+
+def test_declaration_claims_nothing_the_software_cannot_back():
+    for language in ("zh", "en"):
+        text = texts(render(declaration, language))[1].lower()
+        for claim in ("未经剪辑", "真实", "完整无误", "authentic", "not edited", "accurate", "complete"):
+            assert claim not in text
+
+
+def test_the_four_sections_have_the_same_wording_keys_in_both_languages():
+    def keys(data, prefix=""):
+        out = set()
+        for k, v in data.items():
+            out |= keys(v, f"{prefix}{k}.") if hasattr(v, "items") else {prefix + k}
+        return out
+
+    zh, en = load_wording("zh"), load_wording("en")
+    for section in ("coverage", "integrity", "method", "declaration"):
+        assert keys(zh[section]) == keys(en[section]), section

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The tools the PDF checks need: LibreOffice (soffice) to turn the exhibit into a PDF, poppler-utils (pdftotext,
+# pdfinfo, pdffonts, pdftoppm) to read and render it, a Chinese font so that the exhibit's text is not tofu, and
+# Liberation Serif (Times New Roman's letter widths) so that the pages break where Word breaks them.
+# All present: prints nothing. Missing, as root with apt-get (Debian 12, CI): installs the Debian packages, one
+# line saying so (a fresh machine downloads about 94 MB, 281 MB installed). Otherwise prints one line naming what
+# is missing and how to install it, and exits 0 (the PDF tests are then skipped) — or 1 with EXHIBIT_REQUIRE_PDF=1.
+set -uo pipefail
+
+PACKAGES=(libreoffice-writer-nogui poppler-utils fonts-wqy-zenhei fonts-liberation2)
+MAC_SOFFICE=/Applications/LibreOffice.app/Contents/MacOS/soffice
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+missing() {
+    local gone=()
+    have soffice || have libreoffice || [ -x "$MAC_SOFFICE" ] || gone+=("LibreOffice (soffice)")
+    local tool
+    for tool in pdftotext pdfinfo pdffonts pdftoppm; do
+        have "$tool" || { gone+=("poppler-utils ($tool)"); break; }
+    done
+    { have fc-list && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ]; } || gone+=("a Chinese font")
+    # Times New Roman, or Liberation Serif with the same letter widths, so the PDF lays out as Word does
+    { have fc-list && fc-list : family 2>/dev/null | grep -qE "Times New Roman|Liberation Serif"; } \
+        || gone+=("a Times New Roman compatible font")
+    local IFS=,
+    echo "${gone[*]}"
+}
+
+gone="$(missing)"
+[ -z "$gone" ] && exit 0
+
+if [ "$(id -u)" = 0 ] && have apt-get; then
+    echo "pdf-tools: installing ${PACKAGES[*]} with apt-get (missing: ${gone//,/, }; about 94 MB to download)"
+    log="$(mktemp -t exhibit-pdf-tools.XXXXXX)"
+    if { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+            -o DPkg::Lock::Timeout=300 "${PACKAGES[@]}"; } >"$log" 2>&1; then
+        rm -f "$log"
+    else
+        echo "pdf-tools: apt-get failed: $(grep -E '^(E|W):' "$log" | tail -n 1 || true) (full log: $log)" >&2
+    fi
+    hash -r
+    gone="$(missing)"
+    [ -z "$gone" ] && exit 0
+fi
+
+if [ "${EXHIBIT_REQUIRE_PDF:-}" = 1 ]; then outcome="which EXHIBIT_REQUIRE_PDF=1 requires"; else
+    outcome="so the PDF checks will be skipped"; fi
+echo "pdf-tools: missing ${gone//,/, }, $outcome; install them with" \
+     "\`apt-get install --no-install-recommends ${PACKAGES[*]}\` as root on Debian/Ubuntu, or LibreOffice" \
+     "from libreoffice.org, poppler and a Chinese font from your package manager (macOS: brew install poppler)" >&2
+[ "${EXHIBIT_REQUIRE_PDF:-}" = 1 ] && exit 1
+exit 0
