@@ -108,6 +108,25 @@ def test_rerun_after_naming_speakers_only_rerenders(first):
     assert sha256(SAMPLE) == before
 
 
+def test_the_case_only_rerenders_and_marks_every_page(first):
+    before, out, _ = first
+    case = {"exhibit_number": "证据7", "case_name": "张三诉李四民间借贷纠纷", "reviewed_by": "王五"}
+    result = run(SAMPLE, out, load_settings(overrides={"case": case}))
+    ran = {rec.stage: rec.ran for rec in result.manifest.stages}
+    assert ran == {"ingest": False, "diarize": False, "transcribe": False, "merge": False, "label": False,
+                   "facts": False, "export": True}
+    doc = Document(str(out / "zh_five_speakers.docx"))
+    header = doc.sections[0].header.paragraphs[0].text
+    assert "证据7" in header and before[:16] in header
+    text = docx_text(out / "zh_five_speakers.docx")
+    assert "张三诉李四民间借贷纠纷" in text and "王五" in text
+    coverage = json.loads((out / "zh_five_speakers.json").read_text(encoding="utf-8"))["coverage"]
+    assert 20 < coverage["speech_heard"] < 25       # five short clips of speech in 24.7 s
+    assert coverage["covered_by_text"] + coverage["unintelligible"] + coverage["short_gaps"] == \
+        pytest.approx(coverage["speech_heard"], abs=0.01)
+    assert coverage["words"] == sum(len(u.words) for u in result.labelled.items)
+
+
 def test_users_rule_file_inline_highlight_and_key_facts_review(first, tmp_path):
     _, out, _ = first
     rules = tmp_path / "my_rules.toml"
