@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, encode, eval_file
+from conftest import encode, eval_file
 
 
 def exhibit(*args: str, cwd: Path) -> subprocess.CompletedProcess:

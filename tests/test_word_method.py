@@ -9,18 +9,14 @@ from datetime import datetime, timedelta, timezone
 
 import docx
 import pytest
-from docx.enum.style import WD_STYLE_TYPE
 
-from pipeline.config import CONFIG_DIR, CaseConfig, DiarizeConfig, Settings, TranscribeConfig
+from pipeline.config import CaseConfig, DiarizeConfig, Settings, TranscribeConfig
 from pipeline.coverage import Coverage
 from pipeline.export.content import ExhibitContent
 from pipeline.export.manifest import NOT_INSTALLED
+from pipeline.export.word import styles as S
+from pipeline.export.word.document import load_template
 from pipeline.export.word.method import (
-    CELL_HASH_STYLE,
-    CELL_HEADING_STYLE,
-    CELL_NOTE_STYLE,
-    CELL_STYLE,
-    TABLE_STYLE,
     coverage_section,
     declaration,
     integrity_section,
@@ -31,7 +27,6 @@ from pipeline.integrity import KINDS, Point, describe
 
 from test_export import MODEL_SHA, MODELS, SHA, asset, diarization, facts, labelled, transcript
 
-TEMPLATE = CONFIG_DIR / "exhibit_template.docx"
 PROCESSED = datetime(2025, 3, 6, 14, 30, 59, tzinfo=timezone(timedelta(hours=8)))
 RULE_SHA = "ee" * 32
 SOFTWARE = {"python": "3.11.7", "exhibit": "0.1.0", "faster-whisper": "1.1.1", "ctranslate2": "4.5.0",
@@ -59,19 +54,8 @@ def content(language: str = "zh", case: CaseConfig = CASE, cov: Coverage = COVER
                           processed=PROCESSED)
 
 
-def blank_document() -> docx.document.Document:
-    """The exhibit template when it has been built; else python-docx's default document with the template's
-    paragraph style names added (no look: these tests read text and style names only)."""
-    if TEMPLATE.is_file():
-        return docx.Document(str(TEMPLATE))
-    doc = docx.Document()
-    for name in (CELL_STYLE, CELL_HEADING_STYLE, CELL_HASH_STYLE, CELL_NOTE_STYLE):
-        doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-    return doc
-
-
 def render(section, language: str = "zh", **kwargs) -> docx.document.Document:
-    doc = blank_document()
+    doc = load_template()
     section(doc, content(language, **kwargs), load_wording(language))
     return doc
 
@@ -105,19 +89,19 @@ def test_each_section_is_one_level_one_heading_from_the_wording(section, languag
     key = {"coverage_section": "coverage", "integrity_section": "integrity", "method_section": "method",
            "declaration": "declaration"}[section.__name__]
     assert headings(doc) == [load_wording(language)[key]["heading"]]
-    assert all(t.style.name == TABLE_STYLE for t in doc.tables)
+    assert all(t.style.name == S.TABLE for t in doc.tables)
     for table in doc.tables:
-        assert {p.style.name for c in table.rows[0].cells for p in c.paragraphs} == {CELL_HEADING_STYLE}
+        assert {p.style.name for c in table.rows[0].cells for p in c.paragraphs} == {S.TABLE_HEADING}
         body = {p.style.name for r in table.rows[1:] for c in r.cells for p in c.paragraphs}
-        assert body <= {CELL_STYLE, CELL_HASH_STYLE, CELL_NOTE_STYLE}
+        assert body <= {S.TABLE_TEXT, S.TABLE_HASH, S.TABLE_NOTE}
 
 
 def test_hashes_sit_in_the_hash_style_and_each_point_is_one_paragraph():
     files = render(method_section).tables[1]
-    assert {c.paragraphs[0].style.name for r in files.rows[1:] for c in r.cells[1:]} == {CELL_HASH_STYLE}
-    assert {r.cells[0].paragraphs[0].style.name for r in files.rows[1:]} == {CELL_STYLE}
+    assert {c.paragraphs[0].style.name for r in files.rows[1:] for c in r.cells[1:]} == {S.TABLE_HASH}
+    assert {r.cells[0].paragraphs[0].style.name for r in files.rows[1:]} == {S.TABLE_TEXT}
     for row in render(integrity_section).tables[0].rows[1:]:   # no English record under the Chinese wording
-        assert [p.style.name for p in row.cells[1].paragraphs] == [CELL_STYLE]
+        assert [p.style.name for p in row.cells[1].paragraphs] == [S.TABLE_TEXT]
 
 
 # ------------------------------------------------------------------------------------------------ coverage
@@ -274,7 +258,7 @@ def test_a_model_without_a_known_hash_is_still_named():
     the = content()
     no_hash = dataclasses.replace(the, transcript=dataclasses.replace(the.transcript, model="large-v3",
                                                                       model_sha256=""), models={})
-    doc = blank_document()
+    doc = load_template()
     method_section(doc, no_hash, load_wording("en"))
     assert rows(doc, 1)[1] == ["Model: whisper:large-v3", "—"]
 

@@ -8,25 +8,16 @@ comes from the named styles of the document's template, never from here."""
 from __future__ import annotations
 
 from docx.document import Document
-from docx.shared import Cm, Length
+from docx.shared import Cm
 
 from pipeline.coverage import Coverage
 from pipeline.export.content import ExhibitContent
 from pipeline.export.manifest import NOT_INSTALLED
 from pipeline.export.word import styles as S
+from pipeline.export.word.blocks import heading, paragraph, table
 from pipeline.export.wording import Wording
 from pipeline.integrity import Point, describe
 from pipeline.timefmt import duration_text, hms
-
-# The template's style names used here (pipeline/export/word/styles.py, defined by tools/make_template.py).
-HEADING_LEVEL = 1                    # doc.add_heading(level=1): S.HEADING
-BODY_STYLE = S.NORMAL
-SIGNATURE_STYLE = S.NORMAL
-TABLE_STYLE = S.TABLE
-CELL_STYLE = S.TABLE_TEXT
-CELL_HEADING_STYLE = S.TABLE_HEADING
-CELL_HASH_STYLE = S.TABLE_HASH       # a 64-digit sha256 on one line
-CELL_NOTE_STYLE = S.TABLE_NOTE       # a cell's second and later paragraphs
 
 # Column widths (layout, not look): each table spans the 16 cm text width of the A4 page.
 COVERAGE_COLUMNS = (Cm(8.0), Cm(4.0), Cm(4.0))
@@ -38,31 +29,6 @@ SETTINGS_COLUMNS = (Cm(6.0), Cm(10.0))
 PACKAGES = ("exhibit", "faster-whisper", "ctranslate2", "pyannote.audio", "torch", "python")  # shown, in order
 PROCESSED_FORMAT = "%Y-%m-%d %H:%M"   # to the minute, as in the file table
 PERCENT_DIGITS = 1
-
-Cell = str | tuple[str, ...]          # one paragraph, or several (the second and later ones as notes)
-
-
-def _table(doc: Document, widths: tuple[Length, ...], header: list[str], rows: list[list[Cell]],
-           hash_column: int | None = None) -> None:
-    """A table in TABLE_STYLE with these column widths: the header row, then the rows; hash_column's cells in
-    CELL_HASH_STYLE."""
-    table = doc.add_table(rows=0, cols=len(widths))
-    table.style, table.autofit = TABLE_STYLE, False
-    for column, width in zip(table.columns, widths):
-        column.width = width
-    for r, values in enumerate([header, *rows]):
-        for c, (cell, value) in enumerate(zip(table.add_row().cells, values)):
-            cell.width = widths[c]
-            first, *more = (value,) if isinstance(value, str) else value
-            style = CELL_HEADING_STYLE if r == 0 else CELL_HASH_STYLE if c == hash_column else CELL_STYLE
-            paragraph = cell.paragraphs[0]
-            paragraph.text, paragraph.style = first, style
-            for note in more:
-                cell.add_paragraph(note, style=CELL_NOTE_STYLE)
-
-
-def _paragraph(doc: Document, text: str, style: str = BODY_STYLE) -> None:
-    doc.add_paragraph(text, style=style)
 
 
 def _number(value: float) -> str:
@@ -81,21 +47,21 @@ def coverage_section(doc: Document, content: ExhibitContent, wording: Wording) -
     """How much of the speech the VAD heard has text, is marked unintelligible, or is a short gap; the word and
     line counts the reader should check against the original."""
     words, cov = wording["coverage"], content.coverage
-    doc.add_heading(words["heading"], level=HEADING_LEVEL)
+    heading(doc, words["heading"])
     if cov.speech_heard > 0:
-        _paragraph(doc, words["intro"])
+        paragraph(doc, words["intro"])
         rows = [[words[key], duration_text(seconds), _percent(cov.share(seconds), words)]
                 for key, seconds in _coverage_times(cov)]
-        _table(doc, COVERAGE_COLUMNS, [words["measure"], words["time"], words["share"]], rows)
+        table(doc, COVERAGE_COLUMNS, [words["measure"], words["time"], words["share"]], rows)
     else:
-        _paragraph(doc, words["nothing_heard"])
+        paragraph(doc, words["nothing_heard"])
         if not cov.words:
             return
     low_share = cov.low_confidence_words / cov.words if cov.words else 0.0
-    _paragraph(doc, words["counts"].format(words=cov.words, low=cov.low_confidence_words,
+    paragraph(doc, words["counts"].format(words=cov.words, low=cov.low_confidence_words,
                                            low_share=_percent(low_share, words),
                                            threshold=_number(cov.low_confidence), lines=cov.hallucination_lines))
-    _paragraph(doc, words["check"])
+    paragraph(doc, words["check"])
 
 
 def _coverage_times(cov: Coverage) -> list[tuple[str, float]]:
@@ -124,14 +90,14 @@ def integrity_section(doc: Document, content: ExhibitContent, wording: Wording) 
     """The integrity screen's points to check in the original, each with what was checked, what was seen and
     where; worded as points to check, never as a finding."""
     words = wording["integrity"]
-    doc.add_heading(words["heading"], level=HEADING_LEVEL)
-    _paragraph(doc, words["intro"])
+    heading(doc, words["heading"])
+    paragraph(doc, words["intro"])
     if not content.integrity:
-        _paragraph(doc, words["none"])
+        paragraph(doc, words["none"])
         return
     rows = [[words["checks"].get(point.check, point.check), _seen(point, words["details"]),
              _point_time(point) or wording["blank"]] for point in content.integrity]
-    _table(doc, INTEGRITY_COLUMNS, [words["check"], words["seen"], words["time"]], rows)
+    table(doc, INTEGRITY_COLUMNS, [words["check"], words["seen"], words["time"]], rows)
 
 
 # ------------------------------------------------------------------------------------------------- method
@@ -184,15 +150,16 @@ def method_section(doc: Document, content: ExhibitContent, wording: Wording) -> 
     """How the transcript was made: by machine, with which software, models (sha256) and settings, when, and
     who checked it against the original (a blank line to fill in by hand when no reviewer is named)."""
     words, blank = wording["method"], wording["blank"]
-    doc.add_heading(words["heading"], level=HEADING_LEVEL)
-    _paragraph(doc, words["statement"].format(processed=content.processed.strftime(PROCESSED_FORMAT),
+    heading(doc, words["heading"])
+    paragraph(doc, words["statement"].format(processed=content.processed.strftime(PROCESSED_FORMAT),
                                               reviewer=_reviewer(content, wording)))
-    _paragraph(doc, words["software_intro"])
-    _table(doc, SOFTWARE_COLUMNS, [words["software"], words["version"]], _software_rows(content, words))
-    _paragraph(doc, words["files_intro"])
-    _table(doc, FILE_COLUMNS, [words["file"], words["sha256"]], _file_rows(content, words, blank), hash_column=1)
-    _paragraph(doc, words["settings_intro"])
-    _table(doc, SETTINGS_COLUMNS, [words["setting"], words["value"]], _settings_rows(content, wording))
+    paragraph(doc, words["software_intro"])
+    table(doc, SOFTWARE_COLUMNS, [words["software"], words["version"]], _software_rows(content, words))
+    paragraph(doc, words["files_intro"])
+    files = _file_rows(content, words, blank)
+    table(doc, FILE_COLUMNS, [words["file"], words["sha256"]], files, styles=[S.TABLE_HASH] * len(files))
+    paragraph(doc, words["settings_intro"])
+    table(doc, SETTINGS_COLUMNS, [words["setting"], words["value"]], _settings_rows(content, wording))
 
 
 # -------------------------------------------------------------------------------------------- declaration
@@ -205,8 +172,8 @@ def declaration(doc: Document, content: ExhibitContent, wording: Wording) -> Non
     words, case, asset = wording["declaration"], content.settings.case, content.asset
     device = case.recorded_device.strip()
     carrier = words["carrier_named"].format(device=device) if device else words["carrier"]
-    doc.add_heading(words["heading"], level=HEADING_LEVEL)
-    _paragraph(doc, words["text"].format(sha256=asset.sha256, file_name=asset.file_name, carrier=carrier))
+    heading(doc, words["heading"])
+    paragraph(doc, words["text"].format(sha256=asset.sha256, file_name=asset.file_name, carrier=carrier))
     for role, name in (("reviewer", case.reviewed_by), ("party", case.submitting_party)):
-        _paragraph(doc, words[f"{role}_name"].format(name=name.strip() or words["blank_name"]), SIGNATURE_STYLE)
-        _paragraph(doc, words[f"{role}_sign"], SIGNATURE_STYLE)
+        paragraph(doc, words[f"{role}_name"].format(name=name.strip() or words["blank_name"]))
+        paragraph(doc, words[f"{role}_sign"])
