@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 def hms(seconds: float) -> str:
     """12.7 → '00:00:12' (whole seconds, truncated: a line starting at 12.7 s is heard in second 12)."""
@@ -26,3 +28,8 @@ def duration_text(seconds: float) -> str:
     tenths = max(0, round(seconds * 10))
     whole, frac = divmod(tenths, 10)
     return f"{hms(whole)}.{frac}"
+
+
+def minute_text(moment: datetime) -> str:
+    """A moment to the minute, as the exhibit shows when it was processed: '2025-03-06 14:30'."""
+    return moment.strftime("%Y-%m-%d %H:%M")

@@ -17,7 +17,7 @@ from pipeline.export.word import styles as S
 from pipeline.export.word.blocks import heading, paragraph, table
 from pipeline.export.wording import Wording
 from pipeline.integrity import Point, describe
-from pipeline.timefmt import duration_text, hms
+from pipeline.timefmt import duration_text, hms, minute_text
 
 # Column widths (layout, not look): each table spans the 16 cm text width of the A4 page.
 COVERAGE_COLUMNS = (Cm(8.0), Cm(4.0), Cm(4.0))
@@ -27,7 +27,6 @@ FILE_COLUMNS = (Cm(4.4), Cm(11.6))      # 64 hex digits (about 11.2 cm with cell
 SETTINGS_COLUMNS = (Cm(6.0), Cm(10.0))
 
 PACKAGES = ("exhibit", "faster-whisper", "ctranslate2", "pyannote.audio", "torch", "python")  # shown, in order
-PROCESSED_FORMAT = "%Y-%m-%d %H:%M"   # to the minute, as in the file table
 PERCENT_DIGITS = 1
 
 
@@ -151,7 +150,7 @@ def method_section(doc: Document, content: ExhibitContent, wording: Wording) -> 
     who checked it against the original (a blank line to fill in by hand when no reviewer is named)."""
     words, blank = wording["method"], wording["blank"]
     heading(doc, words["heading"])
-    paragraph(doc, words["statement"].format(processed=content.processed.strftime(PROCESSED_FORMAT),
+    paragraph(doc, words["statement"].format(processed=minute_text(content.processed),
                                               reviewer=_reviewer(content, wording)))
     paragraph(doc, words["software_intro"])
     table(doc, SOFTWARE_COLUMNS, [words["software"], words["version"]], _software_rows(content, words))

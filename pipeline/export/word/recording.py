@@ -12,7 +12,7 @@ from pipeline.export.content import ExhibitContent
 from pipeline.export.wording import Wording
 from pipeline.export.word import styles as S
 from pipeline.export.word.blocks import heading, paragraph, table
-from pipeline.timefmt import duration_text
+from pipeline.timefmt import duration_text, minute_text
 
 COLUMNS = (Cm(4.6), Cm(11.4))
 MODEL_SHA_PREFIX = 12
@@ -109,7 +109,7 @@ def recording_rows(content: ExhibitContent, wording: Wording) -> list[tuple[str,
         ("created", created_text(asset.tags)),
         ("device_tags", device_tags_text(asset.tags)),
         *((key, getattr(case, key).strip()) for key in STATED_FIELDS),
-        ("processed", content.processed.strftime("%Y-%m-%d %H:%M")),
+        ("processed", minute_text(content.processed)),
         ("language", language),
         ("transcription_model", _model_text(transcript, formats)),
         ("diarization", content.diarization.method),
