@@ -25,7 +25,8 @@ from pipeline.export.word.method import (
 from pipeline.export.wording import load_wording
 from pipeline.integrity import KINDS, Point, describe
 
-from test_export import MODEL_SHA, MODELS, SHA, asset, diarization, facts, labelled, transcript
+from test_export import MODEL_SHA, SHA, asset, labelled
+from test_export import content as exhibit_content
 
 PROCESSED = datetime(2025, 3, 6, 14, 30, 59, tzinfo=timezone(timedelta(hours=8)))
 RULE_SHA = "ee" * 32
@@ -46,12 +47,11 @@ CASE = CaseConfig(submitting_party="原告 王五", reviewed_by="李律师", rec
 
 def content(language: str = "zh", case: CaseConfig = CASE, cov: Coverage = COVERAGE,
             points: tuple[Point, ...] = POINTS, settings: Settings | None = None) -> ExhibitContent:
-    settings = dataclasses.replace(settings or Settings(), case=case)
+    """test_export's exhibit content with known coverage, one point of every kind and known software."""
     the_asset = dataclasses.replace(asset(), duration=94.24, container_duration=95.3)
-    return ExhibitContent(asset=the_asset, transcript=transcript(), diarization=diarization(),
-                          labelled=labelled(language), facts=facts(), models=MODELS, coverage=cov,
-                          integrity=points, settings=settings, software=SOFTWARE, language=language,
-                          processed=PROCESSED)
+    base = exhibit_content(language, lab=labelled(language), audio=the_asset, processed=PROCESSED)
+    return dataclasses.replace(base, coverage=cov, integrity=points, software=SOFTWARE,
+                               settings=dataclasses.replace(settings or Settings(), case=case))
 
 
 def render(section, language: str = "zh", **kwargs) -> docx.document.Document:
