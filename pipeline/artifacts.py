@@ -1,4 +1,5 @@
-"""The typed data passed between stages. Each artifact is a frozen dataclass saved as JSON in the run folder.
+"""The typed data passed between stages. Each artifact is a frozen dataclass saved as JSON in the run folder
+(stages/<stage>.json): the same data always gives the same bytes, so a file's sha256 stands for its content.
 
 Times are float seconds from the start of the original file, everywhere.
 """
@@ -10,10 +11,13 @@ import json
 import types
 import typing
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-SCHEMA_VERSION = 1
+from pipeline.fileio import write_text_atomic
+
+SCHEMA_VERSION = 2
 
 T = TypeVar("T")
 
@@ -32,10 +36,10 @@ def to_dict(obj: Any) -> Any:
 def _build(tp: Any, value: Any) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        if value is None:
-            return None
-        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _build(inner, value)
+        inner = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None or len(inner) > 1:   # None, or one of several plain types (str | float)
+            return value
+        return _build(inner[0], value)
     if dataclasses.is_dataclass(tp):
         return from_dict(tp, value)
     if origin is tuple:
@@ -61,34 +65,42 @@ def from_dict(cls: type[T], data: dict[str, Any]) -> T:
     return cls(**kwargs)
 
 
-def save(obj: Any, path: Path, cache_key: str = "") -> None:
-    """Write an artifact as JSON atomically (temp file, then rename), with the cache key that made it."""
-    payload = {"schema": SCHEMA_VERSION, "type": type(obj).__name__, "cache_key": cache_key, "data": to_dict(obj)}
-    write_text_atomic(path, json.dumps(payload, ensure_ascii=False, indent=1))
+def artifact_text(obj: Any) -> str:
+    """An artifact as the JSON text saved for it: equal data, equal text."""
+    payload = {"schema": SCHEMA_VERSION, "type": type(obj).__name__, "data": to_dict(obj)}
+    return json.dumps(payload, ensure_ascii=False, indent=1)
 
 
-def load(cls: type[T], path: Path, cache_key: str | None = None) -> T | None:
-    """The artifact at path, or None when it is absent, of another type or schema, or (when cache_key is
-    given) made from other inputs."""
+def save(obj: Any, path: Path) -> None:
+    """Write an artifact as JSON atomically (temp file, then rename)."""
+    write_text_atomic(path, artifact_text(obj))
+
+
+def load(cls: type[T], path: Path) -> T | None:
+    """The artifact at path, or None when it is absent, unreadable, or of another type or schema."""
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        if payload.get("schema") != SCHEMA_VERSION or payload.get("type") != cls.__name__:
+            return None
+        return from_dict(cls, payload["data"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    if payload.get("schema") != SCHEMA_VERSION or payload.get("type") != cls.__name__:
-        return None
-    if cache_key is not None and payload.get("cache_key") != cache_key:
-        return None
-    return from_dict(cls, payload["data"])
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+# ----------------------------------------------------------------------------------------- vocabulary
 
 
-def write_text_atomic(path: Path, text: str, encoding: str = "utf-8") -> None:
-    write_bytes_atomic(path, text.encode(encoding))
+class Flag(StrEnum):
+    """What a line of the transcript is marked with (Utterance.flags; a Segment may carry HALLUCINATION)."""
+
+    OVERLAP = "overlap"                 # heard while two people spoke at once
+    NO_SPEAKER = "no_speaker"           # no speaker turn near its words
+    LOW_CONFIDENCE = "low_confidence"   # a word heard with a probability under the threshold
+    HALLUCINATION = "hallucination"     # text speech recognisers are known to invent (kept, marked)
+    INAUDIBLE = "inaudible"             # speech heard with no text: a line of its own
+
+
+UNKNOWN_SPEAKER = "UNKNOWN"             # the speaker of words no turn covers
 
 
 # ---------------------------------------------------------------------------------------------- ingest
@@ -139,6 +151,7 @@ class Segment:
     no_speech_prob: float
     compression_ratio: float
     channel: int = -1           # the channel it was heard on when a stereo call is transcribed per channel
+    flags: tuple[str, ...] = ()  # Flag.HALLUCINATION when its text looks invented (set by normalise)
 
 
 @dataclass(frozen=True)
@@ -152,6 +165,8 @@ class Transcript:
     segments: tuple[Segment, ...]
     speech_regions: tuple[tuple[float, float], ...] = ()  # (start, end) the VAD heard as speech (mono mix)
     hotwords: str = ""          # names and terms handed to the model as hotwords, comma-separated
+    vad: dict[str, float] = field(default_factory=dict)  # the Silero VAD options used for all three uses
+    vad_filter: bool = True     # whether the model heard only the VAD's speech (else all of the audio)
 
 
 # ------------------------------------------------------------------------------------------- diarize
@@ -173,6 +188,7 @@ class Diarization:
     model_files: dict[str, str]  # file name → sha256
     centroids: dict[str, tuple[float, ...]]  # speaker → mean embedding (to match voices across runs)
     channel_speakers: tuple[str, ...] = ()  # stereo call split per channel: the speaker of channel 0, 1
+    tuning: dict[str, float] = field(default_factory=dict)  # the algorithm's parameters that made it
 
 
 # --------------------------------------------------------------------------------------------- merge
@@ -186,7 +202,7 @@ class Utterance:
     end: float
     text: str
     words: tuple[Word, ...]
-    flags: tuple[str, ...] = ()  # "overlap", "low_confidence", "no_speaker", "hallucination", "inaudible"
+    flags: tuple[str, ...] = ()  # Flag values
 
 
 @dataclass(frozen=True)
@@ -201,9 +217,9 @@ class Utterances:
 @dataclass(frozen=True)
 class Speaker:
     id: str                     # "SPEAKER_00"
-    label: str                  # what the exhibit shows: the given name, else 说话人1 / Speaker 1
     name: str                   # as the user gave it, "" when not named
     role: str                   # as the user gave it (被告, plaintiff, …), "" when not given
+    number: int                 # unnamed speakers counted from 1 (说话人1 / Speaker 1); 0 when named or unknown
     talk_time: float
     turns: int
     first_heard: float
@@ -242,6 +258,37 @@ class Facts:
     rule_files: dict[str, str] = field(default_factory=dict)  # file → sha256
 
 
+# ----------------------------------------------------------------------------------------- integrity
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point for an examiner to check in the original (never a finding)."""
+
+    check: str                  # container, software, duration, digital_silence
+    kind: str                   # what was seen (stages.integrity.KINDS)
+    values: dict[str, str | float]   # the data its sentence needs
+    start: float | None = None  # seconds into the recording, when the point has a place
+    end: float | None = None
+
+
+@dataclass(frozen=True)
+class Integrity:
+    points: tuple[Point, ...]
+
+
+# -------------------------------------------------------------------------------------------- export
+
+
+@dataclass(frozen=True)
+class Exported:
+    """The files the export stage wrote: role ("docx", "srt", "clip SPEAKER_00" …) → path in the run folder,
+    and each path's sha256."""
+
+    files: dict[str, str]
+    sha256: dict[str, str]
+
+
 # ------------------------------------------------------------------------------------------ manifest
 
 
@@ -249,11 +296,12 @@ class Facts:
 class StageRecord:
     stage: str
     version: int
-    cache_key: str
+    cache_key: str              # derived from the stage's declaration: its inputs, settings and files
     ran: bool                   # False when the cached artifact was reused
     seconds: float
-    artifact: str               # file name in the run folder
+    artifact: str               # its file in the run folder (stages/<stage>.json)
     artifact_sha256: str
+    inputs: dict[str, str] = field(default_factory=dict)   # what the key covers: input name → its sha256
 
 
 @dataclass(frozen=True)

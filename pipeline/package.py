@@ -14,30 +14,25 @@ The package is built in a temporary folder and renamed into place: it is whole o
 
 from __future__ import annotations
 
-import io
 import logging
 import shutil
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled, load, write_bytes_atomic
+from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled, load
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
-from pipeline.csvio import read_csv
 from pipeline.errors import PipelineError
-from pipeline.export.fact_review import ID_COLUMN, fact_id
 from pipeline.export.manifest import read_manifest
 from pipeline.export.pdf import INSTALL_HINT, docx_to_pdf, find_soffice
-from pipeline.models import sha256_file
-from pipeline.stages.ingest import WAV_NAME
+from pipeline.fileio import sha256_file, write_bytes_atomic, zip_bytes
+from pipeline.rundir import RunDir
 from pipeline.timefmt import hms
 
 log = logging.getLogger(__name__)
 
-FOLDER, ZIP_NAME, SUMS, CLIPS = "package", "package.zip", "SHA256SUMS", "clips"
-WORK, MANIFEST = "stages", "manifest.json"
+SUMS, CLIPS = "SHA256SUMS", "clips"
 CLIP_PAD = 2.0        # seconds of context before and after the line the fact was said in
 CLIP_MAX = 20.0       # a long line is cut after this many seconds (plus the padding)
 
@@ -55,23 +50,11 @@ def _not_finished(run_dir: Path, missing: str) -> PipelineError:
                          "first with `exhibit transcript <recording>`")
 
 
-def _load(run_dir: Path, cls, name: str):
-    artifact = load(cls, run_dir / WORK / name)
+def _load(run: RunDir, cls, stage: str):
+    artifact = load(cls, run.artifact(stage))
     if artifact is None:
-        raise _not_finished(run_dir, f"{WORK}/{name}")
+        raise _not_finished(run.root, run.relative(run.artifact(stage)))
     return artifact
-
-
-def shown_facts(facts: Facts, key_facts_csv: Path) -> list[Fact]:
-    """The key facts the exhibit shows: those still listed in key_facts.csv (the user may delete rows)."""
-    try:
-        header, rows = read_csv(key_facts_csv)
-    except (OSError, ValueError):
-        return list(facts.items)
-    if ID_COLUMN not in header:
-        return list(facts.items)
-    listed = {r.get(ID_COLUMN, "") for r in rows}
-    return [f for f in facts.items if fact_id(f) in listed]
 
 
 def clip_name(fact: Fact, taken: set[str]) -> str:
@@ -85,12 +68,10 @@ def clip_name(fact: Fact, taken: set[str]) -> str:
     return name
 
 
-def _write_clips(folder: Path, wav: Path, facts: list[Fact], labelled: Labelled) -> None:
+def _write_clips(folder: Path, wav: Path, facts: tuple[Fact, ...], labelled: Labelled) -> None:
     if not facts:
         return
     audio = read_wav(wav)
-    if audio.ndim == 2:
-        audio = audio.mean(axis=0)
     lines = {u.id: u for u in labelled.items}
     folder.mkdir()
     taken: set[str] = set()
@@ -120,17 +101,6 @@ def _sums(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): sha256_file(p) for p in files}
 
 
-def _zip_bytes(folder: Path, root: str, files: list[str], moment: datetime) -> bytes:
-    stamp = max(moment.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in files:
-            info = zipfile.ZipInfo(f"{root}/{name}", date_time=stamp)
-            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
-            archive.writestr(info, (folder / name).read_bytes())
-    return buffer.getvalue()
-
-
 def _add_pdf(docx: Path, pdf: Path) -> str:
     """The exhibit as PDF beside it in the package; '' when written, else why not (one line). A PDF is a
     convenience copy: without LibreOffice, or when it fails, the package is made without one and says so."""
@@ -145,44 +115,46 @@ def _add_pdf(docx: Path, pdf: Path) -> str:
     return ""
 
 
-def _build(run_dir: Path, tmp: Path) -> str:
-    asset = _load(run_dir, AudioAsset, "ingest.json")
-    labelled = _load(run_dir, Labelled, "label.json")
-    facts = _load(run_dir, Facts, "facts.json")
-    manifest = read_manifest(run_dir / MANIFEST)
+def _build(run: RunDir, tmp: Path) -> str:
+    asset = _load(run, AudioAsset, "ingest")
+    labelled = _load(run, Labelled, "label")
+    facts = _load(run, Facts, "fact_review")      # the key facts the exhibit shows (as the user reviewed them)
+    manifest = read_manifest(run.manifest)
     stem = Path(asset.file_name).stem
-    outputs = [f"{stem}.docx", "transcript.csv", f"{stem}.srt", "key_facts.csv"]
-    for name in outputs:
-        if not (run_dir / name).is_file():
-            raise _not_finished(run_dir, name)
-        recorded = manifest.outputs.get(name)
-        if recorded and sha256_file(run_dir / name) != recorded:
-            raise PipelineError(f"{run_dir / name} was changed after the exhibit was made: run `exhibit "
+    outputs = [run.docx(stem), run.transcript_csv, run.srt(stem), run.key_facts_csv]
+    for path in outputs:
+        if not path.is_file():
+            raise _not_finished(run.root, run.relative(path))
+        recorded = manifest.outputs.get(run.relative(path))
+        if recorded and sha256_file(path) != recorded:
+            raise PipelineError(f"{path} was changed after the exhibit was made: run `exhibit "
                                 "transcript` again so that the manifest matches it, then package")
-    wav = run_dir / WORK / asset.wav_path
-    if not wav.is_file():
-        raise _not_finished(run_dir, f"{WORK}/{asset.wav_path or WAV_NAME}")
+    if not run.wav.is_file():
+        raise _not_finished(run.root, run.relative(run.wav))
     _copy_original(asset, tmp / asset.file_name)
-    for name in outputs + [MANIFEST]:
-        shutil.copyfile(run_dir / name, tmp / name)
-    _write_clips(tmp / CLIPS, wav, shown_facts(facts, run_dir / "key_facts.csv"), labelled)
+    for path in outputs + [run.manifest]:
+        shutil.copyfile(path, tmp / path.name)
+    _write_clips(tmp / CLIPS, run.wav, facts.items, labelled)
     return _add_pdf(tmp / f"{stem}.docx", tmp / f"{stem}.pdf")
 
 
 def build_package(run_dir: Path) -> Package:
     """Write <run_dir>/package/ and <run_dir>/package.zip from a finished run folder (see the module doc)."""
-    run_dir = Path(run_dir)
-    if not (run_dir / MANIFEST).is_file():
-        raise _not_finished(run_dir, MANIFEST)
-    folder, zip_path = run_dir / FOLDER, run_dir / ZIP_NAME
+    run = RunDir(Path(run_dir))
+    run_dir = run.root
+    if not run.manifest.is_file():
+        raise _not_finished(run_dir, run.relative(run.manifest))
+    folder, zip_path = run.package, run.package_zip
     tmp = Path(tempfile.mkdtemp(prefix=".package.", dir=run_dir))
     old = run_dir / ".package.old"
     try:
-        no_pdf = _build(run_dir, tmp)
+        no_pdf = _build(run, tmp)
         sums = _sums(tmp)
         (tmp / SUMS).write_text("".join(f"{sha}  {name}\n" for name, sha in sums.items()), encoding="utf-8")
-        moment = datetime.fromisoformat(read_manifest(run_dir / MANIFEST).created)
-        data = _zip_bytes(tmp, run_dir.resolve().name, [*sums, SUMS], moment)
+        moment = datetime.fromisoformat(read_manifest(run.manifest).created)
+        root = run_dir.resolve().name
+        data = zip_bytes(((f"{root}/{name}", (tmp / name).read_bytes()) for name in [*sums, SUMS]),
+                         moment.timetuple())
         shutil.rmtree(old, ignore_errors=True)
         if folder.exists():
             folder.replace(old)

@@ -14,3 +14,14 @@ class ProgressHook(Protocol):
 
 def silent(completed: float, total: float) -> None:
     """The default for a stage called without a hook."""
+
+
+def part(progress: StageProgress, start: float, end: float) -> StageProgress:
+    """A hook for one part of a stage's work: the part reports (completed, total) on its own scale, the stage's
+    hook hears it as the share start → end of the whole (0–1)."""
+
+    def hook(completed: float, total: float) -> None:
+        share = min(max(completed, 0.0), total) / total if total > 0 else 1.0
+        progress(start + (end - start) * share, 1.0)
+
+    return hook

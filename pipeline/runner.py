@@ -1,63 +1,254 @@
-"""The stage order, the cache check, the progress hook and the run manifest.
+"""The runner: the stage table, the cache check, progress and the run manifest.
 
-Each stage's artifact is saved in <out>/stages/<stage>.json with the cache key that produced it: a hash of
-the stage's version, its input artifacts and its settings section. A stage whose key matches is not run
-again, so after the user edits speakers.csv only label → facts → export run (unless names_as_hotwords is on:
-then new names are hotwords for the model, and transcribe and merge run again too).
+Every stage is declared once, in STAGES: its name and version, the artifact it makes, what it reads (earlier
+artifacts, or one field of one; settings sections or single settings; files such as rule files and the user's
+speakers.csv and key_facts.csv) and the function that makes it. The cache key is derived from that declaration
+alone: the sha256 of each artifact read (stages/<stage>.json, whose bytes stand for its content), of each
+setting's value and of each file. A stage runs when its key differs from the one recorded in
+stages/records.json, or when its artifact (or a file it vouches for, such as the working copy of the sound or
+the exports) no longer matches what was recorded; otherwise its artifact is reused. So after an edit to
+speakers.csv only label and what follows it run; after a change to a [normalise] setting, normalise → export.
+The manifest lists every stage with its key, what the key covers and its artifact's sha256.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import shutil
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 from pipeline.artifacts import (
     AudioAsset,
     Diarization,
+    Exported,
     Facts,
+    Flag,
+    Integrity,
     Labelled,
     RunManifest,
     StageRecord,
     Transcript,
     Utterances,
+    from_dict,
     load,
     save,
+    to_dict,
 )
-from pipeline.config import CONFIG_DIR, Settings, config_hash
-from pipeline.coverage import coverage
+from pipeline.config import ROOT, Settings
 from pipeline.errors import PipelineError
-from pipeline.export.clips import write_speaker_clips
-from pipeline.export.content import ExhibitContent
-from pipeline.export.word import write_docx
-from pipeline.export.json import write_json
-from pipeline.export.manifest import output_digests, software_versions, write_manifest
-from pipeline.export.rttm import write_rttm
-from pipeline.export.srt import write_srt
-from pipeline.export.fact_review import SEEN_NAME, apply_review
-from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
-from pipeline.export.wording import doc_language
-from pipeline.integrity import write_integrity
-from pipeline.models import sha256_file
+from pipeline.export import stage as export
+from pipeline.export.content import exhibit_content, model_files
+from pipeline.export.manifest import software_versions, write_manifest
+from pipeline.fileio import Digests, file_digests, sha256_file, sha256_json, write_text_atomic
 from pipeline.progress import ProgressHook, StageProgress
-from pipeline.stages import diarize, facts, ingest, label, merge, transcribe
+from pipeline.rundir import RunDir
+from pipeline.stages import diarize, fact_review, facts, ingest, integrity, label, merge, normalise, transcribe
+from pipeline.text.rules import load_rules
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-WORK = "stages"
-FLAGGED = ("hallucination", "inaudible")  # listed in the manifest: what the machine may have invented or missed
+FLAGGED = (Flag.HALLUCINATION, Flag.INAUDIBLE)  # listed in the manifest: what the machine may have invented or missed
+ABSENT = "absent"                               # a file's digest in a key when the file does not exist
 
 
 def _quiet(stage: str, completed: float, total: float) -> None:
     """The default progress hook: nothing shown."""
+
+
+@dataclass
+class Context:
+    """What a stage's function is given: the original, the settings, the run folder, the artifacts made so far
+    and its progress hook."""
+
+    source: Path
+    original: Digests
+    settings: Settings
+    run: RunDir
+    artifacts: dict[str, Any] = field(default_factory=dict)
+    progress: StageProgress = lambda completed, total: None
+
+    def __getitem__(self, stage: str) -> Any:
+        return self.artifacts[stage]
+
+
+def _no_files(settings: Settings, run: RunDir) -> Iterable[Path]:
+    return ()
+
+
+def _always(artifact: Any, run: RunDir) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    version: int
+    makes: type
+    make: Callable[[Context], Any]
+    inputs: tuple[str, ...] = ()     # earlier stages whose artifact it reads ("diarize"), or one field of one
+    settings: tuple[str, ...] = ()   # settings sections ("merge") or single settings ("case.recorded_on")
+    files: Callable[[Settings, RunDir], Iterable[Path]] = _no_files   # files whose content it depends on
+    environment: Callable[[Context], Any] | None = None   # anything else it depends on (JSON-ready)
+    still_valid: Callable[[Any, RunDir], bool] = _always  # the files its artifact vouches for are as recorded
+
+
+# ------------------------------------------------------------------------------------------ the stages
+
+
+def _stereo(c: Context) -> Path | None:
+    return c.run.stereo_wav if c["ingest"].stereo_wav_path else None
+
+
+def _hotwords(c: Context) -> str:
+    cfg = c.settings.transcribe
+    return transcribe.hotword_text(cfg.hotwords, c.run.speakers_csv if cfg.names_as_hotwords else None)
+
+
+def _working_copies_match(asset: AudioAsset, run: RunDir) -> bool:
+    return (run.wav.is_file() and sha256_file(run.wav) == asset.wav_sha256
+            and (not asset.stereo_wav_path or run.stereo_wav.is_file()))
+
+
+def _export(c: Context) -> Exported:
+    content = exhibit_content(c["ingest"], c["normalise"], c["diarize"], c["label"], c["fact_review"],
+                              c["integrity"].points, c.settings, software_versions(), datetime.now().astimezone())
+    return export.export(content, c.run)
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("ingest", ingest.VERSION, AudioAsset,
+          lambda c: ingest.ingest(c.source, c.original, c.run, c.progress),
+          environment=lambda c: c.original.sha256, still_valid=_working_copies_match),
+    Stage("integrity", integrity.VERSION, Integrity,
+          lambda c: integrity.screen(c["ingest"], c.source), inputs=("ingest",)),
+    Stage("diarize", diarize.VERSION, Diarization,
+          lambda c: diarize.diarize(c.run.wav, c.settings.diarize, c.progress, stereo_path=_stereo(c)),
+          inputs=("ingest",), settings=("diarize",)),
+    Stage("transcribe", transcribe.VERSION, Transcript,
+          lambda c: transcribe.transcribe(c.run.wav, c.settings.transcribe, c.progress, hotwords=_hotwords(c),
+                                          channels_path=_stereo(c) if c["diarize"].channel_speakers else None),
+          inputs=("ingest", "diarize.channel_speakers"), settings=("transcribe",), environment=_hotwords),
+    Stage("normalise", normalise.VERSION, Transcript,
+          lambda c: normalise.normalise(c["transcribe"], c.settings.normalise),
+          inputs=("transcribe",), settings=("normalise",),
+          files=lambda s, run: (s.normalise.hallucinations_path,)),
+    Stage("merge", merge.VERSION, Utterances,
+          lambda c: merge.merge(c["normalise"], c["diarize"], c.settings.merge),
+          inputs=("normalise", "diarize"), settings=("merge",)),
+    Stage("label", label.VERSION, Labelled,
+          lambda c: label.label(c["merge"], c["diarize"], c.run),
+          inputs=("merge", "diarize"), files=lambda s, run: (run.speakers_csv, run.voices)),
+    Stage("facts", facts.VERSION, Facts,
+          lambda c: facts.find_facts(c["label"], c.settings.facts, facts.reference_date(c.settings.case,
+                                                                                          c["ingest"])),
+          inputs=("label", "ingest"), settings=("facts", "case.recorded_on"),
+          files=lambda s, run: s.facts.paths),
+    Stage("fact_review", fact_review.VERSION, Facts,
+          lambda c: fact_review.apply_review(c["facts"], c.run.key_facts_csv, c.run.key_facts_seen),
+          inputs=("facts",), files=lambda s, run: (run.key_facts_csv, run.key_facts_seen)),
+    Stage("export", export.VERSION, Exported, _export,
+          inputs=("ingest", "integrity", "normalise", "diarize", "label", "fact_review"),
+          settings=tuple(f.name for f in dataclasses.fields(Settings)), files=lambda s, run: export.FILES,
+          environment=lambda c: software_versions(), still_valid=export.still_written),
+)
+
+
+# ---------------------------------------------------------------------------------------- the cache
+
+
+def _file_name(path: Path, run: RunDir) -> str:
+    for base in (run.root, ROOT):
+        if path.is_relative_to(base):
+            return path.relative_to(base).as_posix()
+    return str(path)
+
+
+def _covered(stage: Stage, c: Context, records: dict[str, StageRecord]) -> dict[str, str]:
+    """What the stage's cache key covers: each input, setting and file named as the manifest shows it, with
+    its sha256."""
+    covered = {}
+    for name in stage.inputs:
+        source, _, part = name.partition(".")
+        covered[name] = sha256_json(to_dict(getattr(c[source], part))) if part else records[source].artifact_sha256
+    for name in stage.settings:
+        covered[f"settings:{name}"] = sha256_json(c.settings.value(name))
+    for path in stage.files(c.settings, c.run):
+        covered[f"file:{_file_name(Path(path), c.run)}"] = sha256_file(path) if Path(path).is_file() else ABSENT
+    if stage.environment is not None:
+        covered["environment"] = sha256_json(stage.environment(c))
+    return covered
+
+
+def _reusable(stage: Stage, key: str, record: StageRecord | None, run: RunDir) -> Any | None:
+    """The stage's artifact on disk when its record has this key and the artifact (and what it vouches for)
+    is still as recorded; else None."""
+    path = run.artifact(stage.name)
+    if record is None or record.cache_key != key or not path.is_file():
+        return None
+    if sha256_file(path) != record.artifact_sha256:
+        log.warning("%s: %s was changed since it was made: making it again", stage.name, run.relative(path))
+        return None
+    artifact = load(stage.makes, path)
+    if artifact is None or not stage.still_valid(artifact, run):
+        return None
+    return artifact
+
+
+def _read_records(run: RunDir) -> dict[str, StageRecord]:
+    try:
+        data = json.loads(run.records.read_text(encoding="utf-8"))
+        return {r["stage"]: from_dict(StageRecord, r) for r in data["stages"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _write_records(run: RunDir, records: dict[str, StageRecord]) -> None:
+    write_text_atomic(run.records, json.dumps({"stages": [to_dict(r) for r in records.values()]},
+                                              ensure_ascii=False, indent=1))
+
+
+def run_stages(stages: tuple[Stage, ...], c: Context, progress: ProgressHook = _quiet) -> list[StageRecord]:
+    """Run (or reuse) each stage in order; their artifacts end up in c.artifacts. The records of what was
+    run are kept in the run folder (stages/records.json) as each stage finishes."""
+    records = _read_records(c.run)
+    return [_execute(stage, c, records, progress) for stage in stages]
+
+
+def _execute(stage: Stage, c: Context, records: dict[str, StageRecord], progress: ProgressHook) -> StageRecord:
+    started = time.perf_counter()
+    covered = _covered(stage, c, records)
+    key = sha256_json({"stage": stage.name, "version": stage.version, "covers": covered})
+    progress(stage.name, 0, 1)
+    artifact = _reusable(stage, key, records.get(stage.name), c.run)
+    ran = artifact is None
+    path = c.run.artifact(stage.name)
+    if ran:
+        log.info("running %s", stage.name)
+        c.progress = lambda completed, total: progress(stage.name, completed, total)
+        # as a later run would load it (an int where a float is declared becomes a float …): the stages after
+        # it get the same input, and the file the same bytes, whether it was made now or reused
+        artifact = from_dict(stage.makes, to_dict(stage.make(c)))
+        save(artifact, path)
+    else:
+        log.info("%s: reused", stage.name)
+    progress(stage.name, 1, 1)
+    c.artifacts[stage.name] = artifact
+    record = StageRecord(stage=stage.name, version=stage.version, cache_key=key, ran=ran,
+                         seconds=round(time.perf_counter() - started, 3), artifact=c.run.relative(path),
+                         artifact_sha256=sha256_file(path), inputs=covered)
+    records[stage.name] = record
+    _write_records(c.run, records)
+    return record
+
+
+# ------------------------------------------------------------------------------------------- the run
 
 
 @dataclass(frozen=True)
@@ -68,69 +259,20 @@ class RunResult:
     labelled: Labelled
 
 
-def _key(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
-
-
-class _Run:
-    def __init__(self, source: Path, out_dir: Path, settings: Settings, progress: ProgressHook):
-        self.source, self.out_dir, self.settings, self.progress = source, out_dir, settings, progress
-        self.work = out_dir / WORK
-        self.records: list[StageRecord] = []
-
-    def hook(self, stage: str) -> StageProgress:
-        return lambda completed, total: self.progress(stage, completed, total)
-
-    def stage(self, name: str, version: int, inputs: list[Any], cls: type[T], make: Callable[[StageProgress], T],
-              valid: Callable[[T], bool] = lambda _: True) -> T:
-        key = _key(name, version, inputs)
-        path = self.work / f"{name}.json"
-        started = time.perf_counter()
-        artifact = load(cls, path, key)
-        ran = artifact is None or not valid(artifact)
-        self.progress(name, 0, 1)
-        if ran:
-            log.info("running %s", name)
-            artifact = make(self.hook(name))
-            save(artifact, path, key)
-        else:
-            log.info("%s: cached", name)
-        self.progress(name, 1, 1)
-        self.records.append(StageRecord(stage=name, version=version, cache_key=key, ran=ran,
-                                        seconds=round(time.perf_counter() - started, 3),
-                                        artifact=f"{WORK}/{path.name}", artifact_sha256=sha256_file(path)))
-        return artifact
-
-    def digest(self, name: str) -> str:
-        return next(r.artifact_sha256 for r in self.records if r.stage == name)
-
-
-def _check_same_recording(work: Path, sha256: str) -> None:
-    previous = load(AudioAsset, work / "ingest.json")
-    if previous is not None and previous.sha256 != sha256:
-        raise PipelineError(
-            f"{work.parent} already holds the exhibit of another recording ({previous.file_name}, sha256 "
-            f"{previous.sha256[:12]}…): choose another folder with --out, or delete that one"
-        )
-
-
-def _model_hashes(transcript: Transcript, diarization: Diarization) -> dict[str, str]:
-    """Model file → sha256 for everything that produced the transcript and the speaker turns."""
-    whisper = {f"whisper:{transcript.model}": transcript.model_sha256} if transcript.model_sha256 else {}
-    return {**whisper, **diarization.model_files}
-
-
-def _doc_language(settings: Settings, language: str) -> str:
-    return doc_language(language) if settings.export.doc_language == "auto" else settings.export.doc_language
+def check_inputs(source: Path, settings: Settings) -> None:
+    """What can be checked in a second, before any model runs: the recording is a non-empty file, the rule
+    files (the user's among them) are well formed."""
+    ingest.check_readable(source)
+    load_rules(settings.facts.paths)
 
 
 def run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook = _quiet) -> RunResult:
     """Run every stage (or reuse its cached artifact) and write the exhibit and its companions to out_dir."""
-    ingest.check_readable(source)
+    check_inputs(source, settings)
     created = _first_missing(out_dir.absolute())
     finished = False
     try:
-        result = _run(source, out_dir, settings, progress)
+        result = _run(source, RunDir(out_dir), settings, progress)
         finished = True
         return result
     except OSError as exc:  # disk full, no permission …: still one line for the user
@@ -149,101 +291,41 @@ def _first_missing(folder: Path) -> Path | None:
     return folder
 
 
-def _run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook) -> RunResult:
-    before = ingest.file_digests(source)
-    r = _Run(source, out_dir, settings, progress)
-    r.work.mkdir(parents=True, exist_ok=True)
-    _check_same_recording(r.work, before.sha256)
+def _check_same_recording(run: RunDir, sha256: str) -> None:
+    previous = load(AudioAsset, run.artifact("ingest"))
+    if previous is not None and previous.sha256 != sha256:
+        raise PipelineError(
+            f"{run.root} already holds the exhibit of another recording ({previous.file_name}, sha256 "
+            f"{previous.sha256[:12]}…): choose another folder with --out, or delete that one"
+        )
 
-    asset = r.stage("ingest", ingest.VERSION, [before.sha256], AudioAsset,
-                    lambda p: ingest.ingest(source, before, r.work, p),
-                    valid=lambda a: (r.work / a.wav_path).is_file()
-                    and (not a.stereo_wav_path or (r.work / a.stereo_wav_path).is_file()))
-    wav = r.work / asset.wav_path
-    stereo = r.work / asset.stereo_wav_path if asset.stereo_wav_path else None
-    stereo_digest = stereo and sha256_file(stereo)
-    diarization = r.stage("diarize", diarize.VERSION,
-                          [asset.wav_sha256, config_hash(settings.diarize), stereo_digest],
-                          Diarization, lambda p: diarize.diarize(wav, settings.diarize, p, stereo_path=stereo))
-    per_channel = stereo if diarization.channel_speakers else None  # a call split per channel: hear each side
-    named = out_dir / label.CSV_NAME if settings.transcribe.names_as_hotwords else None
-    hotwords = transcribe.hotword_text(settings.transcribe.hotwords, named)
-    transcript = r.stage("transcribe", transcribe.VERSION,
-                         [asset.wav_sha256, config_hash(settings.transcribe), per_channel and stereo_digest, hotwords],
-                         Transcript, lambda p: transcribe.transcribe(wav, settings.transcribe, p,
-                                                                     channels_path=per_channel, hotwords=hotwords))
-    utterances = r.stage("merge", merge.VERSION,
-                         [r.digest("transcribe"), r.digest("diarize"), config_hash(settings.merge),
-                          sha256_file(CONFIG_DIR / "hallucinations.toml")],
-                         Utterances, lambda p: merge.merge(transcript, diarization, settings.merge))
-    speakers_csv = out_dir / label.CSV_NAME
-    csv_digest = sha256_file(speakers_csv) if speakers_csv.exists() else "absent"
-    labelled = r.stage("label", label.VERSION, [r.digest("merge"), csv_digest], Labelled,
-                       lambda p: label.label(utterances, diarization, speakers_csv, r.work / label.VOICES_NAME))
-    rule_digests = [sha256_file(CONFIG_DIR / f) for f in settings.facts.rule_files]
-    recorded = facts.reference_date(settings.case.recorded_on, ingest.recorded_date(asset))
-    found = r.stage("facts", facts.VERSION,
-                    [r.digest("label"), config_hash(settings.facts), rule_digests, str(recorded)],
-                    Facts, lambda p: facts.find_facts(labelled, settings.facts, reference=recorded))
-    found = apply_review(found, out_dir / "key_facts.csv", r.work / SEEN_NAME)  # rows the user deleted, notes
 
-    started = time.perf_counter()
-    processed = datetime.now().astimezone()  # "date processed" in the exhibit, and its document properties
-    progress("export", 0, 1)
-    models = _model_hashes(transcript, diarization)
-    software = software_versions()
-    integrity_path = out_dir / "integrity.json"   # points for an examiner to check in the original
-    points = write_integrity(integrity_path, asset, source)
-    content = ExhibitContent(asset=asset, transcript=transcript, diarization=diarization, labelled=labelled,
-                             facts=found, models=models,
-                             coverage=coverage(transcript, labelled, settings.merge.low_confidence),
-                             integrity=tuple(points), settings=settings, software=software,
-                             language=_doc_language(settings, labelled.language), processed=processed)
-    outputs = _export(out_dir, content)
-    outputs.update({f"clip {sid}": path for sid, path in write_speaker_clips(out_dir, wav, diarization).items()})
-    outputs["integrity"] = integrity_path
-    outputs["speakers"] = speakers_csv
-    progress("export", 1, 1)
-    r.records.append(StageRecord(stage="export", version=1, cache_key="", ran=True,
-                                 seconds=round(time.perf_counter() - started, 3), artifact="", artifact_sha256=""))
-
-    after = ingest.file_digests(source)
+def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook) -> RunResult:
+    before = file_digests(source)
+    run.work.mkdir(parents=True, exist_ok=True)
+    _check_same_recording(run, before.sha256)
+    c = Context(source=source, original=before, settings=settings, run=run)
+    done = run_stages(STAGES, c, progress)
+    after = file_digests(source)
     if after.sha256 != before.sha256:
         raise PipelineError(f"{source}: the original changed while it was being processed; run again on a copy "
                             "that nothing else is writing to")
+    exported: Exported = c["export"]
+    labelled: Labelled = c["label"]
+    outputs = {role: run.root / name for role, name in exported.files.items()}
+    outputs["speakers"] = run.speakers_csv
     manifest = RunManifest(
-        software=software,
+        software=software_versions(),
         original=str(source.resolve()),
         original_sha256_before=before.sha256,
         original_sha256_after=after.sha256,
-        settings=dataclasses.asdict(settings),
-        models=models,
-        stages=tuple(r.records),
-        outputs=output_digests(out_dir, outputs),
-        created=processed.isoformat(timespec="seconds"),
+        settings=settings.public(),
+        models=model_files(c["transcribe"], c["diarize"]),
+        stages=tuple(done),
+        outputs={**exported.sha256, run.relative(run.speakers_csv): sha256_file(run.speakers_csv)},
+        created=datetime.now().astimezone().isoformat(timespec="seconds"),
         flagged={flag: tuple(u.id for u in labelled.items if flag in u.flags) for flag in FLAGGED},
     )
-    outputs["manifest"] = out_dir / "manifest.json"
-    write_manifest(outputs["manifest"], manifest)
-    return RunResult(out_dir=out_dir, outputs=outputs, manifest=manifest, labelled=labelled)
-
-
-def _export(out_dir: Path, content: ExhibitContent) -> dict[str, Path]:
-    stem = Path(content.asset.file_name).stem
-    outputs = {
-        "docx": out_dir / f"{stem}.docx",
-        "transcript_csv": out_dir / "transcript.csv",
-        "key_facts_csv": out_dir / "key_facts.csv",
-        "srt": out_dir / f"{stem}.srt",
-        "json": out_dir / f"{stem}.json",
-        "rttm": out_dir / f"{stem}.rttm",
-    }
-    labelled, found = content.labelled, content.facts
-    write_transcript_csv(outputs["transcript_csv"], labelled)
-    write_key_facts_csv(outputs["key_facts_csv"], labelled, found)
-    write_srt(outputs["srt"], labelled)
-    write_json(outputs["json"], content.asset, content.transcript, content.diarization, labelled, found,
-               content.coverage)
-    write_rttm(outputs["rttm"], content.diarization, stem)
-    write_docx(outputs["docx"], content)
-    return outputs
+    outputs["manifest"] = run.manifest
+    write_manifest(run.manifest, manifest)
+    return RunResult(out_dir=run.root, outputs=outputs, manifest=manifest, labelled=labelled)

@@ -9,6 +9,8 @@ import av
 import numpy as np
 import pytest
 
+from pipeline.audio import decode
+
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT.parent / "shared" / "eval"
 
@@ -22,11 +24,7 @@ def eval_file(relative: str) -> Path:
 
 def decode_mono(path: Path, rate: int = 16000) -> np.ndarray:
     """A real clip as float32 mono at `rate` (test input material)."""
-    with av.open(str(path)) as container:
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
-        chunks = [o.to_ndarray().reshape(-1) for f in container.decode(audio=0) for o in resampler.resample(f)]
-        chunks += [o.to_ndarray().reshape(-1) for o in resampler.resample(None)]
-    return np.concatenate(chunks)
+    return decode(path, rate=rate)
 
 
 def _write_video(out, vs) -> None:

@@ -85,7 +85,7 @@ def test_facts_command_with_a_users_rule_file(tmp_path):
     (None, ["transcript", "rec.wav", "--recorded-on", "yesterday"], "YYYY-MM-DD"),
     (None, ["transcript", "rec.wav", "--compute-type", "int3"], "compute type must be one of float32, int8"),
     (None, ["transcript", "rec.wav", "--device", "gpu"], "device must be one of cpu, cuda, auto"),
-    (None, ["transcript", "rec.wav", "--doc-language", "fr"], "exhibit language must be auto, zh or en"),
+    (None, ["transcript", "rec.wav", "--doc-language", "fr"], "exhibit language must be one of auto, zh, en"),
     (None, ["transcript", "rec.wav", "--case", "nocase.toml"], "nocase.toml: no such case file"),
     (None, ["transcript", "rec.wav", "--case", "bad_case.toml"], "bad_case.toml: unknown setting(s) judge"),
     (None, ["transcript", "rec.wav", "--case", "broken_case.toml"], "cannot read case file"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from pipeline.config import CONFIG_DIR, CaseConfig, load_settings
@@ -11,7 +13,7 @@ from pipeline.errors import ConfigError
 def test_the_shipped_case_file_is_empty_and_complete():
     assert load_settings().case == CaseConfig()
     text = (CONFIG_DIR / "case.toml").read_text(encoding="utf-8")
-    for name in CaseConfig.__dataclass_fields__:
+    for name in (f.name for f in dataclasses.fields(CaseConfig)):
         assert f"\n{name} = \"\"" in text, name
 
 

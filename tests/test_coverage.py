@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.artifacts import Labelled, Speaker, Transcript, Utterance, Word
-from pipeline.coverage import coverage
+from pipeline.export.coverage import coverage
 from pipeline.stages.merge import WORD_MARGIN
 
 
@@ -15,7 +15,7 @@ def _transcript(regions) -> Transcript:
 
 
 def _labelled(items) -> Labelled:
-    return Labelled(language="zh", speakers=(Speaker("SPEAKER_00", "说话人1", "", "", 0, 0, 0, 0),), items=tuple(items))
+    return Labelled(language="zh", speakers=(Speaker("SPEAKER_00", "", "", 1, 0, 0, 0, 0),), items=tuple(items))
 
 
 def test_speech_splits_into_covered_unintelligible_and_short_gaps():

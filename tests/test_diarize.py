@@ -13,10 +13,10 @@ from pyannote.metrics.diarization import DiarizationErrorRate
 
 from conftest import eval_file
 from pipeline.artifacts import Diarization
+from pipeline.audio import SAMPLE_RATE, decode, write_wav
 from pipeline.config import DiarizeConfig
 from pipeline.errors import ConfigError
-from pipeline.stages.diarize import diarize, load_models
-from pipeline.stages.ingest import file_digests, ingest
+from pipeline.stages.diarize import TUNING, diarize, load_models
 
 
 @pytest.fixture(scope="module")
@@ -24,11 +24,32 @@ def models():
     return load_models()
 
 
-def _diarize(relative: str, tmp_path: Path, models, **cfg) -> tuple[Diarization, float]:
-    """The stage on the working copy ingest makes of a real file, and that file's duration."""
+def _working_copies(relative: str, tmp_path: Path, stereo: bool = False) -> tuple[Path, Path | None, float]:
+    """The 16 kHz working copies the diarize stage reads, made from a real file as ingest makes them: the mono
+    mix, the two-channel copy (with `stereo`, None when the file has one channel), and the duration."""
     src = eval_file(relative)
-    asset = ingest(src, file_digests(src), tmp_path)
-    return diarize(tmp_path / asset.wav_path, DiarizeConfig(**cfg), models=models), asset.duration
+    mono = decode(src)
+    write_wav(tmp_path / "audio16k.wav", mono)
+    stereo_path = None
+    if stereo:
+        channels = decode(src, stereo=True)
+        if channels.shape[0] >= 2:
+            stereo_path = tmp_path / "audio16k_stereo.wav"
+            write_wav(stereo_path, channels)
+    return tmp_path / "audio16k.wav", stereo_path, len(mono) / SAMPLE_RATE
+
+
+def _diarize(relative: str, tmp_path: Path, models, progress=None, **cfg) -> tuple[Diarization, float]:
+    """The stage on the working copy of a real file, and that file's duration."""
+    wav, _, duration = _working_copies(relative, tmp_path)
+    hook = {"progress": progress} if progress else {}
+    return diarize(wav, DiarizeConfig(**cfg), models=models, **hook), duration
+
+
+def _moves_from_0_to_done(reports: list[tuple[float, float]]) -> None:
+    shares = [completed / total for completed, total in reports]
+    assert shares[0] == 0.0 and shares[-1] == 1.0
+    assert shares == sorted(shares) and len(set(shares)) > 3  # steps between, never backwards
 
 
 def _scores(result: Diarization, rttm: str, uri: str, duration: float) -> dict[str, float]:
@@ -57,13 +78,16 @@ def _well_formed(result: Diarization, duration: float) -> None:
         assert len(vector) == 192 and np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-3)
     assert set(result.model_files) >= {"pytorch_model.bin", "campplus_cn_en_common.pt"}
     assert all(len(h) == 64 for h in result.model_files.values())
+    assert result.tuning == TUNING.record() and result.tuning["window"] == 1.5  # the parameters that made it
 
 
 @pytest.mark.integration
 def test_two_ami_speakers_are_found_and_their_turns_match_the_reference(tmp_path, models):
-    result, duration = _diarize("diar/dev00.wav", tmp_path, models)
+    reports = []
+    result, duration = _diarize("diar/dev00.wav", tmp_path, models, progress=lambda *p: reports.append(p))
     assert result.speakers == ("SPEAKER_00", "SPEAKER_01")
     _well_formed(result, duration)
+    _moves_from_0_to_done(reports)
     scores = _scores(result, "dev.rttm", "dev00", duration)
     assert scores["der"] < 0.20, scores  # measured 0.09
     assert scores["confusion"] < 0.08, scores  # measured 0.03
@@ -137,13 +161,14 @@ def test_words_said_while_two_ami_speakers_talk_at_once_are_flagged_overlap(tmp_
 
 @pytest.mark.integration
 def test_a_call_recorded_one_side_per_channel_is_split_left_then_right(tmp_path, models):
-    src = eval_file("stereo/stereo_diarization.wav")
-    asset = ingest(src, file_digests(src), tmp_path)
-    assert asset.stereo_wav_path
-    result = diarize(tmp_path / asset.wav_path, DiarizeConfig(), models=models,
-                     stereo_path=tmp_path / asset.stereo_wav_path)
+    wav, stereo, _ = _working_copies("stereo/stereo_diarization.wav", tmp_path, stereo=True)
+    assert stereo
+    reports = []
+    result = diarize(wav, DiarizeConfig(), progress=lambda *p: reports.append(p), models=models, stereo_path=stereo)
     assert result.method == "stereo-channels"
     assert result.speakers == ("SPEAKER_00", "SPEAKER_01")
+    assert result.channel_speakers == ("SPEAKER_00", "SPEAKER_01") and result.tuning == TUNING.record()
+    _moves_from_0_to_done(reports)
     left = [t for t in result.turns if t.speaker == "SPEAKER_00"]
     right = [t for t in result.turns if t.speaker == "SPEAKER_01"]
     # measured: the right channel is digital silence after ~2.4 s; the left talks from ~0.3 s to ~4.9 s
@@ -153,18 +178,15 @@ def test_a_call_recorded_one_side_per_channel_is_split_left_then_right(tmp_path,
     assert max(t.end for t in right) < 2.8
     assert any(t.speaker == "SPEAKER_00" and t.start <= 3.0 and t.end >= 4.5 for t in result.exclusive_turns)
     # forced to mix, the same recording is one mono diarization (no per-channel speakers)
-    mixed = diarize(tmp_path / asset.wav_path, DiarizeConfig(channels="mix"), models=models,
-                    stereo_path=tmp_path / asset.stereo_wav_path)
+    mixed = diarize(wav, DiarizeConfig(channels="mix"), models=models, stereo_path=stereo)
     assert mixed.method != "stereo-channels"
 
 
 @pytest.mark.integration
 def test_a_stereo_recording_of_one_voice_on_both_channels_is_not_split(tmp_path, models):
-    src = eval_file("en/jfk.flac")  # 2 channels carrying the same speech
-    asset = ingest(src, file_digests(src), tmp_path)
-    assert asset.stereo_wav_path
-    result = diarize(tmp_path / asset.wav_path, DiarizeConfig(), models=models,
-                     stereo_path=tmp_path / asset.stereo_wav_path)
+    wav, stereo, _ = _working_copies("en/jfk.flac", tmp_path, stereo=True)  # 2 channels carrying the same speech
+    assert stereo
+    result = diarize(wav, DiarizeConfig(), models=models, stereo_path=stereo)
     assert result.method != "stereo-channels"
     assert result.speakers == ("SPEAKER_00",)
 
@@ -224,3 +246,29 @@ def test_a_local_pipeline_whose_embedding_model_is_absent_names_it(tmp_path):
     assert "\n" not in str(info.value) and "segmentation" not in str(info.value)
     import os
     assert os.environ["HF_HUB_OFFLINE"] == "1" and os.environ["PYANNOTE_METRICS_ENABLED"] == "false"
+
+
+def test_the_pipeline_backend_names_its_speakers_like_the_local_one():
+    """What a stock pyannote pipeline returns goes through the same naming (a stand-in pipeline: none that
+    pyannote can load ships offline)."""
+    from pyannote.core import Annotation
+    from pyannote.core import Segment as Span
+
+    from pipeline.stages.diarize import diarize_with_pipeline
+
+    def pipeline(audio, **kwargs):
+        assert kwargs == {"num_speakers": 2} and audio["waveform"].shape == (1, 16000)
+        output = Annotation()
+        output[Span(2.0, 3.0)] = "A"
+        output[Span(0.5, 1.25049)] = "B"
+        return output
+
+    cfg = DiarizeConfig(backend="pyannote-pipeline", pipeline="/models/pipe", num_speakers=2)
+    reports = []
+    result = diarize_with_pipeline(np.zeros(16000, np.float32), cfg, lambda *p: reports.append(p),
+                                   loaded=(pipeline, {"pipeline:config.yaml": "f" * 64}))
+    assert [(t.start, t.end, t.speaker) for t in result.turns] == [(0.5, 1.25, "SPEAKER_00"), (2.0, 3.0, "SPEAKER_01")]
+    assert result.exclusive_turns == result.turns and result.speakers == ("SPEAKER_00", "SPEAKER_01")
+    assert result.method == "pyannote-pipeline:/models/pipe" and result.tuning == {}
+    assert result.centroids == {"SPEAKER_00": (), "SPEAKER_01": ()}   # this pipeline gives no embeddings
+    assert [c / t for c, t in reports] == [0.0, 1.0]

@@ -34,16 +34,17 @@ from pipeline.artifacts import (
     from_dict,
 )
 from pipeline.config import CONFIG_DIR, CaseConfig, ExportConfig, MergeConfig, Settings
-from pipeline.coverage import coverage
+from pipeline.export.coverage import coverage
 from pipeline.errors import ConfigError
 from pipeline.export.content import ExhibitContent
 from pipeline.export.word import human_size, write_docx
 from pipeline.export.json import write_json
-from pipeline.export.manifest import output_digests, read_manifest, software_versions, write_manifest
+from pipeline.export.manifest import read_manifest, software_versions, write_manifest
 from pipeline.export.srt import write_srt
 from pipeline.export.tables import KEY_FACTS_HEADER, TRANSCRIPT_HEADER, write_key_facts_csv, write_transcript_csv
 from pipeline.export.wording import load_wording
-from pipeline.stages.facts import CATEGORIES
+from pipeline.fileio import sha256_file
+from pipeline.text.rules import CATEGORIES
 
 SHA = "3f" * 32
 MD5 = "9a" * 16
@@ -79,9 +80,8 @@ def utterances() -> tuple[Utterance, ...]:
 
 
 def labelled(language: str = "zh", name: str = "张三", role: str = "被告") -> Labelled:
-    other = "说话人1" if language == "zh" else "Speaker 1"
-    speakers = (Speaker("SPEAKER_00", name, name, role, 2.5, 1, 12.7, 15.2),
-                Speaker("SPEAKER_01", other, "", "", 1.8, 1, 62.5, 64.3))
+    speakers = (Speaker("SPEAKER_00", name, role, 0 if name else 1, 2.5, 1, 12.7, 15.2),
+                Speaker("SPEAKER_01", "", "", 1 if name else 2, 1.8, 1, 62.5, 64.3))
     return Labelled(language=language, speakers=speakers, items=utterances())
 
 
@@ -326,7 +326,7 @@ def read_back(path: Path) -> tuple[bytes, list[list[str]]]:
 
 def test_transcript_csv_reads_back_with_columns_and_chinese(tmp_path):
     path = tmp_path / "transcript.csv"
-    write_transcript_csv(path, labelled())
+    write_transcript_csv(path, labelled(), "zh")
     data, rows = read_back(path)
     assert data.startswith(b"\xef\xbb\xbf")
     assert rows[0] == TRANSCRIPT_HEADER == ["index", "start", "end", "start_hms", "speaker_id", "speaker", "role",
@@ -338,7 +338,7 @@ def test_transcript_csv_reads_back_with_columns_and_chinese(tmp_path):
 
 def test_key_facts_csv_reads_back(tmp_path):
     path = tmp_path / "key_facts.csv"
-    write_key_facts_csv(path, labelled(), facts())
+    write_key_facts_csv(path, labelled(), facts(), "zh")
     _, rows = read_back(path)
     assert rows[0] == KEY_FACTS_HEADER == ["fact_id", "time", "start", "speaker", "text", "category", "matched",
                                            "value", "rule_id", "explanation", "note"]
@@ -354,7 +354,7 @@ def test_key_facts_csv_reads_back(tmp_path):
 
 def test_srt_cues_have_exact_times_and_speaker_prefix(tmp_path):
     path = tmp_path / "a.srt"
-    write_srt(path, labelled())
+    write_srt(path, labelled(), "zh")
     blocks = path.read_text(encoding="utf-8").strip().split("\n\n")
     assert blocks == [
         "1\n00:00:12,700 --> 00:00:15,200\n张三（被告）：我承认借了你五万块钱。",
@@ -364,9 +364,28 @@ def test_srt_cues_have_exact_times_and_speaker_prefix(tmp_path):
 
 def test_srt_in_english_uses_english_punctuation(tmp_path):
     path = tmp_path / "a.srt"
-    write_srt(path, labelled("en", "John Smith", ""))
+    write_srt(path, labelled("en", "John Smith", ""), "en")
     text = path.read_text(encoding="utf-8")
     assert "\nJohn Smith: 我承认" in text and "\n[overlapping] Speaker 1: 你什么" in text
+
+
+def test_every_output_follows_the_exhibit_language_not_the_recordings(tmp_path):
+    """--doc-language en on a Mandarin recording: English marks and speaker labels in the subtitles, both
+    tables, the JSON and the Word exhibit's legend and lines; the Chinese words themselves as said."""
+    lab = labelled("zh", "", "")
+    write_srt(tmp_path / "a.srt", lab, "en")
+    assert "\n[overlapping] Speaker 2: 你什么时候还？" in (tmp_path / "a.srt").read_text(encoding="utf-8")
+    write_transcript_csv(tmp_path / "t.csv", lab, "en")
+    assert [r[5] for r in read_back(tmp_path / "t.csv")[1][1:]] == ["Speaker 1", "Speaker 2"]
+    write_key_facts_csv(tmp_path / "k.csv", lab, facts(), "en")
+    assert {r[3] for r in read_back(tmp_path / "k.csv")[1][1:]} == {"Speaker 1"}
+    write_json(tmp_path / "a.json", content("en", lab))
+    doc = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    assert [s["label"] for s in doc["speakers"]] == ["Speaker 1", "Speaker 2"] and doc["language"] == "zh"
+    _, word = make_docx(tmp_path, "en", lab)
+    text = "\n".join(paragraphs(word)) + "\n".join(c for t in word.tables for r in table_rows(t) for c in r)
+    assert "Speaker 1: 我承认借了你五万块钱。" in text and "Speaker 2" in text
+    assert "说话人" not in text and "重叠" not in text
 
 
 # ------------------------------------------------------------------------------------------------ json
@@ -374,7 +393,7 @@ def test_srt_in_english_uses_english_punctuation(tmp_path):
 
 def test_json_round_trips_the_key_fields(tmp_path):
     path = tmp_path / "a.json"
-    write_json(path, asset(), transcript(), diarization(), labelled(), facts())
+    write_json(path, content())
     raw = path.read_text(encoding="utf-8")
     assert ADMIT in raw                                    # ensure_ascii=False: Chinese as written
     doc = json.loads(raw)
@@ -399,13 +418,13 @@ def test_json_round_trips_the_key_fields(tmp_path):
 
 def test_manifest_output_hashes_match_the_files(tmp_path):
     outputs = {"docx": make_docx(tmp_path)[0], "srt": tmp_path / "a.srt"}
-    write_srt(outputs["srt"], labelled())
+    write_srt(outputs["srt"], labelled(), "zh")
     versions = software_versions()
     manifest = RunManifest(
         software=versions, original="/evidence/借款录音.m4a", original_sha256_before=SHA,
         original_sha256_after=SHA, settings={"export": {"doc_language": "auto"}}, models=MODELS,
         stages=(StageRecord("ingest", 1, "k" * 64, True, 0.5, "stages/ingest.json", "d" * 64),),
-        outputs=output_digests(tmp_path, outputs), created="2025-03-06T14:30:00+00:00")
+        outputs={p.name: sha256_file(p) for p in outputs.values()}, created="2025-03-06T14:30:00+00:00")
     path = tmp_path / "manifest.json"
     write_manifest(path, manifest)
     written = json.loads(path.read_text(encoding="utf-8"))
@@ -485,13 +504,13 @@ def test_transcript_body_is_plain_by_default_and_shaded_inline_on_request(tmp_pa
     assert _shaded(doc) == ["我承认", "五万块钱"]
     line = next(p for p in doc.paragraphs if "[00:00:12]" in p.text and p.style.name == "Transcript Line")
     assert line_text(line.text) == "[00:00:12]\t张三（被告）：" + ADMIT and not any(r.bold for r in line.runs)
-    with pytest.raises(ConfigError, match="highlight"):
+    with pytest.raises(ConfigError, match="highlight must be one of none, inline"):
         write_docx(tmp_path / "x.docx", content(highlight="bold"))
 
 
 def test_json_gives_the_value_of_each_number_said_and_keeps_the_spoken_text(tmp_path):
     path = tmp_path / "a.json"
-    write_json(path, asset(), transcript(), diarization(), labelled(), facts())
+    write_json(path, content())
     first = json.loads(path.read_text(encoding="utf-8"))["utterances"][0]
     assert first["text"] == ADMIT                                   # 五万块钱 as said
     at = ADMIT.index("五万块钱")

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from pipeline.artifacts import Fact, Facts, Labelled, Speaker, Utterance
 from pipeline.csvio import read_csv, write_csv
-from pipeline.export.fact_review import SEEN_NAME, apply_review, fact_id
 from pipeline.export.tables import write_key_facts_csv
+from pipeline.rundir import RunDir
+from pipeline.stages.fact_review import apply_review, fact_id
 
 TEXT = "我承认借了你五万块钱。"
-LAB = Labelled("zh", (Speaker("SPEAKER_00", "张三", "张三", "被告", 2.5, 1, 1.0, 3.0),),
+LAB = Labelled("zh", (Speaker("SPEAKER_00", "张三", "被告", 0, 2.5, 1, 1.0, 3.0),),
                (Utterance("u0001", "SPEAKER_00", 1.0, 3.0, TEXT, ()),))
 ADMIT = Fact("u0001", 1.0, "SPEAKER_00", "admission", "zh-admission-explicit", (0, 3), "我承认", "", "明确承认")
 AMOUNT = Fact("u0001", 1.0, "SPEAKER_00", "amount", "zh-amount-with-unit", (6, 10), "五万块钱", "50000 CNY", "金额")
@@ -19,10 +20,11 @@ FOUND = Facts((ADMIT, AMOUNT), {"rules/zh.toml": "ab" * 32})
 
 
 def _run(out: Path, found: Facts = FOUND) -> Facts:
-    """What the runner does between the facts stage and the export."""
-    (out / "stages").mkdir(exist_ok=True)
-    shown = apply_review(found, out / "key_facts.csv", out / "stages" / SEEN_NAME)
-    write_key_facts_csv(out / "key_facts.csv", LAB, shown)
+    """What the fact_review stage and the export do with key_facts.csv."""
+    run = RunDir(out)
+    run.work.mkdir(exist_ok=True)
+    shown = apply_review(found, run.key_facts_csv, run.key_facts_seen)
+    write_key_facts_csv(run.key_facts_csv, LAB, shown, "zh")
     return shown
 
 

@@ -1,4 +1,5 @@
-"""The facts stage: rule loading and checking, matching on text, and the stage over labelled utterances."""
+"""The key-fact rule engine (rule loading and checking, matching on text) and the facts stage over labelled
+utterances."""
 
 from __future__ import annotations
 
@@ -10,24 +11,14 @@ from pathlib import Path
 import pytest
 
 from conftest import eval_file
-from pipeline.artifacts import Labelled, Speaker, Utterance
-from pipeline.config import CONFIG_DIR, FactsConfig
+from pipeline.artifacts import AudioAsset, Labelled, Speaker, Utterance
+from pipeline.config import CONFIG_DIR, CaseConfig, FactsConfig
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import ConfigError, PipelineError
-from pipeline.facts_score import score, split, table
-from pipeline.facts_table import Line, LineFacts, facts_for_csv, facts_of_lines, write_facts_csv
-from pipeline.stages.facts import (
-    CATEGORIES,
-    PARTY_RULE_ID,
-    Match,
-    clause_bounds,
-    find_facts,
-    load_rules,
-    match_text,
-    reference_date,
-    rule_paths,
-    with_extra_rules,
-)
+from pipeline.stages.facts import find_facts, reference_date
+from pipeline.text.facts_score import score, split, table
+from pipeline.text.facts_table import Line, LineFacts, facts_for_csv, facts_of_lines, write_facts_csv
+from pipeline.text.rules import CATEGORIES, PARTY_RULE_ID, Match, clause_bounds, load_rules, match_text
 
 RULE_FILES = [CONFIG_DIR / "rules" / "zh.toml", CONFIG_DIR / "rules" / "en.toml"]
 RECORDED = date(2025, 3, 5)  # the dev lines' recording date (d03: 今天是2025年3月5号)
@@ -221,8 +212,8 @@ case_sensitive = true
 
 
 def _labelled(language: str = "zh") -> Labelled:
-    speakers = (Speaker("SPEAKER_00", "王强", "王强", "原告", 10.0, 2, 0.0, 9.0),
-                Speaker("SPEAKER_01", "说话人2", "", "", 5.0, 2, 1.0, 8.0))
+    speakers = (Speaker("SPEAKER_00", "王强", "原告", 0, 10.0, 2, 0.0, 9.0),
+                Speaker("SPEAKER_01", "", "", 1, 5.0, 2, 1.0, 8.0))
     items = (
         Utterance("u0001", "SPEAKER_00", 0.5, 3.0, "王强，那五万块钱你什么时候还？", ()),
         Utterance("u0002", "SPEAKER_01", 3.2, 6.0, "是我借的，我下个月十五号之前一定还给你。", ()),
@@ -273,9 +264,9 @@ def test_find_facts_reports_a_malformed_configured_rule_file(tmp_path, monkeypat
 def test_a_users_rule_file_adds_rules_and_keeps_the_shipped_party_wording(tmp_path):
     mine = _rule_file(tmp_path, '[[rules]]\nid = "my-iou"\ncategory = "admission"\npatterns = ["打了欠条"]\n'
                                 'explanation = "承认打过欠条"\n', name="mine.toml")
-    cfg = with_extra_rules(FactsConfig(), [mine])
+    cfg = FactsConfig().with_rules([mine])
     assert cfg.rule_files[-1] == str(mine.resolve()) and cfg.rule_files[:2] == FactsConfig().rule_files
-    rules = load_rules(rule_paths(cfg))
+    rules = load_rules(cfg.paths)
     found = match_text("我打了欠条。", "zh", rules)
     assert [(m.category, m.rule_id, m.explanation) for m in found] == [("admission", "my-iou", "承认打过欠条")]
     assert rules.party_explanations["zh"] == "当事人姓名（speakers.csv 中填写）"
@@ -288,12 +279,23 @@ def test_unless_sentence_looks_past_the_comma(rules):
     assert _categories("上个月我早就还了。", "zh", rules) == {"admission", "date"}
 
 
+def _asset(tags: dict[str, str]) -> AudioAsset:
+    return AudioAsset("/r/call.m4a", "call.m4a", 1, "0" * 64, "0" * 32, "", "mov", "QuickTime", "aac", 44100, 1, 0,
+                      1.0, 1.0, tags, "audio16k.wav", "1" * 64)
+
+
 def test_reference_date_prefers_what_the_user_gives():
-    tagged = date(2024, 1, 1)
-    assert reference_date("", tagged) == tagged and reference_date("", None) is None
-    assert reference_date("2025-03-05", tagged) == RECORDED
+    tagged = _asset({"creation_time": "2024-01-01T10:00:00.000000Z"})
+    assert reference_date(CaseConfig(), tagged) == date(2024, 1, 1) and reference_date(CaseConfig(), None) is None
+    assert reference_date(CaseConfig(), _asset({"encoder": "Lavf58"})) is None
+    assert reference_date(CaseConfig(recorded_on="2025-03-05"), tagged) == RECORDED
     with pytest.raises(ConfigError, match="2025/3/5.*YYYY-MM-DD"):
-        reference_date("2025/3/5", tagged)
+        CaseConfig(recorded_on="2025/3/5")
+
+
+def test_a_rule_file_that_is_not_there_is_refused_when_the_settings_are_made(tmp_path):
+    with pytest.raises(ConfigError, match="none.toml: no such rule file"):
+        FactsConfig().with_rules([tmp_path / "none.toml"])
 
 
 def test_facts_table_reads_a_csv_and_writes_the_dev_format(tmp_path, rules):

@@ -11,7 +11,10 @@ import pytest
 from conftest import decode_mono, encode, eval_file
 from pipeline.audio import read_wav
 from pipeline.errors import BadAudioError
-from pipeline.stages.ingest import file_digests, ingest, recorded_date
+from pipeline.fileio import file_digests
+from pipeline.rundir import RunDir
+from pipeline.stages.facts import tagged_date
+from pipeline.stages.ingest import ingest
 
 JFK = "en/jfk.flac"
 
@@ -22,9 +25,8 @@ def jfk16() -> np.ndarray:
 
 
 def _ingest(path: Path, tmp_path: Path):
-    work = tmp_path / "work"
-    work.mkdir(exist_ok=True)
-    return ingest(path, file_digests(path), work), work
+    run = RunDir(tmp_path / "run")
+    return ingest(path, file_digests(path), run), run.work
 
 
 def test_flac_is_hashed_probed_and_decoded_without_touching_the_original(tmp_path):
@@ -75,9 +77,9 @@ def test_the_recording_date_a_phone_writes_into_the_file_is_read(tmp_path, jfk16
     path = encode(jfk16[:16000], tmp_path / "call.m4a", "aac", metadata={"creation_time": "2025-03-05T09:30:00Z"})
     asset, _ = _ingest(path, tmp_path)
     assert asset.tags["creation_time"].startswith("2025-03-05")
-    assert str(recorded_date(asset)) == "2025-03-05"
+    assert str(tagged_date(asset)) == "2025-03-05"
     plain, _ = _ingest(encode(jfk16[:16000], tmp_path / "plain.m4a", "aac"), tmp_path)
-    assert recorded_date(plain) is None
+    assert tagged_date(plain) is None
 
 
 def _write(dst: Path, data: bytes) -> Path:
@@ -116,7 +118,7 @@ def test_bad_input_is_one_clear_line_naming_the_file(tmp_path, make, message):
     work.mkdir()
     with pytest.raises(BadAudioError) as info:
         digests = file_digests(path) if path.is_file() and path.stat().st_size else None
-        ingest(path, digests, work)
+        ingest(path, digests, RunDir(work))
     text = str(info.value)
     assert message in text and str(path) in text and "\n" not in text
     assert not any(work.iterdir())  # nothing written

@@ -8,34 +8,38 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from conftest import decode_mono, eval_file
 from pipeline.audio import SAMPLE_RATE, write_wav
+from pipeline.artifacts import Point
+from pipeline.export.integrity import STANDARD, describe, detail, write_integrity_json
 from pipeline.export.wording import load_wording
-from pipeline.integrity import (
+from pipeline.fileio import file_digests
+from pipeline.rundir import RunDir
+from pipeline.stages.ingest import ingest
+from pipeline.stages.integrity import (
     KINDS,
-    STANDARD,
     VERSION,
-    Point,
-    describe,
     duration_points,
     format_points,
+    screen,
     software_points,
-    write_integrity,
     zero_runs,
 )
-from pipeline.stages import ingest
 
 CLIP = "zh/csharp_AliParaformerAsr_example_1.wav"   # 13 s of real speech, 16 kHz PCM, written by Lavf
 
 
+def _asset(path: Path, tmp_path: Path):
+    return ingest(path, file_digests(path), RunDir(tmp_path / f"work_{path.stem}"))
+
+
 def screened(path: Path, tmp_path: Path) -> tuple[list, dict]:
-    work = tmp_path / f"work_{path.stem}"
-    work.mkdir()
-    asset = ingest.ingest(path, ingest.file_digests(path), work)
-    points = write_integrity(tmp_path / "integrity.json", asset, path)
-    return points, json.loads((tmp_path / "integrity.json").read_text(encoding="utf-8"))
+    """The screen's points, and integrity.json as the export writes it."""
+    asset = _asset(path, tmp_path)
+    points = screen(asset, path).points
+    write_integrity_json(tmp_path / "integrity.json", asset, points)
+    return list(points), json.loads((tmp_path / "integrity.json").read_text(encoding="utf-8"))
 
 
 def zh(point: Point) -> str:
@@ -46,12 +50,12 @@ def test_a_clean_real_clip_shows_only_its_encoder_tag(tmp_path):
     points, payload = screened(eval_file(CLIP), tmp_path)
     assert [(p.check, p.kind) for p in points] == [("software", "software_tag")]
     assert points[0].values == {"key": "encoder", "value": "Lavf58.42.100"}
-    assert "Lavf58.42.100" in points[0].detail and "check" in points[0].detail
+    assert "Lavf58.42.100" in detail(points[0]) and "check" in detail(points[0])
     assert "Lavf58.42.100" in zh(points[0]) and "请核查" in zh(points[0])
     assert "SF/T 0120" in payload["standard"] and payload["standard"] == STANDARD
     assert "not findings" in payload["notice"] and payload["version"] == VERSION
     assert payload["points"] == [{"check": "software", "kind": "software_tag", "values": points[0].values,
-                                  "detail": points[0].detail, "start": None, "end": None}]
+                                  "detail": detail(points[0]), "start": None, "end": None}]
 
 
 def test_a_splice_with_digital_silence_is_reported_at_its_time(tmp_path):
@@ -67,7 +71,7 @@ def test_a_splice_with_digital_silence_is_reported_at_its_time(tmp_path):
     assert abs(silence[0].start - 6.0) < 0.01 and abs(silence[0].end - 6.1) < 0.01
     values = silence[0].values
     assert (values["start"], values["end"]) == (silence[0].start, silence[0].end) and abs(values["ms"] - 100) < 1
-    assert "00:00:06" in silence[0].detail and "100 ms" in silence[0].detail
+    assert "00:00:06" in detail(silence[0]) and "100 ms" in detail(silence[0])
     assert zh(silence[0]).startswith(f"00:00:06（{values['start']:.3f}–{values['end']:.3f} 秒）处有一段 100 毫秒")
     assert payload["points"][-1]["start"] == silence[0].start
     assert payload["points"][-1]["kind"] == "digital_silence" and payload["points"][-1]["values"] == values
@@ -86,61 +90,34 @@ def test_zero_runs_at_the_edges_are_not_inside_speech(tmp_path):
 
 
 def test_extension_and_duration_mismatches_are_points_to_check(tmp_path):
-    path = eval_file(CLIP)
-    asset = ingest.ingest(path, ingest.file_digests(path), tmp_path)
+    asset = _asset(eval_file(CLIP), tmp_path)
     renamed = dataclasses.replace(asset, file_name="通话.m4a")
     container, codec = format_points(renamed)
     assert (container.check, container.kind, codec.check, codec.kind) == \
         ("container", "renamed_container", "container", "unexpected_codec")
     assert container.values == {"ext": ".m4a", "container": asset.container_long or asset.container}
     assert codec.values == {"ext": ".m4a", "expected": "aac/alac", "codec": asset.codec}
-    assert "renamed or converted" in container.detail and "aac/alac" in codec.detail
+    assert "renamed or converted" in detail(container) and "aac/alac" in detail(codec)
     assert "改名" in zh(container) and asset.codec in zh(codec)
     assert format_points(asset) == [] and duration_points(asset) == []
     longer = dataclasses.replace(asset, container_duration=asset.duration + 3.0)
     (duration,) = duration_points(longer)
     assert duration.kind == "duration_mismatch" and abs(duration.values["gap"] - 3.0) < 1e-9
     assert duration.values["declared"] == asset.duration + 3.0 and duration.values["decoded"] == asset.duration
-    assert "+3.00 s" in duration.detail and "相差 +3.00 秒" in zh(duration)
+    assert "+3.00 s" in detail(duration) and "相差 +3.00 秒" in zh(duration)
 
 
 def test_every_kind_is_worded_in_both_languages_and_detail_is_the_english_wording(tmp_path):
-    path = eval_file(CLIP)
-    asset = ingest.ingest(path, ingest.file_digests(path), tmp_path)
+    asset = _asset(eval_file(CLIP), tmp_path)
     odd = dataclasses.replace(asset, file_name="通话.m4a", container_duration=asset.duration + 3.0)
     points = format_points(odd) + software_points(odd) + duration_points(odd) + \
-        [Point.of("digital_silence", {"ms": 61.0, "start": 65.12, "end": 65.181}, start=65.12, end=65.181)]
+        [Point("digital_silence", "digital_silence", {"ms": 61.0, "start": 65.12, "end": 65.181}, 65.12, 65.181)]
     assert sorted({p.kind for p in points}) == sorted(KINDS)
     english = load_wording("en")["integrity"]["details"]
     assert set(load_wording("zh")["integrity"]["details"]) == set(english) == set(KINDS)
     for point in points:
-        assert point.check == KINDS[point.kind] and point.detail == describe(point.kind, point.values, english)
+        assert point.check == KINDS[point.kind] and detail(point) == describe(point.kind, point.values, english)
         chinese = zh(point)
         for value in point.values.values():      # codec names, tags, extensions … stay as they are
             chinese = chinese.replace(str(value), "")
         assert chinese and not re.search(r"[A-Za-z]", chinese), (point.kind, zh(point))
-
-
-def test_an_integrity_json_of_an_earlier_version_is_screened_again(tmp_path):
-    source = tmp_path / "call.wav"
-    source.write_bytes(eval_file(CLIP).read_bytes())
-    asset = ingest.ingest(source, ingest.file_digests(source), tmp_path)
-    old = {"kind": "exhibit-integrity-screen", "version": VERSION - 1, "sha256": asset.sha256,
-           "points": [{"check": "software", "detail": "an English sentence", "start": None, "end": None}]}
-    (tmp_path / "integrity.json").write_text(json.dumps(old), encoding="utf-8")
-    points = write_integrity(tmp_path / "integrity.json", asset, source)
-    assert [p.kind for p in points] == ["software_tag"]
-    assert json.loads((tmp_path / "integrity.json").read_text(encoding="utf-8"))["version"] == VERSION
-
-
-def test_the_screen_is_done_once_per_original_and_redone_for_another(tmp_path):
-    source = tmp_path / "call.wav"
-    source.write_bytes(eval_file(CLIP).read_bytes())
-    points, _ = screened(source, tmp_path)
-    asset = ingest.ingest(source, ingest.file_digests(source), tmp_path / f"work_{source.stem}")
-    source.unlink()  # a re-render must not need to decode the original again
-    again = write_integrity(tmp_path / "integrity.json", asset, source)
-    assert again == points and [p.check for p in again] == ["software"]
-    other = dataclasses.replace(asset, sha256="0" * 64)
-    with pytest.raises(FileNotFoundError):  # another original: screened anew, and this one is gone
-        write_integrity(tmp_path / "integrity.json", other, source)

@@ -8,10 +8,14 @@ from pipeline.artifacts import Diarization, Segment, Transcript, Turn, Utterance
 from pipeline.config import MergeConfig
 from pipeline.csvio import read_csv
 from pipeline.errors import SpeakersCsvError
-from pipeline.stages.label import CSV_NAME, PREVIOUS_NAME, VOICES_NAME, label as label_stage, match_voices
+from pipeline.export.wording import load_wording, speaker_label
+from pipeline.rundir import RunDir
+from pipeline.stages.label import label as label_stage, match_voices
 from pipeline.stages.merge import merge, overlap_regions
 
 CFG = MergeConfig(max_pause=1.0, max_length=30.0, low_confidence=0.4)
+CSV_NAME, PREVIOUS_NAME = "speakers.csv", "speakers.previous.csv"
+ZH = load_wording("zh")
 
 
 def _transcript(words: list[tuple[float, float, str, float]], language: str = "zh") -> Transcript:
@@ -28,7 +32,15 @@ def _diar(turns: list[tuple[float, float, str]], exclusive: list[tuple[float, fl
 
 
 def label(utterances: Utterances, csv_path, diarization: Diarization | None = None):
-    return label_stage(utterances, diarization or CALL_TURNS, csv_path, csv_path.parent / VOICES_NAME)
+    """The label stage in the run folder that holds csv_path."""
+    run = RunDir(csv_path.parent)
+    run.work.mkdir(exist_ok=True)
+    return label_stage(utterances, diarization or CALL_TURNS, run)
+
+
+def shown(speaker) -> str:
+    """The speaker as the Chinese exhibit names them."""
+    return speaker_label(speaker, ZH)
 
 
 CALL = _transcript([
@@ -86,14 +98,14 @@ def test_first_run_writes_speakers_csv_for_excel_and_labels_read_naturally(tmp_p
     assert rows[1]["sample_1"] == "那五万块是我借的" and rows[1]["first_heard"] == "00:00:02"
     assert (rows[0]["sample_1"], rows[0]["sample_2"], rows[0]["turns"]) == ("喂，张三", "好", "2")
     assert rows[0]["clip"] == "speakers/SPEAKER_00.wav"
-    assert [s.label for s in labelled.speakers] == ["说话人1", "说话人2"]
+    assert [shown(s) for s in labelled.speakers] == ["说话人1", "说话人2"]
 
 
 def test_names_and_roles_from_the_csv_are_applied(tmp_path, utterances):
     csv_path = tmp_path / CSV_NAME
     csv_path.write_text("speaker_id,name,role\nSPEAKER_00,张三,原告\nSPEAKER_01,李四,被告\n", encoding="utf-8")
     labelled = label(utterances, csv_path)
-    assert [(s.id, s.label, s.role) for s in labelled.speakers] == [
+    assert [(s.id, shown(s), s.role) for s in labelled.speakers] == [
         ("SPEAKER_00", "张三", "原告"), ("SPEAKER_01", "李四", "被告")]
 
 
@@ -101,14 +113,14 @@ def test_a_gbk_file_saved_by_excel_is_read(tmp_path, utterances):
     csv_path = tmp_path / CSV_NAME
     csv_path.write_bytes("speaker_id,name,role,talk_time\r\nSPEAKER_01,李四,被告,00:00:02\r\n".encode("gbk"))
     labelled = label(utterances, csv_path)
-    assert {s.id: s.label for s in labelled.speakers} == {"SPEAKER_00": "说话人1", "SPEAKER_01": "李四"}
+    assert {s.id: shown(s) for s in labelled.speakers} == {"SPEAKER_00": "说话人1", "SPEAKER_01": "李四"}
 
 
 def test_two_ids_with_the_same_name_are_merged_into_one_person(tmp_path, utterances):
     csv_path = tmp_path / CSV_NAME
     csv_path.write_text("speaker_id,name,role\nSPEAKER_00,张三,原告\nSPEAKER_01,张三,\n", encoding="utf-8-sig")
     labelled = label(utterances, csv_path)
-    assert [(s.id, s.label, s.role, s.turns) for s in labelled.speakers] == [("SPEAKER_00", "张三", "原告", 3)]
+    assert [(s.id, shown(s), s.role, s.turns) for s in labelled.speakers] == [("SPEAKER_00", "张三", "原告", 3)]
     assert {u.speaker for u in labelled.items} == {"SPEAKER_00"}
 
 
@@ -147,7 +159,7 @@ def test_names_follow_the_voices_when_speakers_are_found_again_differently(tmp_p
     again = _diar([(0.0, 2.0, "SPEAKER_01"), (2.5, 4.5, "SPEAKER_02"), (5.8, 7.0, "SPEAKER_00")],
                   centroids={"SPEAKER_01": VOICE_A, "SPEAKER_02": VOICE_B, "SPEAKER_00": VOICE_C})
     labelled = label(merge(CALL, again, CFG), csv_path, again)
-    assert {s.id: (s.label, s.role) for s in labelled.speakers} == {
+    assert {s.id: (shown(s), s.role) for s in labelled.speakers} == {
         "SPEAKER_01": ("张三", "原告"), "SPEAKER_02": ("李四", "被告"), "SPEAKER_00": ("说话人1", "")}
     _, rows = read_csv(csv_path)
     assert {r["speaker_id"]: r["name"] for r in rows} == {"SPEAKER_01": "张三", "SPEAKER_02": "李四", "SPEAKER_00": ""}

@@ -18,11 +18,13 @@ from conftest import ROOT
 from pipeline.artifacts import RunManifest, save
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
 from pipeline.errors import PipelineError
-from pipeline.export.manifest import output_digests, write_manifest
+from pipeline.export.manifest import write_manifest
 from pipeline.export.srt import write_srt
 from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
 from pipeline.export.pdf import find_soffice
+from pipeline.fileio import sha256_file
 from pipeline.package import build_package
+from pipeline.rundir import RunDir
 from test_export import MODELS, PROCESSED, asset, facts, labelled, make_docx
 
 ORIGINAL = "借款录音.wav"
@@ -39,24 +41,26 @@ def finished_run(tmp_path: Path) -> tuple[Path, Path]:
     original = tmp_path / "evidence" / ORIGINAL
     original.parent.mkdir()
     write_wav(original, audio)
-    run_dir = tmp_path / "out" / "借款录音"
-    (run_dir / "stages").mkdir(parents=True)
-    write_wav(run_dir / "stages" / "audio16k.wav", audio)
+    run = RunDir(tmp_path / "out" / "借款录音")
+    run_dir = run.root
+    run.work.mkdir(parents=True)
+    write_wav(run.wav, audio)
     meta = dataclasses.replace(asset(), source_path=str(original), file_name=ORIGINAL, sha256=sha256(original),
-                               wav_path="audio16k.wav")
-    save(meta, run_dir / "stages" / "ingest.json")
-    save(labelled(), run_dir / "stages" / "label.json")
-    save(facts(), run_dir / "stages" / "facts.json")
-    outputs = {"docx": run_dir / "借款录音.docx", "transcript_csv": run_dir / "transcript.csv",
-               "key_facts_csv": run_dir / "key_facts.csv", "srt": run_dir / "借款录音.srt"}
+                               wav_path=run.wav.name)
+    save(meta, run.artifact("ingest"))
+    save(labelled(), run.artifact("label"))
+    save(facts(), run.artifact("fact_review"))
+    outputs = {"docx": run.docx("借款录音"), "transcript_csv": run.transcript_csv, "key_facts_csv": run.key_facts_csv,
+               "srt": run.srt("借款录音")}
     docx, _ = make_docx(tmp_path)
     docx.replace(outputs["docx"])
-    write_transcript_csv(outputs["transcript_csv"], labelled())
-    write_key_facts_csv(outputs["key_facts_csv"], labelled(), facts())
-    write_srt(outputs["srt"], labelled())
+    write_transcript_csv(outputs["transcript_csv"], labelled(), "zh")
+    write_key_facts_csv(outputs["key_facts_csv"], labelled(), facts(), "zh")
+    write_srt(outputs["srt"], labelled(), "zh")
     manifest = RunManifest(software={}, original=str(original), original_sha256_before=meta.sha256,
                            original_sha256_after=meta.sha256, settings={}, models=MODELS, stages=(),
-                           outputs=output_digests(run_dir, outputs), created=PROCESSED.isoformat())
+                           outputs={run.relative(p): sha256_file(p) for p in outputs.values()},
+                           created=PROCESSED.isoformat())
     write_manifest(run_dir / "manifest.json", manifest)
     return run_dir, original
 

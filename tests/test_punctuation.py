@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from pipeline.artifacts import Word
-from pipeline.stages.transcribe import _segment
 from pipeline.text.chinese import chinese_punctuation, join_words
 from pipeline.text.punctuation import PAUSE_SECONDS, final_mark, is_question, punctuate
 
@@ -98,25 +95,3 @@ def test_a_full_stop_after_chinese_becomes_full_width_but_not_a_decimal_point_or
     assert chinese_punctuation("我借了他3.5万.") == "我借了他3.5万。"
     assert chinese_punctuation("好...") == "好..."
     assert chinese_punctuation("He paid 3.5. Then left.") == "He paid 3.5. Then left."
-
-
-def _whisper_segment(text: str, items: list[tuple[str, float, float]]):
-    fake = [SimpleNamespace(word=t, start=s, end=e, probability=0.9) for t, s, e in items]
-    return SimpleNamespace(start=items[0][1], end=items[-1][2], text=text, words=fake, avg_logprob=-0.2,
-                           no_speech_prob=0.01, compression_ratio=1.1)
-
-
-def test_segments_of_chinese_are_punctuated_and_their_text_is_the_joined_words():
-    raw = "但是現在不同了 英國脫歐"
-    seg = _segment(_whisper_segment(raw, [("但是", 0.0, 0.4), ("現在", 0.4, 0.7), ("不同", 0.7, 1.0),
-                                          ("了", 1.0, 1.2), (" 英國", 1.2, 1.5), ("脫歐", 1.5, 1.9)]), -1, "zh")
-    assert seg.text == "但是现在不同了，英国脱欧。" == join_words([w.text for w in seg.words])
-    assert seg.raw_text == raw                                         # the model's text, untouched
-    assert [w.raw_text for w in seg.words] == ["", "現在", "", "了", " 英國", "脫歐"]
-
-
-def test_segments_in_other_languages_are_not_punctuated():
-    items = [(" Ask", 0.0, 0.3), (" not", 1.5, 1.8)]
-    assert _segment(_whisper_segment(" Ask not", items), -1, "en").text == "Ask not"
-    zh_words_in_an_english_call = [("我在", 0.0, 0.4), ("家", 1.4, 1.6)]
-    assert _segment(_whisper_segment("我在家", zh_words_in_an_english_call), -1, "en").text == "我在家"

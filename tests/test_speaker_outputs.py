@@ -11,6 +11,7 @@ from pipeline.artifacts import Diarization, Turn
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
 from pipeline.export.clips import clearest_stretch, write_speaker_clips
 from pipeline.export.rttm import rttm_text, write_rttm
+from pipeline.rundir import RunDir
 
 TURNS = (Turn(0.5, 4.0, "SPEAKER_00"), Turn(3.0, 9.5, "SPEAKER_01"), Turn(10.0, 11.0, "SPEAKER_00"))
 EXCLUSIVE = (Turn(0.5, 3.0, "SPEAKER_00"), Turn(3.0, 9.5, "SPEAKER_01"), Turn(10.0, 11.0, "SPEAKER_00"))
@@ -38,12 +39,13 @@ def test_clip_is_the_longest_stretch_nobody_talks_over():
 
 
 def test_clips_are_cut_from_the_working_copy_and_stale_ones_removed(tmp_path):
-    audio = decode_mono(eval_file("en/jfk.flac"))
-    wav = tmp_path / "audio16k.wav"
-    write_wav(wav, audio)
+    run = RunDir(tmp_path)
+    run.work.mkdir()
+    wav = run.wav
+    write_wav(wav, decode_mono(eval_file("en/jfk.flac")))
     (tmp_path / "speakers").mkdir()
     write_wav(tmp_path / "speakers" / "SPEAKER_07.wav", np.zeros(100))
-    clips = write_speaker_clips(tmp_path, wav, DIAR)
+    clips = write_speaker_clips(run, DIAR)
     assert sorted(p.name for p in (tmp_path / "speakers").iterdir()) == ["SPEAKER_00.wav", "SPEAKER_01.wav"]
     clip = read_wav(clips["SPEAKER_01"])
     expected = read_wav(wav)[4 * SAMPLE_RATE:int(9.5 * SAMPLE_RATE)]

@@ -1,7 +1,9 @@
-"""The real Whisper base model (offline, from models/) on real recordings."""
+"""The real Whisper base model (offline, from models/) on real recordings, through the transcribe and normalise
+stages."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -9,11 +11,15 @@ import pytest
 
 from conftest import eval_file
 from pipeline.config import load_settings
-from pipeline.stages.ingest import file_digests, ingest
+from pipeline.fileio import file_digests
+from pipeline.rundir import RunDir
+from pipeline.stages.ingest import ingest
+from pipeline.stages.normalise import normalise
 from pipeline.stages.transcribe import load_model, transcribe
 
 pytestmark = pytest.mark.integration
-CFG = load_settings().transcribe
+SETTINGS = load_settings()
+CFG = SETTINGS.transcribe
 
 
 @pytest.fixture(scope="module")
@@ -21,11 +27,17 @@ def model():
     return load_model(CFG)[0]
 
 
-def _run(relative: str, tmp_path: Path, model, **overrides):
+def _raw(relative: str, tmp_path: Path, model, **overrides):
+    """What the transcribe stage records for a real file's working copy."""
     src = eval_file(relative)
-    asset = ingest(src, file_digests(src), tmp_path)
-    cfg = CFG.__class__(**{**CFG.__dict__, **overrides})
-    return transcribe(tmp_path / asset.wav_path, cfg, model=model)
+    run = RunDir(tmp_path)
+    ingest(src, file_digests(src), run)
+    return transcribe(run.wav, dataclasses.replace(CFG, **overrides), model=model)
+
+
+def _run(relative: str, tmp_path: Path, model, **overrides):
+    """The transcript as the exhibit shows it: transcribe, then normalise."""
+    return normalise(_raw(relative, tmp_path, model, **overrides), SETTINGS.normalise)
 
 
 def test_english_words_with_timings_and_probabilities(tmp_path, model):
@@ -51,6 +63,19 @@ def test_mandarin_comes_out_in_simplified_characters_with_the_raw_text_kept(tmp_
     raw = "".join(s.raw_text for s in t.segments)
     assert raw != text and "體驗" in raw  # the model's own (Traditional) output is kept for the record
     assert " " not in text
+
+
+def test_the_transcribe_stage_records_the_models_own_text_and_its_vad_options(tmp_path, model):
+    raw = _raw("zh/funasr_api_asr_example.wav", tmp_path, model)
+    assert "體驗" in "".join(s.text for s in raw.segments)           # untouched: normalise is a stage of its own
+    assert all(s.raw_text == "" and s.flags == () for s in raw.segments)
+    assert raw.vad == {"threshold": 0.5, "min_speech_duration_ms": 0.0, "min_silence_duration_ms": 2000.0,
+                       "speech_pad_ms": 400.0} and raw.vad_filter
+    padded = _raw("zh/funasr_api_asr_example.wav", tmp_path, model, vad_speech_pad_ms=100)
+    assert padded.vad["speech_pad_ms"] == 100.0
+    # the same options decide the speech regions: less padding, less speech heard around the words
+    heard = lambda t: sum(b - a for a, b in t.speech_regions)  # noqa: E731
+    assert heard(padded) < heard(raw) - 0.3
 
 
 def test_given_language_is_used_and_chinese_commas_are_full_width(tmp_path, model):

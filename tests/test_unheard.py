@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 
 from pipeline.artifacts import Diarization, Labelled, Segment, Speaker, Transcript, Turn, Utterance, Word, from_dict
-from pipeline.config import MergeConfig
+from pipeline.config import MergeConfig, NormaliseConfig
 from pipeline.csvio import read_csv
 from pipeline.export.srt import srt_text
 from pipeline.export.tables import write_transcript_csv
 from pipeline.export.wording import load_wording, utterance_text
 from pipeline.stages.merge import merge, unheard_stretches
+from pipeline.stages.normalise import normalise
 from pipeline.stages.transcribe import hotword_text
 from pipeline.text.hallucinations import known_phrase, load_rules, repetition
 
@@ -57,9 +58,19 @@ def test_suspect_lines_are_flagged_and_kept_word_for_word():
         _segment(10.0, ["我们", "走吧", "我们", "走吧", "我们", "走吧"]),
         _segment(20.0, ["好", "的"], ratio=2.6),
     )
-    utts = merge(t, DIAR, CFG).items
+    shown = normalise(t, NormaliseConfig())
+    assert [s.flags for s in shown.segments] == [(), ("hallucination",), ("hallucination",), ("hallucination",)]
+    utts = merge(shown, DIAR, CFG).items
     assert [(u.text, "hallucination" in u.flags) for u in utts] == [
-        ("那五万块是我借的", False), ("谢谢观看", True), ("我们走吧我们走吧我们走吧", True), ("好的", True)]
+        ("那五万块是我借的。", False), ("谢谢观看。", True), ("我们走吧我们走吧我们走吧。", True), ("好的。", True)]
+    assert [s.raw_text for s in shown.segments][1] == "谢谢观看"   # kept as the model wrote it
+
+
+def test_every_line_made_of_a_flagged_segments_words_is_flagged():
+    """A segment the model invented is split between two speakers' turns: both lines carry the mark."""
+    t = _transcript(_segment(28.0, ["谢谢", "大家", "收看", "谢谢", "观看"], step=1.0))
+    utts = merge(normalise(t, NormaliseConfig()), DIAR, CFG).items
+    assert [(u.speaker, "hallucination" in u.flags) for u in utts] == [("SPEAKER_00", True), ("SPEAKER_01", True)]
 
 
 def test_the_exhibit_marks_a_flagged_line_in_its_language():
@@ -94,14 +105,15 @@ def test_speech_with_no_text_becomes_an_inaudible_line_of_the_speaker_heard_then
 
 def test_an_inaudible_line_reads_with_its_time_range_in_word_srt_and_csv(tmp_path):
     u = Utterance("u0002", "SPEAKER_01", 65.2, 69.9, "", (), ("inaudible",))
-    speaker = Speaker("SPEAKER_01", "张三", "张三", "被告", 1.0, 1, 65.2, 69.9)
+    speaker = Speaker("SPEAKER_01", "张三", "被告", 0, 1.0, 1, 65.2, 69.9)
     assert utterance_text(u, speaker, load_wording("zh"), with_time=True) == "[00:01:05] 张三（被告）：[听不清 01:05–01:09]"
     assert utterance_text(u, None, load_wording("en"), with_time=False) == "SPEAKER_01: [inaudible 01:05–01:09]"
     no_mark = Utterance("u0003", "SPEAKER_01", 1.0, 2.0, "", (), ())
     assert utterance_text(no_mark, None, load_wording("zh"), with_time=False).endswith("（无法辨认）")
     labelled = Labelled("zh", (speaker,), (u,))
-    assert "00:01:05,200 --> 00:01:09,900\n张三（被告）：[听不清 01:05–01:09]" in srt_text(labelled)
-    write_transcript_csv(tmp_path / "t.csv", labelled)
+    assert "00:01:05,200 --> 00:01:09,900\n张三（被告）：[听不清 01:05–01:09]" in srt_text(labelled, "zh")
+    assert "00:01:05,200 --> 00:01:09,900\n张三 (被告): [inaudible 01:05–01:09]" in srt_text(labelled, "en")
+    write_transcript_csv(tmp_path / "t.csv", labelled, "zh")
     _, rows = read_csv(tmp_path / "t.csv")
     assert (rows[0]["text"], rows[0]["flags"], rows[0]["start"]) == ("", "inaudible", "65.200")
 

@@ -11,8 +11,10 @@ import docx
 import pytest
 
 from pipeline.config import CaseConfig, DiarizeConfig, Settings, TranscribeConfig
-from pipeline.coverage import Coverage
+from pipeline.artifacts import Point
 from pipeline.export.content import ExhibitContent
+from pipeline.export.coverage import Coverage
+from pipeline.export.integrity import describe, detail
 from pipeline.export.manifest import NOT_INSTALLED
 from pipeline.export.word import styles as S
 from pipeline.export.word.document import load_template
@@ -23,7 +25,7 @@ from pipeline.export.word.method import (
     method_section,
 )
 from pipeline.export.wording import load_wording
-from pipeline.integrity import KINDS, Point, describe
+from pipeline.stages.integrity import KINDS
 
 from test_export import MODEL_SHA, SHA, asset, labelled
 from test_export import content as exhibit_content
@@ -35,12 +37,18 @@ SOFTWARE = {"python": "3.11.7", "exhibit": "0.1.0", "faster-whisper": "1.1.1", "
 # 90 s heard: 72 s with text (80 %), 9 s inaudible (10 %), 9 s short gaps; 40 words, 6 under 0.4 (15 %)
 COVERAGE = Coverage(speech_heard=90.0, covered_by_text=72.0, unintelligible=9.0, words=40, low_confidence_words=6,
                     hallucination_lines=2, low_confidence=0.4)
+
+
+def point(kind: str, values: dict, start: float | None = None, end: float | None = None) -> Point:
+    return Point(KINDS[kind], kind, values, start, end)
+
+
 # one point of every kind, in the screen's order (format, software, duration, digital silence)
-RENAMED = Point.of("renamed_container", {"ext": ".wav", "container": "QuickTime / MOV"})
-CODEC = Point.of("unexpected_codec", {"ext": ".wav", "expected": "pcm/adpcm/gsm", "codec": "aac"})
-SOFTWARE_TAG = Point.of("software_tag", {"key": "encoder", "value": "Lavf58.76.100"})
-DURATION = Point.of("duration_mismatch", {"declared": 95.3, "decoded": 94.24, "gap": 95.3 - 94.24})
-SILENCE = Point.of("digital_silence", {"ms": 61.0, "start": 65.12, "end": 65.181}, start=65.12, end=65.181)
+RENAMED = point("renamed_container", {"ext": ".wav", "container": "QuickTime / MOV"})
+CODEC = point("unexpected_codec", {"ext": ".wav", "expected": "pcm/adpcm/gsm", "codec": "aac"})
+SOFTWARE_TAG = point("software_tag", {"key": "encoder", "value": "Lavf58.76.100"})
+DURATION = point("duration_mismatch", {"declared": 95.3, "decoded": 94.24, "gap": 95.3 - 94.24})
+SILENCE = point("digital_silence", {"ms": 61.0, "start": 65.12, "end": 65.181}, start=65.12, end=65.181)
 POINTS = (RENAMED, CODEC, SOFTWARE_TAG, DURATION, SILENCE)
 CASE = CaseConfig(submitting_party="原告 王五", reviewed_by="李律师", recorded_device="华为 Mate 40 手机")
 
@@ -188,15 +196,15 @@ def test_integrity_in_chinese_words_every_kind_from_structured_data():
 
 def test_integrity_in_english_is_the_screens_own_detail():
     english = rows(render(integrity_section, "en"))
-    assert [r[1] for r in english[1:]] == [p.detail for p in POINTS]   # one English wording, exhibit_en.toml
+    assert [r[1] for r in english[1:]] == [detail(p) for p in POINTS]   # one English wording, exhibit_en.toml
     assert english[5][1].startswith("61 ms of digital silence (every sample exactly zero) at 00:01:05 "
                                     "(65.120–65.181 s)")
     assert "(+1.06 s)" in english[4][1] and "'Lavf58.76.100'" in english[3][1]
 
 
 def test_integrity_shows_the_record_of_a_kind_the_wording_does_not_know():
-    newer = Point("container", "some_new_kind", {"x": 1.0}, "a point from a newer screen")
-    assert rows(render(integrity_section, points=(newer,)))[1][1] == "a point from a newer screen"
+    newer = Point("container", "some_new_kind", {"x": 1.0, "where": "moov"})
+    assert rows(render(integrity_section, points=(newer,)))[1][1] == "some_new_kind: x=1.0, where=moov"
 
 
 def test_integrity_without_points_says_the_screen_found_none():
@@ -207,7 +215,7 @@ def test_integrity_without_points_says_the_screen_found_none():
 
 
 def test_integrity_time_spans_seconds_apart_show_both_ends():
-    span = Point.of("digital_silence", {"ms": 2500.0, "start": 10.0, "end": 12.5}, start=10.0, end=12.5)
+    span = point("digital_silence", {"ms": 2500.0, "start": 10.0, "end": 12.5}, start=10.0, end=12.5)
     assert rows(render(integrity_section, "en", points=(span,)))[1][2] == "00:00:10–00:00:12"
 
 
@@ -257,7 +265,8 @@ def test_method_statement_names_the_reviewer_or_leaves_a_line_to_fill_in():
 def test_a_model_without_a_known_hash_is_still_named():
     the = content()
     no_hash = dataclasses.replace(the, transcript=dataclasses.replace(the.transcript, model="large-v3",
-                                                                      model_sha256=""), models={})
+                                                                      model_sha256=""),
+                                  models={"whisper:large-v3": ""})
     doc = load_template()
     method_section(doc, no_hash, load_wording("en"))
     assert rows(doc, 1)[1] == ["Model: whisper:large-v3", "—"]

@@ -13,10 +13,9 @@ import threading
 import time
 from pathlib import Path
 
-import av
 import numpy as np
 
-from pipeline.audio import SAMPLE_RATE, write_wav
+from pipeline.audio import SAMPLE_RATE, decode, write_wav
 from pipeline.config import load_settings
 from pipeline.runner import run
 
@@ -71,12 +70,8 @@ def build_input(minutes: float, folder: Path) -> Path:
     parts, have = [], 0
     while have < need:
         for clip in clips:
-            with av.open(str(clip)) as container:
-                resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-                for frame in container.decode(audio=0):
-                    for out in resampler.resample(frame):
-                        parts.append(out.to_ndarray().reshape(-1))
-                        have += parts[-1].size
+            parts.append(decode(clip))
+            have += parts[-1].size
             if have >= need:
                 break
     path = folder / f"bench_{minutes:g}min.wav"
@@ -105,8 +100,7 @@ def main() -> None:
         seconds = meter.ended.get(rec.stage, 0.0) - meter.started.get(rec.stage, 0.0)
         print(f"{rec.stage:<12}{seconds:>10.2f}{seconds / duration:>9.3f}{meter.peak.get(rec.stage, 0.0):>14.0f}")
     print(f"{'total':<12}{total:>10.2f}{total / duration:>9.3f}{max(meter.peak.values()):>14.0f}")
-    speakers = [s.label for s in result.labelled.speakers]
-    print(f"utterances: {len(result.labelled.items)}, speakers found: {len(speakers)}")
+    print(f"utterances: {len(result.labelled.items)}, speakers found: {len(result.labelled.speakers)}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@ and print one table comparing them per file and in total:
 
 - before: faster-whisper run the plain way, with its defaults (model.transcribe(audio, beam_size=5): no VAD,
   no word timestamps, no post-processing, language detected), on the same audio with the same loaded model;
-- after: the pipeline's transcribe() (VAD, word timings, Traditional→Simplified, Chinese punctuation).
+- after: the pipeline's transcribe and normalise stages (VAD, word timings, Traditional→Simplified, Chinese
+  punctuation).
 
 Columns: CER (Mandarin: punctuation and spaces removed, Traditional→Simplified) or WER (English: lower-cased,
 punctuation removed), with jiwer; what the reader sees: Traditional characters in the text (characters
@@ -27,7 +28,10 @@ import jiwer
 
 from pipeline.audio import SAMPLE_RATE, read_wav
 from pipeline.config import load_settings
-from pipeline.stages.ingest import file_digests, ingest
+from pipeline.fileio import file_digests
+from pipeline.rundir import RunDir
+from pipeline.stages.ingest import ingest
+from pipeline.stages.normalise import normalise as normalise_stage
 from pipeline.stages.transcribe import load_model, transcribe
 from pipeline.text.chinese import CJK_CHARACTER, join_words, to_simplified
 
@@ -113,17 +117,20 @@ def run_before(model, wav: Path) -> Run:
     return timed(text)
 
 
-def run_after(model, wav: Path, cfg) -> Run:
-    return timed(lambda: joined(s.text for s in transcribe(wav, cfg, model=model).segments))
+def run_after(model, wav: Path, settings) -> Run:
+    def text() -> str:
+        raw = transcribe(wav, settings.transcribe, model=model)
+        return joined(s.text for s in normalise_stage(raw, settings.normalise).segments)
+    return timed(text)
 
 
-def evaluate(row: dict[str, str], model, cfg) -> Result:
+def evaluate(row: dict[str, str], model, settings) -> Result:
     src = EVAL / row["file"]
     with tempfile.TemporaryDirectory() as tmp:
-        asset = ingest(src, file_digests(src), Path(tmp))
-        wav = Path(tmp) / asset.wav_path
-        duration = len(read_wav(wav)) / SAMPLE_RATE
-        before, after = run_before(model, wav), run_after(model, wav, cfg)
+        run = RunDir(Path(tmp))
+        ingest(src, file_digests(src), run)
+        duration = len(read_wav(run.wav)) / SAMPLE_RATE
+        before, after = run_before(model, run.wav), run_after(model, run.wav, settings)
     lang = "zh" if row["lang"].startswith("zh") else "en"
     return Result(row["file"], lang, row["reference"], duration, before, after)
 
@@ -181,11 +188,13 @@ def examples(results: list[Result]) -> list[tuple[str, Result]]:
 
 
 def main() -> None:
-    cfg = load_settings().transcribe
+    settings = load_settings()
+    cfg = settings.transcribe
     model, _ = load_model(cfg)
-    results = [evaluate(row, model, cfg) for row in rows()]
+    results = [evaluate(row, model, settings) for row in rows()]
     print(f"before: faster-whisper defaults (beam {BEFORE_BEAM}, no VAD, no word timestamps, language detected);"
-          f" after: the pipeline's transcribe(). Model {cfg.model}, {cfg.compute_type}, same loaded model.")
+          f" after: the pipeline's transcribe and normalise stages. Model {cfg.model}, {cfg.compute_type}, same "
+          "loaded model.")
     print("marks/100 zh counts the full-width marks a Chinese reader expects (，。？！：；、); ASCII , . ? in Chinese "
           "text do not count. Traditional: characters OpenCC t2s changes. RTF: seconds of compute per second of audio "
           f"(fastest of {TIMING_RUNS} runs).")

@@ -12,18 +12,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import time
-import wave
 from pathlib import Path
 
-import av
 import numpy as np
 from pyannote.core import Annotation, Segment, Timeline
 from pyannote.database.util import load_rttm
 from pyannote.metrics.diarization import DiarizationErrorRate
 
-from pipeline.audio import SAMPLE_RATE, read_wav
+from pipeline.audio import SAMPLE_RATE, decode
 from pipeline.config import DiarizeConfig
-from pipeline.stages.diarize import TUNING, Tuning, diarize_channels, diarize_samples, is_call, load_models
+from pipeline.stages.diarize import METHOD_STEREO, TUNING, Tuning, diarize_audio, load_models
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 DIAR = EVAL / "diar"
@@ -35,34 +33,6 @@ FILES.append(("synth_zh_5spk", "synth_zh_5spk.wav", "synth_zh_5spk.rttm"))
 STEREO = ("stereo", "../stereo/stereo_diarization.wav", "")  # no RTTM: reference built per channel
 DEV = ("dev00", "dev01")
 PARTS = ("missed detection", "false alarm", "confusion")
-
-
-def is_pcm16_mono_16k(path: Path) -> bool:
-    try:
-        with wave.open(str(path), "rb") as wf:
-            return wf.getsampwidth() == 2 and wf.getnchannels() == 1 and wf.getframerate() == SAMPLE_RATE
-    except (wave.Error, EOFError):
-        return False
-
-
-def decode(path: Path) -> np.ndarray:
-    """float32 mono 16 kHz: read_wav for 16-bit PCM mono 16 kHz WAV, PyAV for anything else."""
-    if is_pcm16_mono_16k(path):
-        return read_wav(path)
-    with av.open(str(path)) as container:
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-        chunks = [o.to_ndarray().reshape(-1) for f in container.decode(audio=0) for o in resampler.resample(f)]
-        chunks += [o.to_ndarray().reshape(-1) for o in resampler.resample(None)]
-    return np.concatenate(chunks).astype(np.float32)
-
-
-def decode_stereo(path: Path) -> np.ndarray:
-    """float32 (2, samples) at 16 kHz."""
-    with av.open(str(path)) as container:
-        resampler = av.AudioResampler(format="fltp", layout="stereo", rate=SAMPLE_RATE)
-        chunks = [o.to_ndarray() for f in container.decode(audio=0) for o in resampler.resample(f)]
-        chunks += [o.to_ndarray() for o in resampler.resample(None)]
-    return np.concatenate(chunks, axis=1).astype(np.float32)
 
 
 def channel_reference(uri: str, stereo: np.ndarray, hop: float = 0.05, below: float = 15.0,
@@ -116,24 +86,20 @@ def main() -> None:
     print(f"{'file':<15}{'dur s':>6}{'ref':>5}{'found':>6}{'DER.25':>8}{'miss':>7}{'FA':>7}{'conf':>7}"
           f"{'DER0':>8}{'RTF':>7}")
     for uri, wav_name, rttm in files:
+        # the working copies diarize() gets: the mono mix, and both channels of the call (no RTTM: STEREO)
+        mono = decode(DIAR / wav_name)
+        stereo = None if rttm else decode(DIAR / wav_name, stereo=True)
+        duration = (len(mono) if stereo is None else stereo.shape[1]) / SAMPLE_RATE
+        started = time.perf_counter()
+        result = diarize_audio(mono, stereo, cfg, models, tuning=tuning)
+        seconds = time.perf_counter() - started
         if rttm:
-            samples = decode(DIAR / wav_name)
-            duration = len(samples) / SAMPLE_RATE
-            started = time.perf_counter()
-            result = diarize_samples(samples, cfg, models, tuning=tuning)
-            seconds = time.perf_counter() - started
             reference = references[rttm][uri]
-        else:  # what diarize() does with a two-channel working copy (channels = auto)
-            stereo = decode_stereo(DIAR / wav_name)
-            duration = stereo.shape[1] / SAMPLE_RATE
-            started = time.perf_counter()
-            call = is_call(stereo, models.embedder, tuning)
-            result = (diarize_channels(stereo, models, tuning=tuning) if call else
-                      diarize_samples(stereo.mean(axis=0), cfg, models, tuning=tuning))
-            seconds = time.perf_counter() - started
+        else:
             reference = channel_reference(uri, stereo)
             notes.append(f"{uri}: no RTTM; reference = each channel's speech by energy (L = one speaker, "
-                         f"R = the other); detected as a call: {call} (method {result.method})")
+                         f"R = the other); detected as a call: {result.method == METHOD_STEREO} "
+                         f"(method {result.method})")
         hyp = hypothesis(uri, result.turns)
         uem = Timeline([Segment(0.0, duration)])
         d25 = metrics[0.25](reference, hyp, uem=uem, detailed=True)

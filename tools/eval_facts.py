@@ -1,4 +1,4 @@
-"""make eval-facts: run the key-fact engine exactly as `exhibit facts` does (pipeline.facts_table.facts_for_csv)
+"""make eval-facts: run the key-fact engine exactly as `exhibit facts` does (pipeline.text.facts_table.facts_for_csv)
 on ../shared/eval/keyfacts_dev.csv and on our own cases (tests/data/keyfacts_cases.csv), and print precision,
 recall and F1 per category and the share of amounts whose normalised value is exactly right.
 
@@ -14,9 +14,9 @@ from pathlib import Path
 
 from pipeline.config import load_settings
 from pipeline.csvio import read_csv
-from pipeline.facts_score import score, table
-from pipeline.facts_table import facts_for_csv
-from pipeline.stages.facts import load_rules, rule_paths, with_extra_rules
+from pipeline.text.facts_score import score, table
+from pipeline.text.facts_table import facts_for_csv
+from pipeline.text.rules import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = (ROOT.parent / "shared" / "eval" / "keyfacts_dev.csv", ROOT / "tests" / "data" / "keyfacts_cases.csv")
@@ -27,7 +27,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rules", type=Path, action="append", default=[], help="an extra rule file")
     args = parser.parse_args()
-    rules = load_rules(rule_paths(with_extra_rules(load_settings().facts, args.rules)))
+    rules = load_rules(load_settings(rules=args.rules).facts.paths)
     for path in FILES:
         _, expected = read_csv(path)
         found = facts_for_csv(path, rules, RECORDED_ON)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from pipeline.artifacts import Diarization, Turn
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
+from pipeline.rundir import RunDir
 from pipeline.stages.merge import overlap_regions
 
 CLIP_SECONDS = 8.0
-FOLDER = "speakers"
 
 
 def _clean_stretches(turn: Turn, overlaps: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -31,17 +31,11 @@ def clearest_stretch(diarization: Diarization, speaker: str) -> tuple[float, flo
     return start, min(end, start + CLIP_SECONDS)
 
 
-def clip_path(out_dir: Path, speaker: str) -> Path:
-    return out_dir / FOLDER / f"{speaker}.wav"
-
-
-def write_speaker_clips(out_dir: Path, wav_path: Path, diarization: Diarization) -> dict[str, Path]:
-    """speaker id → clip file, for every speaker with speech of their own."""
-    audio = read_wav(wav_path)
-    if audio.ndim == 2:
-        audio = audio.mean(axis=0)
-    (out_dir / FOLDER).mkdir(exist_ok=True)
-    for stale in (out_dir / FOLDER).glob("*.wav"):  # clips of an earlier diarization's ids
+def write_speaker_clips(run: RunDir, diarization: Diarization) -> dict[str, Path]:
+    """speaker id → clip file, for every speaker with speech of their own, cut from the working copy."""
+    audio = read_wav(run.wav)
+    run.speaker_clips.mkdir(exist_ok=True)
+    for stale in run.speaker_clips.glob("*.wav"):  # clips of an earlier diarization's ids
         if stale.stem not in diarization.speakers:
             stale.unlink()
     clips = {}
@@ -50,7 +44,7 @@ def write_speaker_clips(out_dir: Path, wav_path: Path, diarization: Diarization)
         if stretch is None:
             continue
         start, end = (int(round(x * SAMPLE_RATE)) for x in stretch)
-        path = clip_path(out_dir, speaker)
+        path = run.speaker_clip(speaker)
         write_wav(path, audio[start:end])
         clips[speaker] = path
     return clips

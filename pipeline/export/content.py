@@ -1,14 +1,15 @@
-"""What the Word exhibit shows, in one typed bundle: the runner assembles it, the docx writer only renders it."""
+"""What the exhibit shows, in one typed bundle: the export stage assembles it from the run's artifacts, every
+writer only renders it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from pipeline.artifacts import AudioAsset, Diarization, Facts, Labelled, Transcript
+from pipeline.artifacts import AudioAsset, Diarization, Facts, Labelled, Point, Transcript
 from pipeline.config import Settings
-from pipeline.coverage import Coverage
-from pipeline.integrity import Point
+from pipeline.export.coverage import Coverage, coverage
+from pipeline.export.wording import exhibit_language
 
 
 @dataclass(frozen=True)
@@ -18,10 +19,26 @@ class ExhibitContent:
     diarization: Diarization
     labelled: Labelled
     facts: Facts               # as reviewed by the user (rows deleted from key_facts.csv gone, notes added)
-    models: dict[str, str]     # model file → sha256, everything that made the transcript and the speaker turns
+    models: dict[str, str]     # model file → sha256 ("" when not known), see model_files
     coverage: Coverage
     integrity: tuple[Point, ...]   # the integrity screen's points to check in the original
     settings: Settings         # the run's settings; settings.case is the case as the user states it
     software: dict[str, str]   # package → version (manifest.software_versions)
-    language: str              # the exhibit's language: "zh" or "en"
+    language: str              # the language of every output: "zh" or "en"
     processed: datetime        # when this run made the exhibit (to the minute in the document)
+
+
+def model_files(transcript: Transcript, diarization: Diarization) -> dict[str, str]:
+    """Every model that made the transcript and the speaker turns → its sha256: the speech recognition model
+    first ("" for a hub model whose file is not known), then the diarizer's files."""
+    return {f"whisper:{transcript.model}": transcript.model_sha256, **diarization.model_files}
+
+
+def exhibit_content(asset: AudioAsset, transcript: Transcript, diarization: Diarization, labelled: Labelled,
+                    facts: Facts, integrity: tuple[Point, ...], settings: Settings, software: dict[str, str],
+                    processed: datetime) -> ExhibitContent:
+    return ExhibitContent(asset=asset, transcript=transcript, diarization=diarization, labelled=labelled,
+                          facts=facts, models=model_files(transcript, diarization),
+                          coverage=coverage(transcript, labelled, settings.merge.low_confidence),
+                          integrity=integrity, settings=settings, software=software,
+                          language=exhibit_language(settings.export, labelled.language), processed=processed)

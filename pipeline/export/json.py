@@ -8,20 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipeline.artifacts import (
-    SCHEMA_VERSION,
-    AudioAsset,
-    Diarization,
-    Facts,
-    Labelled,
-    Transcript,
-    Utterance,
-    Word,
-    to_dict,
-    write_text_atomic,
-)
-from pipeline.coverage import Coverage
-from pipeline.export.wording import speakers_by_id
+from pipeline.artifacts import SCHEMA_VERSION, Diarization, Transcript, Utterance, Word, to_dict
+from pipeline.export.content import ExhibitContent
+from pipeline.export.coverage import Coverage
+from pipeline.export.wording import load_wording, speaker_label, speakers_by_id
+from pipeline.fileio import write_text_atomic
 from pipeline.text.chinese import has_cjk
 from pipeline.text.numerals import format_number, numbers_in
 
@@ -59,29 +50,26 @@ def _coverage(c: Coverage) -> dict[str, Any]:
     return {**to_dict(c), "short_gaps": c.short_gaps}
 
 
-def exhibit_document(asset: AudioAsset, transcript: Transcript, diarization: Diarization, labelled: Labelled,
-                     facts: Facts, coverage: Coverage | None = None) -> dict[str, Any]:
+def exhibit_document(content: ExhibitContent) -> dict[str, Any]:
+    """Everything of the exhibit for programs; speaker labels in the exhibit's language."""
+    labelled, wording = content.labelled, load_wording(content.language)
     speakers = speakers_by_id(labelled)
-    document = {
+    return {
         "kind": KIND,
         "schema": SCHEMA_VERSION,
-        "file": to_dict(asset),
+        "file": to_dict(content.asset),
         "language": labelled.language,
-        "language_probability": transcript.language_probability,
-        "transcription": _transcription(transcript),
-        "diarization": _diarization(diarization),
-        "speakers": to_dict(labelled.speakers),
-        "utterances": [_utterance(u, speakers[u.speaker].label if u.speaker in speakers else u.speaker)
-                       for u in labelled.items],
-        "facts": to_dict(facts.items),
-        "rule_files": dict(facts.rule_files),
+        "language_probability": content.transcript.language_probability,
+        "transcription": _transcription(content.transcript),
+        "diarization": _diarization(content.diarization),
+        "speakers": [{**to_dict(s), "label": speaker_label(s, wording)} for s in labelled.speakers],
+        "utterances": [_utterance(u, speaker_label(speakers[u.speaker], wording) if u.speaker in speakers
+                                  else u.speaker) for u in labelled.items],
+        "facts": to_dict(content.facts.items),
+        "rule_files": dict(content.facts.rule_files),
+        "coverage": _coverage(content.coverage),
     }
-    if coverage is not None:
-        document["coverage"] = _coverage(coverage)
-    return document
 
 
-def write_json(path: Path, asset: AudioAsset, transcript: Transcript, diarization: Diarization,
-               labelled: Labelled, facts: Facts, coverage: Coverage | None = None) -> None:
-    document = exhibit_document(asset, transcript, diarization, labelled, facts, coverage)
-    write_text_atomic(path, json.dumps(document, ensure_ascii=False, indent=1))
+def write_json(path: Path, content: ExhibitContent) -> None:
+    write_text_atomic(path, json.dumps(exhibit_document(content), ensure_ascii=False, indent=1))

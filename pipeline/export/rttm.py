@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.artifacts import Diarization, write_text_atomic
+from pipeline.artifacts import Diarization
+from pipeline.fileio import write_text_atomic
 
 
 def rttm_text(diarization: Diarization, uri: str) -> str:

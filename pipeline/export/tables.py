@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pipeline.artifacts import Facts, Labelled
 from pipeline.csvio import write_csv
-from pipeline.export.fact_review import fact_id
-from pipeline.export.wording import doc_language, load_wording, speaker_text, speakers_by_id
+from pipeline.export.wording import load_wording, speaker_label, speaker_text, speakers_by_id
+from pipeline.stages.fact_review import fact_id
 from pipeline.timefmt import hms
 
 TRANSCRIPT_HEADER = ["index", "start", "end", "start_hms", "speaker_id", "speaker", "role", "text", "flags"]
@@ -21,26 +21,28 @@ def _seconds(value: float) -> str:
     return f"{value:.3f}"
 
 
-def write_transcript_csv(path: Path, labelled: Labelled) -> None:
+def write_transcript_csv(path: Path, labelled: Labelled, language: str) -> None:
+    """One row per line; `speaker` as the exhibit (in `language`) shows it."""
     speakers = speakers_by_id(labelled)
+    wording = load_wording(language)
     rows: list[list[object]] = []
     for index, u in enumerate(labelled.items, start=1):
         speaker = speakers.get(u.speaker)
         rows.append([index, _seconds(u.start), _seconds(u.end), hms(u.start), u.speaker,
-                     speaker.label if speaker else u.speaker, speaker.role if speaker else "", u.text,
-                     FLAG_SEPARATOR.join(u.flags)])
+                     speaker_label(speaker, wording) if speaker else u.speaker, speaker.role if speaker else "",
+                     u.text, FLAG_SEPARATOR.join(u.flags)])
     write_csv(path, TRANSCRIPT_HEADER, rows)
 
 
-def write_key_facts_csv(path: Path, labelled: Labelled, facts: Facts) -> None:
+def write_key_facts_csv(path: Path, labelled: Labelled, facts: Facts, language: str) -> None:
     """`speaker` is the display text (张三（被告）); `text` the whole utterance, `matched` the marked words.
-    The user may delete rows and write in `note`: the next run reads both back (export/fact_review.py)."""
+    The user may delete rows and write in `note`: the next run reads both back (stages/fact_review.py)."""
     speakers = speakers_by_id(labelled)
     texts = {u.id: u.text for u in labelled.items}
-    wording = load_wording(doc_language(labelled.language))
+    wording = load_wording(language)
     rows: list[list[object]] = [
-        [fact_id(f), hms(f.start), _seconds(f.start),
-         speaker_text(speakers.get(f.speaker), wording, fallback=f.speaker), texts.get(f.utterance_id, f.matched), f.category, f.matched, f.value, f.rule_id, f.explanation, f.note]
+        [fact_id(f), hms(f.start), _seconds(f.start), speaker_text(speakers.get(f.speaker), wording, fallback=f.speaker),
+         texts.get(f.utterance_id, f.matched), f.category, f.matched, f.value, f.rule_id, f.explanation, f.note]
         for f in sorted(facts.items, key=lambda f: (f.start, f.span))
     ]
     write_csv(path, KEY_FACTS_HEADER, rows)

@@ -1,5 +1,6 @@
 """The exhibit's wording (configs/exhibit_zh.toml, exhibit_en.toml) and the one way a speaker and a line are
-shown to a person, shared by the Word, subtitle and table writers."""
+shown to a person, shared by the Word, subtitle, table, JSON and timeline writers: every output of a run is in
+the exhibit's language (exhibit_language)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,20 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from pipeline.artifacts import Labelled, Speaker, Utterance
-from pipeline.config import CONFIG_DIR
+from pipeline.artifacts import UNKNOWN_SPEAKER, Flag, Labelled, Speaker, Utterance
+from pipeline.config import CONFIG_DIR, DOC_LANGUAGES, ExportConfig
 from pipeline.errors import ConfigError
 from pipeline.timefmt import hms, mmss
-
-DOC_LANGUAGES = ("zh", "en")
 
 Wording = Mapping[str, Any]
 
 
-def doc_language(language: str) -> str:
-    """The exhibit language for a recording's language: Chinese for Chinese, English for anything else."""
-    return "zh" if language == "zh" else "en"
+def exhibit_language(cfg: ExportConfig, recording_language: str) -> str:
+    """The language of every output: the setting, or for "auto" Chinese for a Chinese recording and English
+    for anything else."""
+    if cfg.doc_language != "auto":
+        return cfg.doc_language
+    return "zh" if recording_language == "zh" else "en"
 
 
 def _frozen(value: Any) -> Any:
@@ -47,13 +49,22 @@ def speakers_by_id(labelled: Labelled) -> dict[str, Speaker]:
     return {s.id: s for s in labelled.speakers}
 
 
+def speaker_label(speaker: Speaker, wording: Wording) -> str:
+    """The name the user gave; else 说话人1 / Speaker 1 …; 未识别说话人 for lines no speaker was found for."""
+    if speaker.name:
+        return speaker.name
+    if speaker.id == UNKNOWN_SPEAKER:
+        return wording["speaker"]["unknown"]
+    return wording["speaker"]["unnamed"].format(number=speaker.number)
+
+
 def speaker_text(speaker: Speaker | None, wording: Wording, fallback: str = "") -> str:
     """张三（被告） / John Smith (Defendant); the label alone when no role is given."""
     if speaker is None:
         return fallback
     if not speaker.role:
-        return speaker.label
-    return wording["speaker"]["with_role"].format(label=speaker.label, role=speaker.role)
+        return speaker_label(speaker, wording)
+    return wording["speaker"]["with_role"].format(label=speaker_label(speaker, wording), role=speaker.role)
 
 
 def marks(utterance: Utterance, wording: Wording) -> list[str]:
@@ -71,7 +82,7 @@ def utterance_text(utterance: Utterance, speaker: Speaker | None, wording: Wordi
     text = utterance.text.strip()
     if not text:
         silent = marks(Utterance(utterance.id, utterance.speaker, utterance.start, utterance.end, "", (),
-                                 tuple(f for f in utterance.flags if f == "inaudible")), wording)
+                                 tuple(f for f in utterance.flags if f == Flag.INAUDIBLE)), wording)
         shown = [m for m in shown if m not in silent]
         text = silent[0] if silent else wording["unintelligible"]
     lead += shown

@@ -1,324 +1,40 @@
-"""Facts: mark the key content of each utterance (admissions, denials, amounts, dates, names, promises,
-threats, self-identification) with the rules in configs/rules/*.toml.
-
-A rule file (one per language) reads:
-
-    language = "zh"
-    unless_window = 10         # optional (below)
-    party_name_explanation = "当事人姓名（speakers.csv 中填写）"
-    [defs]                     # named pieces of pattern, used in patterns as {name}
-    num = '...'
-    [[rules]]
-    id = "zh-admission-did-it"
-    category = "admission"
-    explanation = "承认是自己所为"
-    patterns = ['是我(?:借|拿|签)的']
-    unless = ['不是我', '[吗？?]']   # optional: searched around the match (below); any hit drops it
-    unless_sentence = ['如果']  # optional: searched in the whole sentence (to 。！？), e.g. 如果…，我早就还了
-    case_sensitive = false     # optional (default false)
-    currency = "CNY"           # optional, amounts only: overrides the currency the words imply
-
-`unless` is searched in the clause around the match (between punctuation marks), narrowed to
-`unless_window` characters either side of it when the file sets one: speech recognition often leaves out
-Chinese punctuation, and a 吗 thirty characters on must not undo an admission.
-
-A group named `value` in a pattern is what gets normalised (the name in 我是(?P<value>…)). Amounts become
-"50000 CNY", dates ISO "2025-03-05" where the words fix them, else the phrase as said; names the name.
-"""
+"""Facts: the key content of every line (admissions, denials, amounts, dates, names, promises, threats,
+self-identification), found by the rule engine (pipeline.text.rules) with the configured rule files."""
 
 from __future__ import annotations
 
-import hashlib
-import re
-import tomllib
-from dataclasses import dataclass, field, replace
-from datetime import date
-from pathlib import Path
-from typing import Any
+from datetime import date, datetime
 
-from pipeline.artifacts import Fact, Facts, Labelled
-from pipeline.config import CONFIG_DIR, FactsConfig
-from pipeline.errors import ConfigError
-from pipeline.text.chinese import has_cjk
-from pipeline.text.dates import normalise_date
-from pipeline.text.numerals import parse_amount
+from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled
+from pipeline.config import CaseConfig, FactsConfig
+from pipeline.text.rules import load_rules, match_text, utterance_language
 
-VERSION = 2
-CATEGORIES = ("admission", "denial", "amount", "date", "name", "promise", "threat", "self_id")
-PARTY_RULE_ID = "party_name"
-_FILE_KEYS = {"language", "party_name_explanation", "unless_window", "defs", "rules"}
-_REQUIRED = {"id", "category", "patterns", "explanation"}
-_OPTIONAL = {"unless", "unless_sentence", "case_sensitive", "currency"}
-_DEF_REF = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_LATIN = re.compile(r"[A-Za-z]")
-# Clause boundaries for `unless`: sentence and clause punctuation; an ASCII , or . only when no digit follows
-# (12,000 and 1.5 stay whole) and a . not after an English title (Mr. Chen).
-_SENTENCE_END = re.compile(r"[。！？!?\n]|(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)\.(?!\d)")
-_CLAUSE_END = re.compile(r"[。！？；!?;，、\n]|,(?!\d)|(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)\.(?!\d)")
+VERSION = 3
+DATE_TAGS = ("creation_time", "stream.creation_time", "date", "DATE")
 
 
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    category: str
-    language: str
-    patterns: tuple[re.Pattern[str], ...]
-    explanation: str
-    unless: tuple[re.Pattern[str], ...] = ()
-    currency: str = ""
-    unless_window: int = 0      # characters either side of the match that `unless` looks at; 0 = the clause
-    unless_sentence: tuple[re.Pattern[str], ...] = ()   # searched in the whole sentence around the match
-
-
-@dataclass(frozen=True)
-class RuleSet:
-    rules: dict[str, tuple[Rule, ...]]                  # language → rules, in file order
-    party_explanations: dict[str, str] = field(default_factory=dict)  # language → wording
-    digests: dict[str, str] = field(default_factory=dict)             # rule file (as given) → sha256
-
-    def for_language(self, lang: str) -> tuple[Rule, ...]:
-        return self.rules.get(lang, ())
-
-
-@dataclass(frozen=True)
-class Match:
-    category: str
-    rule_id: str
-    span: tuple[int, int]
-    matched: str
-    value: str
-    explanation: str
-
-
-# -------------------------------------------------------------------------------------------- loading
-
-
-def load_rules(paths: list[Path]) -> RuleSet:
-    """Read and check the rule files; a malformed one raises ConfigError naming the file and the rule."""
-    rules: dict[str, list[Rule]] = {}
-    explanations: dict[str, str] = {}
-    digests: dict[str, str] = {}
-    seen: dict[str, Path] = {}
-    for path in paths:
-        data, digest = _read(path)
-        digests[str(path)] = digest
-        lang = data["language"]
-        if data.get("party_name_explanation") or lang not in explanations:  # a user's file may leave it out
-            explanations[lang] = data.get("party_name_explanation", "")
-        defs, window = data.get("defs", {}), data.get("unless_window", 0)
-        for index, raw in enumerate(data.get("rules", []), 1):
-            rule = replace(_rule(path, index, raw, lang, defs), unless_window=window)
-            if rule.id in seen:
-                raise ConfigError(f"{path.name}: rule {rule.id}: the id is used twice (also in {seen[rule.id].name})")
-            seen[rule.id] = path
-            rules.setdefault(lang, []).append(rule)
-    return RuleSet({k: tuple(v) for k, v in rules.items()}, explanations, digests)
-
-
-def _read(path: Path) -> tuple[dict[str, Any], str]:
-    try:
-        raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read rule file {path}: {exc}") from exc
-    unknown = sorted(set(data) - _FILE_KEYS)
-    if unknown:
-        raise ConfigError(f"{path.name}: unknown key(s) {', '.join(unknown)}")
-    if not isinstance(data.get("language"), str) or not data["language"]:
-        raise ConfigError(f"{path.name}: missing `language = \"zh\"` (or \"en\") at the top")
-    window = data.get("unless_window", 0)
-    if isinstance(window, bool) or not isinstance(window, int) or window < 0:
-        raise ConfigError(f"{path.name}: unless_window must be a whole number of characters (0 = the whole clause)")
-    if not isinstance(data.get("defs", {}), dict) or not isinstance(data.get("rules", []), list):
-        raise ConfigError(f"{path.name}: [defs] must be a table and [[rules]] a list of tables")
-    return data, hashlib.sha256(raw).hexdigest()
-
-
-def _rule(path: Path, index: int, raw: Any, lang: str, defs: dict[str, Any]) -> Rule:
-    rid = raw.get("id") if isinstance(raw, dict) else None
-    where = f"{path.name}: rule {rid}" if isinstance(rid, str) and rid else f"{path.name}: rule #{index} (no id)"
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: not a table")
-    unknown = sorted(set(raw) - _REQUIRED - _OPTIONAL)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
-    missing = sorted(_REQUIRED - set(raw))
-    if missing:
-        raise ConfigError(f"{where}: missing {', '.join(missing)}")
-    if raw["category"] not in CATEGORIES:
-        raise ConfigError(f"{where}: unknown category {raw['category']!r} (one of {', '.join(CATEGORIES)})")
-    for key in ("id", "explanation", "currency"):
-        if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
-            raise ConfigError(f"{where}: {key} must be a non-empty text")
-    if not isinstance(raw.get("case_sensitive", False), bool):
-        raise ConfigError(f"{where}: case_sensitive must be true or false")
-    flags = 0 if raw.get("case_sensitive", False) else re.IGNORECASE
-    patterns = _compile_list(where, "patterns", raw["patterns"], defs, flags)
-    if not patterns:
-        raise ConfigError(f"{where}: patterns is empty")
-    unless = _compile_list(where, "unless", raw.get("unless", []), defs, flags)
-    sentence = _compile_list(where, "unless_sentence", raw.get("unless_sentence", []), defs, flags)
-    return Rule(raw["id"], raw["category"], lang, patterns, raw["explanation"].strip(), unless,
-                raw.get("currency", ""), unless_sentence=sentence)
-
-
-def _compile_list(where: str, key: str, values: Any, defs: dict[str, Any], flags: int) -> tuple[re.Pattern[str], ...]:
-    if isinstance(values, str) or not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise ConfigError(f"{where}: {key} must be a list of texts")
-    compiled = []
-    for value in values:
-        expanded = _expand(where, value, defs)
+def tagged_date(asset: AudioAsset) -> date | None:
+    """The recording date the file itself states (a creation_time/date tag, as phones write), else None.
+    The file's modification time is not used: copying a file changes it."""
+    for key in DATE_TAGS:
+        value = asset.tags.get(key, "").strip()
+        if not value:
+            continue
         try:
-            compiled.append(re.compile(expanded, flags))
-        except re.error as exc:
-            raise ConfigError(f"{where}: bad pattern {value!r}: {exc}") from exc
-    return tuple(compiled)
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+        except ValueError:
+            continue
+    return None
 
 
-def _expand(where: str, pattern: str, defs: dict[str, Any], depth: int = 0) -> str:
-    """Replace {name} with the [defs] entry (which may use other defs)."""
-    if depth > 5:
-        raise ConfigError(f"{where}: [defs] refer to each other in a loop")
-
-    def sub(m: re.Match[str]) -> str:
-        name = m.group(1)
-        if name not in defs or not isinstance(defs[name], str):
-            raise ConfigError(f"{where}: {{{name}}} is not defined in [defs]")
-        return "(?:" + _expand(where, defs[name], defs, depth + 1) + ")"
-
-    return _DEF_REF.sub(sub, pattern)
-
-
-# ------------------------------------------------------------------------------------------- matching
-
-
-def match_text(text: str, lang: str, rules: RuleSet, party_names: list[str] | tuple[str, ...] = (),
-               reference: date | None = None) -> list[Match]:
-    """Every key fact in one text, in order of position; at most one per category on any stretch of text.
-    reference: the recording's date, to resolve 去年/今年 …; None keeps such dates as said."""
-    found = [m for rule in rules.for_language(lang) for m in _rule_matches(rule, text, lang, reference)]
-    found += _party_matches(text, lang, party_names, rules.party_explanations.get(lang, ""))
-    return _dedupe(found)
-
-
-def _rule_matches(rule: Rule, text: str, lang: str, reference: date | None) -> list[Match]:
-    out = []
-    for pattern in rule.patterns:
-        for m in pattern.finditer(text):
-            start, end = _trimmed(text, m.start(), m.end())
-            if end == start or _guarded(rule, text, start, end):
-                continue
-            source = m.group("value") if "value" in pattern.groupindex and m.group("value") else m.group(0)
-            out.append(Match(rule.category, rule.id, (start, end), text[start:end],
-                             normalise(rule.category, source, lang, reference, rule.currency), rule.explanation))
-    return out
-
-
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    """The span without the spaces a pattern may have taken at either end."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """The clause around text[start:end]: from the punctuation before it to the punctuation after it
-    (included, so a question mark belongs to its clause)."""
-    return _bounds(_CLAUSE_END, text, start, end)
-
-
-def _bounds(pattern: re.Pattern[str], text: str, start: int, end: int) -> tuple[int, int]:
-    left = 0
-    for m in pattern.finditer(text, 0, start):
-        left = m.end()
-    after = pattern.search(text, end)
-    return left, after.end() if after else len(text)
-
-
-def _guarded(rule: Rule, text: str, start: int, end: int) -> bool:
-    if rule.unless_sentence:
-        left, right = _bounds(_SENTENCE_END, text, start, end)
-        if any(p.search(text[left:right]) for p in rule.unless_sentence):
-            return True
-    if not rule.unless:
-        return False
-    left, right = clause_bounds(text, start, end)
-    if rule.unless_window:
-        left, right = max(left, start - rule.unless_window), min(right, end + rule.unless_window)
-    clause = text[left:right]
-    return any(p.search(clause) for p in rule.unless)
-
-
-def normalise(category: str, text: str, lang: str, reference: date | None = None, currency: str = "") -> str:
-    """The normalised value of a matched stretch: '50000 CNY', '2025-03-05', a name; '' for the rest."""
-    if category == "amount":
-        amount = parse_amount(text, lang, currency)
-        return str(amount) if amount is not None else ""
-    if category == "date":
-        return normalise_date(text, lang, reference)
-    if category in ("name", "self_id"):
-        return text.strip()
-    return ""
-
-
-def _party_matches(text: str, lang: str, names: list[str] | tuple[str, ...], explanation: str) -> list[Match]:
-    out = []
-    for name in sorted({n.strip() for n in names if len(n.strip()) >= 2}, key=len, reverse=True):
-        pattern = re.escape(name) if has_cjk(name) else rf"\b{re.escape(name)}\b"
-        for m in re.finditer(pattern, text, re.IGNORECASE):
-            out.append(Match("name", PARTY_RULE_ID, (m.start(), m.end()), m.group(0), name,
-                             explanation or "Party named in speakers.csv"))
-    return out
-
-
-def _dedupe(matches: list[Match]) -> list[Match]:
-    """Within a category, the longest of overlapping matches (the earliest rule on a tie)."""
-    ordered = sorted(enumerate(matches), key=lambda im: (im[1].span[0], im[1].span[0] - im[1].span[1], im[0]))
-    kept: list[Match] = []
-    for _, m in ordered:
-        if not any(k.category == m.category and k.span[0] < m.span[1] and m.span[0] < k.span[1] for k in kept):
-            kept.append(m)
-    return kept
-
-
-# -------------------------------------------------------------------------------------------- the stage
-
-
-def utterance_language(text: str, recording_language: str) -> str:
-    """Which rules to use for one line: Chinese when it has Chinese characters, English when it has Latin
-    letters only, the recording's language when it has neither."""
-    if has_cjk(text):
-        return "zh"
-    if _LATIN.search(text):
-        return "en"
-    return recording_language
-
-
-def rule_paths(cfg: FactsConfig) -> list[Path]:
-    """The configured rule files: relative to configs/, or absolute (a user's own file given with --rules)."""
-    return [CONFIG_DIR / f for f in cfg.rule_files]
-
-
-def with_extra_rules(cfg: FactsConfig, extra: list[Path] | tuple[Path, ...]) -> FactsConfig:
-    """The settings with the user's own rule files added after the shipped ones."""
-    return replace(cfg, rule_files=cfg.rule_files + tuple(str(p.expanduser().resolve()) for p in extra))
-
-
-def reference_date(recorded_on: str, tagged: date | None) -> date | None:
-    """The recording date that resolves 去年/今年: the one the user gave (YYYY-MM-DD), else the file's tag."""
-    if not recorded_on:
-        return tagged
-    try:
-        return date.fromisoformat(recorded_on)
-    except ValueError:
-        raise ConfigError(f"recorded date {recorded_on!r} is not a date written YYYY-MM-DD (e.g. 2025-03-05)") from None
+def reference_date(case: CaseConfig, asset: AudioAsset | None) -> date | None:
+    """The recording date that resolves 去年/今年: the one the user states, else the one in the file's tags."""
+    return case.recorded_date() or (tagged_date(asset) if asset is not None else None)
 
 
 def find_facts(labelled: Labelled, cfg: FactsConfig, reference: date | None = None) -> Facts:
     """Key facts of every utterance. reference: the recording's date when known (resolves 去年12月20号)."""
-    paths = rule_paths(cfg)
+    paths = cfg.paths
     rules = load_rules(paths)
     parties = [s.name for s in labelled.speakers if s.name]
     items = []

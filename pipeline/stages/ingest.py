@@ -6,60 +6,26 @@ wheel) can read works: wav, mp3, m4a/aac, amr, flac, ogg/opus, and the audio tra
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import av
 import numpy as np
 
 from pipeline.artifacts import AudioAsset
-from pipeline.audio import SAMPLE_RATE, write_wav
+from pipeline.audio import SAMPLE_RATE, resampled, write_wav
 from pipeline.errors import BadAudioError
+from pipeline.fileio import Digests, sha256_file
 from pipeline.progress import StageProgress, silent
+from pipeline.rundir import RunDir
 from pipeline.timefmt import hms
 
 log = logging.getLogger(__name__)
 
-WAV_NAME = "audio16k.wav"
-STEREO_WAV_NAME = "audio16k_stereo.wav"  # only for originals with 2+ channels (a call recorded per side)
-VERSION = 2
+VERSION = 3
 # A decoded stream this much shorter than its container declares is treated as truncated.
 TRUNCATION_TOLERANCE = (2.0, 0.05)  # seconds, share of the declared duration (whichever is larger)
-
-
-@dataclass(frozen=True)
-class Digests:
-    sha256: str
-    md5: str
-    size: int
-
-
-def file_digests(path: Path, chunk: int = 1 << 20) -> Digests:
-    """sha256 and md5 of a file in one read-only pass."""
-    sha, md5, size = hashlib.sha256(), hashlib.md5(), 0
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            sha.update(block)
-            md5.update(block)
-            size += len(block)
-    return Digests(sha.hexdigest(), md5.hexdigest(), size)
-
-
-def recorded_date(asset: AudioAsset) -> date | None:
-    """The recording date the file itself states (a creation_time/date tag, as phones write), else None.
-    The file's modification time is not used: copying a file changes it."""
-    for key in ("creation_time", "stream.creation_time", "date", "DATE"):
-        value = asset.tags.get(key, "").strip()
-        if not value:
-            continue
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-        except ValueError:
-            continue
-    return None
 
 
 def check_readable(path: Path) -> None:
@@ -79,34 +45,27 @@ def _tags(container: av.container.InputContainer, stream: av.audio.stream.AudioS
 
 
 def _decode(path: Path, container, stream, progress: StageProgress, declared: float,
-            stereo: list[np.ndarray] | None = None) -> tuple[np.ndarray, float]:
-    """All audio as 16 kHz mono float32, and the duration of the original stream in seconds. When `stereo`
-    is a list, the first two channels are also appended to it as (2, n) float32 blocks."""
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-    # all channels, planar, at 16 kHz; the first two (left, right) are kept
-    two = av.AudioResampler(format="fltp", layout=stream.layout, rate=SAMPLE_RATE) if stereo is not None else None
-    chunks: list[np.ndarray] = []
+            stereo: bool) -> tuple[np.ndarray, np.ndarray | None, float]:
+    """All audio as 16 kHz mono float32, its first two channels as (2, n) float32 when `stereo` (else None),
+    and the duration of the original stream in seconds."""
+    mono: list[np.ndarray] = []
+    two: list[np.ndarray] = []
     original_samples = 0
     rate = stream.codec_context.sample_rate or SAMPLE_RATE
     try:
-        for frame in container.decode(stream):
-            original_samples += frame.samples
-            for out in resampler.resample(frame):
-                chunks.append(out.to_ndarray().reshape(-1))
-            if two is not None:
-                stereo += [out.to_ndarray()[:2] for out in two.resample(frame)]
-            if declared > 0 and len(chunks) % 200 == 0:
+        for count, blocks, pairs in resampled(container, stream, stereo):
+            original_samples += count
+            mono += blocks
+            two += pairs
+            if declared > 0 and len(mono) % 200 == 0:
                 progress(min(original_samples / rate, declared), declared)
-        for out in resampler.resample(None):
-            chunks.append(out.to_ndarray().reshape(-1))
-        if two is not None:
-            stereo += [out.to_ndarray()[:2] for out in two.resample(None)]
     except (av.error.FFmpegError, ValueError) as exc:
         heard = hms(original_samples / rate)
         reason = getattr(exc, "strerror", None) or exc
         raise BadAudioError(f"{path}: the audio is damaged or truncated (decoding failed after {heard}: {reason})") from exc
-    samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
-    return samples.astype(np.float32, copy=False), original_samples / rate
+    samples = np.concatenate(mono) if mono else np.zeros(0, dtype=np.float32)
+    pair = np.concatenate(two, axis=1) if two else None
+    return samples.astype(np.float32, copy=False), pair, original_samples / rate
 
 
 # How the common recording formats begin: (offset, bytes, name).
@@ -132,8 +91,9 @@ def _open(path: Path):
         raise BadAudioError(f"{path}: not a recognised audio or video file") from exc
 
 
-def ingest(path: Path, digests: Digests, run_dir: Path, progress: StageProgress = silent) -> AudioAsset:
-    """Probe and decode the original at `path` (already hashed) into run_dir/audio16k.wav."""
+def ingest(path: Path, digests: Digests, run: RunDir, progress: StageProgress = silent) -> AudioAsset:
+    """Probe and decode the original at `path` (already hashed) into the run folder's working copies: 16 kHz
+    mono, and for an original with two or more channels its first two channels (a call recorded per side)."""
     check_readable(path)
     container = _open(path)
     with container:
@@ -141,8 +101,8 @@ def ingest(path: Path, digests: Digests, run_dir: Path, progress: StageProgress 
             raise BadAudioError(f"{path}: the file has no audio track")
         stream = container.streams.audio[0]
         declared = float(container.duration / av.time_base) if container.duration else 0.0
-        stereo: list[np.ndarray] | None = [] if (stream.codec_context.channels or 0) >= 2 else None
-        samples, duration = _decode(path, container, stream, progress, declared, stereo)
+        stereo_wanted = (stream.codec_context.channels or 0) >= 2
+        samples, stereo, duration = _decode(path, container, stream, progress, declared, stereo_wanted)
         if samples.size == 0:
             raise BadAudioError(f"{path}: the audio track holds no sound that can be decoded")
         slack = max(TRUNCATION_TOLERANCE[0], TRUNCATION_TOLERANCE[1] * declared)
@@ -161,12 +121,12 @@ def ingest(path: Path, digests: Digests, run_dir: Path, progress: StageProgress 
             bit_rate=int(stream.bit_rate or container.bit_rate or 0),
             tags=_tags(container, stream),
         )
-    wav_path = run_dir / WAV_NAME
-    write_wav(wav_path, samples)
+    run.work.mkdir(parents=True, exist_ok=True)
+    write_wav(run.wav, samples)
     stereo_name = ""
-    if stereo:
-        stereo_name = STEREO_WAV_NAME
-        write_wav(run_dir / stereo_name, np.concatenate(stereo, axis=1))
+    if stereo is not None:
+        stereo_name = run.stereo_wav.name
+        write_wav(run.stereo_wav, stereo)
     progress(duration, duration)
     stat = path.stat()
     return AudioAsset(
@@ -178,8 +138,8 @@ def ingest(path: Path, digests: Digests, run_dir: Path, progress: StageProgress 
         modified=datetime.fromtimestamp(stat.st_mtime).astimezone().isoformat(timespec="seconds"),
         duration=duration,
         container_duration=declared,
-        wav_path=WAV_NAME,
-        wav_sha256=file_digests(wav_path).sha256,
+        wav_path=run.wav.name,
+        wav_sha256=sha256_file(run.wav),
         stereo_wav_path=stereo_name,
         **asset_fields,
     )

@@ -20,31 +20,20 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.artifacts import (
-    Diarization,
-    Labelled,
-    Speaker,
-    Utterance,
-    Utterances,
-    write_bytes_atomic,
-    write_text_atomic,
-)
+from pipeline.artifacts import UNKNOWN_SPEAKER, Diarization, Labelled, Speaker, Utterance, Utterances
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import SpeakersCsvError
-from pipeline.export.clips import FOLDER as CLIP_FOLDER
+from pipeline.fileio import write_bytes_atomic, write_text_atomic
+from pipeline.rundir import RunDir
 from pipeline.timefmt import hms
 
 log = logging.getLogger(__name__)
 
-VERSION = 2
-CSV_NAME = "speakers.csv"
-VOICES_NAME = "speakers_voices.json"
-PREVIOUS_NAME = "speakers.previous.csv"  # the user's file as it was before ids were carried to new voices
+VERSION = 3
 HEADER = ["speaker_id", "name", "role", "talk_time", "turns", "first_heard", "last_heard", "clip", "sample_1",
           "sample_2"]
 SAMPLE_CHARS = 60
 SAME_VOICE = 0.6   # cosine similarity of two CAM++ centroids above which they are taken as one voice
-UNKNOWN_LABEL = {"zh": "未识别说话人", "en": "Unidentified speaker"}
 
 Names = dict[str, tuple[str, str]]  # speaker id → (name, role)
 
@@ -56,11 +45,6 @@ class _Stats:
     first: float
     last: float
     samples: tuple[Utterance, ...]  # the two longest lines, in time order
-
-
-def default_label(position: int, language: str) -> str:
-    """说话人1, 说话人2 … for Chinese recordings; Speaker 1, Speaker 2 … otherwise."""
-    return f"说话人{position}" if language == "zh" else f"Speaker {position}"
 
 
 def _stats(items: tuple[Utterance, ...]) -> dict[str, _Stats]:
@@ -75,15 +59,15 @@ def _stats(items: tuple[Utterance, ...]) -> dict[str, _Stats]:
     }
 
 
-def write_csv_file(path: Path, utterances: Utterances, names: Names) -> None:
+def write_csv_file(run: RunDir, utterances: Utterances, names: Names) -> None:
     """speakers.csv: one row per speaker id, with the names and roles given so far."""
     rows = []
     for sid, s in _stats(utterances.items).items():
         samples = [u.text[:SAMPLE_CHARS] for u in s.samples] + ["", ""]
-        clip = f"{CLIP_FOLDER}/{sid}.wav" if sid != "UNKNOWN" else ""
+        clip = run.relative(run.speaker_clip(sid)) if sid != UNKNOWN_SPEAKER else ""
         rows.append([sid, *names.get(sid, ("", "")), hms(s.talk_time), s.turns, hms(s.first), hms(s.last), clip,
                      *samples[:2]])
-    write_csv(path, HEADER, rows)
+    write_csv(run.speakers_csv, HEADER, rows)
 
 
 def read_names(path: Path, known: list[str]) -> Names:
@@ -144,14 +128,11 @@ def apply_names(utterances: Utterances, names: Names) -> Labelled:
     for sid, s in _stats(items).items():
         name = names.get(sid, ("", ""))[0]
         role = next((names[o][1] for o in stats if canonical[o] == sid and names.get(o, ("", ""))[1]), "")
-        if name:
-            label = name
-        elif sid == "UNKNOWN":
-            label = UNKNOWN_LABEL["zh" if utterances.language == "zh" else "en"]
-        else:
+        number = 0
+        if not name and sid != UNKNOWN_SPEAKER:
             unnamed += 1
-            label = default_label(unnamed, utterances.language)
-        speakers.append(Speaker(id=sid, label=label, name=name, role=role, talk_time=round(s.talk_time, 3),
+            number = unnamed
+        speakers.append(Speaker(id=sid, name=name, role=role, number=number, talk_time=round(s.talk_time, 3),
                                 turns=s.turns, first_heard=s.first, last_heard=s.last))
     return Labelled(language=utterances.language, speakers=tuple(speakers), items=items)
 
@@ -167,25 +148,26 @@ def _write_voices(path: Path, centroids: dict[str, tuple[float, ...]]) -> None:
     write_text_atomic(path, json.dumps({"centroids": centroids}))
 
 
-def label(utterances: Utterances, diarization: Diarization, csv_path: Path, voices_path: Path) -> Labelled:
+def label(utterances: Utterances, diarization: Diarization, run: RunDir) -> Labelled:
     """Write speakers.csv when it is absent; apply it when present, carrying names to new ids by voice when
     the speakers were found again differently."""
+    csv_path, voices_path = run.speakers_csv, run.voices
     current = list(_stats(utterances.items))
     if not csv_path.exists():
-        write_csv_file(csv_path, utterances, {})
+        write_csv_file(run, utterances, {})
         _write_voices(voices_path, diarization.centroids)
         return apply_names(utterances, {})
     voices = _read_voices(voices_path)
     if voices is None or voices == diarization.centroids:
         return apply_names(utterances, read_names(csv_path, current))
-    old_names = read_names(csv_path, sorted(set(voices) | {"UNKNOWN"}))
+    old_names = read_names(csv_path, sorted(set(voices) | {UNKNOWN_SPEAKER}))
     mapping = match_voices({k: v for k, v in voices.items() if k in old_names}, diarization.centroids)
     names = {mapping[o]: nr for o, nr in old_names.items() if o in mapping}
     for o, (name, _) in old_names.items():
         if name and o not in mapping:
             log.warning("%s (%s) has no matching voice among the speakers found now; the earlier file is kept "
-                        "as %s", name, o, PREVIOUS_NAME)
-    write_bytes_atomic(csv_path.with_name(PREVIOUS_NAME), csv_path.read_bytes())
-    write_csv_file(csv_path, utterances, names)
+                        "as %s", name, o, run.speakers_previous_csv.name)
+    write_bytes_atomic(run.speakers_previous_csv, csv_path.read_bytes())
+    write_csv_file(run, utterances, names)
     _write_voices(voices_path, diarization.centroids)
     return apply_names(utterances, names)

@@ -2,26 +2,24 @@
 
 An utterance is a run of consecutive words of one speaker, ended by a pause longer than max_pause or when it
 would grow longer than max_length. Words no turn covers go to the nearest turn within NEAREST_TURN seconds,
-else to the speaker UNKNOWN (flagged no_speaker). A stereo call transcribed per channel gives each channel's words to that channel's speaker.
-Words heard while two people speak at once are flagged overlap; a line with a word heard with low
-probability is flagged low_confidence. A line that contains a phrase Whisper is known to invent
-(configs/hallucinations.toml), repeats itself, or comes from a segment that compresses too well is flagged
-hallucination (kept, never deleted). Every stretch of at least INAUDIBLE_MIN seconds where the VAD heard speech
-but no word lies within WORD_MARGIN becomes an utterance with no words and no text, flagged inaudible.
+else to the speaker UNKNOWN (flagged no_speaker). A stereo call transcribed per channel gives each channel's
+words to that channel's speaker. Words heard while two people speak at once are flagged overlap; a line with a
+word heard with low probability is flagged low_confidence; a line with a word of a segment the normalise stage
+flagged hallucination is flagged hallucination (kept, never deleted). Every stretch of at least INAUDIBLE_MIN
+seconds where the VAD heard speech but no word lies within WORD_MARGIN becomes an utterance with no words and
+no text, flagged inaudible.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 
-from pipeline.artifacts import Diarization, Transcript, Turn, Utterance, Utterances, Word
+from pipeline.artifacts import UNKNOWN_SPEAKER, Diarization, Flag, Transcript, Turn, Utterance, Utterances, Word
 from pipeline.config import MergeConfig
 from pipeline.text.chinese import join_words
-from pipeline.text.hallucinations import HallucinationRules, load_rules, looks_invented
 
-VERSION = 3
+VERSION = 4
 NEAREST_TURN = 1.0  # seconds
-UNKNOWN = "UNKNOWN"
 INAUDIBLE_MIN = 1.0  # seconds: a shorter stretch of speech with no text is not shown
 WORD_MARGIN = 0.5    # seconds around each word counted as heard (the VAD pads speech by 0.4 s)
 
@@ -39,12 +37,12 @@ def _speaker_of(word: Word, turns: tuple[Turn, ...], starts: list[float]) -> str
     i = bisect_right(starts, word.end)
     candidates = turns[max(0, i - 8):i + 1]  # exclusive turns do not overlap: only the last few can
     if not candidates:
-        return UNKNOWN
+        return UNKNOWN_SPEAKER
     best = max(candidates, key=lambda t: _overlap(word.start, word.end, t.start, t.end))
     if _overlap(word.start, word.end, best.start, best.end) > 0:
         return best.speaker
     nearest = min(candidates, key=lambda t: _gap(word, t))
-    return nearest.speaker if _gap(word, nearest) <= NEAREST_TURN else UNKNOWN
+    return nearest.speaker if _gap(word, nearest) <= NEAREST_TURN else UNKNOWN_SPEAKER
 
 
 def overlap_regions(turns: tuple[Turn, ...]) -> list[tuple[float, float]]:
@@ -70,17 +68,17 @@ def _in_overlap(word: Word, regions: list[tuple[float, float]]) -> bool:
 
 
 def _utterance(index: int, speaker: str, words: list[Word], overlapped: bool, cfg: MergeConfig,
-               ratios: dict[int, float], rules: HallucinationRules) -> Utterance:
+               invented: set[int]) -> Utterance:
     flags = []
     if overlapped:
-        flags.append("overlap")
-    if speaker == UNKNOWN:
-        flags.append("no_speaker")
+        flags.append(Flag.OVERLAP)
+    if speaker == UNKNOWN_SPEAKER:
+        flags.append(Flag.NO_SPEAKER)
     if any(w.probability < cfg.low_confidence for w in words):
-        flags.append("low_confidence")
+        flags.append(Flag.LOW_CONFIDENCE)
     text = join_words([w.text for w in words])
-    if looks_invented(text, max(ratios.get(id(w), 0.0) for w in words), rules):
-        flags.append("hallucination")
+    if any(id(w) in invented for w in words):
+        flags.append(Flag.HALLUCINATION)
     return Utterance(id=f"u{index:04d}", speaker=speaker, start=words[0].start, end=words[-1].end,
                      text=text, words=tuple(words), flags=tuple(flags))
 
@@ -104,7 +102,8 @@ def unheard_stretches(regions, words: list[Word], minimum: float = INAUDIBLE_MIN
 
 
 def _inaudible(index: int, speaker: str, start: float, end: float, overlapped: bool) -> Utterance:
-    flags = ["inaudible"] + (["overlap"] if overlapped else []) + (["no_speaker"] if speaker == UNKNOWN else [])
+    flags = [Flag.INAUDIBLE] + ([Flag.OVERLAP] if overlapped else []) + \
+        ([Flag.NO_SPEAKER] if speaker == UNKNOWN_SPEAKER else [])
     return Utterance(id=f"u{index:04d}", speaker=speaker, start=start, end=end, text="", words=(),
                      flags=tuple(flags))
 
@@ -127,10 +126,9 @@ def _spoken(words) -> list[Word]:
     return [w for w in words if w.text.strip()]
 
 
-def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig,
-          rules: HallucinationRules | None = None) -> Utterances:
-    rules = rules or load_rules()
-    ratios = {id(w): s.compression_ratio for s in transcript.segments for w in s.words}
+def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig) -> Utterances:
+    """Lines of the (normalised) transcript, each given its speaker."""
+    invented = {id(w) for s in transcript.segments if Flag.HALLUCINATION in s.flags for w in s.words}
     regions = overlap_regions(diarization.turns)
     by_channel = diarization.channel_speakers and any(s.channel >= 0 for s in transcript.segments)
     if by_channel:  # a stereo call transcribed per channel: each channel's words are its party's
@@ -155,7 +153,7 @@ def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig,
     entries = [(words[0].start, speaker, words) for speaker, words in groups] + gaps
     entries.sort(key=lambda e: e[0])
     items = tuple(
-        _utterance(i, e[1], e[2], any(_in_overlap(w, regions) for w in e[2]), cfg, ratios, rules)
+        _utterance(i, e[1], e[2], any(_in_overlap(w, regions) for w in e[2]), cfg, invented)
         if isinstance(e[2], list) else _inaudible(i, e[1], e[0], e[2], e[3])
         for i, e in enumerate(entries, start=1))
     return Utterances(language=transcript.language, items=items)

@@ -1,12 +1,18 @@
-"""Transcribe: faster-whisper on the 16 kHz working copy, with word timings and word probabilities.
+"""Transcribe: faster-whisper on the 16 kHz working copy, with word timings and word probabilities. The
+artifact holds what the model wrote, untouched; the normalise stage makes it readable.
 
 The default model is Whisper base from models/ (offline). A local CTranslate2 folder or a hub name (found in
 the local Hugging Face cache only, never downloaded at run time) can be configured instead.
+
+One set of Silero VAD options, built from the settings (vad_options), serves language detection, transcription
+and the speech regions (what the coverage and the 听不清 lines are measured against); the artifact records it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import os
 import re
 from pathlib import Path
@@ -16,14 +22,13 @@ from pipeline.audio import SAMPLE_RATE, read_wav
 from pipeline.config import TranscribeConfig
 from pipeline.csvio import read_csv
 from pipeline.errors import MissingModelError
-from pipeline.models import resolve, sha256_file
+from pipeline.fileio import sha256_file
+from pipeline.models import hub_offline, resolve
 from pipeline.progress import StageProgress, silent
-from pipeline.text.chinese import chinese_punctuation, join_words, to_simplified
-from pipeline.text.punctuation import punctuate
 
 log = logging.getLogger(__name__)
 
-VERSION = 4
+VERSION = 5
 OFFLINE_MODELS = {"base": "whisper-base"}
 
 
@@ -43,10 +48,10 @@ def resolve_model(ref: str) -> tuple[str, str]:
 
 
 def load_model(cfg: TranscribeConfig):
+    hub_offline()
     from faster_whisper import WhisperModel
 
     target, digest = resolve_model(cfg.model)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         model = WhisperModel(target, device=cfg.device, compute_type=cfg.compute_type,
                              cpu_threads=cfg.cpu_threads, local_files_only=True)
@@ -58,22 +63,24 @@ def load_model(cfg: TranscribeConfig):
     return model, digest
 
 
+def vad_options(cfg: TranscribeConfig):
+    """The Silero VAD options of the settings (faster-whisper's VadOptions)."""
+    from faster_whisper.vad import VadOptions
+
+    return VadOptions(threshold=cfg.vad_threshold, min_speech_duration_ms=cfg.vad_min_speech_ms,
+                      min_silence_duration_ms=cfg.vad_min_silence_ms, speech_pad_ms=cfg.vad_speech_pad_ms)
+
+
 def _word(w) -> Word:
-    raw = w.word
-    text = chinese_punctuation(to_simplified(raw))
-    return Word(start=round(w.start, 3), end=round(w.end, 3), text=text, probability=round(w.probability, 4),
-                raw_text=raw if raw != text else "")
+    return Word(start=round(w.start, 3), end=round(w.end, 3), text=w.word, probability=round(w.probability, 4))
 
 
-def _segment(s, channel: int, language: str | None = None) -> Segment:
-    """One model segment; for Chinese with "，" "。" "？" added where the model gave none (see punctuate)."""
-    words = tuple(_word(w) for w in (s.words or ()))
-    if language == "zh":
-        words = punctuate(words)
-    text = join_words([w.text for w in words]) if words else chinese_punctuation(to_simplified(s.text)).strip()
-    return Segment(start=round(s.start, 3), end=round(s.end, 3), text=text, raw_text=s.text.strip(),
-                   words=words, avg_logprob=round(s.avg_logprob, 4), no_speech_prob=round(s.no_speech_prob, 4),
-                   compression_ratio=round(s.compression_ratio, 4), channel=channel)
+def _segment(s, channel: int) -> Segment:
+    """One model segment as the model wrote it."""
+    return Segment(start=round(s.start, 3), end=round(s.end, 3), text=s.text, raw_text="",
+                   words=tuple(_word(w) for w in (s.words or ())), avg_logprob=round(s.avg_logprob, 4),
+                   no_speech_prob=round(s.no_speech_prob, 4), compression_ratio=round(s.compression_ratio, 4),
+                   channel=channel)
 
 
 def hotword_text(configured: str, speakers_csv: Path | None = None) -> str:
@@ -90,13 +97,13 @@ def hotword_text(configured: str, speakers_csv: Path | None = None) -> str:
     return ",".join(unique)
 
 
-def speech_regions(audio) -> tuple[tuple[float, float], ...]:
-    """(start, end) of what faster-whisper's Silero VAD (its default options) hears as speech."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+def speech_regions(audio, options) -> tuple[tuple[float, float], ...]:
+    """(start, end) of what faster-whisper's Silero VAD hears as speech with these options."""
+    from faster_whisper.vad import get_speech_timestamps
 
     if not len(audio):
         return ()
-    found = get_speech_timestamps(audio, VadOptions(), sampling_rate=SAMPLE_RATE)
+    found = get_speech_timestamps(audio, options, sampling_rate=SAMPLE_RATE)
     return tuple((round(c["start"] / SAMPLE_RATE, 3), round(c["end"] / SAMPLE_RATE, 3)) for c in found)
 
 
@@ -115,9 +122,10 @@ def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = 
     duration = len(audio) / SAMPLE_RATE
     language = cfg.language or None
     hotwords = cfg.hotwords if hotwords is None else hotwords
+    vad = vad_options(cfg)
     probability = 1.0
     if language is None and duration > 0:
-        language, probability, _ = model.detect_language(audio, vad_filter=cfg.vad)
+        language, probability, _ = model.detect_language(audio, vad_filter=cfg.vad, vad_parameters=vad)
     tracks = [(-1, audio)] if channels_path is None else list(enumerate(read_wav(channels_path)[:2]))
     segments, speech = [], 0.0
     for index, (channel, samples) in enumerate(tracks):
@@ -126,28 +134,35 @@ def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = 
         def report(position: float, done: float = done) -> None:
             progress(done + min(position, duration), duration * len(tracks))
 
-        found, heard, language = _transcribe_track(model, samples, language, cfg, channel, report, hotwords)
+        found, heard, language = _transcribe_track(model, samples, language, cfg, vad, channel, report, hotwords)
         segments += found
         speech += heard
     progress(duration * len(tracks), duration * len(tracks))
     return Transcript(language=language or "", language_probability=round(float(probability), 4), model=cfg.model,
                       model_sha256=digest, duration=round(duration, 3), speech_duration=round(float(speech), 3),
                       segments=tuple(sorted(segments, key=lambda seg: (seg.start, seg.channel))),
-                      speech_regions=speech_regions(audio), hotwords=hotwords)
+                      speech_regions=speech_regions(audio, vad), hotwords=hotwords,
+                      vad=_recorded(vad), vad_filter=cfg.vad)
 
 
-def _transcribe_track(model, samples, language: str | None, cfg: TranscribeConfig, channel: int,
+def _recorded(options) -> dict[str, float]:
+    """The VAD options as the artifact records them (unset and unbounded ones left out)."""
+    return {k: float(v) for k, v in dataclasses.asdict(options).items() if v is not None and math.isfinite(v)}
+
+
+def _transcribe_track(model, samples, language: str | None, cfg: TranscribeConfig, vad, channel: int,
                       report, hotwords: str = "") -> tuple[list[Segment], float, str | None]:
     """(segments, seconds of speech the VAD heard, language) of one track of audio."""
     prompt = cfg.initial_prompt_zh if language == "zh" and cfg.initial_prompt_zh else None
     segments_iter, info = model.transcribe(
-        samples, language=language, beam_size=cfg.beam_size, vad_filter=cfg.vad, word_timestamps=True,
-        initial_prompt=prompt, condition_on_previous_text=False, hotwords=hotwords.replace(",", " ") or None,
+        samples, language=language, beam_size=cfg.beam_size, vad_filter=cfg.vad, vad_parameters=vad,
+        word_timestamps=True, initial_prompt=prompt, condition_on_previous_text=False,
+        hotwords=hotwords.replace(",", " ") or None,
     )
     language = info.language or language
     segments = []
     for s in segments_iter:
-        segments.append(_segment(s, channel, language))
+        segments.append(_segment(s, channel))
         report(s.end)
     heard = info.duration_after_vad if cfg.vad else len(samples) / SAMPLE_RATE
     return segments, float(heard), language

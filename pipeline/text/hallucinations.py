@@ -1,5 +1,5 @@
 """Text Whisper invents rather than hears: known phrases (configs/hallucinations.toml) and repetition loops.
-Used to flag an utterance, never to delete it."""
+Used to flag a segment (and so the lines made of its words), never to delete it."""
 
 from __future__ import annotations
 

@@ -42,12 +42,12 @@ _A_NOT_A = re.compile(r"(.)[不没]\1.?$")                               # 是�
 _CLAUSE_BREAK = re.compile(r"[^\w]+")
 
 
-def punctuate(words: Sequence[Word]) -> tuple[Word, ...]:
-    """The words of one Chinese segment with "，" after pauses and spaces between Chinese words and "。" or
-    "？" at its end, where the model put no punctuation."""
+def punctuate(words: Sequence[Word], pause: float = PAUSE_SECONDS) -> tuple[Word, ...]:
+    """The words of one Chinese segment with "，" after pauses (`pause` seconds or more) and spaces between
+    Chinese words and "。" or "？" at its end, where the model put no punctuation."""
     out = list(words)
     for i in range(len(out) - 1):
-        if _is_chinese_end(out[i]) and _is_chinese_start(out[i + 1]) and _clause_break(out[i], out[i + 1]):
+        if _is_chinese_end(out[i]) and _is_chinese_start(out[i + 1]) and _clause_break(out[i], out[i + 1], pause):
             out[i] = _with_text(out[i], out[i].text + COMMA)
             out[i + 1] = _with_text(out[i + 1], out[i + 1].text.lstrip())
     if out and _is_chinese_end(out[-1]):
@@ -82,8 +82,8 @@ def is_question(clause: str) -> bool:
     return False
 
 
-def _clause_break(before: Word, after: Word) -> bool:
-    return after.text[:1].isspace() or pause_before(before, after) >= PAUSE_SECONDS
+def _clause_break(before: Word, after: Word, pause: float) -> bool:
+    return after.text[:1].isspace() or pause_before(before, after) >= pause
 
 
 def _is_chinese_end(word: Word) -> bool:

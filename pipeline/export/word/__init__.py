@@ -11,8 +11,8 @@
 - reproducible.py equal content, equal bytes
 """
 
-from pipeline.export.word.document import HIGHLIGHTS, docx_bytes, write_docx
+from pipeline.export.word.document import docx_bytes, write_docx
 from pipeline.export.word.recording import human_size
 from pipeline.export.word.reproducible import fixed_zip
 
-__all__ = ["HIGHLIGHTS", "docx_bytes", "fixed_zip", "human_size", "write_docx"]
+__all__ = ["docx_bytes", "fixed_zip", "human_size", "write_docx"]

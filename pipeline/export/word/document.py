@@ -12,7 +12,6 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
-from pipeline.artifacts import write_bytes_atomic
 from pipeline.errors import ConfigError
 from pipeline.export.content import ExhibitContent
 from pipeline.export.wording import Wording, load_wording
@@ -23,8 +22,8 @@ from pipeline.export.word.facts import facts_section
 from pipeline.export.word.recording import recording_section, title_block
 from pipeline.export.word.reproducible import fixed_zip, utc_minute
 from pipeline.export.word.transcript import notation_section, parties_section, transcript_section
+from pipeline.fileio import write_bytes_atomic
 
-HIGHLIGHTS = ("none", "inline")   # [export] highlight: the transcript body plain, or key-fact words shaded
 HEADER_SHA_PREFIX = 16
 NUMBERED = re.compile(r"^\s*([一二三四五六七八九十百]+、|\d+[.、])")   # a heading that already has its number
 
@@ -90,9 +89,6 @@ def _properties(doc: DocumentObject, title: str, processed: datetime) -> None:
 def docx_bytes(content: ExhibitContent) -> bytes:
     """The exhibit as .docx bytes in content.language ("zh" or "en"). The same content (and processed time,
     to the minute) gives byte-identical files."""
-    highlight = content.settings.export.highlight
-    if highlight not in HIGHLIGHTS:
-        raise ConfigError(f"highlight must be one of {', '.join(HIGHLIGHTS)}, not {highlight!r}")
     wording = load_wording(content.language)
     doc = load_template()
     page_marks(doc, content, wording)

@@ -10,13 +10,14 @@ from __future__ import annotations
 from docx.document import Document
 from docx.shared import Cm
 
-from pipeline.coverage import Coverage
+from pipeline.artifacts import Point
 from pipeline.export.content import ExhibitContent
-from pipeline.export.manifest import NOT_INSTALLED
+from pipeline.export.coverage import Coverage
+from pipeline.export.integrity import describe, detail
+from pipeline.export.manifest import NOT_INSTALLED, SHOWN_PACKAGES
 from pipeline.export.word import styles as S
 from pipeline.export.word.blocks import heading, paragraph, table
 from pipeline.export.wording import Wording
-from pipeline.integrity import Point, describe
 from pipeline.timefmt import duration_text, hms, minute_text
 
 # Column widths (layout, not look): each table spans the 16 cm text width of the A4 page.
@@ -26,7 +27,6 @@ SOFTWARE_COLUMNS = (Cm(6.0), Cm(10.0))
 FILE_COLUMNS = (Cm(4.4), Cm(11.6))      # 64 hex digits (about 11.2 cm with cell margins) on one line
 SETTINGS_COLUMNS = (Cm(6.0), Cm(10.0))
 
-PACKAGES = ("exhibit", "faster-whisper", "ctranslate2", "pyannote.audio", "torch", "python")  # shown, in order
 PERCENT_DIGITS = 1
 
 
@@ -82,7 +82,7 @@ def _point_time(point: Point) -> str:
 def _seen(point: Point, templates: Wording) -> str:
     """What was seen, worded by [integrity.details] for the point's kind; the screen's English record only for a
     kind the wording has no template for."""
-    return describe(point.kind, point.values, templates) or point.detail
+    return describe(point.kind, point.values, templates) or detail(point)
 
 
 def integrity_section(doc: Document, content: ExhibitContent, wording: Wording) -> None:
@@ -108,14 +108,12 @@ def _reviewer(content: ExhibitContent, wording: Wording) -> str:
 
 def _software_rows(content: ExhibitContent, words: Wording) -> list[list[str]]:
     return [[name, words["not_installed"] if content.software[name] == NOT_INSTALLED else content.software[name]]
-            for name in PACKAGES if name in content.software]
+            for name in SHOWN_PACKAGES if name in content.software]
 
 
 def _file_rows(content: ExhibitContent, words: Wording, blank: str) -> list[list[str]]:
     """Every model file (the speech recognition model first) and every key-content rule file with its sha256."""
-    transcript = content.transcript
-    models = {f"whisper:{transcript.model}": transcript.model_sha256, **content.models}   # its hash if known
-    rows = [[words["model_file"].format(name=name), sha or blank] for name, sha in models.items()]
+    rows = [[words["model_file"].format(name=name), sha or blank] for name, sha in content.models.items()]
     rows += [[words["rule_file"].format(name=name), sha or blank]
              for name, sha in content.facts.rule_files.items()]
     return rows

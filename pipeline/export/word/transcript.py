@@ -10,10 +10,10 @@ from docx.document import Document as DocumentObject
 from docx.shared import Cm
 from docx.text.paragraph import Paragraph
 
-from pipeline.artifacts import Labelled, Utterance
+from pipeline.artifacts import Flag, Labelled, Utterance
 from pipeline.export.content import ExhibitContent
 from pipeline.export.timeline import TimelineRow, timeline_png
-from pipeline.export.wording import Wording, speaker_text, speakers_by_id, utterance_text
+from pipeline.export.wording import Wording, speaker_label, speaker_text, speakers_by_id, utterance_text
 from pipeline.export.word import styles as S
 from pipeline.export.word.blocks import cell_text, heading, paragraph, table
 from pipeline.timefmt import duration_text, hms
@@ -30,7 +30,7 @@ Span = tuple[int, int]
 
 def _parties_rows(labelled: Labelled, wording: Wording) -> list[list[str]]:
     blank = wording["blank"]
-    return [[s.label, s.name or blank, s.role or blank, duration_text(s.talk_time), hms(s.first_heard)]
+    return [[speaker_label(s, wording), s.name or blank, s.role or blank, duration_text(s.talk_time), hms(s.first_heard)]
             for s in labelled.speakers]
 
 
@@ -92,10 +92,10 @@ def notation_section(doc: DocumentObject, content: ExhibitContent, wording: Word
     rows: list[tuple[str, str, str | None]] = [
         (key["time_term"], key["time"], None),
         (key["line_term"], key["line"], None),
-        (marks["inaudible"].format(start=key["inaudible_start"], end=key["inaudible_end"]), key["inaudible"],
+        (marks[Flag.INAUDIBLE].format(start=key["inaudible_start"], end=key["inaudible_end"]), key["inaudible"],
          None),
-        (marks["overlap"], key["overlap"], None),
-        (marks["hallucination"], key["hallucination"], None),
+        (marks[Flag.OVERLAP], key["overlap"], None),
+        (marks[Flag.HALLUCINATION], key["hallucination"], None),
         (key["uncertain_term"], key["uncertain"].format(threshold=threshold), S.UNCERTAIN),
     ]
     if content.settings.export.highlight == "inline":

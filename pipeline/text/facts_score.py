@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipeline.facts_table import CATEGORY_SEPARATOR, VALUE_SEPARATOR, LineFacts
-from pipeline.stages.facts import CATEGORIES
+from pipeline.text.facts_table import CATEGORY_SEPARATOR, VALUE_SEPARATOR, LineFacts
+from pipeline.text.rules import CATEGORIES
 
 
 @dataclass

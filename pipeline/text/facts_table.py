@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import ConfigError, PipelineError
-from pipeline.stages.facts import CATEGORIES, Match, RuleSet, match_text, utterance_language
+from pipeline.text.rules import CATEGORIES, Match, RuleSet, match_text, utterance_language
 
 REQUIRED_COLUMNS = ("id", "text")
 FACTS_HEADER = ["id", "categories", "amounts", "dates"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from pipeline.artifacts import Labelled, Transcript
+from pipeline.artifacts import Flag, Labelled, Transcript
 from pipeline.stages.merge import WORD_MARGIN
 
 Span = tuple[float, float]
@@ -72,13 +72,13 @@ def coverage(transcript: Transcript, labelled: Labelled, low_confidence: float) 
     speech = _union(transcript.speech_regions)
     words = [w for u in labelled.items for w in u.words]
     near_words = _union((w.start - WORD_MARGIN, w.end + WORD_MARGIN) for w in words)
-    unheard = _union((u.start, u.end) for u in labelled.items if "inaudible" in u.flags)
+    unheard = _union((u.start, u.end) for u in labelled.items if Flag.INAUDIBLE in u.flags)
     return Coverage(
         speech_heard=round(_length(speech), 3),
         covered_by_text=round(_length(_intersection(speech, near_words)), 3),
         unintelligible=round(_length(_intersection(speech, unheard)), 3),
         words=len(words),
         low_confidence_words=sum(1 for w in words if w.probability < low_confidence),
-        hallucination_lines=sum("hallucination" in u.flags for u in labelled.items),
+        hallucination_lines=sum(Flag.HALLUCINATION in u.flags for u in labelled.items),
         low_confidence=low_confidence,
     )

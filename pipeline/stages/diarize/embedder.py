@@ -15,24 +15,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.audio import SAMPLE_RATE
 from pipeline.errors import MissingModelError
 from pipeline.models import resolve
+from pipeline.stages.diarize.clustering import normalise
 
 log = logging.getLogger(__name__)
 
 MODEL_KEY = "campplus-zh-en"
 WEIGHTS = "campplus_cn_en_common.pt"
-SAMPLE_RATE = 16000
 DIMENSION = 192
 NUM_MEL_BINS = 80
 MIN_SECONDS = 0.5   # shorter chunks are repeated (wrapped) up to this length before the fbank
 BATCH_SIZE = 32
-
-
-def normalise(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit L2 norm (rows of zeros stay zero)."""
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
 
 
 def fbank(samples: np.ndarray):

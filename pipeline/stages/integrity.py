@@ -1,6 +1,6 @@
 """A first integrity screen of the original recording: points an examiner would look at, never a verdict.
 
-Four checks, each giving zero or more points to check (written to out/<name>/integrity.json):
+Four checks, each giving zero or more points to check (the export writes them to out/<name>/integrity.json):
 - container/codec: the file's extension against the container and codec it actually holds (a renamed or
   converted file);
 - software tags: encoder/editor names in the metadata (Lavf, Audacity, Adobe Audition …) that suggest the
@@ -12,35 +12,24 @@ Four checks, each giving zero or more points to check (written to out/<name>/int
 Only an expert examination under the applicable standard (in China SF/T 0120-2022 录音真实性鉴定技术规范)
 can say whether a recording was edited; this screen only says where to look.
 
-Each point is structured: its kind (KINDS) and the values its sentence needs. Every language words it from the
-[integrity.details] templates of its configs/exhibit_<lang>.toml (`describe`); the English sentence kept in
-`detail` for readers of integrity.json is worded by configs/exhibit_en.toml, so there is one English wording."""
+Each point is structured: its kind (KINDS) and the values its sentence needs; the export words it in the
+exhibit's language from the [integrity.details] templates of configs/exhibit_<lang>.toml. The screen runs
+once per original: its artifact is reused as long as the original is the same."""
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Mapping
 
 import av
 import numpy as np
 
-from pipeline.artifacts import AudioAsset, write_text_atomic
-from pipeline.errors import BadAudioError, ConfigError
-from pipeline.export.wording import load_wording
-from pipeline.timefmt import hms
+from pipeline.artifacts import AudioAsset, Integrity, Point
+from pipeline.errors import BadAudioError
 
 log = logging.getLogger(__name__)
 
-VERSION = 2  # bump when the screen changes, so that run folders get it again
-KIND = "exhibit-integrity-screen"
-STANDARD = "SF/T 0120-2022 录音真实性鉴定技术规范 (China); elsewhere the forensic audio authentication " \
-           "practice the court's expert applies"
-NOTICE = ("Points to check, not findings: each item below is something a forensic examiner would look at. "
-          "None of them shows by itself that the recording was edited, and their absence does not show that "
-          "it was not. Only an expert examination can decide that.")
+VERSION = 3  # bump when the screen changes, so that run folders get it again
 MIN_ZERO_RUN = 0.050        # seconds of exactly-zero samples
 CONTEXT = 0.5               # seconds on each side that must hold sound for a run to count as "inside speech"
 SOUND_DBFS = -45.0          # a 10 ms block louder than this is sound
@@ -75,44 +64,10 @@ KINDS = {
     "duration_mismatch": "duration",      # values: declared, decoded, gap (seconds)
     "digital_silence": "digital_silence",  # values: ms, start, end (seconds)
 }
-DETAIL_LANGUAGE = "en"      # the exhibit wording that words `detail` in integrity.json
-# how a number among the values is shown in a sentence; a value with a start also gives {time} (hh:mm:ss)
-NUMBER_FORMATS = {"start": "{:.3f}", "end": "{:.3f}", "ms": "{:.0f}", "declared": "{:.2f}", "decoded": "{:.2f}",
-                  "gap": "{:+.2f}"}
-
-Value = str | float
 
 
-@dataclass(frozen=True)
-class Point:
-    check: str              # container, software, duration, digital_silence
-    kind: str               # what was seen, one of KINDS
-    values: dict[str, Value]   # the data its sentence needs
-    detail: str             # the English sentence, worded as a point to check (for readers of integrity.json)
-    start: float | None = None   # seconds into the recording, when the point has a place
-    end: float | None = None
-
-    @classmethod
-    def of(cls, kind: str, values: dict[str, Value], start: float | None = None,
-           end: float | None = None) -> Point:
-        """A point of this kind with these values, its detail worded by configs/exhibit_en.toml."""
-        detail = describe(kind, values, load_wording(DETAIL_LANGUAGE)["integrity"]["details"])
-        return cls(KINDS[kind], kind, values, detail, start, end)
-
-
-def describe(kind: str, values: Mapping[str, Value], templates: Mapping[str, str]) -> str:
-    """The sentence for a point from templates (an exhibit wording's [integrity.details], keyed by kind), its
-    numbers as NUMBER_FORMATS shows them; "" when the templates have none for this kind."""
-    shown = {key: NUMBER_FORMATS[key].format(value) if key in NUMBER_FORMATS and not isinstance(value, str)
-             else str(value) for key, value in values.items()}
-    if "start" in values and not isinstance(values["start"], str):
-        shown["time"] = hms(values["start"])
-    template = templates.get(kind, "")
-    try:
-        return template.format_map(shown)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ConfigError(f"[integrity.details] {kind} = {template!r} asks for a value the screen does not give "
-                          f"({exc}); it can use {', '.join('{' + k + '}' for k in shown)}") from exc
+def _point(kind: str, values: dict, start: float | None = None, end: float | None = None) -> Point:
+    return Point(KINDS[kind], kind, values, start, end)
 
 
 def format_points(asset: AudioAsset) -> list[Point]:
@@ -124,10 +79,10 @@ def format_points(asset: AudioAsset) -> list[Point]:
     points = []
     if asset.container not in containers:
         held = asset.container_long or asset.container
-        points.append(Point.of("renamed_container", {"ext": ext, "container": held}))
+        points.append(_point("renamed_container", {"ext": ext, "container": held}))
     if not asset.codec.startswith(codecs):
         expected = "/".join(c.rstrip("_") for c in codecs)
-        points.append(Point.of("unexpected_codec", {"ext": ext, "expected": expected, "codec": asset.codec}))
+        points.append(_point("unexpected_codec", {"ext": ext, "expected": expected, "codec": asset.codec}))
     return points
 
 
@@ -140,7 +95,7 @@ def software_points(asset: AudioAsset) -> list[Point]:
             continue
         found = [s for s in SOFTWARE if s in value.lower()]
         if found:
-            points.append(Point.of("software_tag", {"key": key, "value": value}))
+            points.append(_point("software_tag", {"key": key, "value": value}))
     return points
 
 
@@ -150,7 +105,7 @@ def duration_points(asset: AudioAsset) -> list[Point]:
     gap = asset.container_duration - asset.duration
     if abs(gap) <= max(DURATION_TOLERANCE[0], DURATION_TOLERANCE[1] * asset.duration):
         return []
-    return [Point.of("duration_mismatch", {"declared": asset.container_duration, "decoded": asset.duration,
+    return [_point("duration_mismatch", {"declared": asset.container_duration, "decoded": asset.duration,
                                            "gap": gap})]
 
 
@@ -223,36 +178,13 @@ def _sound_near(envelope: np.ndarray, start: float, end: float) -> bool:
 
 def silence_points(path: Path) -> list[Point]:
     runs, envelope, _ = zero_runs(path)
-    return [Point.of("digital_silence", {"ms": round((e - s) * 1000, 1), "start": round(s, 3), "end": round(e, 3)},
-                     start=round(s, 3), end=round(e, 3))
+    return [_point("digital_silence", {"ms": round((e - s) * 1000, 1), "start": round(s, 3), "end": round(e, 3)},
+                   start=round(s, 3), end=round(e, 3))
             for s, e in runs if _sound_near(envelope, s, e)]
 
 
-def screen(asset: AudioAsset, original: Path) -> list[Point]:
+def screen(asset: AudioAsset, original: Path) -> Integrity:
     """Every point to check, in the order: format, software, duration, then digital silence by time."""
-    return format_points(asset) + software_points(asset) + duration_points(asset) + silence_points(original)
-
-
-def _earlier(path: Path, asset: AudioAsset) -> list[Point] | None:
-    """The points already in path when it holds this version's screen of this very original, else None."""
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-        if payload["kind"] == KIND and payload["version"] == VERSION and payload["sha256"] == asset.sha256:
-            return [Point(**p) for p in payload["points"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    return None
-
-
-def write_integrity(path: Path, asset: AudioAsset, original: Path) -> list[Point]:
-    """Screen the original (read only) and write the points as JSON; returns them. Done once per original:
-    a re-render after editing speakers.csv keeps the earlier screen instead of decoding the original again."""
-    earlier = _earlier(path, asset)
-    if earlier is not None:
-        return earlier
-    points = screen(asset, original)
-    payload = {"kind": KIND, "version": VERSION, "original": asset.file_name, "sha256": asset.sha256,
-               "standard": STANDARD, "notice": NOTICE, "points": [asdict(p) for p in points]}
-    write_text_atomic(path, json.dumps(payload, ensure_ascii=False, indent=1))
+    points = format_points(asset) + software_points(asset) + duration_points(asset) + silence_points(original)
     log.info("integrity screen: %d points to check", len(points))
-    return points
+    return Integrity(tuple(points))

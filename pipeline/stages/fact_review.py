@@ -1,5 +1,6 @@
-"""key_facts.csv as the user's review of the key facts: a row deleted there is a fact left out of the exhibit,
-a `note` written there is shown in the index. Read back on every run, before the documents are written.
+"""Fact review: key_facts.csv as the user's review of the key facts. A row deleted there is a fact left out of
+the exhibit, a `note` written there is shown in the index. A stage whose cache key holds the file's hash: it
+runs again (in milliseconds) whenever the user edits the file.
 
 Each row carries a `fact_id` (utterance, category, position in the line). The ids written so far are kept in
 stages/key_facts_seen.json, so that a fact whose row is missing from key_facts.csv is told apart from a fact
@@ -14,13 +15,14 @@ import json
 import logging
 from pathlib import Path
 
-from pipeline.artifacts import Fact, Facts, write_text_atomic
+from pipeline.artifacts import Fact, Facts
 from pipeline.csvio import read_csv
 from pipeline.errors import PipelineError
+from pipeline.fileio import write_text_atomic
 
 log = logging.getLogger(__name__)
 
-SEEN_NAME = "key_facts_seen.json"
+VERSION = 1
 ID_COLUMN = "fact_id"
 NOTE_COLUMN = "note"
 

@@ -1,0 +1,53 @@
+"""The export stage: every file a person opens, written from the run's artifacts in the exhibit's language —
+the Word exhibit, transcript.csv and key_facts.csv (Excel), the subtitles, the JSON for programs, the RTTM,
+integrity.json and a listening clip per voice. Its artifact lists the files and their sha256, so that a
+re-run with nothing changed reuses them only while every one is still as written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.artifacts import Exported
+from pipeline.config import CONFIG_DIR
+from pipeline.export.clips import write_speaker_clips
+from pipeline.export.content import ExhibitContent
+from pipeline.export.integrity import write_integrity_json
+from pipeline.export.json import write_json
+from pipeline.export.rttm import write_rttm
+from pipeline.export.srt import write_srt
+from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
+from pipeline.export.word import write_docx
+from pipeline.export.word.styles import TEMPLATE
+from pipeline.fileio import sha256_file
+from pipeline.rundir import RunDir
+
+VERSION = 1
+# what the documents are made from besides the artifacts and the settings (their hashes are in the cache key)
+FILES = (CONFIG_DIR / "exhibit_zh.toml", CONFIG_DIR / "exhibit_en.toml", TEMPLATE)
+
+
+def export(content: ExhibitContent, run: RunDir) -> Exported:
+    """Write every output; the record of what was written."""
+    stem = Path(content.asset.file_name).stem
+    labelled, language = content.labelled, content.language
+    files = {"docx": run.docx(stem), "transcript_csv": run.transcript_csv, "key_facts_csv": run.key_facts_csv,
+             "srt": run.srt(stem), "json": run.json(stem), "rttm": run.rttm(stem), "integrity": run.integrity_json}
+    write_transcript_csv(files["transcript_csv"], labelled, language)
+    write_key_facts_csv(files["key_facts_csv"], labelled, content.facts, language)
+    write_srt(files["srt"], labelled, language)
+    write_json(files["json"], content)
+    write_rttm(files["rttm"], content.diarization, stem)
+    write_integrity_json(files["integrity"], content.asset, content.integrity)
+    write_docx(files["docx"], content)
+    files.update({f"clip {sid}": path for sid, path in write_speaker_clips(run, content.diarization).items()})
+    return Exported(files={role: run.relative(path) for role, path in files.items()},
+                    sha256={run.relative(path): sha256_file(path) for path in files.values()})
+
+
+def still_written(exported: Exported, run: RunDir) -> bool:
+    """Whether every file the export wrote is still there as it wrote it."""
+    for name, digest in exported.sha256.items():
+        path = run.root / name
+        if not path.is_file() or sha256_file(path) != digest:
+            return False
+    return True

@@ -1,0 +1,62 @@
+"""Diarize: who spoke when, offline. The stage entry (diarize) and the one dispatch every caller uses
+(diarize_audio): a call recorded one side per channel is split per channel (stereo.py); otherwise the mono
+mix goes to the local diarizer (local.py: segmentation-3.0 + CAM++ + clustering.py) or, with backend
+"pyannote-pipeline", to a stock pyannote pipeline (hub.py). naming.py makes the artifact for all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.artifacts import Diarization
+from pipeline.audio import read_wav
+from pipeline.config import DiarizeConfig
+from pipeline.errors import ConfigError
+from pipeline.progress import StageProgress, silent
+from pipeline.stages.diarize.clustering import FrameGrid
+from pipeline.stages.diarize.embedder import SpeakerEmbedder
+from pipeline.stages.diarize.hub import METHOD_PIPELINE, diarize_with_pipeline, load_pipeline
+from pipeline.stages.diarize.local import METHOD, diarize_samples, segment
+from pipeline.stages.diarize.models import DiarizeModels, load_models
+from pipeline.stages.diarize.stereo import METHOD_STEREO, diarize_channels, is_call
+from pipeline.stages.diarize.tuning import TUNING, Tuning
+
+VERSION = 3
+
+__all__ = ["METHOD", "METHOD_PIPELINE", "METHOD_STEREO", "TUNING", "VERSION", "DiarizeModels", "FrameGrid",
+           "SpeakerEmbedder", "Tuning", "diarize", "diarize_audio", "diarize_channels", "diarize_samples",
+           "diarize_with_pipeline", "is_call", "load_models", "load_pipeline", "segment"]
+
+
+def diarize(wav_path: Path, cfg: DiarizeConfig, progress: StageProgress = silent,
+            models: DiarizeModels | None = None, stereo_path: Path | None = None) -> Diarization:
+    """Diarize the 16 kHz working copy. `models` may be passed in to reuse loaded models (tests, eval).
+    `stereo_path`, the two-channel working copy of a 2+ channel original, allows one speaker per channel
+    (cfg.channels: "split", or "auto" when the channels carry different voices, see is_call)."""
+    stereo = read_wav(stereo_path) if stereo_path else None
+    return diarize_audio(lambda: read_wav(wav_path), stereo, cfg, models, progress)
+
+
+def diarize_audio(mono: np.ndarray | Callable[[], np.ndarray], stereo: np.ndarray | None, cfg: DiarizeConfig,
+                  models: DiarizeModels | None = None, progress: StageProgress = silent,
+                  tuning: Tuning = TUNING) -> Diarization:
+    """Diarize 16 kHz float32 audio: `mono` (samples, or a function that reads them, called only when the
+    mono mix is diarized) and `stereo`, the (channels, samples) copy of a 2+ channel recording or None.
+    One speaker per channel when cfg.channels is "split", or "auto" and is_call; the mono mix otherwise,
+    with cfg.backend. Models are loaded when needed and not given. Progress 0 → 1."""
+    if stereo is not None and (stereo.ndim != 2 or stereo.shape[0] < 2):
+        stereo = None
+    if cfg.channels == "split" and stereo is None:
+        raise ConfigError("channels = split needs a recording with two channels (one side of the call on each); "
+                          "this recording has one: use channels = auto or mix")
+    if stereo is not None and cfg.channels != "mix":
+        models = models or load_models(tuning)
+        if cfg.channels == "split" or is_call(stereo, models.embedder, tuning):
+            return diarize_channels(stereo, models, progress, tuning)
+    samples = mono() if callable(mono) else mono
+    if cfg.backend == "pyannote-pipeline":
+        return diarize_with_pipeline(samples, cfg, progress)
+    return diarize_samples(samples, cfg, models or load_models(tuning), progress, tuning)

@@ -1,0 +1,46 @@
+"""The local diarizer's two models, loaded from models/ with the hub offline: pyannote segmentation-3.0 (as a
+sliding-window Inference) and CAM++ speaker embeddings."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+from pipeline.errors import MissingModelError
+from pipeline.models import hub_offline, resolve
+from pipeline.stages.diarize.embedder import SpeakerEmbedder
+from pipeline.stages.diarize.tuning import TUNING, Tuning
+
+SEGMENTATION_KEY = "segmentation-3.0"
+SEGMENTATION_WEIGHTS = "pytorch_model.bin"
+
+
+@dataclass(frozen=True)
+class DiarizeModels:
+    segmentation: object             # pyannote.audio Inference (10 s sliding windows, local speakers)
+    embedder: SpeakerEmbedder
+    model_files: dict[str, str]      # file name → sha256, both models
+
+
+def import_pyannote(offline: bool = True):
+    """The pyannote.audio module, imported with the hub offline (unless `offline` is False: a hub pipeline
+    the user gave a token for) and telemetry off."""
+    hub_offline(offline)
+    with warnings.catch_warnings():
+        # we hand pyannote waveforms in memory, so its file decoder (torchcodec) is never needed
+        warnings.filterwarnings("ignore", message=r"\s*torchcodec is not installed correctly", category=UserWarning)
+        import pyannote.audio
+    return pyannote.audio
+
+
+def load_models(tuning: Tuning = TUNING) -> DiarizeModels:
+    """Both models, from models/, verified against configs/models.toml."""
+    pyannote_audio = import_pyannote()
+    folder, hashes = resolve(SEGMENTATION_KEY)
+    try:
+        model = pyannote_audio.Model.from_pretrained(str(folder / SEGMENTATION_WEIGHTS))
+    except Exception as exc:  # pyannote/lightning raise several types for an unreadable checkpoint
+        raise MissingModelError(f"cannot load the speech segmentation model {folder}: run `make models`") from exc
+    inference = pyannote_audio.Inference(model, window="sliding", step=tuning.segmentation_step, skip_aggregation=True)
+    embedder = SpeakerEmbedder.load()
+    return DiarizeModels(segmentation=inference, embedder=embedder, model_files={**hashes, **embedder.model_files})

@@ -1,0 +1,54 @@
+"""Normalise: what the model wrote, made readable and honest, without running the model again.
+
+- Traditional → Simplified characters (OpenCC t2s);
+- Chinese punctuation: the model's ASCII , ? ! : ; next to Chinese made full-width, a full stop after Chinese
+  made "。", and (pipeline.text.punctuation) "，" at pauses and "。"/"？" at segment ends where it gave none;
+- segments whose text speech recognisers are known to invent (configs/hallucinations.toml: known phrases,
+  repetition loops, text that compresses too well) flagged hallucination, never deleted.
+
+The model's own text stays beside every change: Word.raw_text (when it differs) and Segment.raw_text.
+Numbers keep their spoken form in the text (五万块): a transcript is verbatim; their values are given beside
+them in the JSON and the key-fact index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pipeline.artifacts import Flag, Segment, Transcript, Word
+from pipeline.config import NormaliseConfig
+from pipeline.text.chinese import chinese_punctuation, join_words, to_simplified
+from pipeline.text.hallucinations import load_rules, looks_invented
+from pipeline.text.punctuation import punctuate
+
+VERSION = 1
+
+
+def readable(text: str, cfg: NormaliseConfig) -> str:
+    """One piece of the model's text as shown: Simplified, its marks full-width (as the settings say)."""
+    if cfg.simplified:
+        text = to_simplified(text)
+    if cfg.punctuation:
+        text = chinese_punctuation(text)
+    return text
+
+
+def _word(word: Word, cfg: NormaliseConfig) -> Word:
+    text = readable(word.text, cfg)
+    return replace(word, text=text, raw_text=word.text if word.text != text else "")
+
+
+def _segment(segment: Segment, language: str, cfg: NormaliseConfig, rules) -> Segment:
+    words = tuple(_word(w, cfg) for w in segment.words)
+    if language == "zh" and cfg.punctuation:
+        words = punctuate(words, cfg.pause_seconds)
+    text = join_words([w.text for w in words]) if words else readable(segment.text, cfg).strip()
+    flags = (Flag.HALLUCINATION,) if looks_invented(text, segment.compression_ratio, rules) else ()
+    return replace(segment, text=text, raw_text=segment.text.strip(), words=words, flags=flags)
+
+
+def normalise(transcript: Transcript, cfg: NormaliseConfig) -> Transcript:
+    """The transcript as the exhibit shows it; `transcript` is the model's output (the transcribe stage's)."""
+    rules = load_rules(cfg.hallucinations_path)
+    segments = tuple(_segment(s, transcript.language, cfg, rules) for s in transcript.segments)
+    return replace(transcript, segments=segments)

@@ -1,0 +1,163 @@
+"""The runner's stage table and cache, on small stages built here (no models) and on the real ingest and
+integrity stages: each key derived from the stage's declaration, downstream stages reused when an upstream
+artifact comes out the same, an edited artifact never trusted."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import eval_file
+from pipeline.config import MergeConfig, Settings
+from pipeline.fileio import file_digests, sha256_file
+from pipeline.rundir import RunDir
+from pipeline.runner import STAGES, Context, Stage, run_stages
+
+
+@dataclass(frozen=True)
+class Value:
+    number: float
+    note: str = ""
+
+
+def _table(calls: list[str]) -> tuple[Stage, ...]:
+    """a reads one setting; b reads a's number; c reads only a's note; d reads b and the user's speakers.csv."""
+    def make(name, fn):
+        def run(c: Context):
+            calls.append(name)
+            return fn(c)
+        return run
+
+    return (
+        Stage("a", 1, Value, make("a", lambda c: Value(int(c.settings.merge.max_pause), "kept")),
+              settings=("merge.max_pause",)),
+        Stage("b", 1, Value, make("b", lambda c: Value(c["a"].number * 2)), inputs=("a",)),
+        Stage("c", 1, Value, make("c", lambda c: Value(0.0, c["a"].note.upper())), inputs=("a.note",)),
+        Stage("d", 1, Value, make("d", lambda c: Value(c["b"].number + len(c.run.speakers_csv.read_text()))),
+              inputs=("b",), files=lambda s, run: (run.speakers_csv,)),
+    )
+
+
+def _run(tmp_path: Path, calls: list[str], max_pause: float = 1.0) -> dict[str, bool]:
+    run = RunDir(tmp_path)
+    run.work.mkdir(exist_ok=True)
+    settings = Settings(merge=MergeConfig(max_pause=max_pause))
+    c = Context(source=tmp_path / "none", original=None, settings=settings, run=run)
+    calls.clear()
+    return {r.stage: r.ran for r in run_stages(_table(calls), c)}
+
+
+@pytest.fixture
+def folder(tmp_path):
+    (tmp_path / "speakers.csv").write_text("speaker_id,name\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_a_first_run_makes_everything_and_an_unchanged_one_reuses_everything(folder):
+    calls: list[str] = []
+    assert _run(folder, calls) == {"a": True, "b": True, "c": True, "d": True} and calls == ["a", "b", "c", "d"]
+    first = (folder / "stages" / "d.json").read_bytes()
+    assert _run(folder, calls) == {"a": False, "b": False, "c": False, "d": False} and calls == []
+    assert (folder / "stages" / "d.json").read_bytes() == first
+    records = json.loads((folder / "stages" / "records.json").read_text(encoding="utf-8"))["stages"]
+    assert [r["stage"] for r in records] == ["a", "b", "c", "d"]
+    assert set(records[3]["inputs"]) == {"b", "file:speakers.csv"}
+    assert records[0]["inputs"] == {"settings:merge.max_pause": records[0]["inputs"]["settings:merge.max_pause"]}
+    for r in records:
+        assert sha256_file(folder / r["artifact"]) == r["artifact_sha256"]
+
+
+def test_a_changed_setting_reruns_its_stage_and_only_what_its_output_changes(folder):
+    calls: list[str] = []
+    _run(folder, calls)
+    # 1.0 → 1.4: a runs again but makes the same artifact (int(1.4) == 1): nothing after it runs
+    assert _run(folder, calls, max_pause=1.4) == {"a": True, "b": False, "c": False, "d": False}
+    # 1.4 → 2.0: a's number changes; b and d (which read it) run, c (which reads only a's note) does not
+    assert _run(folder, calls, max_pause=2.0) == {"a": True, "b": True, "c": False, "d": True}
+    assert json.loads((folder / "stages" / "d.json").read_text())["data"]["number"] == 4.0 + len("speaker_id,name\n")
+
+
+def test_a_setting_a_stage_does_not_declare_changes_nothing(folder):
+    calls: list[str] = []
+    _run(folder, calls)
+    run = RunDir(folder)
+    c = Context(source=folder / "none", original=None, settings=Settings(merge=MergeConfig(low_confidence=0.9)),
+                run=run)
+    assert {r.stage: r.ran for r in run_stages(_table(calls), c)} == {"a": False, "b": False, "c": False,
+                                                                      "d": False}
+
+
+def test_a_users_file_reruns_the_stage_that_reads_it(folder):
+    calls: list[str] = []
+    _run(folder, calls)
+    (folder / "speakers.csv").write_text("speaker_id,name\nSPEAKER_00,张三\n", encoding="utf-8")
+    assert _run(folder, calls) == {"a": False, "b": False, "c": False, "d": True}
+
+
+def test_an_artifact_edited_on_disk_is_made_again_not_trusted(folder, caplog):
+    calls: list[str] = []
+    _run(folder, calls)
+    path = folder / "stages" / "b.json"
+    path.write_text(path.read_text().replace('"number": 2.0', '"number": 50000.0'), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="pipeline.runner"):
+        assert _run(folder, calls) == {"a": False, "b": True, "c": False, "d": False}
+    assert json.loads(path.read_text())["data"]["number"] == 2.0
+    assert "stages/b.json was changed since it was made" in caplog.text
+
+
+def test_an_artifact_is_saved_as_a_later_run_loads_it(folder):
+    """a returns an int where a float is declared: saved (and handed on) as the float a reuse would load, so
+    a stage's file has the same bytes whether its inputs were made just now or reused."""
+    calls: list[str] = []
+    _run(folder, calls)
+    assert '"number": 1.0' in (folder / "stages" / "a.json").read_text()
+
+
+# ------------------------------------------------------------------------- the real ingest and integrity
+
+
+def test_the_integrity_screen_runs_once_per_original(tmp_path):
+    ingest, integrity = STAGES[0], STAGES[1]
+    assert (ingest.name, integrity.name) == ("ingest", "integrity")
+    source = tmp_path / "call.wav"
+    source.write_bytes(eval_file("zh/csharp_AliParaformerAsr_example_1.wav").read_bytes())
+    run = RunDir(tmp_path / "out")
+    run.work.mkdir(parents=True)
+
+    def screen(path: Path) -> dict[str, bool]:
+        c = Context(source=path, original=file_digests(path), settings=Settings(), run=run)
+        return {r.stage: r.ran for r in run_stages((ingest, integrity), c)}
+
+    assert screen(source) == {"ingest": True, "integrity": True}
+    kept = shutil.copy2(source, tmp_path / "kept.wav")      # the original, its time stamp too
+    digests = file_digests(source)
+    source.unlink()                 # a re-render needs neither the decoding nor the original's screen again
+    c = Context(source=source, original=digests, settings=Settings(), run=run)
+    assert {r.stage: r.ran for r in run_stages((ingest, integrity), c)} == {"ingest": False, "integrity": False}
+    assert [p.kind for p in c["integrity"].points] == ["software_tag"]
+    # the working copy of the sound cut short: ingest is made again from the original, and as the original is
+    # the same, so is its artifact, and the screen is not done again
+    shutil.copy2(kept, source)
+    wav_sha256 = sha256_file(run.wav)
+    run.wav.write_bytes(run.wav.read_bytes()[:-1000])
+    assert screen(source) == {"ingest": True, "integrity": False}
+    assert sha256_file(run.wav) == wav_sha256
+
+
+def test_every_stage_is_declared_once_and_reads_only_earlier_stages():
+    names = [s.name for s in STAGES]
+    assert names == ["ingest", "integrity", "diarize", "transcribe", "normalise", "merge", "label", "facts",
+                     "fact_review", "export"]
+    for position, stage in enumerate(STAGES):
+        for name in stage.inputs:
+            assert names.index(name.split(".")[0]) < position, (stage.name, name)
+        for setting in stage.settings:
+            Settings().value(setting)           # every declared setting exists
+    assert dataclasses.fields(Settings)          # export declares every section: the documents show them
+    assert set(STAGES[-1].settings) == {f.name for f in dataclasses.fields(Settings)}
