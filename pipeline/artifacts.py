@@ -98,6 +98,15 @@ class Flag(StrEnum):
     LOW_CONFIDENCE = "low_confidence"   # a word heard with a probability under the threshold
     HALLUCINATION = "hallucination"     # text speech recognisers are known to invent (kept, marked)
     INAUDIBLE = "inaudible"             # speech heard with no text: a line of its own
+    CORRECTED = "corrected"             # a person changed the machine's text or speaker (transcript.csv)
+
+
+class Status(StrEnum):
+    """Where a line's text stands in the review (transcript.csv `status`)."""
+
+    MACHINE = "machine"                 # as the machine wrote it; nobody has checked it yet
+    REVIEWED = "reviewed"               # a person listened and agreed with the machine's text and speaker
+    CORRECTED = "corrected"             # a person changed the text or the speaker
 
 
 UNKNOWN_SPEAKER = "UNKNOWN"             # the speaker of words no turn covers
@@ -203,6 +212,10 @@ class Utterance:
     text: str
     words: tuple[Word, ...]
     flags: tuple[str, ...] = ()  # Flag values
+    status: str = Status.MACHINE    # the review (set by the review stage from transcript.csv)
+    machine_text: str = ""      # the machine's text, kept when a person corrects the line ("" before review)
+    machine_speaker: str = ""   # the machine's speaker id, when a person gave the line to another speaker
+    reviewed_against: str = ""  # the machine text a person reviewed, when a later machine run changed it
 
 
 @dataclass(frozen=True)
@@ -316,3 +329,4 @@ class RunManifest:
     outputs: dict[str, str]     # output file → sha256
     created: str
     flagged: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "hallucination"/"inaudible" → utterance ids
+    review: dict[str, Any] = field(default_factory=dict)  # transcript.csv: its sha256, line counts, reviewer

@@ -21,3 +21,7 @@ class SpeakersCsvError(PipelineError):
 
 class ConfigError(PipelineError):
     """A settings or rules file is malformed."""
+
+
+class TranscriptCsvError(PipelineError):
+    """transcript.csv (the review of the transcript) cannot be read or names a line or speaker that does not exist."""

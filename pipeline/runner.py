@@ -49,7 +49,18 @@ from pipeline.export.manifest import software_versions, write_manifest
 from pipeline.fileio import Digests, file_digests, sha256_file, sha256_json, write_text_atomic
 from pipeline.progress import ProgressHook, StageProgress
 from pipeline.rundir import RunDir
-from pipeline.stages import diarize, fact_review, facts, ingest, integrity, label, merge, normalise, transcribe
+from pipeline.stages import (
+    diarize,
+    fact_review,
+    facts,
+    ingest,
+    integrity,
+    label,
+    merge,
+    normalise,
+    review,
+    transcribe,
+)
 from pipeline.text.rules import load_rules
 
 log = logging.getLogger(__name__)
@@ -117,7 +128,7 @@ def _working_copies_match(asset: AudioAsset, run: RunDir) -> bool:
 
 
 def _export(c: Context) -> Exported:
-    content = exhibit_content(c["ingest"], c["normalise"], c["diarize"], c["label"], c["fact_review"],
+    content = exhibit_content(c["ingest"], c["normalise"], c["diarize"], c["review"], c["fact_review"],
                               c["integrity"].points, c.settings, software_versions(), datetime.now().astimezone())
     return export.export(content, c.run)
 
@@ -145,16 +156,19 @@ STAGES: tuple[Stage, ...] = (
     Stage("label", label.VERSION, Labelled,
           lambda c: label.label(c["merge"], c["diarize"], c.run),
           inputs=("merge", "diarize"), files=lambda s, run: (run.speakers_csv, run.voices)),
+    Stage("review", review.VERSION, Labelled,
+          lambda c: review.review(c["label"], c.run.transcript_csv),
+          inputs=("label",), files=lambda s, run: (run.transcript_csv,)),
     Stage("facts", facts.VERSION, Facts,
-          lambda c: facts.find_facts(c["label"], c.settings.facts, facts.reference_date(c.settings.case,
-                                                                                          c["ingest"])),
-          inputs=("label", "ingest"), settings=("facts", "case.recorded_on"),
+          lambda c: facts.find_facts(c["review"], c.settings.facts, facts.reference_date(c.settings.case,
+                                                                                           c["ingest"])),
+          inputs=("review", "ingest"), settings=("facts", "case.recorded_on"),
           files=lambda s, run: s.facts.paths),
     Stage("fact_review", fact_review.VERSION, Facts,
           lambda c: fact_review.apply_review(c["facts"], c.run.key_facts_csv, c.run.key_facts_seen),
           inputs=("facts",), files=lambda s, run: (run.key_facts_csv, run.key_facts_seen)),
     Stage("export", export.VERSION, Exported, _export,
-          inputs=("ingest", "integrity", "normalise", "diarize", "label", "fact_review"),
+          inputs=("ingest", "integrity", "normalise", "diarize", "review", "fact_review"),
           settings=tuple(f.name for f in dataclasses.fields(Settings)), files=lambda s, run: export.FILES,
           environment=lambda c: software_versions(), still_valid=export.still_written),
 )
@@ -300,6 +314,14 @@ def _check_same_recording(run: RunDir, sha256: str) -> None:
         )
 
 
+def _review_record(labelled: Labelled, settings: Settings, record: StageRecord) -> dict[str, Any]:
+    """What the manifest says of the review: the file as read, the lines machine / reviewed / corrected, who
+    reviewed, and the lines whose machine text changed under a person's review."""
+    return {"file": "transcript.csv", "sha256": record.inputs.get("file:transcript.csv", ABSENT),
+            "lines": review.counts(labelled), "reviewer": settings.case.reviewed_by.strip(),
+            "machine_changed": [u.id for u in labelled.items if u.reviewed_against]}
+
+
 def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook) -> RunResult:
     before = file_digests(source)
     run.work.mkdir(parents=True, exist_ok=True)
@@ -311,7 +333,7 @@ def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook) 
         raise PipelineError(f"{source}: the original changed while it was being processed; run again on a copy "
                             "that nothing else is writing to")
     exported: Exported = c["export"]
-    labelled: Labelled = c["label"]
+    labelled: Labelled = c["review"]
     outputs = {role: run.root / name for role, name in exported.files.items()}
     outputs["speakers"] = run.speakers_csv
     manifest = RunManifest(
@@ -325,6 +347,7 @@ def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook) 
         outputs={**exported.sha256, run.relative(run.speakers_csv): sha256_file(run.speakers_csv)},
         created=datetime.now().astimezone().isoformat(timespec="seconds"),
         flagged={flag: tuple(u.id for u in labelled.items if flag in u.flags) for flag in FLAGGED},
+        review=_review_record(labelled, c.settings, records["review"]),
     )
     outputs["manifest"] = run.manifest
     write_manifest(run.manifest, manifest)

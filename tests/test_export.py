@@ -329,11 +329,12 @@ def test_transcript_csv_reads_back_with_columns_and_chinese(tmp_path):
     write_transcript_csv(path, labelled(), "zh")
     data, rows = read_back(path)
     assert data.startswith(b"\xef\xbb\xbf")
-    assert rows[0] == TRANSCRIPT_HEADER == ["index", "start", "end", "start_hms", "speaker_id", "speaker", "role",
-                                            "text", "flags"]
-    assert rows[1] == ["1", "12.700", "15.200", "00:00:12", "SPEAKER_00", "张三", "被告", ADMIT, ""]
-    assert rows[2] == ["2", "62.500", "64.300", "00:01:02", "SPEAKER_01", "说话人1", "", OVERLAP,
-                       "overlap;low_confidence"]
+    assert rows[0] == TRANSCRIPT_HEADER == ["index", "id", "start", "end", "start_hms", "speaker_id", "speaker",
+                                            "role", "text", "status", "flags", "machine_text"]
+    assert rows[1] == ["1", "u0001", "12.700", "15.200", "00:00:12", "SPEAKER_00", "张三", "被告", ADMIT, "machine",
+                       "", ADMIT]
+    assert rows[2] == ["2", "u0002", "62.500", "64.300", "00:01:02", "SPEAKER_01", "说话人1", "", OVERLAP, "machine",
+                       "overlap;low_confidence", OVERLAP]
 
 
 def test_key_facts_csv_reads_back(tmp_path):
@@ -376,7 +377,7 @@ def test_every_output_follows_the_exhibit_language_not_the_recordings(tmp_path):
     write_srt(tmp_path / "a.srt", lab, "en")
     assert "\n[overlapping] Speaker 2: 你什么时候还？" in (tmp_path / "a.srt").read_text(encoding="utf-8")
     write_transcript_csv(tmp_path / "t.csv", lab, "en")
-    assert [r[5] for r in read_back(tmp_path / "t.csv")[1][1:]] == ["Speaker 1", "Speaker 2"]
+    assert [r[6] for r in read_back(tmp_path / "t.csv")[1][1:]] == ["Speaker 1", "Speaker 2"]
     write_key_facts_csv(tmp_path / "k.csv", lab, facts(), "en")
     assert {r[3] for r in read_back(tmp_path / "k.csv")[1][1:]} == {"Speaker 1"}
     write_json(tmp_path / "a.json", content("en", lab))

@@ -182,9 +182,9 @@ def test_uncertain_wins_where_it_overlaps_a_key_fact(tmp_path):
 def test_notation_key_explains_every_mark(tmp_path):
     _, doc = make_docx(tmp_path)
     terms = [row.cells[0].text for row in doc.tables[2].rows]
-    assert terms == ["[00:01:23]", "1、2、3 ……", "[听不清 01:05–01:09]", "[重叠]", "[疑似误识别]", "灰底字词",
-                     "关键内容索引"]
-    grey = doc.tables[2].rows[5].cells[0].paragraphs[0].runs
+    assert terms == ["[00:01:23]", "1、2、3 ……", "[听不清 01:05–01:09]", "[重叠]", "[疑似误识别]", "[已校正]",
+                     "灰底字词", "关键内容索引"]
+    grey = doc.tables[2].rows[6].cells[0].paragraphs[0].runs
     assert [r.style.name for r in grey] == [S.UNCERTAIN]
     _, doc = make_docx(tmp_path, highlight="inline")
     assert "黄底字词" in [row.cells[0].text for row in doc.tables[2].rows]

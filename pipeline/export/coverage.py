@@ -1,9 +1,9 @@
 """How much of what was said the transcript covers: the honest measure shown in the exhibit's coverage section.
 
 Of the speech the VAD heard (Transcript.speech_regions), each second is either covered by text (within
-WORD_MARGIN of a recognised word, as the merge stage counts it), marked unintelligible (an inaudible line:
-a stretch of INAUDIBLE_MIN s or more with no text), or a short gap (under INAUDIBLE_MIN s, not shown as a
-line). The three add up to the speech heard.
+WORD_MARGIN of a recognised word, as the merge stage counts it, or inside a line a person corrected), marked
+unintelligible (an inaudible line: a stretch of INAUDIBLE_MIN s or more with no text), or a short gap (under
+INAUDIBLE_MIN s, not shown as a line). The three add up to the speech heard.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ def coverage(transcript: Transcript, labelled: Labelled, low_confidence: float) 
     """The coverage of the labelled transcript over the speech the VAD heard."""
     speech = _union(transcript.speech_regions)
     words = [w for u in labelled.items for w in u.words]
-    near_words = _union((w.start - WORD_MARGIN, w.end + WORD_MARGIN) for w in words)
+    written = [(u.start, u.end) for u in labelled.items if Flag.CORRECTED in u.flags and u.text]  # by a person
+    near_words = _union([(w.start - WORD_MARGIN, w.end + WORD_MARGIN) for w in words] + written)
     unheard = _union((u.start, u.end) for u in labelled.items if Flag.INAUDIBLE in u.flags)
     return Coverage(
         speech_heard=round(_length(speech), 3),

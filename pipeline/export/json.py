@@ -1,5 +1,6 @@
 """The exhibit as one JSON document for programs: the file and its hashes, the models, the speakers, every
-utterance with its words (as shown and as the model wrote them), flags, the numbers said in it (value beside
+utterance with its text as shown and as the machine wrote it (a person's corrections beside the machine's text),
+its review status, its words (as shown and as the model wrote them), flags, the numbers said in it (value beside
 the spoken form), key facts, and the coverage (how much of the speech heard the text covers)."""
 
 from __future__ import annotations
@@ -31,8 +32,12 @@ def _numbers(text: str) -> list[dict[str, Any]]:
 
 
 def _utterance(u: Utterance, label: str) -> dict[str, Any]:
+    """A line: its text as shown (a person's, when corrected) beside the machine's, its review status, and the
+    words as the machine heard them."""
     return {"id": u.id, "speaker_id": u.speaker, "speaker": label, "start": u.start, "end": u.end,
-            "text": u.text, "flags": list(u.flags), "numbers": _numbers(u.text), "words": [_word(w) for w in u.words]}
+            "text": u.text, "status": u.status, "machine_text": u.machine_text or u.text,
+            "machine_speaker_id": u.machine_speaker or u.speaker, "reviewed_against": u.reviewed_against,
+            "flags": list(u.flags), "numbers": _numbers(u.text), "words": [_word(w) for w in u.words]}
 
 
 def _transcription(t: Transcript) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""The two tables a person opens in Excel: transcript.csv (one row per utterance) and key_facts.csv (one row
-per key fact). Written through the one CSV writer (UTF-8 with BOM)."""
+"""The two tables a person opens in Excel: transcript.csv (one row per line: the review file the review stage
+reads back) and key_facts.csv (one row per key fact). Written through the one CSV writer (UTF-8 with BOM)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pipeline.artifacts import Facts, Labelled
 from pipeline.csvio import write_csv
 from pipeline.export.wording import load_wording, speaker_label, speaker_text, speakers_by_id
 from pipeline.stages.fact_review import fact_id
+from pipeline.stages.review import COLUMNS as TRANSCRIPT_HEADER
 from pipeline.timefmt import hms
 
-TRANSCRIPT_HEADER = ["index", "start", "end", "start_hms", "speaker_id", "speaker", "role", "text", "flags"]
 KEY_FACTS_HEADER = ["fact_id", "time", "start", "speaker", "text", "category", "matched", "value", "rule_id",
                     "explanation", "note"]
 FLAG_SEPARATOR = ";"
@@ -22,15 +22,16 @@ def _seconds(value: float) -> str:
 
 
 def write_transcript_csv(path: Path, labelled: Labelled, language: str) -> None:
-    """One row per line; `speaker` as the exhibit (in `language`) shows it."""
+    """One row per line: its id and time, the speaker (`speaker` as the exhibit, in `language`, shows it), the
+    text as shown, its review status, flags, and the machine's text (what a person's text is compared with)."""
     speakers = speakers_by_id(labelled)
     wording = load_wording(language)
     rows: list[list[object]] = []
     for index, u in enumerate(labelled.items, start=1):
         speaker = speakers.get(u.speaker)
-        rows.append([index, _seconds(u.start), _seconds(u.end), hms(u.start), u.speaker,
+        rows.append([index, u.id, _seconds(u.start), _seconds(u.end), hms(u.start), u.speaker,
                      speaker_label(speaker, wording) if speaker else u.speaker, speaker.role if speaker else "",
-                     u.text, FLAG_SEPARATOR.join(u.flags)])
+                     u.text, u.status, FLAG_SEPARATOR.join(u.flags), u.machine_text or u.text])
     write_csv(path, TRANSCRIPT_HEADER, rows)
 
 

@@ -137,6 +137,16 @@ def apply_names(utterances: Utterances, names: Names) -> Labelled:
     return Labelled(language=utterances.language, speakers=tuple(speakers), items=items)
 
 
+def with_lines(labelled: Labelled, items: tuple[Utterance, ...]) -> Labelled:
+    """The same speakers (names, roles, numbers) over other lines: each speaker's talk time, turns and first and
+    last time counted again, a speaker left with no line left out (after a person gave lines to others)."""
+    stats = _stats(items)
+    speakers = tuple(replace(s, talk_time=round(stats[s.id].talk_time, 3), turns=stats[s.id].turns,
+                             first_heard=stats[s.id].first, last_heard=stats[s.id].last)
+                     for s in labelled.speakers if s.id in stats)
+    return Labelled(language=labelled.language, speakers=speakers, items=items)
+
+
 def _read_voices(path: Path) -> dict[str, tuple[float, ...]] | None:
     try:
         return {k: tuple(v) for k, v in json.loads(path.read_text(encoding="utf-8"))["centroids"].items()}

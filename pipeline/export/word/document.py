@@ -18,6 +18,7 @@ from pipeline.export.wording import Wording, load_wording
 from pipeline.export.word import method
 from pipeline.export.word import styles as S
 from pipeline.export.word.blocks import field
+from pipeline.export.word.corrections import corrections_section
 from pipeline.export.word.facts import facts_section
 from pipeline.export.word.recording import recording_section, title_block
 from pipeline.export.word.reproducible import fixed_zip, utc_minute
@@ -102,6 +103,7 @@ def docx_bytes(content: ExhibitContent) -> bytes:
     method.integrity_section(doc, content, wording)
     method.method_section(doc, content, wording)
     method.declaration(doc, content, wording)
+    corrections_section(doc, content, wording)
     number_headings(doc, wording)
     _properties(doc, f"{wording['title']} {content.asset.file_name}", content.processed)
     buffer = io.BytesIO()

@@ -1,0 +1,37 @@
+"""The record of a person's corrections, at the end of the exhibit: each corrected line with its number and
+time, the software's text beside the corrected text (and the speaker, when that changed), and a note where a
+later recognition changed the software's text under the correction. Only when there are corrections."""
+
+from __future__ import annotations
+
+from docx.document import Document
+from docx.shared import Cm
+
+from pipeline.artifacts import Flag
+from pipeline.export.content import ExhibitContent
+from pipeline.export.word import styles as S
+from pipeline.export.word.blocks import cell_line, paragraph, table
+from pipeline.export.wording import Wording, speaker_text, speakers_by_id
+from pipeline.timefmt import hms
+
+COLUMNS = (Cm(1.4), Cm(2.2), Cm(6.2), Cm(6.2))
+
+
+def corrections_section(doc: Document, content: ExhibitContent, wording: Wording) -> None:
+    numbered = [(n, u) for n, u in enumerate(content.labelled.items, start=1) if Flag.CORRECTED in u.flags]
+    if not numbered:
+        return
+    words = wording["corrections"]
+    speakers = speakers_by_id(content.labelled)
+    paragraph(doc, words["heading"], S.SUBHEADING)
+    paragraph(doc, words["intro"])
+    grid = table(doc, COLUMNS, [words["line"], words["time"], words["machine"], words["reviewed"]],
+                 [[str(n), hms(u.start), u.machine_text or words["empty"], u.text or words["empty"]]
+                  for n, u in numbered])
+    for row, (_, u) in zip(grid.rows[1:], numbered):
+        if u.machine_speaker:
+            before = speaker_text(speakers.get(u.machine_speaker), wording, fallback=u.machine_speaker)
+            after = speaker_text(speakers.get(u.speaker), wording, fallback=u.speaker)
+            cell_line(row.cells[3], words["speaker"].format(machine=before, reviewed=after))
+        if u.reviewed_against:
+            cell_line(row.cells[3], words["changed"].format(text=u.reviewed_against))

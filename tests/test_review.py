@@ -1,0 +1,154 @@
+"""The review stage on hand-built lines (no models): transcript.csv as the export writes it, edited as a person
+would in Excel, read back; the machine's text kept beside every correction; clear errors naming the row."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from docx import Document
+
+from pipeline.artifacts import Flag, Labelled, Speaker, Status, Utterance, Word
+from pipeline.csvio import read_csv, write_csv
+from pipeline.errors import TranscriptCsvError
+from pipeline.export.json import write_json
+from pipeline.export.tables import write_transcript_csv
+from pipeline.export.word import write_docx
+from pipeline.stages.review import counts, review
+from test_export import content
+
+LINES = (
+    Utterance("u0001", "SPEAKER_00", 0.5, 3.0, "我在冰海星区有房。", (Word(0.5, 3.0, "我在冰海星区有房。", 0.3),),
+              ("low_confidence",)),
+    Utterance("u0002", "SPEAKER_01", 3.5, 6.0, "", (), ("inaudible",)),
+    Utterance("u0003", "SPEAKER_00", 6.5, 8.0, "那五万块是我借的。", (Word(6.5, 8.0, "那五万块是我借的。", 0.9),)),
+)
+SPEAKERS = (Speaker("SPEAKER_00", "", "", 1, 4.0, 2, 0.5, 8.0), Speaker("SPEAKER_01", "", "", 2, 2.5, 1, 3.5, 6.0))
+MACHINE = Labelled("zh", SPEAKERS, LINES)
+
+
+def _written(tmp_path, labelled: Labelled = MACHINE):
+    """transcript.csv as the export writes it after the review stage, and its rows for editing."""
+    path = tmp_path / "transcript.csv"
+    write_transcript_csv(path, review(labelled, path), "zh")
+    header, rows = read_csv(path)
+    return path, header, rows
+
+
+def _save(path, header, rows) -> None:
+    write_csv(path, header, [[r.get(h, "") for h in header] for r in rows])
+
+
+def test_without_a_file_every_line_is_the_machines_and_keeps_its_text(tmp_path):
+    lines = review(MACHINE, tmp_path / "transcript.csv").items
+    assert [(u.status, u.machine_text, u.text) for u in lines] == [
+        ("machine", u.text, u.text) for u in LINES]
+
+
+def test_the_file_as_written_reads_back_unchanged(tmp_path):
+    path, header, rows = _written(tmp_path)
+    assert header == ["index", "id", "start", "end", "start_hms", "speaker_id", "speaker", "role", "text", "status",
+                      "flags", "machine_text"]
+    assert [(r["id"], r["status"], r["machine_text"]) for r in rows] == [
+        ("u0001", "machine", "我在冰海星区有房。"), ("u0002", "machine", ""), ("u0003", "machine", "那五万块是我借的。")]
+    assert review(MACHINE, path).items == review(MACHINE, tmp_path / "absent.csv").items
+
+
+def test_a_changed_text_is_corrected_by_itself_and_the_machines_text_is_kept(tmp_path):
+    path, header, rows = _written(tmp_path)
+    rows[0]["text"] = "我在滨海新区有房。"                      # fixed in Excel, status left as it was
+    rows[1]["text"] = "你什么时候还？"                          # a person heard what the machine did not
+    rows[2]["status"] = "reviewed"                            # listened and agreed
+    _save(path, header, rows)
+    first, second, third = review(MACHINE, path).items
+    assert (first.status, first.text, first.machine_text) == ("corrected", "我在滨海新区有房。", "我在冰海星区有房。")
+    assert first.flags == ("low_confidence", "corrected") and first.words == LINES[0].words
+    assert (second.status, second.flags) == ("corrected", ("corrected",))          # no longer [听不清]
+    assert (third.status, third.text, third.flags) == ("reviewed", LINES[2].text, ())
+    assert counts(review(MACHINE, path)) == {"machine": 0, "reviewed": 1, "corrected": 2}
+
+
+def test_a_line_given_to_another_speaker_is_corrected_and_the_talk_times_follow(tmp_path):
+    path, header, rows = _written(tmp_path)
+    rows[2]["speaker_id"] = "SPEAKER_01"
+    rows[2]["status"] = "已核对"                                # the Chinese words for the statuses are read too
+    _save(path, header, rows)
+    labelled = review(MACHINE, path)
+    third = labelled.items[2]
+    assert (third.speaker, third.machine_speaker, third.status) == ("SPEAKER_01", "SPEAKER_00", "corrected")
+    assert {s.id: (s.turns, s.talk_time) for s in labelled.speakers} == {"SPEAKER_00": (1, 2.5),
+                                                                         "SPEAKER_01": (2, 4.0)}
+    assert [s.number for s in labelled.speakers] == [1, 2]          # numbers stay as they were
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda rows: rows[1].update(id="u0099", start="40.0", end="41.0", text="x"), "row 3: there is no line 'u0099'"),
+    (lambda rows: rows[0].update(speaker_id="SPEAKER_07", text="x"), "row 2: unknown speaker id 'SPEAKER_07'"),
+    (lambda rows: rows[2].update(status="checked"), "row 4: status 'checked' is not one of machine, reviewed"),
+    (lambda rows: [r.update(text="") for r in rows], "every line's text is empty"),
+    (lambda rows: rows[1].update(id="u0001", start="0.5", end="3.0", text="另一句"), "rows 2 and 3 both review line u0001"),
+])
+def test_a_wrong_edit_is_one_line_naming_the_row(tmp_path, edit, message):
+    path, header, rows = _written(tmp_path)
+    rows[0]["text"] = "我在滨海新区有房。"
+    edit(rows)
+    _save(path, header, rows)
+    with pytest.raises(TranscriptCsvError) as info:
+        review(MACHINE, path)
+    assert message in str(info.value) and "transcript.csv" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_new_machine_run_never_overwrites_a_persons_text(tmp_path):
+    path, header, rows = _written(tmp_path)
+    rows[0]["text"] = "我在滨海新区有房。"
+    rows[2]["status"] = "reviewed"
+    _save(path, header, rows)
+    # another model cuts the lines differently (ids move) and hears line 3 otherwise
+    again = Labelled("zh", SPEAKERS, (
+        Utterance("u0001", "SPEAKER_00", 0.4, 1.0, "喂。", ()),
+        Utterance("u0002", "SPEAKER_00", 1.2, 3.1, "我在冰海新区有房。", ()),
+        Utterance("u0003", "SPEAKER_01", 3.5, 6.0, "", (), ("inaudible",)),
+        Utterance("u0004", "SPEAKER_00", 6.5, 8.0, "那五万是我借的。", ()),
+    ))
+    lines = review(again, path).items
+    assert [(u.id, u.status, u.text) for u in lines] == [
+        ("u0001", "machine", "喂。"),
+        ("u0002", "corrected", "我在滨海新区有房。"),       # found again by its time
+        ("u0003", "machine", ""),
+        ("u0004", "corrected", "那五万块是我借的。"),        # reviewed against a text the machine no longer gives
+    ]
+    assert lines[3].reviewed_against == "那五万块是我借的。" and lines[3].machine_text == "那五万是我借的。"
+    assert lines[1].reviewed_against == "我在冰海星区有房。"
+
+
+def test_corrections_reach_the_exhibit_and_the_json_keeps_the_machines_text(tmp_path):
+    path, header, rows = _written(tmp_path)
+    rows[0]["text"] = "我在滨海新区有房。"
+    rows[2]["speaker_id"] = "SPEAKER_01"
+    _save(path, header, rows)
+    reviewed = review(MACHINE, path)
+    made = dataclasses.replace(content(lab=reviewed), labelled=reviewed)
+    write_docx(tmp_path / "x.docx", made)
+    doc = Document(str(tmp_path / "x.docx"))
+    lines = [p.text for p in doc.paragraphs if p.style.name == "Transcript Line"]
+    assert "[已校正] 说话人1：我在滨海新区有房。" in lines[0]
+    table = doc.tables[-1]
+    assert [c.text for c in table.rows[0].cells] == ["行号", "时间", "软件识别", "校正后"]
+    assert [c.text for c in table.rows[1].cells] == ["1", "00:00:00", "我在冰海星区有房。", "我在滨海新区有房。"]
+    assert "说话人：说话人1 → 说话人2" in table.rows[2].cells[3].text
+    write_json(tmp_path / "x.json", made)
+    first = json.loads((tmp_path / "x.json").read_text(encoding="utf-8"))["utterances"][0]
+    assert (first["text"], first["machine_text"], first["status"]) == ("我在滨海新区有房。", "我在冰海星区有房。",
+                                                                     Status.CORRECTED)
+    write_transcript_csv(path, reviewed, "zh")                    # and the file keeps both texts
+    _, again = read_csv(path)
+    assert (again[0]["text"], again[0]["machine_text"], again[0]["status"]) == (
+        "我在滨海新区有房。", "我在冰海星区有房。", "corrected")
+    assert review(MACHINE, path) == reviewed
+
+
+def test_an_exhibit_without_corrections_has_no_corrections_table(tmp_path):
+    write_docx(tmp_path / "x.docx", content())
+    text = "\n".join(p.text for p in Document(str(tmp_path / "x.docx")).paragraphs)
+    assert "校正记录" not in text and Flag.CORRECTED not in text
