@@ -347,7 +347,7 @@ def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook) 
         outputs={**exported.sha256, run.relative(run.speakers_csv): sha256_file(run.speakers_csv)},
         created=datetime.now().astimezone().isoformat(timespec="seconds"),
         flagged={flag: tuple(u.id for u in labelled.items if flag in u.flags) for flag in FLAGGED},
-        review=_review_record(labelled, c.settings, records["review"]),
+        review=_review_record(labelled, c.settings, next(r for r in done if r.stage == "review")),
     )
     outputs["manifest"] = run.manifest
     write_manifest(run.manifest, manifest)

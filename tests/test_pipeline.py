@@ -14,7 +14,7 @@ from docx import Document
 
 from conftest import ROOT
 from pipeline.artifacts import Transcript, load
-from pipeline.config import load_settings
+from pipeline.config import MODELS_DIR, load_settings
 from pipeline.csvio import read_csv, write_csv
 from pipeline.export.wording import load_wording, speaker_label
 from pipeline.runner import STAGES, run
@@ -46,14 +46,14 @@ def only(*stages: str) -> dict[str, bool]:
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     """The first run, then a second with nothing changed: it runs no model and rewrites no output; only the
-    two stages that read the files the first run wrote for the user (speakers.csv, key_facts.csv) look at
-    them again, in milliseconds."""
+    three stages that read the files the first run wrote for the user (speakers.csv, transcript.csv,
+    key_facts.csv) look at them again, in milliseconds."""
     out = tmp_path_factory.mktemp("run") / SAMPLE.stem
     before = sha256(SAMPLE)
     result = run(SAMPLE, out, load_settings())
     written = {p.name: sha256(p) for p in out.iterdir() if p.is_file() and p.name != "manifest.json"}
     again = run(SAMPLE, out, load_settings())
-    assert ran(again) == only("label", "fact_review")
+    assert ran(again) == only("label", "review", "fact_review")
     assert {p.name: sha256(p) for p in out.iterdir() if p.is_file() and p.name != "manifest.json"} == written
     return before, out, result
 
@@ -129,7 +129,7 @@ def test_rerun_after_naming_speakers_only_rerenders(first):
               [[r["speaker_id"], *named.get(r["speaker_id"], ("", "")), *list(r.values())[3:]] for r in rows])
     result = run(SAMPLE, out, load_settings())
     # the names are in no line, so the facts come out the same: their review is not looked at again
-    assert ran(result) == only("label", "facts", "export")
+    assert ran(result) == only("label", "review", "facts", "export")
     text = docx_text(out / "zh_five_speakers.docx")
     assert re.search(r"\t1\t\[00:00:00\]\t张三（被告）：广州市", text), text
     assert "李四（原告）：欢迎大家来体验" in text
@@ -229,3 +229,34 @@ def test_a_normalise_setting_reruns_normalise_and_what_follows_never_the_models(
     result = run(SAMPLE, out, load_settings())                           # and back, again without the models
     assert not any(ran(result)[s] for s in models) and ran(result)["normalise"] and ran(result)["export"]
     assert "欢迎大家来体验达摩园推出的语音识别模型。" in docx_text(out / "zh_five_speakers.docx")
+
+
+def test_corrections_in_excel_reach_the_exhibit_without_the_models_and_survive_another_model(first):
+    _, out, _ = first
+    header, rows = read_csv(out / "transcript.csv")
+    heard = next(r for r in rows if "冰海星区" in r["text"])        # base mishears 滨海新区
+    heard["text"] = heard["text"].replace("冰海星区", "滨海新区")
+    agreed = next(r for r in rows if "欢迎大家来体验" in r["text"])
+    agreed["status"] = "reviewed"
+    write_csv(out / "transcript.csv", header, [[r[h] for h in header] for r in rows])
+    edited = sha256(out / "transcript.csv")
+    result = run(SAMPLE, out, load_settings(overrides={"case": {"reviewed_by": "王五"}}))
+    models = ("ingest", "integrity", "diarize", "transcribe", "normalise", "merge", "label")
+    assert not any(ran(result)[s] for s in models) and ran(result)["review"] and ran(result)["export"]
+    text = docx_text(out / "zh_five_speakers.docx")
+    assert re.search(r"\[已校正\] 说话人\d：我在滨海新区有房。", text) and "冰海星区" in text   # the machine's, in the table
+    line = next(u for u in json.loads((out / "zh_five_speakers.json").read_text(encoding="utf-8"))["utterances"]
+                if "滨海新区" in u["text"])
+    assert "冰海星区" in line["machine_text"] and line["status"] == "corrected"
+    record = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["review"]
+    assert record["sha256"] == edited and record["reviewer"] == "王五"
+    assert record["lines"] == {"machine": len(rows) - 2, "reviewed": 1, "corrected": 1}
+    # another model (the same weights, quantised to int8): transcription runs again, the corrections stay
+    other = {"model": str(MODELS_DIR / "whisper-base"), "compute_type": "int8"}
+    result = run(SAMPLE, out, load_settings(overrides={"transcribe": other}))
+    assert ran(result)["transcribe"] and not ran(result)["diarize"]
+    kept = {u.text: u.status for u in result.labelled.items if u.status != "machine"}
+    assert kept.get("我在滨海新区有房。") == "corrected", kept
+    assert any("欢迎大家来体验" in t for t in kept), kept
+    assert "我在滨海新区有房。" in docx_text(out / "zh_five_speakers.docx")
+

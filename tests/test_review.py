@@ -49,7 +49,7 @@ def test_without_a_file_every_line_is_the_machines_and_keeps_its_text(tmp_path):
 def test_the_file_as_written_reads_back_unchanged(tmp_path):
     path, header, rows = _written(tmp_path)
     assert header == ["index", "id", "start", "end", "start_hms", "speaker_id", "speaker", "role", "text", "status",
-                      "flags", "machine_text"]
+                      "flags", "machine_text", "machine_speaker_id"]
     assert [(r["id"], r["status"], r["machine_text"]) for r in rows] == [
         ("u0001", "machine", "我在冰海星区有房。"), ("u0002", "machine", ""), ("u0003", "machine", "那五万块是我借的。")]
     assert review(MACHINE, path).items == review(MACHINE, tmp_path / "absent.csv").items
@@ -152,3 +152,17 @@ def test_an_exhibit_without_corrections_has_no_corrections_table(tmp_path):
     write_docx(tmp_path / "x.docx", content())
     text = "\n".join(p.text for p in Document(str(tmp_path / "x.docx")).paragraphs)
     assert "校正记录" not in text and Flag.CORRECTED not in text
+
+
+def test_a_new_diarization_moves_untouched_lines_to_their_new_speaker(tmp_path):
+    """The speakers are found again (another --speakers): a line nobody touched follows the machine's new
+    speaker; a line a person gave to a speaker keeps that speaker."""
+    path, header, rows = _written(tmp_path)
+    rows[0]["speaker_id"] = "SPEAKER_01"
+    _save(path, header, rows)
+    again = dataclasses.replace(MACHINE, items=tuple(dataclasses.replace(u, speaker="SPEAKER_01") if u.id == "u0003"
+                                                     else u for u in LINES))
+    lines = review(again, path).items
+    assert [(u.speaker, u.status) for u in lines] == [("SPEAKER_01", "corrected"), ("SPEAKER_01", "machine"),
+                                                      ("SPEAKER_01", "machine")]
+

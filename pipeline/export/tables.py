@@ -23,7 +23,8 @@ def _seconds(value: float) -> str:
 
 def write_transcript_csv(path: Path, labelled: Labelled, language: str) -> None:
     """One row per line: its id and time, the speaker (`speaker` as the exhibit, in `language`, shows it), the
-    text as shown, its review status, flags, and the machine's text (what a person's text is compared with)."""
+    text as shown, its review status, flags, and the machine's text and speaker (what a person's edits are
+    compared with)."""
     speakers = speakers_by_id(labelled)
     wording = load_wording(language)
     rows: list[list[object]] = []
@@ -31,7 +32,8 @@ def write_transcript_csv(path: Path, labelled: Labelled, language: str) -> None:
         speaker = speakers.get(u.speaker)
         rows.append([index, u.id, _seconds(u.start), _seconds(u.end), hms(u.start), u.speaker,
                      speaker_label(speaker, wording) if speaker else u.speaker, speaker.role if speaker else "",
-                     u.text, u.status, FLAG_SEPARATOR.join(u.flags), u.machine_text or u.text])
+                     u.text, u.status, FLAG_SEPARATOR.join(u.flags), u.machine_text or u.text,
+                     u.machine_speaker or u.speaker])
     write_csv(path, TRANSCRIPT_HEADER, rows)
 
 

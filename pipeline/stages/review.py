@@ -32,10 +32,10 @@ from pipeline.timefmt import hms
 log = logging.getLogger(__name__)
 
 VERSION = 1
-# the columns of transcript.csv, as the export writes them; only id, speaker_id, text, status and machine_text
-# are read back (start and end only to find a line again)
+# the columns of transcript.csv, as the export writes them; id, speaker_id, text, status and the machine's text
+# and speaker (what the person saw) are read back, start and end only to find a line again
 COLUMNS = ["index", "id", "start", "end", "start_hms", "speaker_id", "speaker", "role", "text", "status", "flags",
-           "machine_text"]
+           "machine_text", "machine_speaker_id"]
 STATUS_WORDS = {"machine": Status.MACHINE, "reviewed": Status.REVIEWED, "corrected": Status.CORRECTED,
                 "": Status.MACHINE, "机器": Status.MACHINE, "已核对": Status.REVIEWED, "已校正": Status.CORRECTED}
 MACHINE_ONLY = (Flag.INAUDIBLE, Flag.HALLUCINATION)   # the machine's marks that a person's text replaces
@@ -51,11 +51,13 @@ class Row:
     text: str
     status: Status
     machine_text: str | None    # the machine text the person saw; None when the file has no such column
+    machine_speaker: str | None  # the machine's speaker id the person saw; None when the file has no such column
 
     @property
     def touched(self) -> bool:
         """Whether a person did anything to the row."""
-        return self.status != Status.MACHINE or (self.machine_text is not None and self.text != self.machine_text)
+        return (self.status != Status.MACHINE or (self.machine_text is not None and self.text != self.machine_text)
+                or (self.machine_speaker is not None and self.speaker_id not in ("", self.machine_speaker)))
 
 
 def _number(value: str | None) -> float | None:
@@ -87,7 +89,9 @@ def read_rows(path: Path) -> list[Row] | None:
         out.append(Row(number=number, id=(row.get("id") or "").strip(), start=_number(row.get("start")),
                        end=_number(row.get("end")), speaker_id=(row.get("speaker_id") or "").strip(),
                        text=(row.get("text") or "").strip(), status=STATUS_WORDS[word],
-                       machine_text=(row.get("machine_text") or "").strip() if "machine_text" in header else None))
+                       machine_text=(row.get("machine_text") or "").strip() if "machine_text" in header else None,
+                       machine_speaker=((row.get("machine_speaker_id") or "").strip()
+                                        if "machine_speaker_id" in header else None)))
     return out
 
 
@@ -129,9 +133,10 @@ def _place(rows: list[Row], lines: tuple[Utterance, ...], path: Path) -> dict[st
 
 def _apply(line: Utterance, row: Row | None, speakers: set[str], path: Path) -> Utterance:
     machine = replace(line, machine_text=line.text, status=Status.MACHINE)
-    speaker = (row.speaker_id or line.speaker) if row is not None else line.speaker
-    if row is None or (not row.touched and speaker == line.speaker):
-        return machine      # untouched: the machine's (current) text
+    if row is None or not row.touched:
+        return machine      # untouched: the machine's (current) text and speaker
+    seen_speaker = row.machine_speaker or line.speaker        # the speaker the person saw
+    speaker = line.speaker if row.speaker_id in ("", seen_speaker) else row.speaker_id
     if speaker not in speakers:
         raise TranscriptCsvError(f"{path}: row {row.number}: unknown speaker id {speaker!r} (this recording has "
                                  f"{', '.join(sorted(speakers))})")
