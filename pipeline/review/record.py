@@ -1,0 +1,101 @@
+"""What the review page shows and saves: the lines of a finished run folder as transcript.csv holds them now
+(so that the page and Excel are two editors of one record), with what only the run knows (the words the
+machine was unsure of, the marks, the speakers); and the page's edits written back to transcript.csv."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.artifacts import Labelled, RunManifest, Status, Utterance, load
+from pipeline.config import Settings, settings_from_record
+from pipeline.csvio import read_csv, write_csv
+from pipeline.errors import PipelineError
+from pipeline.export.manifest import read_manifest
+from pipeline.export.tables import write_transcript_csv
+from pipeline.export.word.transcript import uncertain_spans
+from pipeline.export.wording import exhibit_language, load_wording, marks, speaker_text
+from pipeline.rundir import RunDir
+from pipeline.stages.review import COLUMNS
+
+EDITABLE = ("speaker_id", "text", "status")
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished run folder, as the review page needs it."""
+
+    folder: RunDir
+    manifest: RunManifest
+    settings: Settings
+    labelled: Labelled          # the lines as the last run reviewed them
+    language: str               # the exhibit's language: the page's too
+
+    @classmethod
+    def open(cls, root: Path) -> Run:
+        folder = RunDir(Path(root))
+        labelled = load(Labelled, folder.artifact("review"))
+        if not folder.manifest.is_file() or labelled is None or not folder.wav.is_file():
+            raise PipelineError(f"{root} is not a finished exhibit folder: make the exhibit first with "
+                                "`exhibit transcript <recording>`")
+        manifest = read_manifest(folder.manifest)
+        settings = settings_from_record(manifest.settings)
+        return cls(folder, manifest, settings, labelled, exhibit_language(settings.export, labelled.language))
+
+    @property
+    def exhibit(self) -> Path:
+        return self.folder.docx(Path(self.manifest.original).stem)
+
+
+def _rows(run: Run) -> dict[str, dict[str, str]]:
+    """transcript.csv's rows by line id ({} when it is absent or unreadable: the run's lines are shown)."""
+    try:
+        header, rows = read_csv(run.folder.transcript_csv)
+    except (OSError, ValueError):
+        return {}
+    return {r["id"]: r for r in rows if r.get("id")} if "id" in header else {}
+
+
+def _line(number: int, u: Utterance, row: dict[str, str] | None, wording, threshold: float) -> dict:
+    """One line: as the file has it now, the machine's text and speaker beside it, its marks (as the last run
+    flagged it) and the character spans of the words the machine was unsure of (while the text is its own)."""
+    text = row["text"] if row else u.text
+    shaded = uncertain_spans(u, threshold) if text == u.text and u.status != Status.CORRECTED else []
+    return {"id": u.id, "number": number, "start": u.start, "end": u.end,
+            "speaker_id": (row.get("speaker_id") or u.speaker) if row else u.speaker,
+            "text": text, "status": (row.get("status") or u.status) if row else u.status,
+            "machine_text": u.machine_text or u.text, "machine_speaker_id": u.machine_speaker or u.speaker,
+            "marks": marks(u, wording), "uncertain": [list(span) for span in shaded]}
+
+
+def state(run: Run) -> dict[str, Any]:
+    """Everything the page shows."""
+    wording = load_wording(run.language)
+    rows = _rows(run)
+    threshold = run.settings.merge.low_confidence
+    lines = [_line(n, u, rows.get(u.id), wording, threshold) for n, u in enumerate(run.labelled.items, start=1)]
+    return {"language": run.language, "file": run.manifest.original, "words": dict(wording["review"]),
+            "statuses": {s.value: wording["review"][f"status_{s.value}"] for s in Status},
+            "threshold": threshold, "exhibit": str(run.exhibit), "lines": lines,
+            "speakers": [{"id": s.id, "label": speaker_text(s, wording)} for s in run.labelled.speakers]}
+
+
+def save(run: Run, edits: list[dict[str, Any]]) -> Path:
+    """Write the page's edits ({id, speaker_id, text, status} per line) into transcript.csv, atomically, keeping
+    every other column and row as the file has them."""
+    path = run.folder.transcript_csv
+    if not _rows(run):
+        write_transcript_csv(path, run.labelled, run.language)
+    header, rows = read_csv(path)
+    by_id = {r.get("id"): r for r in rows}
+    for edit in edits:
+        row = by_id.get(str(edit.get("id")))
+        if row is None:
+            raise PipelineError(f"{path}: no line {edit.get('id')!r} to save")
+        for column in EDITABLE:
+            if column in edit:
+                row[column] = str(edit[column]).replace("\r", " ").replace("\n", " ").strip()
+    columns = header if set(COLUMNS) <= set(header) else COLUMNS
+    write_csv(path, columns, [[r.get(c, "") for c in columns] for r in rows])
+    return path

@@ -1,0 +1,188 @@
+"""The review page in a real browser (Debian's chromium, driven by Playwright) against the real server
+(`exhibit review`, started as a user starts it) on a real run of the README's sample: what the page shows, the
+audio following a click, an edit saved into transcript.csv and made into the exhibit, the token."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from conftest import ROOT
+from pipeline.config import load_settings
+from pipeline.csvio import read_csv
+from pipeline.runner import run
+
+pytestmark = pytest.mark.integration
+SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--autoplay-policy=no-user-gesture-required"]
+
+
+def chromium() -> str | None:
+    found = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+    if found is None and os.environ.get("EXHIBIT_REQUIRE_BROWSER") == "1":
+        pytest.fail("EXHIBIT_REQUIRE_BROWSER=1 but chromium is not installed (make browser-tools installs it)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = chromium()
+    if executable is None:
+        pytest.skip("chromium is not installed (make browser-tools installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    out = tmp_path_factory.mktemp("review") / SAMPLE.stem
+    run(SAMPLE, out, load_settings())
+    return out
+
+
+@pytest.fixture
+def folder(made, tmp_path):
+    """The run folder, copied for this test alone."""
+    copy = tmp_path / made.name
+    shutil.copytree(made, copy)
+    return copy
+
+
+class Server:
+    """`exhibit review FOLDER --no-browser` as a subprocess; its address is the first line it prints."""
+
+    def __init__(self, folder: Path):
+        self.proc = subprocess.Popen([sys.executable, "-m", "pipeline", "review", str(folder), "--no-browser"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
+        self.url = self.proc.stdout.readline().strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{16,}", self.url), self.proc.stderr.read()
+        self.base, self.token = self.url.split("/?token=")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def server(folder):
+    started = Server(folder)
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def page(browser, server):
+    opened = browser.new_page(viewport={"width": 1280, "height": 900})
+    opened.goto(server.url)
+    opened.wait_for_selector(".line")
+    yield opened
+    opened.close()
+
+
+def docx_text(path: Path) -> str:
+    doc = Document(str(path))
+    return "\n".join([p.text for p in doc.paragraphs] +
+                     [c.text for t in doc.tables for r in t.rows for c in r.cells])
+
+
+def test_the_page_shows_every_line_and_a_click_plays_from_its_start(page, folder):
+    _, rows = read_csv(folder / "transcript.csv")
+    lines = page.locator(".line")
+    assert lines.count() == len(rows) == 6
+    assert "欢迎大家来体验达摩园推出的语音识别模型" in lines.nth(1).locator(".text").inner_text()
+    assert page.locator(".line .uncertain").count() >= 1          # the words the machine was unsure of, shaded
+    assert page.locator("#counter").inner_text() == "已核对 0 / 6 句"   # a Mandarin recording: a Chinese page
+    third = float(rows[2]["start"])
+    lines.nth(2).click()
+    page.wait_for_function(f"document.getElementById('audio').currentTime >= {third - 0.01}")
+    position = page.evaluate("document.getElementById('audio').currentTime")
+    assert third - 0.01 <= position < third + 1.0
+    page.wait_for_selector('.line.playing[data-index="2"]')
+
+
+def test_an_edit_saved_in_the_page_reaches_transcript_csv_and_the_exhibit(page, folder, server):
+    line = page.locator(".line").filter(has_text="冰海星区")
+    line.locator("button.edit").click()
+    page.locator("textarea.edit").fill("我在滨海新区有房。")
+    page.keyboard.press("Enter")
+    assert page.locator("#counter").inner_text() == "已核对 1 / 6 句"
+    started = time.perf_counter()
+    page.locator("#save").click()
+    page.wait_for_selector("#message:has-text('已保存')")
+    _, rows = read_csv(folder / "transcript.csv")
+    edited = next(r for r in rows if "滨海新区" in r["text"])
+    assert (edited["status"], edited["machine_text"]) == ("corrected", "我在冰海星区有房。")
+    page.locator("#render").click()
+    page.wait_for_selector("#message:has-text('整理稿已生成')", timeout=120_000)
+    print(f"\nsaved edit → exhibit made again: {time.perf_counter() - started:.1f} s")
+    exhibit = folder / "zh_five_speakers.docx"
+    assert str(exhibit) in page.locator("#message").inner_text()
+    text = docx_text(exhibit)
+    assert "[已校正] 说话人4：我在滨海新区有房。" in text and "冰海星区" in text     # the machine's, in the table
+    stages = {r["stage"]: r["ran"] for r in json.loads((folder / "manifest.json").read_text())["stages"]}
+    assert not any(stages[s] for s in ("ingest", "diarize", "transcribe", "normalise", "merge"))
+    assert stages["review"] and stages["export"]
+    if os.environ.get("EXHIBIT_SCREENSHOT"):       # tools: the README's picture of the page
+        page.screenshot(path=os.environ["EXHIBIT_SCREENSHOT"])
+
+
+def test_keys_move_mark_and_save(page, folder):
+    page.locator("body").press("ArrowDown")
+    page.wait_for_selector('.line.current[data-index="1"]')
+    page.locator("body").press("r")
+    assert page.locator('.line[data-index="1"] .status').inner_text() == "已核对"
+    page.locator("body").press("Control+s")
+    page.wait_for_selector("#message:has-text('已保存')")
+    _, rows = read_csv(folder / "transcript.csv")
+    assert [r["status"] for r in rows] == ["machine", "reviewed", "machine", "machine", "machine", "machine"]
+
+
+def test_a_broken_transcript_csv_is_said_in_one_line_on_the_page(page, folder):
+    text = (folder / "transcript.csv").read_text(encoding="utf-8-sig").replace(",machine,", ",checked,", 1)
+    (folder / "transcript.csv").write_text(text, encoding="utf-8-sig")
+    page.locator("#render").click()
+    page.wait_for_selector("#message.error")
+    assert "row 2: status 'checked' is not one of machine, reviewed" in page.locator("#message").inner_text()
+
+
+def test_every_request_without_the_token_is_refused(server):
+    for path, data in (("/", None), ("/api/state", None), ("/audio", None), ("/static/review.js", None),
+                       ("/api/save", b'{"lines": []}'), ("/api/render", b"{}")):
+        for query in ("", "?token=wrong"):
+            with pytest.raises(urllib.error.HTTPError) as info:
+                urllib.request.urlopen(urllib.request.Request(server.base + path + query, data=data), timeout=10)
+            assert info.value.code == 403, (path, query)
+    with urllib.request.urlopen(f"{server.base}/api/state?token={server.token}", timeout=10) as answer:
+        assert json.load(answer)["language"] == "zh"
+
+
+def test_the_page_speaks_the_exhibits_language(browser, folder):
+    run(SAMPLE, folder, load_settings(overrides={"export": {"doc_language": "en"}}))
+    english = Server(folder)
+    try:
+        opened = browser.new_page()
+        opened.goto(english.url)
+        opened.wait_for_selector(".line")
+        assert opened.locator("#counter").inner_text() == "Reviewed 0 / 6 lines"
+        assert opened.locator(".line .speaker").first.inner_text() == "Speaker 1"
+        opened.close()
+    finally:
+        english.stop()
