@@ -2,6 +2,7 @@
 #   make transcript FILE=recording.m4a   set up (first time) and make the exhibit in out/<name>/
 #   make review FILE=recording.m4a       the review page in your browser: listen, correct, mark lines reviewed
 #   make package FILE=recording.m4a      the exhibit, then its evidence package in out/<name>/package/
+#   make batch DIR=folder                every recording in a folder, each in out/<name>/, on Ray; summary CSV
 #   make test                            set up (first time) and run the tests
 #   make pdf-tools                       LibreOffice, poppler and a Chinese font for the PDF checks (as root on
 #                                        Debian: installed; else one line saying how; also run by make test)
@@ -14,9 +15,10 @@ INSTALLED := $(VENV)/.installed
 MODELS_OK := models/.verified
 FILE ?=
 ARGS ?=
+DIR ?=
 
-.PHONY: install models pdf-tools browser-tools transcript review package test test-unit eval-asr eval-diarization \
-	eval-facts bench clean-venv
+.PHONY: install models pdf-tools browser-tools transcript review package batch test test-unit eval-asr \
+	eval-diarization eval-facts bench clean-venv
 
 install: $(INSTALLED)
 
@@ -50,6 +52,10 @@ review: install
 
 package: transcript
 	$(PY) -m pipeline package "out/$(basename $(notdir $(FILE)))"
+
+batch: install models
+	@test -n "$(DIR)" || { echo "usage: make batch DIR=path/to/folder [ARGS='--workers 2 --language zh']"; exit 2; }
+	$(PY) -m pipeline batch "$(DIR)" $(ARGS)
 
 test: install models pdf-tools browser-tools
 	$(PY) -m pytest -q tests

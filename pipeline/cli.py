@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from pipeline.errors import PipelineError
 
@@ -86,10 +86,7 @@ def transcript(
              ("case", "case_number"): case_number, ("case", "exhibit_number"): exhibit,
              ("case", "submitting_party"): party, ("case", "recorded_on"): recorded_on,
              ("case", "reviewed_by"): reviewed_by}
-    overrides: dict[str, dict] = {}
-    for (section, key), value in given.items():
-        if value:  # an option left out keeps the setting from configs/default.toml
-            overrides.setdefault(section, {})[key] = value
+    overrides = _overrides(given)
     target = out_dir or Path("out") / file.stem
     try:
         settings = load_settings(overrides=overrides, case_path=case, rules=rules)
@@ -105,6 +102,15 @@ def transcript(
     if any(not s.name for s in result.labelled.speakers):
         out.print(f"name the speakers in {result.outputs['speakers']} (SPEAKER_00 → 张三, role 被告), then run again")
     out.print(f"original unchanged: sha256 {result.manifest.original_sha256_after}")
+
+
+def _overrides(given: dict[tuple[str, str], object]) -> dict[str, dict]:
+    """{section: {setting: value}} of the options given; an option left out keeps configs/default.toml's."""
+    overrides: dict[str, dict] = {}
+    for (section, key), value in given.items():
+        if value:
+            overrides.setdefault(section, {})[key] = value
+    return overrides
 
 
 @app.command()
@@ -149,6 +155,64 @@ def package(
     out.print(f"check it with: cd {result.folder} && sha256sum -c SHA256SUMS")
     if result.no_pdf:
         out.print(result.no_pdf, highlight=False)
+
+
+@app.command()
+def batch(
+    folder: Path = typer.Argument(..., help="A folder of recordings (wav, mp3, m4a, amr, flac, ogg, mp4 …)."),
+    out_dir: Path = typer.Option(Path("out"), "--out", "-o", help="Where each recording's folder and "
+                                 "batch_summary.csv go (default: out/)."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Recordings processed at once (each gets its "
+                                "share of this computer's cores)."),
+    address: str = typer.Option("", "--address", help="A Ray cluster's address (default: RAY_ADDRESS, else a Ray "
+                                "started on this computer for the run)."),
+    language: str = typer.Option("", "--language", "-l", help="Spoken language of all of them (default: detect)."),
+    speakers: int = typer.Option(0, "--speakers", "-s", min=0, help="Exact number of speakers (default: estimate)."),
+    model: str = typer.Option("", "--model", help="Whisper model (as for transcript)."),
+    compute_type: str = typer.Option("", "--compute-type", help="float32, int8 … (as for transcript)."),
+    doc_language: str = typer.Option("", "--doc-language", help="Language of the documents: zh or en."),
+    case: Optional[Path] = typer.Option(None, "--case", help="Case file (as configs/case.toml)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what each stage does."),
+) -> None:
+    """Make the exhibit of every recording in FOLDER, each in its own out/<name>/, on Ray; write
+    batch_summary.csv. A recording that fails gets its one-line error in the summary and the others go on."""
+    from pipeline.batch import OK, SUMMARY, run_batch
+    from pipeline.config import load_settings
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
+    given = {("transcribe", "language"): language, ("transcribe", "model"): model,
+             ("transcribe", "compute_type"): compute_type, ("diarize", "num_speakers"): speakers,
+             ("export", "doc_language"): doc_language}
+    try:
+        settings = load_settings(overrides=_overrides(given), case_path=case)
+        with Progress(TextColumn("{task.description:<14}"), BarColumn(), TextColumn("{task.fields[shown]}"),
+                      TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=not err.is_terminal) as bar:
+            recordings = bar.add_task("recordings", total=None, shown="")
+            hours = bar.add_task("audio hours", total=None, shown="")
+            count = {"recordings": 0, "seconds": 0.0, "hours": 0.0, "of": 0}
+
+            def started(jobs, where: str) -> None:
+                count["of"], count["hours"] = len(jobs), sum(j.duration for j in jobs) / 3600
+                bar.update(recordings, total=len(jobs), shown=f"0 / {len(jobs)}")
+                bar.update(hours, total=max(count["hours"], 1e-9), shown=f"0.00 / {count['hours']:.2f} h")
+                out.print(f"{len(jobs)} recordings ({count['hours']:.2f} h of audio) on {where}, {workers} at a time")
+
+            def done(outcome) -> None:
+                count["recordings"] += 1
+                count["seconds"] += outcome.job.duration
+                bar.update(recordings, completed=count["recordings"], shown=f"{count['recordings']} / {count['of']}")
+                bar.update(hours, completed=count["seconds"] / 3600,
+                           shown=f"{count['seconds'] / 3600:.2f} / {count['hours']:.2f} h")
+                said = "ok" if outcome.status == OK else f"error: {outcome.error}"
+                out.print(f"{outcome.job.source.name}: {said} ({outcome.seconds:.1f} s)")
+
+            outcomes = run_batch(folder, out_dir, settings, workers, address or None, started, done)
+    except PipelineError as exc:
+        _fail(exc)
+    failed = [o for o in outcomes if o.status != OK]
+    out.print(f"{len(outcomes) - len(failed)} of {len(outcomes)} recordings made; summary: {out_dir / SUMMARY}")
+    if failed:
+        raise typer.Exit(code=2)
 
 
 @app.command()

@@ -32,8 +32,12 @@ def _choice(default: str, label: str, options: tuple[str, ...]) -> Any:
     return field(default=default, metadata={"label": label, "choices": options})
 
 
-def _number(default: float, label: str, low: float | None = None, high: float | None = None) -> Any:
-    return field(default=default, metadata={"label": label, "low": low, "high": high})
+def _number(default: float, label: str, low: float | None = None, high: float | None = None,
+            **more: Any) -> Any:
+    return field(default=default, metadata={"label": label, "low": low, "high": high, **more})
+
+
+OUTSIDE_KEYS = "outside_keys"   # metadata: a setting that does not change what a stage makes (left out of keys)
 
 
 class _Section:
@@ -80,7 +84,9 @@ class TranscribeConfig(_Section):
     language: str = ""
     device: str = _choice("cpu", "device", DEVICES)
     compute_type: str = _choice("float32", "compute type", COMPUTE_TYPES)
-    cpu_threads: int = _number(0, "threads", 0)
+    # how fast, not what: 1 and 2 threads gave identical transcripts of 4 eval clips (zh, en, AMI), so a
+    # change of threads (or a batch worker's share of the cores) reuses the transcript
+    cpu_threads: int = _number(0, "threads", 0, outside_keys=True)
     beam_size: int = _number(5, "beam size", 1)
     vad: bool = True
     # Silero VAD, one set of options for language detection, transcription and the speech regions
@@ -102,7 +108,7 @@ class DiarizeConfig(_Section):
     min_speakers: int = _number(1, "fewest speakers", 1)
     max_speakers: int = _number(8, "most speakers", 1)
     pipeline: str = ""               # backend "pyannote-pipeline": a local folder with config.yaml, or a hub name
-    token: str = ""                  # hub token for that pipeline ("" = offline, local cache only)
+    token: str = field(default="", metadata={OUTSIDE_KEYS: True})   # hub token ("" = offline, local cache only)
     channels: str = _choice("auto", "diarize channels", CHANNELS)   # "split": one speaker per channel
 
     def check(self) -> None:
@@ -207,13 +213,14 @@ class Settings:
     case: CaseConfig = CaseConfig()
 
     def value(self, name: str) -> Any:
-        """A section ("merge") or one setting ("case.recorded_on") as JSON-ready data; a secret (a hub token)
-        left out: it does not change what a stage makes."""
+        """A section ("merge") or one setting ("case.recorded_on") as JSON-ready data, for a stage's cache key:
+        without the settings that do not change what a stage makes (the threads it runs on, a hub token)."""
         section, _, key = name.partition(".")
         found = getattr(self, section)
         if key:
             return getattr(found, key)
-        return {k: v for k, v in dataclasses.asdict(found).items() if k != SECRET}
+        return {f.name: getattr(found, f.name) for f in dataclasses.fields(found)
+                if not f.metadata.get(OUTSIDE_KEYS)}
 
     def public(self) -> dict[str, Any]:
         """Every setting as JSON-ready data, secrets (a hub token) left out: what the manifest records."""

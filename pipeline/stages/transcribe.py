@@ -11,6 +11,7 @@ and the speech regions (what the coverage and the 听不清 lines are measured a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
 import os
@@ -48,13 +49,12 @@ def resolve_model(ref: str) -> tuple[str, str]:
 
 
 def load_model(cfg: TranscribeConfig):
+    """The model and the sha256 of its model.bin. Loaded once per process for each model and way of running
+    it (a batch worker reuses it for every recording)."""
     hub_offline()
-    from faster_whisper import WhisperModel
-
     target, digest = resolve_model(cfg.model)
     try:
-        model = WhisperModel(target, device=cfg.device, compute_type=cfg.compute_type,
-                             cpu_threads=cfg.cpu_threads, local_files_only=True)
+        model = _loaded(target, cfg.device, cfg.compute_type, cfg.cpu_threads)
     except Exception as exc:  # faster-whisper raises several types for a model it cannot find or read
         raise MissingModelError(
             f"cannot load transcription model {cfg.model!r}: {exc.__class__.__name__}. Give a local "
@@ -69,6 +69,14 @@ def vad_options(cfg: TranscribeConfig):
 
     return VadOptions(threshold=cfg.vad_threshold, min_speech_duration_ms=cfg.vad_min_speech_ms,
                       min_silence_duration_ms=cfg.vad_min_silence_ms, speech_pad_ms=cfg.vad_speech_pad_ms)
+
+
+@functools.lru_cache(maxsize=2)
+def _loaded(target: str, device: str, compute_type: str, cpu_threads: int):
+    from faster_whisper import WhisperModel
+
+    return WhisperModel(target, device=device, compute_type=compute_type, cpu_threads=cpu_threads,
+                        local_files_only=True)
 
 
 def _word(w) -> Word:

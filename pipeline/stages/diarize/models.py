@@ -3,6 +3,7 @@ sliding-window Inference) and CAM++ speaker embeddings."""
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 
@@ -33,8 +34,10 @@ def import_pyannote(offline: bool = True):
     return pyannote.audio
 
 
+@functools.lru_cache(maxsize=2)
 def load_models(tuning: Tuning = TUNING) -> DiarizeModels:
-    """Both models, from models/, verified against configs/models.toml."""
+    """Both models, from models/, verified against configs/models.toml; loaded once per process for each
+    tuning (a batch worker reuses them for every recording)."""
     pyannote_audio = import_pyannote()
     folder, hashes = resolve(SEGMENTATION_KEY)
     try:

@@ -1,0 +1,176 @@
+"""exhibit batch: every recording in a folder, each into its own run folder exactly as `exhibit transcript`
+makes it (the same stages and cache: a second batch reuses what the first finished, and finishes what it left
+half done), on Ray. By default a local Ray is started for the run and stopped after it; with an address
+(`--address`, or RAY_ADDRESS) the recordings go to an existing Ray cluster. At most `workers` recordings are
+processed at once; each Ray worker process keeps the models it loaded for the recordings after the first. A
+recording that fails becomes a row with its one-line error; the others go on. batch_summary.csv lists them."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pipeline.artifacts import AudioAsset, Facts, load
+from pipeline.config import Settings
+from pipeline.csvio import write_csv
+from pipeline.errors import PipelineError
+from pipeline.fileio import sha256_file
+from pipeline.rundir import RunDir
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".wav", ".mp3", ".m4a", ".aac", ".amr", ".flac", ".ogg", ".opus", ".wma", ".mp4", ".mov", ".3gp",
+            ".webm", ".mkv")
+SUMMARY = "batch_summary.csv"
+COLUMNS = ["file", "sha256", "status", "duration", "speakers", "lines", "key_facts", "exhibit", "seconds", "error"]
+OK, ERROR = "ok", "error"
+
+
+@dataclass(frozen=True)
+class Job:
+    source: Path
+    out_dir: Path
+    duration: float             # seconds, as the container declares it (0 when unknown): for the progress
+
+
+@dataclass(frozen=True)
+class Outcome:
+    job: Job
+    status: str                 # ok | error
+    sha256: str = ""
+    duration: float = 0.0       # seconds of audio decoded
+    speakers: int = 0
+    lines: int = 0
+    key_facts: int = 0
+    exhibit: str = ""
+    seconds: float = 0.0
+    error: str = ""             # one line
+
+    def row(self) -> list[object]:
+        return [self.job.source.name, self.sha256, self.status, f"{self.duration:.1f}", self.speakers, self.lines,
+                self.key_facts, self.exhibit, f"{self.seconds:.1f}", self.error]
+
+
+def declared_duration(path: Path) -> float:
+    """What the container says the recording lasts (0 when it cannot say): the progress counts audio hours."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            return float(container.duration / av.time_base) if container.duration else 0.0
+    except (av.error.FFmpegError, OSError, ValueError, UnicodeDecodeError):
+        return 0.0
+
+
+def jobs(folder: Path, out: Path) -> list[Job]:
+    """One job per recording in `folder` (not its subfolders), by name; each into out/<name without extension>,
+    or out/<name>_<extension> where two recordings share a name."""
+    if not folder.is_dir():
+        raise PipelineError(f"{folder}: no such folder of recordings")
+    found = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
+                   and not p.name.startswith("."))
+    if not found:
+        raise PipelineError(f"{folder}: no recordings in it (looked for {', '.join(SUFFIXES)})")
+    stems = [p.stem for p in found]
+    return [Job(p, out / (p.stem if stems.count(p.stem) == 1 else f"{p.stem}_{p.suffix[1:]}"),
+                declared_duration(p)) for p in found]
+
+
+def process(job: Job, settings: Settings) -> Outcome:
+    """One recording, as `exhibit transcript` makes it; its error as one line."""
+    from pipeline.runner import run
+
+    started = time.perf_counter()
+    try:
+        result = run(job.source, job.out_dir, settings)
+    except PipelineError as exc:
+        return Outcome(job, ERROR, sha256=digest(job.source), seconds=time.perf_counter() - started,
+                       error=str(exc).replace("\n", " "))
+    except Exception as exc:  # noqa: BLE001 — a batch goes on; the row says what stopped this recording
+        log.exception("%s", job.source)
+        return Outcome(job, ERROR, sha256=digest(job.source), seconds=time.perf_counter() - started,
+                       error=f"unexpected {type(exc).__name__}: {exc}".replace("\n", " "))
+    folder = RunDir(result.out_dir)
+    facts, asset = load(Facts, folder.artifact("fact_review")), load(AudioAsset, folder.artifact("ingest"))
+    return Outcome(job, OK, sha256=result.manifest.original_sha256_after, duration=asset.duration if asset else 0.0,
+                   speakers=len(result.labelled.speakers), lines=len(result.labelled.items),
+                   key_facts=len(facts.items) if facts else 0, exhibit=str(result.outputs["docx"]),
+                   seconds=time.perf_counter() - started)
+
+
+def _threads(settings: Settings, workers: int, local: bool) -> Settings:
+    """Each of `workers` recordings at once gets its share of this machine's cores (unless set)."""
+    if settings.transcribe.cpu_threads or not local:
+        return settings
+    share = max(1, (os.cpu_count() or 1) // workers)
+    return replace(settings, transcribe=replace(settings.transcribe, cpu_threads=share))
+
+
+def _remote(job: Job, settings: Settings, threads: int) -> Outcome:
+    """What a Ray worker does: its share of the cores for torch too, then the recording."""
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)
+    return process(job, settings)
+
+
+def run_batch(folder: Path, out: Path, settings: Settings, workers: int = 1, address: str | None = None,
+              started: Callable[[list[Job], str], None] = lambda jobs, where: None,
+              done: Callable[[Outcome], None] = lambda outcome: None) -> list[Outcome]:
+    """Every recording of `folder` on Ray, at most `workers` at once: `started` hears the jobs and where they
+    run once Ray is up, `done` each outcome as it comes. Writes out/batch_summary.csv and returns the outcomes
+    in file order."""
+    import ray
+
+    todo = jobs(folder, out)
+    out.mkdir(parents=True, exist_ok=True)
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")      # nothing leaves this machine
+    try:
+        if address:
+            ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
+        else:
+            ray.init(num_cpus=max(workers, os.cpu_count() or 1), include_dashboard=False,
+                     logging_level=logging.ERROR, log_to_driver=False)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise PipelineError(f"cannot start Ray{f' at {address}' if address else ''}: {exc}".splitlines()[0]) from exc
+    started(todo, f"the Ray cluster at {address}" if address else "Ray on this computer")
+    try:
+        outcomes = _distribute(ray, todo, _threads(settings, workers, not address), workers, done)
+    finally:
+        ray.shutdown()
+    ordered = sorted(outcomes, key=lambda o: o.job.source.name)
+    write_csv(out / SUMMARY, COLUMNS, [o.row() for o in ordered])
+    return ordered
+
+
+def _distribute(ray, todo: list[Job], settings: Settings, workers: int, done) -> list[Outcome]:
+    task = ray.remote(num_cpus=1, max_retries=0)(_remote)
+    threads = settings.transcribe.cpu_threads
+    waiting, running, outcomes = list(todo), {}, []
+    while waiting or running:
+        while waiting and len(running) < workers:
+            job = waiting.pop(0)
+            running[task.remote(job, settings, threads)] = job
+        ready, _ = ray.wait(list(running), num_returns=1)
+        job = running.pop(ready[0])
+        try:
+            outcome = ray.get(ready[0])
+        except ray.exceptions.RayError as exc:      # the worker died (out of memory, a crash): this row only
+            outcome = Outcome(job, ERROR, error=f"the worker processing it stopped: {type(exc).__name__}")
+        outcomes.append(outcome)
+        done(outcome)
+    return outcomes
+
+
+def digest(path: Path) -> str:
+    """The sha256 of a recording that could not be processed (its row still identifies the file)."""
+    try:
+        return sha256_file(path)
+    except OSError:
+        return ""
