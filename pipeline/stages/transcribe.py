@@ -105,14 +105,25 @@ def hotword_text(configured: str, speakers_csv: Path | None = None) -> str:
     return ",".join(unique)
 
 
-def speech_regions(audio, options) -> tuple[tuple[float, float], ...]:
-    """(start, end) of what faster-whisper's Silero VAD hears as speech with these options."""
+def speech_chunks(audio, options) -> list[dict]:
+    """What faster-whisper's Silero VAD hears as speech with these options: [{"start", "end"}] in samples."""
     from faster_whisper.vad import get_speech_timestamps
 
     if not len(audio):
-        return ()
-    found = get_speech_timestamps(audio, options, sampling_rate=SAMPLE_RATE)
-    return tuple((round(c["start"] / SAMPLE_RATE, 3), round(c["end"] / SAMPLE_RATE, 3)) for c in found)
+        return []
+    return get_speech_timestamps(audio, options, sampling_rate=SAMPLE_RATE)
+
+
+def speech_regions(chunks: list[dict]) -> tuple[tuple[float, float], ...]:
+    """(start, end) seconds of the VAD's speech chunks."""
+    return tuple((round(c["start"] / SAMPLE_RATE, 3), round(c["end"] / SAMPLE_RATE, 3)) for c in chunks)
+
+
+def _speech_only(samples, chunks: list[dict]):
+    """The samples the VAD heard as speech, joined (as faster-whisper joins them when it filters itself)."""
+    import numpy as np
+
+    return np.concatenate([samples[c["start"]:c["end"]] for c in chunks]) if chunks else samples[:0]
 
 
 def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = silent, model=None,
@@ -121,7 +132,11 @@ def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = 
     diarizer split per channel), each channel is transcribed on its own and its segments carry their channel,
     so that words spoken at the same time by both parties are all heard. `model` may be passed in to reuse a
     loaded model (tests, benchmarks). `hotwords` (names and terms, comma-separated) are handed to the model as
-    hint phrases; see hotword_text."""
+    hint phrases; see hotword_text.
+
+    The VAD runs once over the recording: its speech is what the language is detected on, what the model
+    hears (the model's times mapped back to the recording's, as faster-whisper does when it filters itself)
+    and the speech regions the artifact records. A stereo call's channels each get their own VAD pass."""
     if model is None:
         model, digest = load_model(cfg)
     else:
@@ -131,25 +146,30 @@ def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = 
     language = cfg.language or None
     hotwords = cfg.hotwords if hotwords is None else hotwords
     vad = vad_options(cfg)
+    chunks = speech_chunks(audio, vad)
     probability = 1.0
     if language is None and duration > 0:
-        language, probability, _ = model.detect_language(audio, vad_filter=cfg.vad, vad_parameters=vad)
-    tracks = [(-1, audio)] if channels_path is None else list(enumerate(read_wav(channels_path)[:2]))
+        language, probability, _ = model.detect_language(_speech_only(audio, chunks) if cfg.vad else audio)
+    tracks = [(-1, audio, chunks)] if channels_path is None else \
+        [(i, samples, None) for i, samples in enumerate(read_wav(channels_path)[:2])]
     segments, speech = [], 0.0
-    for index, (channel, samples) in enumerate(tracks):
+    for index, (channel, samples, heard_chunks) in enumerate(tracks):
         done = index * duration
 
         def report(position: float, done: float = done) -> None:
             progress(done + min(position, duration), duration * len(tracks))
 
-        found, heard, language = _transcribe_track(model, samples, language, cfg, vad, channel, report, hotwords)
+        if cfg.vad and heard_chunks is None:
+            heard_chunks = speech_chunks(samples, vad)
+        found, heard, language = _transcribe_track(model, samples, heard_chunks if cfg.vad else None, language,
+                                                   cfg, channel, report, hotwords)
         segments += found
         speech += heard
     progress(duration * len(tracks), duration * len(tracks))
     return Transcript(language=language or "", language_probability=round(float(probability), 4), model=cfg.model,
                       model_sha256=digest, duration=round(duration, 3), speech_duration=round(float(speech), 3),
                       segments=tuple(sorted(segments, key=lambda seg: (seg.start, seg.channel))),
-                      speech_regions=speech_regions(audio, vad), hotwords=hotwords,
+                      speech_regions=speech_regions(chunks), hotwords=hotwords,
                       vad=_recorded(vad), vad_filter=cfg.vad)
 
 
@@ -158,19 +178,24 @@ def _recorded(options) -> dict[str, float]:
     return {k: float(v) for k, v in dataclasses.asdict(options).items() if v is not None and math.isfinite(v)}
 
 
-def _transcribe_track(model, samples, language: str | None, cfg: TranscribeConfig, vad, channel: int,
-                      report, hotwords: str = "") -> tuple[list[Segment], float, str | None]:
-    """(segments, seconds of speech the VAD heard, language) of one track of audio."""
+def _transcribe_track(model, samples, chunks: list[dict] | None, language: str | None, cfg: TranscribeConfig,
+                      channel: int, report, hotwords: str = "") -> tuple[list[Segment], float, str | None]:
+    """(segments, seconds of speech the model heard, language) of one track of audio: with VAD `chunks`, only
+    their speech, the times mapped back to the track's."""
+    from faster_whisper.transcribe import restore_speech_timestamps
+
     prompt = cfg.initial_prompt_zh if language == "zh" and cfg.initial_prompt_zh else None
+    heard = _speech_only(samples, chunks) if chunks is not None else samples
     segments_iter, info = model.transcribe(
-        samples, language=language, beam_size=cfg.beam_size, vad_filter=cfg.vad, vad_parameters=vad,
-        word_timestamps=True, initial_prompt=prompt, condition_on_previous_text=False,
-        hotwords=hotwords.replace(",", " ") or None,
+        heard, language=language, beam_size=cfg.beam_size, vad_filter=False, word_timestamps=True,
+        initial_prompt=prompt, condition_on_previous_text=False, hotwords=hotwords.replace(",", " ") or None,
     )
+    if chunks:
+        segments_iter = restore_speech_timestamps(segments_iter, chunks, SAMPLE_RATE)
     language = info.language or language
     segments = []
     for s in segments_iter:
         segments.append(_segment(s, channel))
         report(s.end)
-    heard = info.duration_after_vad if cfg.vad else len(samples) / SAMPLE_RATE
+    heard = len(heard) / SAMPLE_RATE
     return segments, float(heard), language
