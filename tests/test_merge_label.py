@@ -93,7 +93,7 @@ def test_first_run_writes_speakers_csv_for_excel_and_labels_read_naturally(tmp_p
     raw = csv_path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens it as UTF-8
     header, rows = read_csv(csv_path)
-    assert header[:3] == ["speaker_id", "name", "role"]
+    assert header[:4] == ["speaker_id", "name", "role", "identified_by"]
     assert [r["speaker_id"] for r in rows] == ["SPEAKER_00", "SPEAKER_01"]
     assert rows[1]["sample_1"] == "那五万块是我借的" and rows[1]["first_heard"] == "00:00:02"
     assert (rows[0]["sample_1"], rows[0]["sample_2"], rows[0]["turns"]) == ("喂，张三", "好", "2")
@@ -107,6 +107,38 @@ def test_names_and_roles_from_the_csv_are_applied(tmp_path, utterances):
     labelled = label(utterances, csv_path)
     assert [(s.id, shown(s), s.role) for s in labelled.speakers] == [
         ("SPEAKER_00", "张三", "原告"), ("SPEAKER_01", "李四", "被告")]
+
+
+THREE = _transcript([(0.5, 0.9, "喂", 0.9), (2.6, 3.0, "你好", 0.9), (5.0, 5.5, "我在", 0.9), (6.0, 6.5, "好", 0.9)])
+THREE_TURNS = _diar([(0.0, 2.0, "SPEAKER_02"), (2.5, 4.0, "SPEAKER_00"), (4.8, 5.6, "SPEAKER_01"),
+                     (5.8, 7.0, "SPEAKER_02")])
+
+
+def test_speakers_keep_the_number_of_their_first_appearance_whoever_is_named(tmp_path):
+    utts = merge(THREE, THREE_TURNS, CFG)
+    csv_path = tmp_path / CSV_NAME
+    first = label(utts, csv_path, THREE_TURNS)
+    assert [(s.id, shown(s)) for s in first.speakers] == [
+        ("SPEAKER_02", "说话人1"), ("SPEAKER_00", "说话人2"), ("SPEAKER_01", "说话人3")]
+    # naming the first voice heard leaves 说话人2 and 说话人3 as they were on the first draft
+    csv_path.write_text("speaker_id,name,role\nSPEAKER_02,张三,被告\nSPEAKER_00,,\nSPEAKER_01,,\n",
+                        encoding="utf-8")
+    named = label(utts, csv_path, THREE_TURNS)
+    assert [(s.id, shown(s), s.number) for s in named.speakers] == [
+        ("SPEAKER_02", "张三", 1), ("SPEAKER_00", "说话人2", 2), ("SPEAKER_01", "说话人3", 3)]
+    csv_path.write_text("speaker_id,name,role\nSPEAKER_00,李四,原告\n", encoding="utf-8")
+    assert [shown(s) for s in label(utts, csv_path, THREE_TURNS).speakers] == ["说话人1", "李四", "说话人3"]
+
+
+def test_how_each_voice_was_identified_is_read_and_written_back(tmp_path, utterances):
+    csv_path = tmp_path / CSV_NAME
+    csv_path.write_text("speaker_id,name,role,identified_by\nSPEAKER_00,张三,被告,来电号码 138xxxx\n"
+                        "SPEAKER_01,张三,,自我介绍 00:00:02\n", encoding="utf-8")
+    labelled = label(utterances, csv_path)
+    assert [(s.name, s.identified_by) for s in labelled.speakers] == [("张三", "来电号码 138xxxx；自我介绍 00:00:02")]
+    old = "speaker_id,name,role\nSPEAKER_00,张三,被告\n"          # a file written before identified_by
+    csv_path.write_text(old, encoding="utf-8")
+    assert [s.identified_by for s in label(utterances, csv_path).speakers] == ["", ""]
 
 
 def test_a_gbk_file_saved_by_excel_is_read(tmp_path, utterances):
@@ -160,7 +192,7 @@ def test_names_follow_the_voices_when_speakers_are_found_again_differently(tmp_p
                   centroids={"SPEAKER_01": VOICE_A, "SPEAKER_02": VOICE_B, "SPEAKER_00": VOICE_C})
     labelled = label(merge(CALL, again, CFG), csv_path, again)
     assert {s.id: (shown(s), s.role) for s in labelled.speakers} == {
-        "SPEAKER_01": ("张三", "原告"), "SPEAKER_02": ("李四", "被告"), "SPEAKER_00": ("说话人1", "")}
+        "SPEAKER_01": ("张三", "原告"), "SPEAKER_02": ("李四", "被告"), "SPEAKER_00": ("说话人3", "")}
     _, rows = read_csv(csv_path)
     assert {r["speaker_id"]: r["name"] for r in rows} == {"SPEAKER_01": "张三", "SPEAKER_02": "李四", "SPEAKER_00": ""}
     assert "李四" in (tmp_path / PREVIOUS_NAME).read_text(encoding="utf-8")  # the user's file as it was
