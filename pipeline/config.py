@@ -133,7 +133,7 @@ class MergeConfig(_Section):
     section: ClassVar[str] = "merge"
 
     max_pause: float = _number(1.0, "longest pause in a line", 0.0)
-    max_length: float = _number(30.0, "longest line", 0.1)
+    max_length: float = _number(15.0, "longest line", 0.1)   # cut at sentence ends; one long sentence stays whole
     low_confidence: float = _number(0.4, "low-confidence threshold", 0.0, 1.0)
 
 

@@ -196,3 +196,31 @@ def test_names_follow_the_voices_when_speakers_are_found_again_differently(tmp_p
     _, rows = read_csv(csv_path)
     assert {r["speaker_id"]: r["name"] for r in rows} == {"SPEAKER_01": "张三", "SPEAKER_02": "李四", "SPEAKER_00": ""}
     assert "李四" in (tmp_path / PREVIOUS_NAME).read_text(encoding="utf-8")  # the user's file as it was
+
+
+def _sentences_run(n: int, seconds: float) -> Transcript:
+    """One speaker saying n sentences of `seconds` each, no pause between them."""
+    ws = []
+    for i in range(n):
+        start = i * seconds
+        ws += [(start, start + seconds / 2, f"第{i + 1}句", 0.9), (start + seconds / 2, start + seconds, "说完了。", 0.9)]
+    return _transcript(ws)
+
+
+def test_a_long_run_of_one_speaker_is_cut_at_sentence_ends_into_citable_lines():
+    cfg = MergeConfig(max_pause=1.0, max_length=15.0)
+    diar = _diar([(0.0, 100.0, "SPEAKER_00")])
+    lines = merge(_sentences_run(8, 4.0), diar, cfg).items   # 32 s of talk, sentences of 4 s
+    assert [u.text for u in lines] == ["第1句说完了。第2句说完了。第3句说完了。", "第4句说完了。第5句说完了。第6句说完了。",
+                                       "第7句说完了。第8句说完了。"]
+    assert all(u.end - u.start <= 15.0 for u in lines)
+    # a sentence longer than max_length stays one line: a line is never cut inside a sentence
+    long = _transcript([(i * 1.0, i * 1.0 + 1.0, "长", 0.9) for i in range(20)] + [(20.0, 21.0, "句。", 0.9)])
+    assert [u.text for u in merge(long, diar, cfg).items] == ["长" * 20 + "句。"]
+
+
+def test_english_lines_are_cut_after_a_full_stop_but_not_after_a_title():
+    t = _transcript([(0.0, 6.0, " I met Mr.", 0.9), (6.0, 12.0, " Chen today.", 0.9), (12.0, 18.0, " He paid.", 0.9)],
+                    "en")
+    lines = merge(t, _diar([(0.0, 20.0, "SPEAKER_00")]), MergeConfig(max_length=15.0)).items
+    assert [u.text for u in lines] == ["I met Mr. Chen today.", "He paid."]
