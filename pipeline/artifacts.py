@@ -245,7 +245,7 @@ class Fact:
     utterance_id: str
     start: float
     speaker: str                # speaker id after labelling
-    category: str               # admission, denial, amount, date, name, promise, threat, self_id
+    category: str               # admission, denial, amount, date, place, name, promise, threat, self_id
     rule_id: str
     span: tuple[int, int]       # character offsets of the match in the utterance text
     matched: str
