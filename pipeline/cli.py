@@ -28,7 +28,7 @@ def _fail(exc: PipelineError) -> None:
 # the case details as the closing lines of a run name them, and the option that gives each
 CASE_DETAILS = {"case_name": "case name", "case_number": "case number", "exhibit_number": "exhibit number",
                 "submitting_party": "submitting party", "recorded_on": "recording date and time",
-                "recorded_place": "recording place", "recorded_device": "recording device (original carrier)",
+                "recorded_place": "recording place", "recorded_device": "recording device, the original carrier",
                 "recorded_by": "who recorded it", "reviewed_by": "reviewer"}
 CASE_OPTIONS = {"case_name": "--case-name", "case_number": "--case-number", "exhibit_number": "--exhibit",
                 "submitting_party": "--party", "recorded_on": "--recorded-on", "recorded_place": "--recorded-place",
@@ -118,7 +118,8 @@ def transcript(
         _fail(exc)
     out.print(" · ".join(f"{rec.stage} {rec.seconds:.1f} s" if rec.ran else f"{rec.stage} (reused)"
                          for rec in result.manifest.stages), highlight=False)
-    out.print(f"exhibit: {result.outputs['docx']}")
+    out.print(f"exhibit for the court: {result.outputs['docx']}")
+    out.print(f"counsel's working copy (never filed): {result.outputs['counsel_docx']}")
     if any(not s.name for s in result.labelled.speakers):
         out.print(f"name the speakers in {result.outputs['speakers']} (SPEAKER_00 → 张三, role 被告), then run again")
     unsourced = [s.name for s in result.labelled.speakers if s.name and not s.identified_by]
@@ -127,7 +128,7 @@ def transcript(
                   f"{', '.join(unsourced)}")
     missing = settings.case.missing()
     if missing:
-        out.print("case details still missing (the documents leave a blank line for each): "
+        out.print("case details still missing: "
                   + ", ".join(f"{CASE_DETAILS[name]} ({CASE_OPTIONS[name]})" for name in missing))
     out.print(f"original unchanged: sha256 {result.manifest.original_sha256_after}")
 

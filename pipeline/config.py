@@ -25,6 +25,9 @@ BACKENDS = ("local", "pyannote-pipeline")
 CHANNELS = ("auto", "split", "mix")
 DOC_LANGUAGES = ("zh", "en")         # the languages the exhibit is written in (configs/exhibit_<lang>.toml)
 HIGHLIGHTS = ("none", "inline")      # the transcript body plain, or key-fact words shaded in it too
+# the sections the court copy may show besides the recording, speakers, notation, transcript and declaration
+# (the counsel's working copy shows them all)
+COURT_SECTIONS = ("timeline", "index", "coverage", "integrity", "method")
 SECRET = "token"                     # a setting never written to the manifest
 
 
@@ -163,6 +166,13 @@ class ExportConfig(_Section):
 
     doc_language: str = _choice("auto", "exhibit language", ("auto", *DOC_LANGUAGES))
     highlight: str = _choice("none", "highlight", HIGHLIGHTS)
+    court_sections: tuple[str, ...] = ("timeline", "index", "coverage", "method")   # of COURT_SECTIONS
+
+    def check(self) -> None:
+        unknown = [name for name in self.court_sections if name not in COURT_SECTIONS]
+        if unknown:
+            raise ConfigError(f"court sections must be among {', '.join(COURT_SECTIONS)}, not "
+                              f"{', '.join(map(repr, unknown))} ([export] court_sections)")
 
 
 @dataclass(frozen=True)
