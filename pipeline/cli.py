@@ -120,8 +120,10 @@ def transcript(
                          for rec in result.manifest.stages), highlight=False)
     out.print(f"exhibit for the court: {result.outputs['docx']}")
     out.print(f"counsel's working copy (never filed): {result.outputs['counsel_docx']}")
-    if any(not s.name for s in result.labelled.speakers):
-        out.print(f"name the speakers in {result.outputs['speakers']} (SPEAKER_00 → 张三, role 被告), then run again")
+    unnamed = [s.id for s in result.labelled.speakers if not s.name and s.number]
+    if unnamed:
+        out.print(f"name the speakers in {result.outputs['speakers']} ({', '.join(unnamed)} not named yet: name, "
+                  "role and identified_by, e.g. 张三, 被告, 来电号码 138xxxx), then run again")
     unsourced = [s.name for s in result.labelled.speakers if s.name and not s.identified_by]
     if unsourced:
         out.print(f"say how each named speaker was identified (identified_by in {result.outputs['speakers']}): "

@@ -88,8 +88,8 @@ def test_the_court_copy_carries_none_of_counsels_material_and_the_working_copy_a
 
 def test_the_working_copy_is_marked_on_every_page_and_names_the_court_copy(tmp_path):
     doc = write(tmp_path, COUNSEL)
-    header = doc.sections[0].header.paragraphs[0].text
-    assert "律师工作底稿·不得提交" in header and "证据3" in header
+    header = [p.text for p in doc.sections[0].header.paragraphs]
+    assert header[0] == "\t律师工作底稿·不得提交" and "证据3" in header[1]
     assert doc.paragraphs[0].text == "录音文字整理稿（律师工作底稿）"
     notice = next(p for p in doc.paragraphs if p.style.name == S.NOTICE)
     assert "不得提交法院" in notice.text and "《借款录音.docx》" in notice.text

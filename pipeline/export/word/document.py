@@ -48,15 +48,17 @@ def load_template() -> DocumentObject:
 
 def page_marks(doc: DocumentObject, content: ExhibitContent, wording: Wording, counsel: bool = False) -> None:
     """On every page: the exhibit number (when given) and the start of the recording's SHA-256 in the header —
-    in the working copy with `律师工作底稿·不得提交` between them —, `第 X 页 共 Y 页` in the footer."""
+    in the working copy under a first line `律师工作底稿·不得提交` —, `第 X 页 共 Y 页` in the footer."""
     section = doc.sections[0]
     words = wording["header"]
     top = section.header.paragraphs[0]
     top.style = S.HEADER
+    if counsel:
+        top.add_run(f"\t{words['counsel']}")
+        top = section.header.add_paragraph(style=S.HEADER)
     exhibit = content.settings.case.exhibit_number.strip()
     sha = words["sha"].format(sha=content.asset.sha256[:HEADER_SHA_PREFIX])
-    left = words["exhibit"].format(exhibit=exhibit) if exhibit else ""
-    top.add_run(f"{left}\t{words['counsel'] if counsel else ''}\t{sha}")
+    top.add_run(f"{words['exhibit'].format(exhibit=exhibit)}\t\t{sha}" if exhibit else f"\t\t{sha}")
     bottom = section.footer.paragraphs[0]
     bottom.style = S.FOOTER
     for part in re.split(r"(\{page\}|\{pages\})", wording["footer"]):

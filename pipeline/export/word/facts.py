@@ -21,7 +21,7 @@ from pipeline.export.word.blocks import cell_line, cell_text, heading, lead, par
 from pipeline.text.rules import CATEGORIES
 from pipeline.timefmt import hms
 
-INDEX_COLUMNS = (Cm(1.9), Cm(1.1), Cm(2.6), Cm(6.0), Cm(2.0), Cm(2.4))
+INDEX_COLUMNS = (Cm(1.9), Cm(1.3), Cm(2.8), Cm(5.6), Cm(2.0), Cm(2.4))
 SHOWN_VALUES = ("amount", "date")   # categories whose value says more than the words; others only when it differs
 
 
