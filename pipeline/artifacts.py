@@ -232,11 +232,13 @@ class Speaker:
     id: str                     # "SPEAKER_00"
     name: str                   # as the user gave it, "" when not named
     role: str                   # as the user gave it (被告, plaintiff, …), "" when not given
-    number: int                 # unnamed speakers counted from 1 (说话人1 / Speaker 1); 0 when named or unknown
+    number: int                 # its place in the order of first appearance, from 1 (说话人3 / Speaker 3), fixed
+                                # for the recording whoever is named; 0 for the lines no speaker was found for
     talk_time: float
     turns: int
     first_heard: float
     last_heard: float
+    identified_by: str = ""     # how the submitting party identified the voice (来电号码、自我介绍 00:01:05 …)
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,7 @@ class Fact:
     utterance_id: str
     start: float
     speaker: str                # speaker id after labelling
-    category: str               # admission, denial, amount, date, name, promise, threat, self_id
+    category: str               # admission, denial, amount, date, place, name, promise, threat, self_id
     rule_id: str
     span: tuple[int, int]       # character offsets of the match in the utterance text
     matched: str

@@ -25,6 +25,17 @@ def _fail(exc: PipelineError) -> None:
     raise typer.Exit(code=2)
 
 
+# the case details as the closing lines of a run name them, and the option that gives each
+CASE_DETAILS = {"case_name": "case name", "case_number": "case number", "exhibit_number": "exhibit number",
+                "submitting_party": "submitting party", "recorded_on": "recording date and time",
+                "recorded_place": "recording place", "recorded_device": "recording device, the original carrier",
+                "recorded_by": "who recorded it", "reviewed_by": "reviewer"}
+CASE_OPTIONS = {"case_name": "--case-name", "case_number": "--case-number", "exhibit_number": "--exhibit",
+                "submitting_party": "--party", "recorded_on": "--recorded-on", "recorded_place": "--recorded-place",
+                "recorded_device": "--recorded-device", "recorded_by": "--recorded-by",
+                "reviewed_by": "--reviewed-by"}
+
+
 class _RichHook:
     """Renders the runner's progress(stage, completed, total) as one bar per stage."""
 
@@ -64,8 +75,13 @@ def transcript(
     reviewed_by: str = typer.Option("", "--reviewed-by", help="Who checked the transcript against the recording."),
     rules: list[Path] = typer.Option([], "--rules", help="Your own key-fact rule file (TOML, as "
                                                        "configs/rules/zh.toml), used beside the shipped ones."),
-    recorded_on: str = typer.Option("", "--recorded-on", help="The day it was recorded, YYYY-MM-DD (default: the "
-                                                              "date in the file's tags); resolves 去年12月20号."),
+    recorded_on: str = typer.Option("", "--recorded-on", help="When it was recorded, as the submitting party "
+                                     "states it: YYYY-MM-DD, with the time if known (\"2025-03-05 15:30\"); "
+                                     "resolves 去年12月20号 (default: the date in the file's tags)."),
+    recorded_place: str = typer.Option("", "--recorded-place", help="Where it was recorded, as stated (录音地点)."),
+    recorded_device: str = typer.Option("", "--recorded-device", help="The device it was recorded on, its "
+                                        "original carrier, as stated (录音设备/原始载体)."),
+    recorded_by: str = typer.Option("", "--recorded-by", help="Who recorded it, as stated (录音人)."),
     highlight: str = typer.Option("", "--highlight", help="inline: also shade the key-fact words in the "
                                                           "transcript (default: the setting, none)."),
     hotwords: str = typer.Option("", "--hotwords", help="Names and terms to listen for, comma-separated "
@@ -85,7 +101,8 @@ def transcript(
              ("export", "doc_language"): doc_language, ("case", "case_name"): case_name,
              ("case", "case_number"): case_number, ("case", "exhibit_number"): exhibit,
              ("case", "submitting_party"): party, ("case", "recorded_on"): recorded_on,
-             ("case", "reviewed_by"): reviewed_by}
+             ("case", "recorded_place"): recorded_place, ("case", "recorded_device"): recorded_device,
+             ("case", "recorded_by"): recorded_by, ("case", "reviewed_by"): reviewed_by}
     overrides = _overrides(given)
     target = out_dir or Path("out") / file.stem
     try:
@@ -98,9 +115,20 @@ def transcript(
         _fail(exc)
     out.print(" · ".join(f"{rec.stage} {rec.seconds:.1f} s" if rec.ran else f"{rec.stage} (reused)"
                          for rec in result.manifest.stages), highlight=False)
-    out.print(f"exhibit: {result.outputs['docx']}")
-    if any(not s.name for s in result.labelled.speakers):
-        out.print(f"name the speakers in {result.outputs['speakers']} (SPEAKER_00 → 张三, role 被告), then run again")
+    out.print(f"exhibit for the court: {result.outputs['docx']}")
+    out.print(f"counsel's working copy (never filed): {result.outputs['counsel_docx']}")
+    unnamed = [s.id for s in result.labelled.speakers if not s.name and s.number]
+    if unnamed:
+        out.print(f"name the speakers in {result.outputs['speakers']} ({', '.join(unnamed)} not named yet: name, "
+                  "role and identified_by, e.g. 张三, 被告, 来电号码 138xxxx), then run again")
+    unsourced = [s.name for s in result.labelled.speakers if s.name and not s.identified_by]
+    if unsourced:
+        out.print(f"say how each named speaker was identified (identified_by in {result.outputs['speakers']}): "
+                  f"{', '.join(unsourced)}")
+    missing = settings.case.missing()
+    if missing:
+        out.print("case details still missing: "
+                  + ", ".join(f"{CASE_DETAILS[name]} ({CASE_OPTIONS[name]})" for name in missing))
     out.print(f"original unchanged: sha256 {result.manifest.original_sha256_after}")
 
 

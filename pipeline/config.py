@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,6 +25,9 @@ BACKENDS = ("local", "pyannote-pipeline")
 CHANNELS = ("auto", "split", "mix")
 DOC_LANGUAGES = ("zh", "en")         # the languages the exhibit is written in (configs/exhibit_<lang>.toml)
 HIGHLIGHTS = ("none", "inline")      # the transcript body plain, or key-fact words shaded in it too
+# the sections the court copy may show besides the recording, speakers, notation, transcript and declaration
+# (the counsel's working copy shows them all)
+COURT_SECTIONS = ("timeline", "index", "coverage", "integrity", "method")
 SECRET = "token"                     # a setting never written to the manifest
 
 
@@ -139,7 +142,7 @@ class MergeConfig(_Section):
     section: ClassVar[str] = "merge"
 
     max_pause: float = _number(1.0, "longest pause in a line", 0.0)
-    max_length: float = _number(30.0, "longest line", 0.1)
+    max_length: float = _number(15.0, "longest line", 0.1)   # cut at sentence ends; one long sentence stays whole
     low_confidence: float = _number(0.4, "low-confidence threshold", 0.0, 1.0)
 
 
@@ -169,12 +172,20 @@ class ExportConfig(_Section):
 
     doc_language: str = _choice("auto", "exhibit language", ("auto", *DOC_LANGUAGES))
     highlight: str = _choice("none", "highlight", HIGHLIGHTS)
+    court_sections: tuple[str, ...] = ("timeline", "index", "coverage", "method")   # of COURT_SECTIONS
+
+    def check(self) -> None:
+        unknown = [name for name in self.court_sections if name not in COURT_SECTIONS]
+        if unknown:
+            raise ConfigError(f"court sections must be among {', '.join(COURT_SECTIONS)}, not "
+                              f"{', '.join(map(repr, unknown))} ([export] court_sections)")
 
 
 @dataclass(frozen=True)
 class CaseConfig(_Section):
     """The case this recording is evidence in, as the user states it (configs/case.toml or --case FILE); every
-    field optional. Shown on the exhibit only, except recorded_on, which also resolves 去年12月20号."""
+    field optional. Shown on the documents only, as stated by the submitting party, except recorded_on, which
+    also resolves 去年12月20号."""
 
     section: ClassVar[str] = "case"
 
@@ -182,24 +193,43 @@ class CaseConfig(_Section):
     case_number: str = ""       # （2025）京0105民初1234号
     exhibit_number: str = ""    # 证据3 / Exhibit 3
     submitting_party: str = ""  # 原告 张三
-    recorded_on: str = ""       # YYYY-MM-DD; "" = the date in the file's tags, if any
+    recorded_on: str = ""       # YYYY-MM-DD, with the time of day when known (2025-03-05 15:30); "" = not stated
     recorded_place: str = ""
     recorded_device: str = ""   # the original carrier (原始载体): 华为 Mate 40 手机
     recorded_by: str = ""
     reviewed_by: str = ""       # who checked the transcript against the recording
 
-    def check(self) -> None:
-        self.recorded_date()
+    # what the documents need from the case file, in the order the closing lines of a run name them
+    DETAILS: ClassVar[tuple[str, ...]] = ("case_name", "case_number", "exhibit_number", "submitting_party",
+                                          "recorded_on", "recorded_place", "recorded_device", "recorded_by",
+                                          "reviewed_by")
 
-    def recorded_date(self) -> date | None:
-        """recorded_on as a date, None when not given."""
-        if not self.recorded_on:
+    def check(self) -> None:
+        self.recorded_moment()
+
+    def recorded_moment(self) -> datetime | None:
+        """recorded_on as a date and time (midnight when only the day is stated); None when not given."""
+        text = self.recorded_on.strip()
+        if not text:
             return None
         try:
-            return date.fromisoformat(self.recorded_on)
+            return datetime.fromisoformat(text)
         except ValueError:
-            raise ConfigError(f"recorded date {self.recorded_on!r} is not a date written YYYY-MM-DD "
-                              "(e.g. 2025-03-05)") from None
+            raise ConfigError(f"recorded date {self.recorded_on!r} is not a date written YYYY-MM-DD, with the time "
+                              "of day if known (e.g. 2025-03-05 or 2025-03-05 15:30)") from None
+
+    def recorded_time_stated(self) -> bool:
+        """Whether recorded_on gives a time of day, not only the day."""
+        return self.recorded_moment() is not None and len(self.recorded_on.strip()) > len("YYYY-MM-DD")
+
+    def recorded_date(self) -> date | None:
+        """The day of recorded_on, None when not given."""
+        moment = self.recorded_moment()
+        return moment.date() if moment else None
+
+    def missing(self) -> tuple[str, ...]:
+        """The case details not stated yet (field names, in DETAILS order)."""
+        return tuple(name for name in self.DETAILS if not getattr(self, name).strip())
 
 
 @dataclass(frozen=True)

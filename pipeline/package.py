@@ -3,7 +3,8 @@ run folder, each file's sha256 in SHA256SUMS so that `sha256sum -c SHA256SUMS` c
 
 out/<name>/package/
     <original>            a byte-identical copy of the recording, its sha256 checked against the one recorded
-    <name>.docx, <name>.srt, transcript.csv, key_facts.csv, manifest.json
+    <name>.docx, <name>.srt, transcript.csv, manifest.json
+                          the court copy only: never <name>_counsel.docx, nor key_facts.csv (counsel's notes)
     <name>.pdf            the exhibit as PDF, made by LibreOffice where it is installed (else left out, and
                           Package.no_pdf says why)
     clips/00-01-23_amount.wav   a few seconds around each key fact, from the 16 kHz working copy
@@ -121,7 +122,9 @@ def _build(run: RunDir, tmp: Path) -> str:
     facts = _load(run, Facts, "fact_review")      # the key facts the exhibit shows (as the user reviewed them)
     manifest = read_manifest(run.manifest)
     stem = Path(asset.file_name).stem
-    outputs = [run.docx(stem), run.transcript_csv, run.srt(stem), run.key_facts_csv]
+    # what goes to the court and the other side: the court copy and its companions; the counsel's working copy
+    # and key_facts.csv (the rules and counsel's own notes) stay in the run folder
+    outputs = [run.docx(stem), run.transcript_csv, run.srt(stem)]
     for path in outputs:
         if not path.is_file():
             raise _not_finished(run.root, run.relative(path))

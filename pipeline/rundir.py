@@ -2,7 +2,8 @@
 read the user's files, the export writers, the evidence package and the tools.
 
 out/<name>/
-    <stem>.docx, <stem>.srt, <stem>.json, <stem>.rttm       the exhibit and its companions (<stem>: the
+    <stem>.docx, <stem>_counsel.docx                          the court copy, the counsel's working copy
+    <stem>.srt, <stem>.json, <stem>.rttm                      the exhibit's companions (<stem>: the
     transcript.csv, key_facts.csv, integrity.json              recording's file name without extension)
     speakers.csv, speakers.previous.csv                       the user's naming of the voices
     speakers/SPEAKER_00.wav …                                 a listening clip per voice
@@ -81,7 +82,12 @@ class RunDir:
     # -------------------------------------------------------------------------------------------- outputs
 
     def docx(self, stem: str) -> Path:
+        """The court copy: the only document that goes into the evidence package."""
         return self.root / f"{stem}.docx"
+
+    def counsel_docx(self, stem: str) -> Path:
+        """The counsel's working copy (工作底稿): never filed, never packaged."""
+        return self.root / f"{stem}_counsel.docx"
 
     def srt(self, stem: str) -> Path:
         return self.root / f"{stem}.srt"

@@ -1,8 +1,16 @@
-"""The one timestamp formatter: every time shown to a person goes through here."""
+"""The one timestamp formatter: every time shown to a person goes through here, one format per kind:
+
+- a time in the recording: hh:mm:ss everywhere (00:01:05), with milliseconds where they matter (00:01:05.120);
+- a length: hh:mm:ss.t (00:01:35.2);
+- a moment in the world (file times, metadata dates, when the exhibit was made): the date as the document's
+  language writes it, the time, and its zone (2025年3月5日 20:14:03（UTC+08:00） / 2025-03-05 20:14:03 (UTC+08:00));
+  a moment the user states without a zone is shown as stated, marked local.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
 
 
 def hms(seconds: float) -> str:
@@ -11,10 +19,10 @@ def hms(seconds: float) -> str:
     return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
 
 
-def mmss(seconds: float) -> str:
-    """65.4 → '01:05'; past an hour the minutes go on counting (75:03), for short in-line time ranges."""
-    total = max(0, int(seconds))
-    return f"{total // 60:02d}:{total % 60:02d}"
+def hms_ms(seconds: float) -> str:
+    """65.12 → '00:01:05.120': a time in the recording to the millisecond."""
+    ms = max(0, round(seconds * 1000))
+    return f"{hms(ms // 1000)}.{ms % 1000:03d}"
 
 
 def srt_time(seconds: float) -> str:
@@ -30,6 +38,55 @@ def duration_text(seconds: float) -> str:
     return f"{hms(whole)}.{frac}"
 
 
-def minute_text(moment: datetime) -> str:
-    """A moment to the minute, as the exhibit shows when it was processed: '2025-03-06 14:30'."""
-    return moment.strftime("%Y-%m-%d %H:%M")
+def parse_moment(text: str) -> datetime | None:
+    """An ISO 8601 moment as files and tags write it ('2025-03-05T12:00:00.000000Z', '2025-03-05 20:14:03+08:00',
+    '2025-03-05'); None when it is not one."""
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def zone_text(offset: timedelta | None) -> str:
+    """'UTC', 'UTC+08:00', 'UTC-05:30'."""
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def date_text(day: date, formats: Mapping[str, str]) -> str:
+    """A day as the document's language writes it: formats["date"] ('{year}年{month}月{day}日')."""
+    return formats["date"].format(year=day.year, month=day.month, day=day.day)
+
+
+def moment_text(moment: datetime, formats: Mapping[str, str], seconds: bool = True) -> str:
+    """A moment with its zone (formats["moment"]: '{date} {time}（{zone}）'); one with no zone, as a user states
+    it, with formats["local_moment"]."""
+    clock = moment.strftime("%H:%M:%S" if seconds else "%H:%M")
+    if moment.tzinfo is None:
+        return formats["local_moment"].format(date=date_text(moment, formats), time=clock)
+    return formats["moment"].format(date=date_text(moment, formats), time=clock, zone=zone_text(moment.utcoffset()))
+
+
+def stated_moment_text(text: str, formats: Mapping[str, str]) -> str:
+    """A date the user states (recorded_on: '2025-03-05' or '2025-03-05 15:30'): the day alone, or the day and
+    the time (with its zone when one is given)."""
+    moment = parse_moment(text)
+    if moment is None:
+        return text.strip()
+    if len(text.strip()) <= len("YYYY-MM-DD"):
+        return date_text(moment, formats)
+    return moment_text(moment, formats, seconds=bool(moment.second))
+
+
+def tagged_moment_text(text: str, formats: Mapping[str, str]) -> str:
+    """A date a file or its metadata carries: as moment_text when it is ISO 8601, else as written."""
+    moment = parse_moment(text)
+    if moment is None or len(text.strip()) <= len("YYYY-MM-DD"):
+        return text.strip()
+    return moment_text(moment, formats)

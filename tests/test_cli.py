@@ -102,3 +102,42 @@ def test_facts_options_fail_in_one_line(tmp_path, setup, args, message):
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 2 and len(lines) == 1 and message in lines[0], proc.stderr
     assert not (tmp_path / "f.csv").exists() and not (tmp_path / "out").exists()
+
+
+def test_a_run_closes_naming_both_documents_the_case_details_missing_and_unsourced_names(tmp_path, monkeypatch):
+    """The closing lines of `exhibit transcript` (the run itself stubbed: no models)."""
+    from typer.testing import CliRunner
+
+    import pipeline.runner
+    from pipeline.artifacts import Labelled, RunManifest, Speaker
+    from pipeline.cli import app
+
+    seen = {}
+
+    def fake_run(source, out, settings, progress):
+        seen["case"] = settings.case
+        speakers = (Speaker("SPEAKER_00", "张三", "被告", 1, 2.0, 1, 0.0, 2.0, identified_by="来电号码"),
+                    Speaker("SPEAKER_01", "李四", "原告", 2, 2.0, 1, 3.0, 5.0),
+                    Speaker("SPEAKER_02", "", "", 3, 2.0, 1, 6.0, 8.0))
+        manifest = RunManifest({}, str(source), "ab" * 32, "ab" * 32, {}, {}, (), {}, "2025-03-06T14:30:00+08:00")
+        return pipeline.runner.RunResult(out, {"docx": out / "rec.docx", "counsel_docx": out / "rec_counsel.docx",
+                                               "speakers": out / "speakers.csv"}, manifest,
+                                         Labelled("zh", speakers, ()))
+
+    monkeypatch.setattr(pipeline.runner, "run", fake_run)
+    (tmp_path / "rec.wav").write_bytes(b"x")
+    result = CliRunner().invoke(app, ["transcript", str(tmp_path / "rec.wav"), "--out", str(tmp_path / "o"),
+                                      "--recorded-place", "北京市朝阳区", "--recorded-on", "2025-03-05 15:30",
+                                      "--recorded-device", "华为 Mate 40 手机", "--recorded-by", "李四"])
+    assert result.exit_code == 0, result.output
+    case = seen["case"]
+    assert (case.recorded_place, case.recorded_on, case.recorded_device, case.recorded_by) == (
+        "北京市朝阳区", "2025-03-05 15:30", "华为 Mate 40 手机", "李四")
+    lines = result.output.splitlines()
+    assert any(line.startswith("exhibit for the court: ") and line.endswith("rec.docx") for line in lines)
+    assert any("counsel's working copy (never filed)" in line and "rec_counsel.docx" in line for line in lines)
+    assert any("name the speakers" in line for line in lines)
+    assert "say how each named speaker was identified (identified_by in" in result.output and "李四" in result.output
+    missing = next(line for line in lines if line.startswith("case details still missing: "))
+    assert missing == ("case details still missing: case name (--case-name), case number (--case-number), exhibit "
+                       "number (--exhibit), submitting party (--party), reviewer (--reviewed-by)")

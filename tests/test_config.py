@@ -41,3 +41,19 @@ def test_the_case_is_not_a_section_of_the_settings_file(tmp_path):
     settings.write_text('[case]\ncase_name = "x"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="case file"):
         load_settings(settings)
+
+
+def test_the_recording_time_may_carry_a_time_of_day():
+    from datetime import date, datetime
+    case = CaseConfig(recorded_on="2025-03-05 15:30")
+    assert case.recorded_moment() == datetime(2025, 3, 5, 15, 30) and case.recorded_date() == date(2025, 3, 5)
+    assert case.recorded_time_stated() and not CaseConfig(recorded_on="2025-03-05").recorded_time_stated()
+    with pytest.raises(ConfigError, match="YYYY-MM-DD, with the time of day"):
+        CaseConfig(recorded_on="下午三点")
+
+
+def test_the_case_names_the_details_still_missing():
+    assert CaseConfig().missing() == CaseConfig.DETAILS
+    case = CaseConfig(recorded_place="北京市朝阳区", reviewed_by="王五", recorded_on="2025-03-05")
+    assert case.missing() == ("case_name", "case_number", "exhibit_number", "submitting_party", "recorded_device",
+                              "recorded_by")

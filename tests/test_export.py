@@ -37,7 +37,7 @@ from pipeline.config import CONFIG_DIR, CaseConfig, ExportConfig, MergeConfig, S
 from pipeline.export.coverage import coverage
 from pipeline.errors import ConfigError
 from pipeline.export.content import ExhibitContent
-from pipeline.export.word import human_size, write_docx
+from pipeline.export.word import COUNSEL, human_size, write_docx
 from pipeline.export.json import write_json
 from pipeline.export.manifest import read_manifest, software_versions, write_manifest
 from pipeline.export.srt import write_srt
@@ -80,8 +80,8 @@ def utterances() -> tuple[Utterance, ...]:
 
 
 def labelled(language: str = "zh", name: str = "张三", role: str = "被告") -> Labelled:
-    speakers = (Speaker("SPEAKER_00", name, role, 0 if name else 1, 2.5, 1, 12.7, 15.2),
-                Speaker("SPEAKER_01", "", "", 1 if name else 2, 1.8, 1, 62.5, 64.3))
+    speakers = (Speaker("SPEAKER_00", name, role, 1, 2.5, 1, 12.7, 15.2),     # numbered by first appearance,
+                Speaker("SPEAKER_01", "", "", 2, 1.8, 1, 62.5, 64.3))     # named or not
     return Labelled(language=language, speakers=speakers, items=utterances())
 
 
@@ -161,11 +161,11 @@ def test_docx_header_table_carries_the_file_particulars_and_hashes(tmp_path):
     assert info["文件格式"] == "QuickTime / MOV；aac 编码；采样率 44100 Hz；2 声道；码率 128 kbps"
     assert info["语音识别模型"] == "base（SHA-256 前 12 位：c0ffee111111）"
     assert info["说话人区分方法"] == "pyannote-segmentation-3.0+campplus"
-    assert info["整理时间"] == "2025-03-06 14:30"
+    assert info["整理时间"] == "2025年3月6日 14:30（UTC+08:00）"        # dates with their zone
     assert info["识别语言"] == "中文（zh，置信度 0.97）"
     assert "模型文件 SHA-256" not in info          # every model file and its sha256: the method section
-    assert info["元数据创建时间"] == "2025-03-05T12:00:00.000000Z"
-    assert info["文件修改时间"] == "2025-03-05T20:14:03+08:00"
+    assert info["元数据创建时间"] == "2025年3月5日 12:00:00（UTC）"
+    assert info["文件修改时间"] == "2025年3月5日 20:14:03（UTC+08:00）"
 
 
 def test_docx_sections_come_in_order_title_first(tmp_path):
@@ -174,16 +174,16 @@ def test_docx_sections_come_in_order_title_first(tmp_path):
     assert texts[0] == "录音文字整理稿" and doc.paragraphs[0].style.name == "Title"
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
     assert headings[:5] == ["一、录音文件信息", "二、说话人", "三、标注说明", "四、录音内容", "五、关键内容索引"]
-    assert headings[5:] == ["六、录音覆盖情况", "七、原始录音完整性初步筛查", "八、整理方法", "九、声明"]
+    assert headings[5:] == ["六、录音覆盖情况", "七、整理方法", "八、声明"]    # the integrity points: counsel's
     body = [el.tag.split("}")[1] for el in doc.element.body]
-    assert body[:5] == ["p", "p", "tbl", "p", "tbl"]   # title, heading, file table, heading, parties table
+    assert body[:6] == ["p", "p", "tbl", "p", "p", "tbl"]   # title, heading, file table, heading, lead, parties
 
 
 def test_docx_transcript_lines_are_exact_and_plain(tmp_path):
     _, doc = make_docx(tmp_path)
     lines = [p for p in doc.paragraphs if p.style.name == "Transcript Line"]
     assert [p.text for p in lines] == ["\t1\t[00:00:12]\t张三（被告）：我承认借了你五万块钱。",
-                                       "\t2\t[00:01:02]\t[重叠] 说话人1：你什么时候还？"]
+                                       "\t2\t[00:01:02]\t[重叠] 说话人2：你什么时候还？"]
     assert all(run.bold is not True and run.italic is not True and run.underline is not True
                for p in lines for run in p.runs)
 
@@ -191,32 +191,39 @@ def test_docx_transcript_lines_are_exact_and_plain(tmp_path):
 def test_docx_legend_names_every_speaker(tmp_path):
     _, doc = make_docx(tmp_path)
     rows = table_rows(doc.tables[1])
-    assert rows[0] == ["标注", "姓名", "身份", "发言时长", "首次发言"]
-    assert rows[1] == ["张三", "张三", "被告", "00:00:02.5", "00:00:12"]
-    assert rows[2] == ["说话人1", "—", "—", "00:00:01.8", "00:01:02"]
+    assert rows[0] == ["编号", "姓名（提交人指认）", "身份", "指认依据", "发言时长", "首次发言"]
+    assert rows[1] == ["说话人1", "张三", "被告", "—", "00:00:02.5", "00:00:12"]
+    assert rows[2] == ["说话人2", "—", "—", "—", "00:00:01.8", "00:01:02"]
+    intro = doc.paragraphs[[p.text for p in doc.paragraphs].index("二、说话人") + 1].text
+    assert "由提交人提供" in intro and "软件未作核实" in intro
+    basis = dataclasses.replace(labelled(), speakers=(dataclasses.replace(labelled().speakers[0],
+                                                                         identified_by="来电号码 138xxxx"),
+                                                      labelled().speakers[1]))
+    _, doc = make_docx(tmp_path, lab=basis)
+    assert table_rows(doc.tables[1])[1][3] == "来电号码 138xxxx"
 
 
-def test_docx_facts_index_has_quote_category_and_value_in_time_order(tmp_path):
+def test_docx_facts_index_has_one_row_per_line_with_its_number_categories_and_values(tmp_path):
     _, doc = make_docx(tmp_path)
-    table = doc.tables[4]
+    table = doc.tables[3]
     rows = table_rows(table)
-    assert rows[0] == ["时间", "说话人", "原话", "类别", "规范值"]
-    assert rows[1][:3] == ["00:00:12", "张三（被告）", ADMIT] and rows[1][3].startswith("承认")
-    assert rows[1][4] == "—"
-    assert rows[2][3].startswith("金额") and rows[2][4] == "50000 CNY"
-    assert rows[1][3] == "承认\n明确承认\n规则：zh-admission-explicit"   # the rule that fired
-    strong = ["".join(r.text for r in row.cells[2].paragraphs[0].runs if r.style.name == "Strong")
-              for row in table.rows[1:]]
-    assert strong == ["我承认", "五万块钱"]
+    assert rows[0] == ["时间", "行号", "说话人", "原话", "类别", "规范值"]
+    assert rows[1:] == [["00:00:12", "1", "张三（被告）", ADMIT, "承认、金额", "人民币 50,000 元"]]   # one row, both
+    strong = ["".join(r.text for r in p.runs if r.style.name == "Strong") for p in table.rows[1].cells[3].paragraphs]
+    assert strong == ["我承认五万块钱"]                                 # every matched stretch in bold
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)   # no row split
 
 
-def test_docx_sets_an_east_asian_font(tmp_path):
-    _, doc = make_docx(tmp_path)
+def test_docx_sets_a_serif_east_asian_body_face_that_word_can_replace(tmp_path):
+    path, doc = make_docx(tmp_path)
     fonts = doc.styles["Normal"].element.rPr.rFonts
-    assert fonts.get(qn("w:eastAsia")) == "宋体" and fonts.get(qn("w:ascii")) == "Times New Roman"
+    assert fonts.get(qn("w:eastAsia")) == "Noto Serif CJK SC" and fonts.get(qn("w:ascii")) == "Times New Roman"
     heading_fonts = doc.styles["Heading 1"].element.rPr.rFonts
-    assert heading_fonts.get(qn("w:eastAsia")) == "黑体" and heading_fonts.get(qn("w:asciiTheme")) is None
+    assert heading_fonts.get(qn("w:eastAsia")) == "Noto Sans CJK SC" and heading_fonts.get(qn("w:asciiTheme")) is None
+    with zipfile.ZipFile(path) as archive:
+        table = archive.read("word/fontTable.xml").decode()
+    assert re.search(r'w:name="Noto Serif CJK SC">\s*<w:altName w:val="宋体,SimSun"/>', table)   # Word without Noto
     assert doc.styles["Normal"].element.rPr.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
 
 
@@ -227,13 +234,11 @@ def test_docx_in_english(tmp_path):
     assert texts[0] == "Transcript of Audio Recording"
     lines = [line_text(p.text) for p in doc.paragraphs if p.style.name == "Transcript Line"]
     assert lines == ["[00:00:12]\tJohn Smith (Defendant): 我承认借了你五万块钱。",
-                     "[00:01:02]\t[overlapping] Speaker 1: 你什么时候还？"]
+                     "[00:01:02]\t[overlapping] Speaker 2: 你什么时候还？"]
     info = dict(table_rows(doc.tables[0]))
     assert info["SHA-256"] == SHA and info["File size"] == "1,572,864 bytes (1.5 MB)"
-    assert table_rows(doc.tables[4])[0] == ["Time", "Speaker", "Quote", "Category", "Normalised value"]
-    assert table_rows(doc.tables[4])[2][3].startswith("Amount")
-    assert table_rows(doc.tables[3])[1] == ["Identity of John Smith (Defendant) (own name given or named)",
-                                            "not found"]
+    assert table_rows(doc.tables[3])[0] == ["Time", "Line", "Speaker", "Quote", "Category", "Normalised value"]
+    assert table_rows(doc.tables[3])[1][4:] == ["Admission, Amount", "CNY 50,000"]
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
     assert headings[:5] == ["1. The recording", "2. Speakers", "3. Notation", "4. Transcript",
                             "5. Index of key content"]
@@ -247,10 +252,12 @@ def test_docx_without_facts_or_speech_says_so(tmp_path):
     _, doc = make_docx(tmp_path, lab=empty, found=Facts(items=()))
     texts = paragraphs(doc)
     assert "（录音中没有识别出语音。）" in texts and "未按规则标出关键内容。" in texts
-    # particulars, speakers (no timeline without speakers), notation, the checklist (every element "not found")
-    assert table_rows(doc.tables[3])[0] == ["要素", "录音中的时间"]
-    assert [r[1] for r in table_rows(doc.tables[3])[1:]] == ["未发现"] * 5
     assert len(doc.inline_shapes) == 0
+    # the working copy's checklist: every element "not found"
+    path = tmp_path / "counsel.docx"
+    write_docx(path, content(lab=empty, found=Facts(items=())), COUNSEL)
+    checklist = next(t for t in Document(str(path)).tables if table_rows(t)[0] == ["要素", "录音中的时间"])
+    assert [r[1] for r in table_rows(checklist)[1:]] == ["未发现"] * 5
 
 
 def test_docx_rejects_an_unknown_language(tmp_path):
@@ -333,7 +340,7 @@ def test_transcript_csv_reads_back_with_columns_and_chinese(tmp_path):
                                             "role", "text", "status", "flags", "machine_text", "machine_speaker_id"]
     assert rows[1] == ["1", "u0001", "12.700", "15.200", "00:00:12", "SPEAKER_00", "张三", "被告", ADMIT, "machine",
                        "", ADMIT, "SPEAKER_00"]
-    assert rows[2] == ["2", "u0002", "62.500", "64.300", "00:01:02", "SPEAKER_01", "说话人1", "", OVERLAP, "machine",
+    assert rows[2] == ["2", "u0002", "62.500", "64.300", "00:01:02", "SPEAKER_01", "说话人2", "", OVERLAP, "machine",
                        "overlap;low_confidence", OVERLAP, "SPEAKER_01"]
 
 
@@ -359,7 +366,7 @@ def test_srt_cues_have_exact_times_and_speaker_prefix(tmp_path):
     blocks = path.read_text(encoding="utf-8").strip().split("\n\n")
     assert blocks == [
         "1\n00:00:12,700 --> 00:00:15,200\n张三（被告）：我承认借了你五万块钱。",
-        "2\n00:01:02,500 --> 00:01:04,300\n[重叠] 说话人1：你什么时候还？",
+        "2\n00:01:02,500 --> 00:01:04,300\n[重叠] 说话人2：你什么时候还？",
     ]
 
 
@@ -367,7 +374,7 @@ def test_srt_in_english_uses_english_punctuation(tmp_path):
     path = tmp_path / "a.srt"
     write_srt(path, labelled("en", "John Smith", ""), "en")
     text = path.read_text(encoding="utf-8")
-    assert "\nJohn Smith: 我承认" in text and "\n[overlapping] Speaker 1: 你什么" in text
+    assert "\nJohn Smith: 我承认" in text and "\n[overlapping] Speaker 2: 你什么" in text
 
 
 def test_every_output_follows_the_exhibit_language_not_the_recordings(tmp_path):
@@ -403,9 +410,9 @@ def test_json_round_trips_the_key_fields(tmp_path):
     assert doc["transcription"]["model_sha256"] == MODEL_SHA
     assert doc["diarization"]["method"] == "pyannote-segmentation-3.0+campplus"
     assert [(s["id"], s["label"], s["role"]) for s in doc["speakers"]] == [("SPEAKER_00", "张三", "被告"),
-                                                                          ("SPEAKER_01", "说话人1", "")]
+                                                                          ("SPEAKER_01", "说话人2", "")]
     second = doc["utterances"][1]
-    assert second["speaker"] == "说话人1" and second["flags"] == ["overlap", "low_confidence"]
+    assert second["speaker"] == "说话人2" and second["flags"] == ["overlap", "low_confidence"]
     assert second["words"][1] == {"start": 63.0, "end": 63.6, "text": "什么时候", "raw_text": "什麼時候",
                                   "probability": 0.3}
     assert second["words"][0]["raw_text"] == "你"
@@ -450,21 +457,23 @@ def test_software_versions_names_the_packages_that_made_the_exhibit():
 # ---------------------------------------------------------------------------- checklist, notes, highlight
 
 
-def test_docx_checklist_gives_each_element_its_times_or_not_found(tmp_path):
+def test_counsel_checklist_gives_each_element_its_times_or_not_found(tmp_path):
     found = Facts(facts().items + (
         Fact("u0002", 62.5, "SPEAKER_01", "threat", "zh-threat-harm", (0, 2), "你什", "", "威胁"),))
-    _, doc = make_docx(tmp_path, found=found)
-    rows = table_rows(doc.tables[3])
+    path = tmp_path / "counsel.docx"
+    write_docx(path, content(found=found), COUNSEL)
+    doc = Document(str(path))
+    rows = table_rows(next(t for t in doc.tables if table_rows(t)[0] == ["要素", "录音中的时间"]))
     assert rows[0] == ["要素", "录音中的时间"]
     assert rows[1:] == [
         ["张三（被告）的身份（自报姓名或被称呼姓名）", "未发现"],
-        ["说话人1的身份（自报姓名或被称呼姓名）", "未发现"],
+        ["说话人2的身份（自报姓名或被称呼姓名）", "未发现"],
         ["日期、时间、地点", "未发现"],
         ["对核心事实的承认", "00:00:12"],
         ["金额", "00:00:12"],
         ["威胁性言语（提示律师：以威胁方法取得的证据可能被排除）", "00:01:02"],
     ]
-    assert "证据要素核对" in paragraphs(doc)
+    assert "二、证据要素核对" in paragraphs(doc)
 
 
 def test_checklist_counts_self_id_by_the_speaker_and_the_name_entered_for_them():
@@ -482,12 +491,17 @@ def test_checklist_counts_self_id_by_the_speaker_and_the_name_entered_for_them()
     assert items[("when_where", "")] == (12.7,) and items[("threat", "")] == ()
 
 
-def test_docx_shows_the_users_note_under_the_quote(tmp_path):
+def test_the_users_note_is_under_the_quote_in_the_working_copy_only(tmp_path):
     noted = Facts(tuple(dataclasses.replace(f, note="借条原件见证据2") if f.category == "amount" else f
                         for f in facts().items))
-    _, doc = make_docx(tmp_path, found=noted)
-    rows = table_rows(doc.tables[4])
-    assert rows[2][2] == ADMIT + "\n备注：借条原件见证据2" and rows[1][2] == ADMIT
+    _, court = make_docx(tmp_path, found=noted)
+    assert table_rows(court.tables[3])[1][3] == ADMIT
+    path = tmp_path / "counsel.docx"
+    write_docx(path, content(found=noted), COUNSEL)
+    index = next(t for t in Document(str(path)).tables if table_rows(t)[0][:2] == ["时间", "行号"])
+    row = table_rows(index)[1]
+    assert row[3] == ADMIT + "\n备注：借条原件见证据2"
+    assert row[4] == "承认、金额\n承认：明确承认（规则 zh-admission-explicit）\n金额：金额（规则 zh-amount）"
 
 
 def _shaded(doc) -> list[str]:

@@ -106,11 +106,18 @@ def test_cases_file_is_big_enough_in_both_languages_with_lines_that_match_nothin
     assert len({r["id"] for r in rows}) == len(rows)
 
 
+@pytest.fixture(scope="module")
+def all_cases(rules) -> dict[str, object]:
+    """The engine over the whole file in order, as `make eval-facts` runs it (an answer reads the line before)."""
+    lines = [Line(r["id"], r["text"], r["lang"], r["speaker"]) for r in _case_rows()]
+    return {got.id: got for got in facts_of_lines(lines, rules, RECORDED)}
+
+
 @pytest.mark.parametrize("row", _case_rows(), ids=lambda r: f"{r['id']} {r['text'][:30]}")
-def test_own_cases(rules, row):
-    [got] = facts_of_lines([Line(row["id"], row["text"], row["lang"])], rules, RECORDED)
+def test_own_cases(all_cases, row):
+    got = all_cases[row["id"]]
     assert got.row() == [row["id"], row["categories"], row["amounts"], row["dates"]]
-    for category, column in (("name", "names"), ("self_id", "self_ids")):
+    for category, column in (("name", "names"), ("self_id", "self_ids"), ("place", "places")):
         assert [m.value for m in got.matches if m.category == category] == split(row[column], "|"), category
 
 
@@ -238,6 +245,17 @@ def test_find_facts_over_labelled_utterances():
                                                                               0.5, (0, 2))
     assert [f.value for f in facts.items if f.category == "amount"] == ["50000 CNY", "300 USD"]
     assert all(f.explanation for f in facts.items)
+
+
+def test_an_answer_confirms_the_identity_the_other_speaker_asked_about():
+    speakers = (Speaker("SPEAKER_00", "", "", 1, 2.0, 2, 0.0, 9.0), Speaker("SPEAKER_01", "", "", 2, 2.0, 1, 2.0, 4.0))
+    items = (Utterance("u0001", "SPEAKER_00", 0.0, 1.5, "喂，是张三吗？", ()),
+             Utterance("u0002", "SPEAKER_01", 2.0, 4.0, "嗯，是我。", ()),
+             Utterance("u0003", "SPEAKER_00", 5.0, 6.0, "张三吗？", ()),
+             Utterance("u0004", "SPEAKER_00", 7.0, 9.0, "嗯，是我。", ()))     # the same speaker: no answer
+    found = [(f.utterance_id, f.category, f.value, f.rule_id, f.speaker)
+             for f in find_facts(Labelled("zh", speakers, items), FactsConfig()).items]
+    assert found == [("u0002", "self_id", "张三", "zh-self-id-confirmed", "SPEAKER_01")]
 
 
 def test_find_facts_records_each_rule_file_hash():

@@ -93,7 +93,7 @@ def test_first_run_writes_speakers_csv_for_excel_and_labels_read_naturally(tmp_p
     raw = csv_path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens it as UTF-8
     header, rows = read_csv(csv_path)
-    assert header[:3] == ["speaker_id", "name", "role"]
+    assert header[:4] == ["speaker_id", "name", "role", "identified_by"]
     assert [r["speaker_id"] for r in rows] == ["SPEAKER_00", "SPEAKER_01"]
     assert rows[1]["sample_1"] == "那五万块是我借的" and rows[1]["first_heard"] == "00:00:02"
     assert (rows[0]["sample_1"], rows[0]["sample_2"], rows[0]["turns"]) == ("喂，张三", "好", "2")
@@ -107,6 +107,38 @@ def test_names_and_roles_from_the_csv_are_applied(tmp_path, utterances):
     labelled = label(utterances, csv_path)
     assert [(s.id, shown(s), s.role) for s in labelled.speakers] == [
         ("SPEAKER_00", "张三", "原告"), ("SPEAKER_01", "李四", "被告")]
+
+
+THREE = _transcript([(0.5, 0.9, "喂", 0.9), (2.6, 3.0, "你好", 0.9), (5.0, 5.5, "我在", 0.9), (6.0, 6.5, "好", 0.9)])
+THREE_TURNS = _diar([(0.0, 2.0, "SPEAKER_02"), (2.5, 4.0, "SPEAKER_00"), (4.8, 5.6, "SPEAKER_01"),
+                     (5.8, 7.0, "SPEAKER_02")])
+
+
+def test_speakers_keep_the_number_of_their_first_appearance_whoever_is_named(tmp_path):
+    utts = merge(THREE, THREE_TURNS, CFG)
+    csv_path = tmp_path / CSV_NAME
+    first = label(utts, csv_path, THREE_TURNS)
+    assert [(s.id, shown(s)) for s in first.speakers] == [
+        ("SPEAKER_02", "说话人1"), ("SPEAKER_00", "说话人2"), ("SPEAKER_01", "说话人3")]
+    # naming the first voice heard leaves 说话人2 and 说话人3 as they were on the first draft
+    csv_path.write_text("speaker_id,name,role\nSPEAKER_02,张三,被告\nSPEAKER_00,,\nSPEAKER_01,,\n",
+                        encoding="utf-8")
+    named = label(utts, csv_path, THREE_TURNS)
+    assert [(s.id, shown(s), s.number) for s in named.speakers] == [
+        ("SPEAKER_02", "张三", 1), ("SPEAKER_00", "说话人2", 2), ("SPEAKER_01", "说话人3", 3)]
+    csv_path.write_text("speaker_id,name,role\nSPEAKER_00,李四,原告\n", encoding="utf-8")
+    assert [shown(s) for s in label(utts, csv_path, THREE_TURNS).speakers] == ["说话人1", "李四", "说话人3"]
+
+
+def test_how_each_voice_was_identified_is_read_and_written_back(tmp_path, utterances):
+    csv_path = tmp_path / CSV_NAME
+    csv_path.write_text("speaker_id,name,role,identified_by\nSPEAKER_00,张三,被告,来电号码 138xxxx\n"
+                        "SPEAKER_01,张三,,自我介绍 00:00:02\n", encoding="utf-8")
+    labelled = label(utterances, csv_path)
+    assert [(s.name, s.identified_by) for s in labelled.speakers] == [("张三", "来电号码 138xxxx；自我介绍 00:00:02")]
+    old = "speaker_id,name,role\nSPEAKER_00,张三,被告\n"          # a file written before identified_by
+    csv_path.write_text(old, encoding="utf-8")
+    assert [s.identified_by for s in label(utterances, csv_path).speakers] == ["", ""]
 
 
 def test_a_gbk_file_saved_by_excel_is_read(tmp_path, utterances):
@@ -160,7 +192,35 @@ def test_names_follow_the_voices_when_speakers_are_found_again_differently(tmp_p
                   centroids={"SPEAKER_01": VOICE_A, "SPEAKER_02": VOICE_B, "SPEAKER_00": VOICE_C})
     labelled = label(merge(CALL, again, CFG), csv_path, again)
     assert {s.id: (shown(s), s.role) for s in labelled.speakers} == {
-        "SPEAKER_01": ("张三", "原告"), "SPEAKER_02": ("李四", "被告"), "SPEAKER_00": ("说话人1", "")}
+        "SPEAKER_01": ("张三", "原告"), "SPEAKER_02": ("李四", "被告"), "SPEAKER_00": ("说话人3", "")}
     _, rows = read_csv(csv_path)
     assert {r["speaker_id"]: r["name"] for r in rows} == {"SPEAKER_01": "张三", "SPEAKER_02": "李四", "SPEAKER_00": ""}
     assert "李四" in (tmp_path / PREVIOUS_NAME).read_text(encoding="utf-8")  # the user's file as it was
+
+
+def _sentences_run(n: int, seconds: float) -> Transcript:
+    """One speaker saying n sentences of `seconds` each, no pause between them."""
+    ws = []
+    for i in range(n):
+        start = i * seconds
+        ws += [(start, start + seconds / 2, f"第{i + 1}句", 0.9), (start + seconds / 2, start + seconds, "说完了。", 0.9)]
+    return _transcript(ws)
+
+
+def test_a_long_run_of_one_speaker_is_cut_at_sentence_ends_into_citable_lines():
+    cfg = MergeConfig(max_pause=1.0, max_length=15.0)
+    diar = _diar([(0.0, 100.0, "SPEAKER_00")])
+    lines = merge(_sentences_run(8, 4.0), diar, cfg).items   # 32 s of talk, sentences of 4 s
+    assert [u.text for u in lines] == ["第1句说完了。第2句说完了。第3句说完了。", "第4句说完了。第5句说完了。第6句说完了。",
+                                       "第7句说完了。第8句说完了。"]
+    assert all(u.end - u.start <= 15.0 for u in lines)
+    # a sentence longer than max_length stays one line: a line is never cut inside a sentence
+    long = _transcript([(i * 1.0, i * 1.0 + 1.0, "长", 0.9) for i in range(20)] + [(20.0, 21.0, "句。", 0.9)])
+    assert [u.text for u in merge(long, diar, cfg).items] == ["长" * 20 + "句。"]
+
+
+def test_english_lines_are_cut_after_a_full_stop_but_not_after_a_title():
+    t = _transcript([(0.0, 6.0, " I met Mr.", 0.9), (6.0, 12.0, " Chen today.", 0.9), (12.0, 18.0, " He paid.", 0.9)],
+                    "en")
+    lines = merge(t, _diar([(0.0, 20.0, "SPEAKER_00")]), MergeConfig(max_length=15.0)).items
+    assert [u.text for u in lines] == ["I met Mr. Chen today.", "He paid."]

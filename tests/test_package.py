@@ -25,7 +25,8 @@ from pipeline.export.pdf import find_soffice
 from pipeline.fileio import sha256_file
 from pipeline.package import build_package
 from pipeline.rundir import RunDir
-from test_export import MODELS, PROCESSED, asset, facts, labelled, make_docx
+from pipeline.export.word import COUNSEL, write_docx
+from test_export import MODELS, PROCESSED, asset, content, facts, labelled, make_docx
 
 ORIGINAL = "借款录音.wav"
 
@@ -54,6 +55,7 @@ def finished_run(tmp_path: Path) -> tuple[Path, Path]:
                "srt": run.srt("借款录音")}
     docx, _ = make_docx(tmp_path)
     docx.replace(outputs["docx"])
+    write_docx(run.counsel_docx("借款录音"), content(), COUNSEL)       # the working copy, beside the court copy
     write_transcript_csv(outputs["transcript_csv"], labelled(), "zh")
     write_key_facts_csv(outputs["key_facts_csv"], labelled(), facts(), "zh")
     write_srt(outputs["srt"], labelled(), "zh")
@@ -80,7 +82,8 @@ def test_package_holds_the_original_exhibit_tables_manifest_clips_and_checksums(
     assert result.folder == folder and result.zip_path == run_dir / "package.zip"
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     pdf = ["借款录音.pdf"] if libreoffice_here() else []
-    assert names == sorted([ORIGINAL, "借款录音.docx", "借款录音.srt", "transcript.csv", "key_facts.csv",
+    # the court copy only: not the counsel's working copy, not key_facts.csv with counsel's notes
+    assert names == sorted([ORIGINAL, "借款录音.docx", "借款录音.srt", "transcript.csv",
                             "manifest.json", "clips/00-00-12_admission.wav", "clips/00-00-12_amount.wav",
                             "SHA256SUMS", *pdf])
     assert bool(result.no_pdf) == (not pdf)

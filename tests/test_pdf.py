@@ -84,6 +84,8 @@ def test_pdf_carries_the_title_hash_and_lines_in_a_chinese_font(exhibit_pdf):
     cjk = [line for line in fonts if CJK_FONT.search(line.split()[0])]
     assert cjk, "no CJK font in the PDF:\n" + "\n".join(fonts)
     assert all(re.search(r"\byes\s+yes\s+yes\b", line) for line in cjk), "\n".join(cjk)   # emb sub uni
+    # the body in the serif CJK face the template names (not a sans fallback): make pdf-tools installs it
+    assert any(re.search(r"NotoSerifCJK", line.split()[0]) for line in cjk), "\n".join(fonts)
 
 
 def test_every_page_has_its_footer_counting_the_real_pages(exhibit_pdf):

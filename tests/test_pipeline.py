@@ -71,7 +71,8 @@ def test_first_run_writes_the_exhibit_and_its_companions(first):
     before, out, result = first
     assert ran(result) == only(*(s.name for s in STAGES))
     names = {p.name for p in out.iterdir()}
-    assert {"zh_five_speakers.docx", "transcript.csv", "key_facts.csv", "zh_five_speakers.srt",
+    assert {"zh_five_speakers.docx", "zh_five_speakers_counsel.docx", "transcript.csv", "key_facts.csv",
+            "zh_five_speakers.srt",
             "zh_five_speakers.json", "zh_five_speakers.rttm", "manifest.json", "speakers.csv", "speakers"} <= names
     rttm_speakers = {line.split()[7] for line in (out / "zh_five_speakers.rttm").read_text().splitlines()}
     clips = {p.stem for p in (out / "speakers").glob("*.wav")}
@@ -163,15 +164,52 @@ def test_users_rule_file_inline_highlight_and_key_facts_review(first, tmp_path):
     result = run(SAMPLE, out, settings)
     assert ran(result) == only("facts", "fact_review", "export")   # the extra file's hash is in the facts key
     header, rows = read_csv(out / "key_facts.csv")
-    assert [(r["rule_id"], r["category"], r["note"]) for r in rows] == [("my-property", "admission", "")]
-    assert "有房" in rows[0]["matched"]
+    mine = [r for r in rows if r["rule_id"] == "my-property"]
+    assert [(r["category"], r["note"]) for r in mine] == [("admission", "")] and "有房" in mine[0]["matched"]
+    assert {r["category"] for r in rows} == {"admission", "place"}       # 广州市, 冰海星区: the shipped place rules
     doc = Document(str(out / "zh_five_speakers.docx"))
-    assert [r.text for p in doc.paragraphs for r in p.runs if r.style.name == "Key Fact"] == [rows[0]["matched"]]
+    shaded = [r.text for p in doc.paragraphs for r in p.runs if r.style.name == "Key Fact"]
+    assert mine[0]["matched"] in "".join(shaded) and "广州市" in shaded
     write_csv(out / "key_facts.csv", header, [])            # the user deletes the row
     run(SAMPLE, out, settings)
     assert read_csv(out / "key_facts.csv")[1] == []
     text = docx_text(out / "zh_five_speakers.docx")
     assert "my-property" not in text and "未按规则标出关键内容。" in text
+
+
+def test_two_documents_on_the_sample_with_two_names_a_place_and_an_identity_basis(first):
+    """Issue 12, done when: the court copy holds none of counsel's material and the working copy all of it, the
+    package only the court copy, naming one speaker leaves the others' numbers, and the declaration asserts
+    nothing the case file did not state."""
+    from pipeline.package import build_package
+
+    before, out, first_result = first
+    numbers = {s.id: s.number for s in first_result.labelled.speakers}
+    header, rows = read_csv(out / "speakers.csv")
+    named = {rows[0]["speaker_id"]: ("张三", "被告", "来电号码 138xxxx；自我介绍 00:00:00"),
+             rows[1]["speaker_id"]: ("李四", "原告", "")}
+    write_csv(out / "speakers.csv", ["speaker_id", "name", "role", "identified_by"],
+              [[r["speaker_id"], *named.get(r["speaker_id"], ("", "", ""))] for r in rows])
+    case = {"exhibit_number": "证据3", "submitting_party": "原告 李四", "recorded_place": "北京市朝阳区某小区"}
+    result = run(SAMPLE, out, load_settings(overrides={"case": case}))
+    assert {s.id: s.number for s in result.labelled.speakers} == numbers          # nobody renumbered
+    unnamed = [s for s in result.labelled.speakers if not s.name]
+    assert [speaker_label(s, load_wording("zh")) for s in unnamed] == [f"说话人{s.number}" for s in unnamed]
+    assert {s.number for s in unnamed} == {3, 4, 5}
+    court, counsel = docx_text(out / "zh_five_speakers.docx"), docx_text(out / "zh_five_speakers_counsel.docx")
+    for item in ("证据要素核对", "未发现", "提示律师", "请核查此处是否有剪切或插入", "zh-place", "speakers.csv",
+                 "律师工作底稿", "提交前待办"):
+        assert item not in court and item in counsel, item
+    for claim in ("未作任何改动", "已对照", "已由"):                       # no carrier, no review was stated
+        assert claim not in court
+    assert "来电号码 138xxxx；自我介绍 00:00:00" in court and "北京市朝阳区某小区" in court
+    assert "原始载体（录音设备）：________________" in court and "录音时间：________________" in court
+    assert "软件生成的文字尚未记录经人工核对。" in court
+    assert re.search(r"00:00:00\n1\n张三（被告）\n广州市、.*\n地点", court), court      # the index cites line 1
+    package = build_package(out)
+    assert (package.folder / "zh_five_speakers.docx").is_file()
+    assert not list(package.folder.glob("*counsel*")) and not (package.folder / "key_facts.csv").exists()
+    assert sha256(SAMPLE) == before
 
 
 def test_rerun_with_another_speaker_count_keeps_names_with_their_voices(first):
@@ -243,8 +281,9 @@ def test_corrections_in_excel_reach_the_exhibit_without_the_models_and_survive_a
     result = run(SAMPLE, out, load_settings(overrides={"case": {"reviewed_by": "王五"}}))
     models = ("ingest", "integrity", "diarize", "transcribe", "normalise", "merge", "label")
     assert not any(ran(result)[s] for s in models) and ran(result)["review"] and ran(result)["export"]
-    text = docx_text(out / "zh_five_speakers.docx")
-    assert re.search(r"\[已校正\] 说话人\d：我在滨海新区有房。", text) and "冰海星区" in text   # the machine's, in the table
+    court, counsel = docx_text(out / "zh_five_speakers.docx"), docx_text(out / "zh_five_speakers_counsel.docx")
+    assert re.search(r"\[已校正\] 说话人\d：我在滨海新区有房。", court) and "冰海星区" not in court
+    assert "冰海星区" in counsel and "其后由 王五 对照原始录音核对了其中 2 句（共" in court   # the machine's, for counsel
     line = next(u for u in json.loads((out / "zh_five_speakers.json").read_text(encoding="utf-8"))["utterances"]
                 if "滨海新区" in u["text"])
     assert "冰海星区" in line["machine_text"] and line["status"] == "corrected"

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.artifacts import Word
 from pipeline.text.chinese import chinese_punctuation, join_words
-from pipeline.text.punctuation import PAUSE_SECONDS, final_mark, is_question, punctuate
+from pipeline.text.punctuation import PAUSE_SECONDS, final_mark, is_question, punctuate, runs_on
 
 
 def words(*items: tuple[str, float, float] | tuple[str, float, float, float]) -> tuple[Word, ...]:
@@ -95,3 +95,19 @@ def test_a_full_stop_after_chinese_becomes_full_width_but_not_a_decimal_point_or
     assert chinese_punctuation("我借了他3.5万.") == "我借了他3.5万。"
     assert chinese_punctuation("好...") == "好..."
     assert chinese_punctuation("He paid 3.5. Then left.") == "He paid 3.5. Then left."
+
+
+@pytest.mark.parametrize("text, open_", [
+    ("我认为跑步最重要的就是", True), ("我想说的是", True), ("如果你不还的话", True), ("因为", False),
+    ("我们先把这个", True), ("但是不要因为", True), ("就是", False), ("我也是", False), ("是我借的", False),
+    ("你什么时候还", False), ("他说跑步很", True),
+])
+def test_a_clause_that_leaves_the_sentence_open_is_recognised(text, open_):
+    assert runs_on(text) is open_
+
+
+def test_no_sentence_end_where_the_speech_runs_on_into_the_next_segment():
+    # the lecture's VAD cut: 我认为跑步最重要的就是 | 给我带来了身体健康 — no 。 after 就是
+    first = punctuate(words(("我认为", 0.0, 0.6), ("跑步", 0.6, 1.0), ("最重要的", 1.0, 1.6), ("就是", 1.6, 2.0)))
+    second = punctuate(words(("给我", 4.2, 4.6), ("带来了", 4.6, 5.0), ("身体健康", 5.0, 5.8)))
+    assert shown(first) + shown(second) == "我认为跑步最重要的就是给我带来了身体健康。"

@@ -15,6 +15,7 @@ from pipeline.errors import TranscriptCsvError
 from pipeline.export.json import write_json
 from pipeline.export.tables import write_transcript_csv
 from pipeline.export.word import write_docx
+from pipeline.export.word.document import COUNSEL
 from pipeline.stages.review import counts, review
 from test_export import content
 
@@ -130,10 +131,14 @@ def test_corrections_reach_the_exhibit_and_the_json_keeps_the_machines_text(tmp_
     reviewed = review(MACHINE, path)
     made = dataclasses.replace(content(lab=reviewed), labelled=reviewed)
     write_docx(tmp_path / "x.docx", made)
-    doc = Document(str(tmp_path / "x.docx"))
+    doc = Document(str(tmp_path / "x.docx"))          # the court copy: the lines marked, no table of them
     lines = [p.text for p in doc.paragraphs if p.style.name == "Transcript Line"]
     assert "[已校正] 说话人1：我在滨海新区有房。" in lines[0]
-    table = doc.tables[-1]
+    assert not any(t.rows[0].cells[2].text == "软件识别" for t in doc.tables if len(t.columns) == 4)
+    assert "核对了 2 句（共 3 句），更正 2 句；核对人尚未写明" in "\n".join(p.text for p in doc.paragraphs)
+    write_docx(tmp_path / "c.docx", made, COUNSEL)  # the working copy lists the corrections
+    doc = Document(str(tmp_path / "c.docx"))
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "行号" and len(t.columns) == 4)
     assert [c.text for c in table.rows[0].cells] == ["行号", "时间", "软件识别", "校正后"]
     assert [c.text for c in table.rows[1].cells] == ["1", "00:00:00", "我在冰海星区有房。", "我在滨海新区有房。"]
     assert "说话人：说话人1 → 说话人2" in table.rows[2].cells[3].text

@@ -155,7 +155,7 @@ def test_chinese_labels_draw_without_missing_glyphs():
 
 def test_chinese_label_is_drawn_not_replaced_when_a_chinese_font_is_installed():
     if not _chinese_font_installed():
-        pytest.skip("no Chinese font on this machine (the test script installs fonts-wqy-zenhei)")
+        pytest.skip("no Chinese font on this machine (make pdf-tools installs fonts-noto-cjk)")
     spans = ((0.0, 60.0),)
     chinese = _no_glyph_warnings([TimelineRow("张三（被告）", "SPEAKER_00", spans)], 600.0, "录音时间")
     replaced = _no_glyph_warnings([TimelineRow("SPEAKER_00", "SPEAKER_00", spans)], 600.0, "录音时间")
@@ -169,7 +169,7 @@ def test_a_chinese_font_is_found_whether_or_not_matplotlibs_cache_knows_it(known
     folders are read too; and a font matplotlib knows by family name is used as well."""
     files = _chinese_font_files()
     if not files:
-        pytest.skip("no Chinese font on this machine (the test script installs fonts-wqy-zenhei)")
+        pytest.skip("no Chinese font on this machine (make pdf-tools installs fonts-noto-cjk)")
     bundled = [e for e in font_manager.fontManager.ttflist if e.fname.startswith(matplotlib.get_data_path())]
     if known_to == "system only":
         monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: files)
@@ -233,7 +233,7 @@ def test_tick_steps_are_nice_and_few(duration, step):
     assert duration / step <= 10
 
 
-def test_tick_labels_are_minutes_and_seconds_then_hours_past_an_hour():
-    assert tick_text(90.0, 600.0) == "01:30"
-    assert tick_text(0.0, 600.0) == "00:00"
+def test_tick_labels_are_hours_minutes_and_seconds_as_everywhere_in_the_exhibit():
+    assert tick_text(90.0, 600.0) == "00:01:30"
+    assert tick_text(0.0, 600.0) == "00:00:00"
     assert tick_text(5400.0, 7200.0) == "01:30:00"

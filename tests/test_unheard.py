@@ -106,13 +106,13 @@ def test_speech_with_no_text_becomes_an_inaudible_line_of_the_speaker_heard_then
 def test_an_inaudible_line_reads_with_its_time_range_in_word_srt_and_csv(tmp_path):
     u = Utterance("u0002", "SPEAKER_01", 65.2, 69.9, "", (), ("inaudible",))
     speaker = Speaker("SPEAKER_01", "张三", "被告", 0, 1.0, 1, 65.2, 69.9)
-    assert utterance_text(u, speaker, load_wording("zh"), with_time=True) == "[00:01:05] 张三（被告）：[听不清 01:05–01:09]"
-    assert utterance_text(u, None, load_wording("en"), with_time=False) == "SPEAKER_01: [inaudible 01:05–01:09]"
+    assert utterance_text(u, speaker, load_wording("zh"), with_time=True) == "[00:01:05] 张三（被告）：[听不清 00:01:05–00:01:09]"
+    assert utterance_text(u, None, load_wording("en"), with_time=False) == "SPEAKER_01: [inaudible 00:01:05–00:01:09]"
     no_mark = Utterance("u0003", "SPEAKER_01", 1.0, 2.0, "", (), ())
     assert utterance_text(no_mark, None, load_wording("zh"), with_time=False).endswith("（无法辨认）")
     labelled = Labelled("zh", (speaker,), (u,))
-    assert "00:01:05,200 --> 00:01:09,900\n张三（被告）：[听不清 01:05–01:09]" in srt_text(labelled, "zh")
-    assert "00:01:05,200 --> 00:01:09,900\n张三 (被告): [inaudible 01:05–01:09]" in srt_text(labelled, "en")
+    assert "00:01:05,200 --> 00:01:09,900\n张三（被告）：[听不清 00:01:05–00:01:09]" in srt_text(labelled, "zh")
+    assert "00:01:05,200 --> 00:01:09,900\n张三 (被告): [inaudible 00:01:05–00:01:09]" in srt_text(labelled, "en")
     write_transcript_csv(tmp_path / "t.csv", labelled, "zh")
     _, rows = read_csv(tmp_path / "t.csv")
     assert (rows[0]["text"], rows[0]["flags"], rows[0]["start"]) == ("", "inaudible", "65.200")

@@ -14,6 +14,7 @@ from lxml import etree
 from pipeline.artifacts import Diarization, Labelled, Turn, Utterance, Word
 from pipeline.config import CaseConfig
 from pipeline.export.timeline import TimelineRow, timeline_png
+from pipeline.export.word import COUNSEL, write_docx
 from pipeline.export.word import styles as S
 from pipeline.export.word.transcript import styled_runs, timeline_rows, word_spans
 from pipeline.export.wording import load_wording
@@ -85,19 +86,24 @@ def test_case_block_shows_only_the_fields_given(tmp_path):
     assert [p.text for p in doc.paragraphs if p.style.name == S.CASE_FIELD] == ["案号：\t（2025）京0105民初1234号"]
     _, doc = make_docx(tmp_path)
     assert [p for p in doc.paragraphs if p.style.name == S.CASE_FIELD] == []
-    assert "案件名称" not in all_text(doc) and "提交人陈述" not in all_text(doc)
+    assert "案件名称" not in all_text(doc)
+    assert not any("提交人陈述" in row.cells[0].text for row in doc.tables[0].rows)   # nothing stated, nothing shown
 
 
 def test_recording_table_shows_what_the_submitting_party_states_as_stated(tmp_path):
     _, doc = make_docx(tmp_path, case=CASE)
     info = {row.cells[0].text: row.cells[1].text for row in doc.tables[0].rows}
     assert info["录音地点（提交人陈述）"] == "北京市朝阳区某茶馆"
-    assert info["录音时间（提交人陈述）"] == "2025-03-05"
+    assert info["录音时间（提交人陈述）"] == "2025年3月5日"
     assert info["录音设备（提交人陈述）"] == "华为 Mate 40 手机" and info["录音人（提交人陈述）"] == "张三"
     _, doc = make_docx(tmp_path, "en", labelled("en", "John Smith", "Defendant"), case=CASE)
     info = {row.cells[0].text: row.cells[1].text for row in doc.tables[0].rows}
     assert info["Recorded at (as stated by the submitting party)"] == "北京市朝阳区某茶馆"
     assert [p.text for p in doc.paragraphs if p.style.name == S.CASE_FIELD][2] == "Exhibit:\t证据3"
+    assert info["Recorded on (as stated by the submitting party)"] == "2025-03-05"
+    _, doc = make_docx(tmp_path, case=dataclasses.replace(CASE, recorded_on="2025-03-05 15:30"))
+    info = {row.cells[0].text: row.cells[1].text for row in doc.tables[0].rows}
+    assert info["录音时间（提交人陈述）"] == "2025年3月5日 15:30"      # a time of day, as stated (no zone)
 
 
 def test_recording_table_shows_the_device_and_encoder_tags_and_the_creation_date(tmp_path):
@@ -107,7 +113,7 @@ def test_recording_table_shows_the_device_and_encoder_tags_and_the_creation_date
             "title": "新录音 3"}
     _, doc = make_docx(tmp_path, audio=dataclasses.replace(asset(), tags=tags))
     info = {row.cells[0].text: row.cells[1].text for row in doc.tables[0].rows}
-    assert info["元数据创建时间"] == "2025-03-05T12:00:00.000000Z"
+    assert info["元数据创建时间"] == "2025年3月5日 12:00:00（UTC）"
     assert info["元数据中的设备及软件信息"].splitlines() == [
         "com.apple.quicktime.make: Apple", "com.apple.quicktime.model: iPhone 14",
         "encoder: com.apple.VoiceMemos (iPhone 14)", "stream.handler_name: Core Media Audio"]
@@ -136,7 +142,7 @@ def test_lines_are_numbered_from_one_without_gaps(tmp_path):
     _, doc = make_docx(tmp_path, lab=_many())
     texts = [p.text for p in lines(doc)]
     assert [t.split("\t")[1] for t in texts] == ["1", "2", "3", "4"]
-    assert texts[2] == "\t3\t[00:01:10]\t张三（被告）：[听不清 01:10–01:12]"
+    assert texts[2] == "\t3\t[00:01:10]\t张三（被告）：[听不清 00:01:10–00:01:12]"
     assert texts[3] == "\t4\t[00:01:20]\t张三（被告）：好的。"
 
 
@@ -182,9 +188,10 @@ def test_uncertain_wins_where_it_overlaps_a_key_fact(tmp_path):
 def test_notation_key_explains_every_mark(tmp_path):
     _, doc = make_docx(tmp_path)
     terms = [row.cells[0].text for row in doc.tables[2].rows]
-    assert terms == ["[00:01:23]", "1、2、3 ……", "[听不清 01:05–01:09]", "[重叠]", "[疑似误识别]", "[已校正]",
-                     "灰底字词", "关键内容索引"]
-    grey = doc.tables[2].rows[6].cells[0].paragraphs[0].runs
+    assert terms == ["[00:01:23]", "1、2、3 ……", "张三（被告）", "[听不清 00:01:05–00:01:09]", "[重叠]", "[疑似误识别]",
+                     "[已校正]", "灰底字词", "关键内容索引"]
+    assert "由提交人指认" in doc.tables[2].rows[2].cells[1].text     # names are the submitting party's
+    grey = doc.tables[2].rows[7].cells[0].paragraphs[0].runs
     assert [r.style.name for r in grey] == [S.UNCERTAIN]
     _, doc = make_docx(tmp_path, highlight="inline")
     assert "黄底字词" in [row.cells[0].text for row in doc.tables[2].rows]
@@ -201,19 +208,19 @@ def _media(path) -> dict[str, bytes]:
 def test_the_speaker_timeline_is_in_the_document_under_the_legend(tmp_path):
     path, doc = make_docx(tmp_path)
     expected = timeline_png([TimelineRow("张三（被告）", "SPEAKER_00", ((12.5, 15.4),)),
-                             TimelineRow("说话人1", "SPEAKER_01", ((62.3, 64.5),))], 95.24, "录音时间（分:秒）")
+                             TimelineRow("说话人2", "SPEAKER_01", ((62.3, 64.5),))], 95.24, "录音时间（时:分:秒）")
     assert list(_media(path).values()) == [expected]
     assert len(doc.inline_shapes) == 1 and round(doc.inline_shapes[0].width.cm, 1) == 16.0
     body = list(doc.element.body)
-    legend = body.index(doc.tables[1]._tbl)
+    legend = body.index(doc.tables[1]._tbl)      # (under the legend's lead paragraph and table)
     figure = body[legend + 1]
     assert figure.tag == qn("w:p") and figure.find(f".//{W}drawing") is not None
     assert body[legend + 2].xpath("string(.)").startswith("图 1")
     path, _ = make_docx(tmp_path, "en", labelled("en", "John Smith", ""))
     (english,) = _media(path).values()
     assert english == timeline_png([TimelineRow("John Smith", "SPEAKER_00", ((12.5, 15.4),)),
-                                    TimelineRow("Speaker 1", "SPEAKER_01", ((62.3, 64.5),))], 95.24,
-                                   "Time in recording (mm:ss)")
+                                    TimelineRow("Speaker 2", "SPEAKER_01", ((62.3, 64.5),))], 95.24,
+                                   "Time in recording (hh:mm:ss)")
 
 
 def test_timeline_rows_follow_the_legend_and_merge_ids_given_one_name():
@@ -225,7 +232,7 @@ def test_timeline_rows_follow_the_legend_and_merge_ids_given_one_name():
     lab = dataclasses.replace(base, items=(base.items[0], merged, base.items[1]))
     rows = timeline_rows(content(lab=lab, dia=dia), load_wording("zh"))
     assert rows == [TimelineRow("张三（被告）", "SPEAKER_00", ((12.5, 15.4), (30.0, 33.0))),
-                    TimelineRow("说话人1", "SPEAKER_01", ((62.3, 64.5),))]
+                    TimelineRow("说话人2", "SPEAKER_01", ((62.3, 64.5),))]
 
 
 def test_no_speakers_no_timeline(tmp_path):
@@ -268,8 +275,10 @@ def test_the_template_defines_every_style_the_writer_names():
             assert kinds.get(name) == kind, name
     assert [el.tag for el in template.element.body] == [qn("w:sectPr")]      # an empty body
     normal = template.styles[S.NORMAL].element.rPr
-    assert normal.rFonts.get(qn("w:eastAsia")) == "宋体" and template.styles[S.NORMAL].font.size.pt == 12
-    assert template.styles[S.TITLE].element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+    assert normal.rFonts.get(qn("w:eastAsia")) == "Noto Serif CJK SC" and template.styles[S.NORMAL].font.size.pt == 12
+    assert template.styles[S.TITLE].element.rPr.rFonts.get(qn("w:eastAsia")) == "Noto Sans CJK SC"
+    assert template.styles[S.HEADING].paragraph_format.keep_with_next
+    assert template.styles[S.LEAD].paragraph_format.keep_with_next      # an intro stays with its table
     assert template.styles[S.UNCERTAIN].element.rPr.find(qn("w:shd")) is not None
     assert template.styles[S.KEY_FACT].element.rPr.find(qn("w:shd")) is not None
 
@@ -287,7 +296,11 @@ def test_the_committed_template_is_what_the_builder_makes():
 
 def test_styles_not_code_carry_the_look_of_the_key_facts_index(tmp_path):
     _, doc = make_docx(tmp_path)
-    index = doc.tables[4]
+    index = doc.tables[3]
     assert {p.style.name for c in index.rows[0].cells for p in c.paragraphs} == {S.TABLE_HEADING}
-    assert index.rows[1].cells[3].paragraphs[1].style.name == S.TABLE_NOTE
-    assert ADMIT in index.rows[1].cells[2].text
+    assert [p.style.name for p in index.rows[1].cells[4].paragraphs] == [S.TABLE_TEXT]   # no rule in the court copy
+    assert ADMIT in index.rows[1].cells[3].text
+    path = tmp_path / "counsel.docx"
+    write_docx(path, content(), COUNSEL)
+    counsel = next(t for t in Document(str(path)).tables if t.rows[0].cells[1].text == "行号")
+    assert [p.style.name for p in counsel.rows[1].cells[4].paragraphs] == [S.TABLE_TEXT, S.TABLE_NOTE, S.TABLE_NOTE]

@@ -54,10 +54,14 @@ CASE = CaseConfig(submitting_party="原告 王五", reviewed_by="李律师", rec
 
 
 def content(language: str = "zh", case: CaseConfig = CASE, cov: Coverage = COVERAGE,
-            points: tuple[Point, ...] = POINTS, settings: Settings | None = None) -> ExhibitContent:
-    """test_export's exhibit content with known coverage, one point of every kind and known software."""
+            points: tuple[Point, ...] = POINTS, settings: Settings | None = None,
+            statuses: tuple[str, ...] = ("reviewed", "reviewed")) -> ExhibitContent:
+    """test_export's exhibit content with known coverage, one point of every kind and known software; its two
+    lines reviewed as `statuses` say."""
     the_asset = dataclasses.replace(asset(), duration=94.24, container_duration=95.3)
-    base = exhibit_content(language, lab=labelled(language), audio=the_asset, processed=PROCESSED)
+    lab = labelled(language)
+    lab = dataclasses.replace(lab, items=tuple(dataclasses.replace(u, status=s) for u, s in zip(lab.items, statuses)))
+    base = exhibit_content(language, lab=lab, audio=the_asset, processed=PROCESSED)
     return dataclasses.replace(base, coverage=cov, integrity=points, software=SOFTWARE,
                                settings=dataclasses.replace(settings or Settings(), case=case))
 
@@ -185,11 +189,12 @@ def test_integrity_in_chinese_words_every_kind_from_structured_data():
     assert codec.startswith(".wav 文件通常应为 pcm/adpcm/gsm 编码的音频，本文件为 aac 编码")
     assert software.startswith("元数据 encoder 的值为“Lavf58.76.100”")
     assert duration.startswith("文件容器声明的时长为 95.30 秒，音频流实际解码为 94.24 秒（相差 +1.06 秒）")
-    assert silence.startswith("00:01:05（65.120–65.181 秒）处有一段 61 毫秒的数字静音")
+    assert silence.startswith("00:01:05.120–00:01:05.181 处有一段 61 毫秒的数字静音")   # hh:mm:ss.mmm only
     assert {p.kind for p in POINTS} == set(KINDS)
     for text, point in zip((renamed, codec, software, duration, silence), POINTS):
         for value in point.values.values():      # codec names, tags, extensions, numbers stay as they are
             text = text.replace(str(value), "")
+        text = re.sub(r"[\d:.]+", "", text)
         assert not re.search(r"[A-Za-z]", text), (point.kind, text)
         assert "筛查记录原文" not in text
 
@@ -197,8 +202,8 @@ def test_integrity_in_chinese_words_every_kind_from_structured_data():
 def test_integrity_in_english_is_the_screens_own_detail():
     english = rows(render(integrity_section, "en"))
     assert [r[1] for r in english[1:]] == [detail(p) for p in POINTS]   # one English wording, exhibit_en.toml
-    assert english[5][1].startswith("61 ms of digital silence (every sample exactly zero) at 00:01:05 "
-                                    "(65.120–65.181 s)")
+    assert english[5][1].startswith("61 ms of digital silence (every sample exactly zero) at "
+                                    "00:01:05.120–00:01:05.181 between")
     assert "(+1.06 s)" in english[4][1] and "'Lavf58.76.100'" in english[3][1]
 
 
@@ -244,22 +249,34 @@ def test_method_lists_the_settings_that_matter():
     assert got == {"语音识别模型": "base", "识别语言": "中文", "计算精度": "float32", "束搜索宽度": "5",
                    "语音活动检测（VAD）": "开启", "提示词（热词）": "张三,借条",
                    "说话人区分方法": "local（pyannote-segmentation-3.0+campplus）", "说话人数": "2",
-                   "声道处理": "每个声道一人", "分句停顿": "1 秒", "低置信度阈值": "0.4"}
+                   "声道处理": "每个声道一人", "分句停顿": "1 秒", "一行最长（在句末分行）": "15 秒", "低置信度阈值": "0.4"}
     defaults = dict(rows(render(method_section, "en"), 2)[1:])
     assert defaults["Language"] == "detected automatically" and defaults["Number of speakers"] == "estimated (1–8)"
     assert defaults["Hint words (hotwords)"] == "none" and defaults["Pause that ends a line"] == "1 s"
     assert defaults["Channels"] == "decided automatically"
 
 
-def test_method_statement_names_the_reviewer_or_leaves_a_line_to_fill_in():
+def test_method_statement_claims_a_review_only_when_a_reviewer_is_recorded():
     zh = texts(render(method_section))[1]
     assert "由计算机软件制作" in zh and "语音识别" in zh and "说话人区分" in zh
-    assert "整理时间为 2025-03-06 14:30。" in zh and "由 李律师 对照原始录音核对" in zh
-    blank = texts(render(method_section, case=CaseConfig()))[1]
-    assert "由 ________________ 对照原始录音核对" in blank
-    en = texts(render(method_section, "en", case=CaseConfig()))[1]
-    assert "produced by machine" in en and "made on 2025-03-06 14:30" in en
-    assert "checked against the original recording by ________________" in en
+    assert "整理时间为 2025年3月6日 14:30（UTC+08:00）。" in zh
+    assert "其后由 李律师 对照原始录音逐句核对，共 2 句，其中更正 0 句" in zh
+    unreviewed = texts(render(method_section, case=CaseConfig(), statuses=("machine", "machine")))[1]
+    assert "尚未记录经人工对照原始录音核对" in unreviewed and "________________" not in unreviewed
+    en = texts(render(method_section, "en", case=CaseConfig(), statuses=("machine", "machine")))[1]
+    assert "produced by machine" in en and "made on 2025-03-06 14:30 (UTC+08:00)" in en
+    assert "No check of the software's text against the original recording has been recorded." in en
+
+
+@pytest.mark.parametrize("statuses, case, said", [
+    (("corrected", "machine"), CASE, "其后由 李律师 对照原始录音核对了其中 1 句（共 2 句），更正 1 句（正文中标有“[已校正]”）；"
+                                     "其余 1 句尚未记录核对。"),
+    (("machine", "machine"), CASE, "核对人为 李律师，但尚未逐句记录核对结果。"),
+    (("reviewed", "machine"), CaseConfig(), "已对照原始录音核对了 1 句（共 2 句），更正 0 句；核对人尚未写明。"),
+    (("machine", "machine"), CaseConfig(), "软件生成的文字尚未记录经人工对照原始录音核对。"),
+])
+def test_the_review_is_stated_as_recorded_line_by_line(statuses, case, said):
+    assert said in texts(render(method_section, case=case, statuses=statuses))[1]
 
 
 def test_a_model_without_a_known_hash_is_still_named():
@@ -275,25 +292,40 @@ def test_a_model_without_a_known_hash_is_still_named():
 # --------------------------------------------------------------------------------------------- declaration
 
 
-def test_declaration_names_the_original_its_carrier_and_the_signers():
+def test_declaration_says_what_the_software_did_and_what_the_party_states_as_stated():
     lines = texts(render(declaration))
-    text = lines[1]
-    assert SHA in text and "借款录音.m4a" in text
-    assert "保存于其原始载体（华为 Mate 40 手机）中，未作任何改动" in text and "已对照该原始录音核对" in text
-    assert lines[2:] == ["核对人：李律师", "核对人（签名）：________________　　日期：______年____月____日",
+    assert lines[1] == "（一）本整理稿的制作"
+    made = lines[2]
+    assert SHA in made and "借款录音.m4a" in made and "1,572,864 字节" in made and "2025年3月6日 14:30（UTC+08:00）" in made
+    assert "已由 李律师 对照该录音文件逐句核对（共 2 句，更正 0 句）" in made
+    assert lines[3:9] == ["（二）录音情况（提交人陈述）",
+                          "以下各项由提交人陈述，软件未作核实；未陈述的，由提交人在横线上填写。",
+                          "原始载体（录音设备）：华为 Mate 40 手机", "录音时间：________________",
+                          "录音地点：________________", "录音人：________________"]
+    assert lines[9:] == ["（三）签名", "核对人：李律师", "核对人（签名）：________________　　日期：______年____月____日",
                          "提交人：原告 王五", "提交人（签名或盖章）：________________　　日期：______年____月____日"]
+    stated = CaseConfig(recorded_on="2025-03-05 15:30", recorded_place="北京市朝阳区某茶馆", recorded_by="王五")
+    assert texts(render(declaration, case=stated))[6:9] == [
+        "录音时间：2025年3月5日 15:30", "录音地点：北京市朝阳区某茶馆", "录音人：王五"]
 
 
-def test_declaration_without_case_details_leaves_lines_to_fill_in():
-    lines = texts(render(declaration, "en", case=CaseConfig()))
-    assert "kept, unaltered, on its original carrier." in lines[1] and SHA in lines[1]
-    assert lines[2] == "Reviewed by: ________________" and lines[4] == "Submitting party: ________________"
-    assert lines[3].startswith("Signature of reviewer:") and lines[5].startswith("Signature or seal")
+def test_declaration_without_case_details_asserts_nothing_and_leaves_lines_to_fill_in():
+    for language in ("zh", "en"):
+        lines = texts(render(declaration, language, case=CaseConfig(), statuses=("machine", "machine")))
+        text = "\n".join(lines)
+        for claim in ("未作任何改动", "已对照", "原始载体中", "unaltered", "kept", "was checked against"):
+            assert claim not in text, (language, claim)
+        assert sum("________________" in line for line in lines) >= 5      # four stated items and the party
+    en = texts(render(declaration, "en", case=CaseConfig(), statuses=("machine", "machine")))
+    assert "No check of the software's text by a person has been recorded." in en[2]
+    assert en[5] == "Original carrier (recording device): ________________"
+    assert not any(line.startswith("Reviewed by") for line in en)        # no reviewer recorded: no reviewer line
+    assert en[-2] == "Submitting party: ________________" and en[-1].startswith("Signature or seal")
 
 
 def test_declaration_claims_nothing_the_software_cannot_back():
     for language in ("zh", "en"):
-        text = texts(render(declaration, language))[1].lower()
+        text = "\n".join(texts(render(declaration, language))).lower()
         for claim in ("未经剪辑", "真实", "完整无误", "authentic", "not edited", "accurate", "complete"):
             assert claim not in text
 

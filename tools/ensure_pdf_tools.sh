@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The tools the PDF checks need: LibreOffice (soffice) to turn the exhibit into a PDF, poppler-utils (pdftotext,
-# pdfinfo, pdffonts, pdftoppm) to read and render it, a Chinese font so that the exhibit's text is not tofu, and
+# pdfinfo, pdffonts, pdftoppm) to read and render it, the CJK faces the exhibit's template names (Noto Serif CJK
+# SC for the body, Noto Sans CJK SC for headings and the timeline figure: Debian's fonts-noto-cjk), and
 # Liberation Serif (Times New Roman's letter widths) so that the pages break where Word breaks them.
 # All present: prints nothing. Missing, as root with apt-get (Debian 12, CI): installs the Debian packages, one
-# line saying so (a fresh machine downloads about 94 MB, 281 MB installed). Otherwise prints one line naming what
+# line saying so (a fresh machine downloads about 143 MB, of which fonts-noto-cjk is 56.5 MB — measured with
+# `apt-get download`, 89 MB installed). Otherwise prints one line naming what
 # is missing and how to install it, and exits 0 (the PDF tests are then skipped) — or 1 with EXHIBIT_REQUIRE_PDF=1.
 set -uo pipefail
 
-PACKAGES=(libreoffice-writer-nogui poppler-utils fonts-wqy-zenhei fonts-liberation2)
+PACKAGES=(libreoffice-writer-nogui poppler-utils fonts-noto-cjk fonts-liberation2)
 MAC_SOFFICE=/Applications/LibreOffice.app/Contents/MacOS/soffice
 
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -19,7 +21,9 @@ missing() {
     for tool in pdftotext pdfinfo pdffonts pdftoppm; do
         have "$tool" || { gone+=("poppler-utils ($tool)"); break; }
     done
-    { have fc-list && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ]; } || gone+=("a Chinese font")
+    # the serif CJK face the template names for the body (and its sans sister for headings)
+    { have fc-list && fc-list : family 2>/dev/null | grep -q "Noto Serif CJK SC"; } \
+        || gone+=("the Noto Serif CJK font (fonts-noto-cjk)")
     # Times New Roman, or Liberation Serif with the same letter widths, so the PDF lays out as Word does
     { have fc-list && fc-list : family 2>/dev/null | grep -qE "Times New Roman|Liberation Serif"; } \
         || gone+=("a Times New Roman compatible font")
@@ -31,7 +35,7 @@ gone="$(missing)"
 [ -z "$gone" ] && exit 0
 
 if [ "$(id -u)" = 0 ] && have apt-get; then
-    echo "pdf-tools: installing ${PACKAGES[*]} with apt-get (missing: ${gone//,/, }; about 94 MB to download)"
+    echo "pdf-tools: installing ${PACKAGES[*]} with apt-get (missing: ${gone//,/, }; about 143 MB to download)"
     log="$(mktemp -t exhibit-pdf-tools.XXXXXX)"
     if { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
             -o DPkg::Lock::Timeout=300 "${PACKAGES[@]}"; } >"$log" 2>&1; then

@@ -24,6 +24,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -37,11 +38,16 @@ PAGE_WIDTH, PAGE_HEIGHT, MARGIN = Cm(21.0), Cm(29.7), Cm(2.5)
 HEADER_DISTANCE = FOOTER_DISTANCE = Cm(1.3)
 TEXT_WIDTH = Cm(16.0)
 
-# --- fonts
+# --- fonts: a serif CJK face for the body, a sans one for headings (Debian's fonts-noto-cjk, installed with the
+# PDF tools); where Word does not have them it takes the alternative named in the font table (宋体, 黑体).
 LATIN = "Times New Roman"
-SONG = "宋体"          # SimSun: body text
-HEI = "黑体"           # SimHei: title and headings
-MONO = "Courier New"   # hashes: each digit the same width
+SONG = "Noto Serif CJK SC"    # body text (a Song/Ming face)
+HEI = "Noto Sans CJK SC"      # title and headings (a Hei face)
+MONO = "Courier New"          # hashes: each digit the same width
+# name → (alternative names Word may use instead, panose, family) in word/fontTable.xml
+FONT_TABLE = {SONG: ("宋体,SimSun", "02020400000000000000", "roman"),
+              HEI: ("黑体,SimHei", "020B0500000000000000", "swiss")}
+GB2312 = "86"                 # the font table's charset for simplified Chinese
 BLACK = RGBColor(0, 0, 0)
 DARK_GREY = RGBColor(0x40, 0x40, 0x40)
 
@@ -51,6 +57,7 @@ BODY, TABLE, NOTE, HASH, TITLE, HEADING1, HEADING2, PAGE_MARKS = 12, 10.5, 9, 8,
 # --- shading
 UNCERTAIN_FILL = "D9D9D9"      # light grey behind a low-confidence word (with a dotted underline for print)
 KEY_FACT_FILL = "FFF2A8"       # pale yellow behind key-fact words
+NOTICE_FILL = "EDEDED"         # behind the counsel copy's notice
 
 # --- transcript line: `12⇥[00:01:23]⇥张三（被告）：…`, wrapped lines start under the text
 LINE_NUMBER_END = Cm(0.9)      # right-aligned line number
@@ -159,6 +166,16 @@ def _character(doc, name, *, bold=None, fill=None, dotted=False):
     return style
 
 
+def _box(style) -> None:
+    """A thin border all round and a light grey fill: the counsel copy's notice."""
+    ppr = style.element.get_or_add_pPr()
+    border = _element("w:pBdr")
+    for side in ("top", "left", "bottom", "right"):
+        border.append(_element(f"w:{side}", val="single", sz="8", space="4", color="000000"))
+    _put(ppr, border, PPR_ORDER)
+    _put(ppr, _element("w:shd", val="clear", color="auto", fill=NOTICE_FILL), PPR_ORDER)
+
+
 def _border_below(style) -> None:
     ppr = style.element.get_or_add_pPr()
     border = _element("w:pBdr")
@@ -193,6 +210,9 @@ def build_styles(doc: DocumentObject) -> None:
     _put(doc.styles[S.SUBHEADING].element.get_or_add_pPr(), _element("w:outlineLvl", val="1"), PPR_ORDER)
     _paragraph(doc, S.CASE_FIELD, before=0, after=2, left=CASE_VALUE_AT, first=-CASE_VALUE_AT,
                tabs=[(CASE_VALUE_AT, WD_TAB_ALIGNMENT.LEFT)])
+    notice = _paragraph(doc, S.NOTICE, size=TABLE, east_asia=HEI, bold=True, before=0, after=12)
+    _box(notice)
+    _paragraph(doc, S.LEAD, keep_next=True)
     _paragraph(doc, S.TABLE_TEXT, size=TABLE, before=1, after=1)
     _paragraph(doc, S.TABLE_HEADING, S.TABLE_TEXT, bold=True, keep_next=True)
     _paragraph(doc, S.TABLE_HASH, S.TABLE_TEXT, size=HASH, latin=MONO, east_asia=SONG)
@@ -211,6 +231,23 @@ def build_styles(doc: DocumentObject) -> None:
     _character(doc, S.KEY_FACT, fill=KEY_FACT_FILL)
     _character(doc, S.STRONG, bold=True)
     _table_grid(doc)
+
+
+def _font_table(doc: DocumentObject) -> None:
+    """Declare the CJK faces in word/fontTable.xml with the alternatives Word uses where they are missing."""
+    part = next(p for p in doc.part.package.parts if p.partname == "/word/fontTable.xml")
+    root = etree.fromstring(part.blob)
+    for name, (alternatives, panose, family) in FONT_TABLE.items():
+        for old in root.findall(qn("w:font")):
+            if old.get(qn("w:name")) == name:
+                root.remove(old)
+        font = _element("w:font", name=name)
+        for child in (_element("w:altName", val=alternatives), _element("w:panose1", val=panose),
+                      _element("w:charset", val=GB2312), _element("w:family", val=family),
+                      _element("w:pitch", val="variable")):
+            font.append(child)
+        root.append(font)
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _page(doc: DocumentObject) -> None:
@@ -237,6 +274,7 @@ def template_bytes() -> bytes:
         if child.tag != qn("w:sectPr"):
             body.remove(child)
     build_styles(doc)
+    _font_table(doc)
     _page(doc)
     _properties(doc)
     buffer = io.BytesIO()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pipeline.artifacts import Facts, Labelled
 
 # (item, the categories that answer it); identity is asked once per speaker
-ITEMS = (("when_where", ("date",)), ("admission", ("admission",)), ("amount", ("amount",)),
+ITEMS = (("when_where", ("date", "place")), ("admission", ("admission",)), ("amount", ("amount",)),
          ("threat", ("threat",)))
 
 

@@ -13,7 +13,7 @@ from pipeline.errors import ConfigError
 from pipeline.export.wording import load_wording
 from pipeline.fileio import write_text_atomic
 from pipeline.stages.integrity import VERSION
-from pipeline.timefmt import hms
+from pipeline.timefmt import hms, hms_ms
 
 KIND = "exhibit-integrity-screen"
 STANDARD = "SF/T 0120-2022 录音真实性鉴定技术规范 (China); elsewhere the forensic audio authentication " \
@@ -22,15 +22,16 @@ NOTICE = ("Points to check, not findings: each item below is something a forensi
           "None of them shows by itself that the recording was edited, and their absence does not show that "
           "it was not. Only an expert examination can decide that.")
 DETAIL_LANGUAGE = "en"      # the exhibit wording that words `detail` in integrity.json
-# how a number among the values is shown in a sentence; a value with a start also gives {time} (hh:mm:ss)
-NUMBER_FORMATS = {"start": "{:.3f}", "end": "{:.3f}", "ms": "{:.0f}", "declared": "{:.2f}", "decoded": "{:.2f}",
-                  "gap": "{:+.2f}"}
+# how a number among the values is shown in a sentence (times in the recording as hh:mm:ss.mmm); a value with a
+# start also gives {time} (hh:mm:ss)
+NUMBER_FORMATS = {"start": hms_ms, "end": hms_ms, "ms": "{:.0f}".format, "declared": "{:.2f}".format,
+                  "decoded": "{:.2f}".format, "gap": "{:+.2f}".format}
 
 
 def describe(kind: str, values: Mapping[str, str | float], templates: Mapping[str, str]) -> str:
     """The sentence for a point from templates (an exhibit wording's [integrity.details], keyed by kind), its
     numbers as NUMBER_FORMATS shows them; "" when the templates have none for this kind."""
-    shown = {key: NUMBER_FORMATS[key].format(value) if key in NUMBER_FORMATS and not isinstance(value, str)
+    shown = {key: NUMBER_FORMATS[key](value) if key in NUMBER_FORMATS and not isinstance(value, str)
              else str(value) for key, value in values.items()}
     if "start" in values and not isinstance(values["start"], str):
         shown["time"] = hms(values["start"])

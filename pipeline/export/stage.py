@@ -1,5 +1,5 @@
 """The export stage: every file a person opens, written from the run's artifacts in the exhibit's language —
-the Word exhibit, transcript.csv and key_facts.csv (Excel), the subtitles, the JSON for programs, the RTTM,
+the Word exhibit for the court and the counsel's working copy, transcript.csv and key_facts.csv (Excel), the subtitles, the JSON for programs, the RTTM,
 integrity.json and a listening clip per voice. Its artifact lists the files and their sha256, so that a
 re-run with nothing changed reuses them only while every one is still as written."""
 
@@ -16,12 +16,12 @@ from pipeline.export.json import write_json
 from pipeline.export.rttm import write_rttm
 from pipeline.export.srt import write_srt
 from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
-from pipeline.export.word import write_docx
+from pipeline.export.word import COUNSEL, write_docx
 from pipeline.export.word.styles import TEMPLATE
 from pipeline.fileio import sha256_file
 from pipeline.rundir import RunDir
 
-VERSION = 1
+VERSION = 2
 # what the documents are made from besides the artifacts and the settings (their hashes are in the cache key)
 FILES = (CONFIG_DIR / "exhibit_zh.toml", CONFIG_DIR / "exhibit_en.toml", TEMPLATE)
 
@@ -30,7 +30,7 @@ def export(content: ExhibitContent, run: RunDir) -> Exported:
     """Write every output; the record of what was written."""
     stem = Path(content.asset.file_name).stem
     labelled, language = content.labelled, content.language
-    files = {"docx": run.docx(stem), "transcript_csv": run.transcript_csv, "key_facts_csv": run.key_facts_csv,
+    files = {"docx": run.docx(stem), "counsel_docx": run.counsel_docx(stem), "transcript_csv": run.transcript_csv, "key_facts_csv": run.key_facts_csv,
              "srt": run.srt(stem), "json": run.json(stem), "rttm": run.rttm(stem), "integrity": run.integrity_json}
     write_transcript_csv(files["transcript_csv"], labelled, language)
     write_key_facts_csv(files["key_facts_csv"], labelled, content.facts, language)
@@ -39,6 +39,7 @@ def export(content: ExhibitContent, run: RunDir) -> Exported:
     write_rttm(files["rttm"], content.diarization, stem)
     write_integrity_json(files["integrity"], content.asset, content.integrity)
     write_docx(files["docx"], content)
+    write_docx(files["counsel_docx"], content, COUNSEL)
     files.update({f"clip {sid}": path for sid, path in write_speaker_clips(run, content.diarization).items()})
     return Exported(files={role: run.relative(path) for role, path in files.items()},
                     sha256={run.relative(path): sha256_file(path) for path in files.values()})

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontPath, FontProperties
 from matplotlib.ft2font import FT2Font
 
-from pipeline.timefmt import hms, mmss
+from pipeline.timefmt import hms
 
 log = logging.getLogger(__name__)
 
@@ -201,8 +201,8 @@ def _ticks(axis_end: float) -> Iterator[float]:
 
 
 def tick_text(seconds: float, axis_end: float) -> str:
-    """mm:ss, or hh:mm:ss on a recording past an hour (the exhibit's own time format)."""
-    return hms(seconds) if axis_end >= HOUR_S else mmss(seconds)
+    """hh:mm:ss, the exhibit's one format for a time in the recording (axis_end: kept for callers)."""
+    return hms(seconds)
 
 
 def _axis_end(rows: Sequence[TimelineRow], duration: float) -> float:
@@ -285,7 +285,7 @@ def _png(figure: Figure) -> bytes:
 
 def timeline_png(rows: Sequence[TimelineRow], duration: float, axis_label: str) -> bytes:
     """One horizontal lane per row, top to bottom in the given order, a bar for each span, the x axis the
-    recording's time (mm:ss, or h:mm:ss past an hour) from 0 to duration; axis_label under it (the caller
+    recording's time (hh:mm:ss) from 0 to duration; axis_label under it (the caller
     passes the wording, e.g. "录音时间" / "Time in recording")."""
     axis_end = _axis_end(rows, duration)
     texts = [_row_text(row) for row in rows]

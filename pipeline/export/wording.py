@@ -4,6 +4,7 @@ the exhibit's language (exhibit_language)."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from functools import lru_cache
 from types import MappingProxyType
@@ -12,9 +13,12 @@ from typing import Any, Mapping
 from pipeline.artifacts import UNKNOWN_SPEAKER, Flag, Labelled, Speaker, Utterance
 from pipeline.config import CONFIG_DIR, DOC_LANGUAGES, ExportConfig
 from pipeline.errors import ConfigError
-from pipeline.timefmt import hms, mmss
+from pipeline.timefmt import hms
 
 Wording = Mapping[str, Any]
+_AMOUNT = re.compile(r"(?P<number>\d+(?:\.\d+)?)(?P<more>\+)? (?P<code>[A-Z]{3})")
+_DAY = re.compile(r"(?:(\d{4})-)?(\d{2})(?:-(\d{2}))?")      # 2025-03-05, 2025-03, 03-05
+_CLOCK = re.compile(r"\d{2}:\d{2}")
 
 
 def exhibit_language(cfg: ExportConfig, recording_language: str) -> str:
@@ -58,6 +62,13 @@ def speaker_label(speaker: Speaker, wording: Wording) -> str:
     return wording["speaker"]["unnamed"].format(number=speaker.number)
 
 
+def number_label(speaker: Speaker, wording: Wording) -> str:
+    """说话人3 / Speaker 3: the speaker's fixed number, named or not; 未识别说话人 for lines with no speaker."""
+    if speaker.id == UNKNOWN_SPEAKER or not speaker.number:
+        return wording["speaker"]["unknown"]
+    return wording["speaker"]["unnamed"].format(number=speaker.number)
+
+
 def speaker_text(speaker: Speaker | None, wording: Wording, fallback: str = "") -> str:
     """张三（被告） / John Smith (Defendant); the label alone when no role is given."""
     if speaker is None:
@@ -67,16 +78,61 @@ def speaker_text(speaker: Speaker | None, wording: Wording, fallback: str = "") 
     return wording["speaker"]["with_role"].format(label=speaker_label(speaker, wording), role=speaker.role)
 
 
+def amount_text(value: str, wording: Wording) -> str:
+    """A normalised amount as a court writes it: '50000 CNY' → 人民币 50,000 元 / CNY 50,000; '20000+ CNY' (两万多)
+    → 人民币 20,000 余元 / over CNY 20,000; the value as it is when it is not one."""
+    match = _AMOUNT.fullmatch(value.strip())
+    if not match:
+        return value
+    whole, _, fraction = match["number"].partition(".")
+    number = f"{int(whole):,}" + (f".{fraction}" if fraction else "")
+    formats = wording["formats"]
+    template = formats["amount_more"] if match["more"] else formats["amount"]
+    return template.format(currency=wording["currencies"].get(match["code"], match["code"]), amount=number)
+
+
+def date_value_text(value: str, wording: Wording) -> str:
+    """A normalised date as the document's language writes dates: '2025-03-05' → 2025年3月5日, '2024-05' →
+    2024年5月, '03-05' → 3月5日, with a time of day after it ('2025-03-05 15:30' → 2025年3月5日 15:30), a time
+    alone as it is ('15:30'); a phrase kept as said (下个月十五号) as it is."""
+    day, _, clock = value.strip().partition(" ")
+    if _CLOCK.fullmatch(day) and not clock:
+        return day
+    match = _DAY.fullmatch(day)
+    if not match or (clock and not _CLOCK.fullmatch(clock)):
+        return value
+    formats = wording["formats"]
+    year, month, date = (int(g) if g else None for g in match.groups())
+    if year and date:
+        shown = formats["date"].format(year=year, month=month, day=date)
+    elif year:
+        shown = formats["year_month"].format(year=year, month=month)
+    elif date:
+        shown = formats["month_day"].format(month=month, day=date)
+    else:
+        return value
+    return f"{shown} {clock}" if clock else shown
+
+
+def value_text(category: str, value: str, wording: Wording) -> str:
+    """A key fact's normalised value as the documents show it."""
+    if category == "amount":
+        return amount_text(value, wording)
+    if category == "date":
+        return date_value_text(value, wording)
+    return value
+
+
 def marks(utterance: Utterance, wording: Wording) -> list[str]:
     """The marks shown for an utterance's flags ([重叠] …), in flag order; flags without wording are not shown.
-    A mark may hold {start} and {end} (mm:ss), as the inaudible one does: [听不清 01:05–01:09]."""
-    return [wording["marks"][f].format(start=mmss(utterance.start), end=mmss(utterance.end))
+    A mark may hold {start} and {end} (hh:mm:ss), as the inaudible one does: [听不清 00:01:05–00:01:09]."""
+    return [wording["marks"][f].format(start=hms(utterance.start), end=hms(utterance.end))
             for f in utterance.flags if f in wording["marks"]]
 
 
 def utterance_text(utterance: Utterance, speaker: Speaker | None, wording: Wording, with_time: bool) -> str:
     """One line as people read it: `[00:00:12] [重叠] 张三（被告）：text` (time only when with_time). A line with
-    no text says so in its place: `说话人1：[听不清 01:05–01:09]`, or （无法辨认） when there is no such mark."""
+    no text says so in its place: `说话人1：[听不清 00:01:05–00:01:09]`, or （无法辨认） when there is no such mark."""
     lead = [wording["speaker"]["time"].format(time=hms(utterance.start))] if with_time else []
     shown = marks(utterance, wording)
     text = utterance.text.strip()

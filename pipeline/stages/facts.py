@@ -1,15 +1,17 @@
-"""Facts: the key content of every line (admissions, denials, amounts, dates, names, promises, threats,
-self-identification), found by the rule engine (pipeline.text.rules) with the configured rule files."""
+"""Facts: the key content of every line (admissions, denials, amounts, dates and times, places, names, promises,
+threats, self-identification), found by the rule engine (pipeline.text.rules) with the configured rule files.
+A line is read with the line before it when another speaker said that one, so that an answer can confirm what
+it was asked ("张三吗？" — "嗯，是我")."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled
+from pipeline.artifacts import UNKNOWN_SPEAKER, AudioAsset, Fact, Facts, Labelled, Utterance
 from pipeline.config import CaseConfig, FactsConfig
 from pipeline.text.rules import load_rules, match_text, utterance_language
 
-VERSION = 3
+VERSION = 4
 DATE_TAGS = ("creation_time", "stream.creation_time", "date", "DATE")
 
 
@@ -32,15 +34,22 @@ def reference_date(case: CaseConfig, asset: AudioAsset | None) -> date | None:
     return case.recorded_date() or (tagged_date(asset) if asset is not None else None)
 
 
+def _other_speaker(before: Utterance, line: Utterance) -> bool:
+    """Whether two consecutive lines are said by two speakers both known."""
+    return UNKNOWN_SPEAKER not in (before.speaker, line.speaker) and before.speaker != line.speaker
+
+
 def find_facts(labelled: Labelled, cfg: FactsConfig, reference: date | None = None) -> Facts:
     """Key facts of every utterance. reference: the recording's date when known (resolves 去年12月20号)."""
     paths = cfg.paths
     rules = load_rules(paths)
     parties = [s.name for s in labelled.speakers if s.name]
     items = []
-    for u in labelled.items:
+    said = [u for u in labelled.items if u.text.strip()]
+    for before, u in zip([None, *said], said):
         lang = utterance_language(u.text, labelled.language)
-        for m in match_text(u.text, lang, rules, parties, reference):
+        asked = before.text if before is not None and _other_speaker(before, u) else ""
+        for m in match_text(u.text, lang, rules, parties, reference, asked):
             items.append(Fact(utterance_id=u.id, start=u.start, speaker=u.speaker, category=m.category,
                               rule_id=m.rule_id, span=m.span, matched=m.matched, value=m.value,
                               explanation=m.explanation))

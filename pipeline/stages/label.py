@@ -1,9 +1,13 @@
 """Label: the user names the speakers in speakers.csv; this stage writes it once and applies it on every run.
 
 speakers.csv (UTF-8 with BOM for Excel; a GBK file saved by Excel is read too) has one row per speaker id:
-speaker_id, name, role, and help columns that are not read back (talk time, turns, first/last heard, the
+speaker_id, name, role, identified_by (how the submitting party knows who the voice is: 来电号码 138…、自我介绍
+00:01:05、当事人辨认声音), and help columns that are not read back (talk time, turns, first/last heard, the
 listening clip, two sample lines). Two ids given the same name are one person: their lines are merged under
 the first id.
+
+Every speaker keeps the number of its first appearance in the recording (说话人3 is the third voice heard),
+whether or not it or another speaker is named: notes made on a first draft keep pointing at the right voice.
 
 The voices the file's ids stand for are kept beside it (stages/speakers_voices.json: each id's mean CAM++
 embedding). When the speakers are found again differently (`--speakers 3` after a first run with 2), the
@@ -29,13 +33,15 @@ from pipeline.timefmt import hms
 
 log = logging.getLogger(__name__)
 
-VERSION = 3
-HEADER = ["speaker_id", "name", "role", "talk_time", "turns", "first_heard", "last_heard", "clip", "sample_1",
+VERSION = 4
+HEADER = ["speaker_id", "name", "role", "identified_by", "talk_time", "turns", "first_heard", "last_heard", "clip", "sample_1",
           "sample_2"]
 SAMPLE_CHARS = 60
 SAME_VOICE = 0.6   # cosine similarity of two CAM++ centroids above which they are taken as one voice
 
-Names = dict[str, tuple[str, str]]  # speaker id → (name, role)
+Naming = tuple[str, str, str]       # (name, role, identified_by) as the user wrote them
+Names = dict[str, Naming]           # speaker id → its naming
+UNNAMED: Naming = ("", "", "")
 
 
 @dataclass(frozen=True)
@@ -65,13 +71,14 @@ def write_csv_file(run: RunDir, utterances: Utterances, names: Names) -> None:
     for sid, s in _stats(utterances.items).items():
         samples = [u.text[:SAMPLE_CHARS] for u in s.samples] + ["", ""]
         clip = run.relative(run.speaker_clip(sid)) if sid != UNKNOWN_SPEAKER else ""
-        rows.append([sid, *names.get(sid, ("", "")), hms(s.talk_time), s.turns, hms(s.first), hms(s.last), clip,
+        rows.append([sid, *names.get(sid, UNNAMED), hms(s.talk_time), s.turns, hms(s.first), hms(s.last), clip,
                      *samples[:2]])
     write_csv(run.speakers_csv, HEADER, rows)
 
 
 def read_names(path: Path, known: list[str]) -> Names:
-    """{speaker id: (name, role)} from the user's speakers.csv; a clear error for anything wrong."""
+    """{speaker id: (name, role, identified_by)} from the user's speakers.csv (a file without the
+    identified_by column, as earlier versions wrote it, is read too); a clear error for anything wrong."""
     try:
         header, rows = read_csv(path)
     except (OSError, ValueError) as exc:
@@ -92,7 +99,7 @@ def read_names(path: Path, known: list[str]) -> Names:
             )
         if sid in names:
             raise SpeakersCsvError(f"{path}: row {row_number}: speaker id {sid} appears twice")
-        names[sid] = ((row.get("name") or "").strip(), (row.get("role") or "").strip())
+        names[sid] = tuple((row.get(column) or "").strip() for column in ("name", "role", "identified_by"))
     return names
 
 
@@ -115,25 +122,24 @@ def match_voices(old: dict[str, tuple[float, ...]], new: dict[str, tuple[float, 
 
 
 def apply_names(utterances: Utterances, names: Names) -> Labelled:
-    """Labelled utterances: names and roles applied, ids that share a name merged under the first one."""
+    """Labelled utterances: names, roles and how each was identified applied, ids that share a name merged
+    under the first one; every speaker numbered by its first appearance (named or not)."""
     stats = _stats(utterances.items)
+    numbers = {sid: n for n, sid in enumerate((s for s in stats if s != UNKNOWN_SPEAKER), start=1)}
     canonical: dict[str, str] = {}
     first_with_name: dict[str, str] = {}
     for sid in stats:
-        name = names.get(sid, ("", ""))[0]
+        name = names.get(sid, UNNAMED)[0]
         canonical[sid] = first_with_name.setdefault(name, sid) if name else sid
     items = tuple(replace(u, speaker=canonical[u.speaker]) for u in utterances.items)
     speakers = []
-    unnamed = 0
     for sid, s in _stats(items).items():
-        name = names.get(sid, ("", ""))[0]
-        role = next((names[o][1] for o in stats if canonical[o] == sid and names.get(o, ("", ""))[1]), "")
-        number = 0
-        if not name and sid != UNKNOWN_SPEAKER:
-            unnamed += 1
-            number = unnamed
-        speakers.append(Speaker(id=sid, name=name, role=role, number=number, talk_time=round(s.talk_time, 3),
-                                turns=s.turns, first_heard=s.first, last_heard=s.last))
+        merged = [names.get(o, UNNAMED) for o in stats if canonical[o] == sid]
+        role = next((n[1] for n in merged if n[1]), "")
+        basis = "；".join(dict.fromkeys(n[2] for n in merged if n[2]))
+        speakers.append(Speaker(id=sid, name=names.get(sid, UNNAMED)[0], role=role, number=numbers.get(sid, 0),
+                                talk_time=round(s.talk_time, 3), turns=s.turns, first_heard=s.first,
+                                last_heard=s.last, identified_by=basis))
     return Labelled(language=utterances.language, speakers=tuple(speakers), items=items)
 
 
@@ -173,7 +179,7 @@ def label(utterances: Utterances, diarization: Diarization, run: RunDir) -> Labe
     old_names = read_names(csv_path, sorted(set(voices) | {UNKNOWN_SPEAKER}))
     mapping = match_voices({k: v for k, v in voices.items() if k in old_names}, diarization.centroids)
     names = {mapping[o]: nr for o, nr in old_names.items() if o in mapping}
-    for o, (name, _) in old_names.items():
+    for o, (name, _, _) in old_names.items():
         if name and o not in mapping:
             log.warning("%s (%s) has no matching voice among the speakers found now; the earlier file is kept "
                         "as %s", name, o, run.speakers_previous_csv.name)

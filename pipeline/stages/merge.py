@@ -1,7 +1,9 @@
 """Merge: give each word the speaker whose turn overlaps it most, then group words into utterances.
 
-An utterance is a run of consecutive words of one speaker, ended by a pause longer than max_pause or when it
-would grow longer than max_length. Words no turn covers go to the nearest turn within NEAREST_TURN seconds,
+An utterance (a numbered line of the exhibit) is a run of consecutive words of one speaker, ended by a pause
+longer than max_pause; a longer run is cut at sentence ends (。！？ . ! ?) into lines of whole sentences, each as
+long as fits in max_length seconds (about 15 s, so that a time point cites a line precisely), a sentence longer
+than that being a line of its own: a line is never cut inside a sentence. Words no turn covers go to the nearest turn within NEAREST_TURN seconds,
 else to the speaker UNKNOWN (flagged no_speaker). A stereo call transcribed per channel gives each channel's
 words to that channel's speaker. Words heard while two people speak at once are flagged overlap; a line with a
 word heard with low probability is flagged low_confidence; a line with a word of a segment the normalise stage
@@ -18,7 +20,7 @@ from pipeline.artifacts import UNKNOWN_SPEAKER, Diarization, Flag, Transcript, T
 from pipeline.config import MergeConfig
 from pipeline.text.chinese import join_words
 
-VERSION = 4
+VERSION = 5
 NEAREST_TURN = 1.0  # seconds
 INAUDIBLE_MIN = 1.0  # seconds: a shorter stretch of speech with no text is not shown
 WORD_MARGIN = 0.5    # seconds around each word counted as heard (the VAD pads speech by 0.4 s)
@@ -108,18 +110,48 @@ def _inaudible(index: int, speaker: str, start: float, end: float, overlapped: b
                      flags=tuple(flags))
 
 
+_SENTENCE_END = ("。", "！", "？", "!", "?", ".", "…")
+_ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "vs.", "jr.", "sr.", "prof.")
+
+
+def ends_sentence(word: Word) -> bool:
+    """Whether a sentence ends with this word: it ends in 。！？ or . ! ? (not a title such as Mr.)."""
+    text = word.text.strip().lower()
+    return text.endswith(_SENTENCE_END) and not text.endswith(_ABBREVIATIONS)
+
+
+def _sentences(words: list[Word]) -> list[list[Word]]:
+    out: list[list[Word]] = [[]]
+    for word in words:
+        out[-1].append(word)
+        if ends_sentence(word):
+            out.append([])
+    return [s for s in out if s]
+
+
+def _lines(words: list[Word], max_length: float) -> list[list[Word]]:
+    """One speaker's run of words as lines of whole sentences, each line as many sentences as end within
+    max_length seconds of its start (one sentence when that sentence alone is longer)."""
+    lines: list[list[Word]] = []
+    for sentence in _sentences(words):
+        if lines and sentence[-1].end - lines[-1][0].start <= max_length:
+            lines[-1].extend(sentence)
+        else:
+            lines.append(list(sentence))
+    return lines
+
+
 def _group(pairs: list[tuple[Word, str]], cfg: MergeConfig) -> list[tuple[str, list[Word]]]:
-    """Runs of consecutive words of one speaker, split at long pauses and at max_length."""
-    groups: list[tuple[str, list[Word]]] = []
+    """Runs of consecutive words of one speaker, split at long pauses, then at sentence ends into lines."""
+    runs: list[tuple[str, list[Word]]] = []
     for word, speaker in pairs:
-        if groups:
-            last_speaker, words = groups[-1]
-            if (speaker == last_speaker and word.start - words[-1].end <= cfg.max_pause
-                    and word.end - words[0].start <= cfg.max_length):
+        if runs:
+            last_speaker, words = runs[-1]
+            if speaker == last_speaker and word.start - words[-1].end <= cfg.max_pause:
                 words.append(word)
                 continue
-        groups.append((speaker, [word]))
-    return groups
+        runs.append((speaker, [word]))
+    return [(speaker, line) for speaker, words in runs for line in _lines(words, cfg.max_length)]
 
 
 def _spoken(words) -> list[Word]:

@@ -21,7 +21,7 @@ from pipeline.text.chinese import chinese_punctuation, join_words, to_simplified
 from pipeline.text.hallucinations import load_rules, looks_invented
 from pipeline.text.punctuation import punctuate
 
-VERSION = 1
+VERSION = 2
 
 
 def readable(text: str, cfg: NormaliseConfig) -> str:

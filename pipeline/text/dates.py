@@ -4,6 +4,10 @@
 2024年6月 → "2024-06"; 去年12月20号 → "2024-12-20" when a reference date (the recording's) is known, else
 the phrase as said; 下个月十五号, 年底之前, last Friday → the phrase as said (resolving them would present a
 guess as a fact).
+
+A time of day joins the date: 下午三点半 → "15:30", 2025年3月5日下午三点 → "2025-03-05 15:00", at 3:30 pm →
+"15:30". A time said without the part of the day (三点半: 3:30 or 15:30?) and a time after a relative date
+(明天下午三点), and one said roughly (九点多) stay as said.
 """
 
 from __future__ import annotations
@@ -20,6 +24,16 @@ _ZH_DATE = re.compile(
 )
 _NUMERIC_DATE = re.compile(r"(?<!\d)(?P<year>\d{4})[-/.年](?P<month>\d{1,2})[-/.月](?P<day>\d{1,2})(?!\d)")
 _ZH_YEAR_OFFSET = {"今年": 0, "去年": -1, "前年": -2, "明年": 1, "后年": 2}
+# the part of the day → hours added to a 12-hour clock reading (None: read as said, 0–12)
+_ZH_PERIODS = {"凌晨": 0, "早上": 0, "早晨": 0, "上午": 0, "明早": 0, "中午": 12, "下午": 12, "傍晚": 12,
+               "晚上": 12, "今晚": 12, "明晚": 12, "昨晚": 12, "夜里": 12, "半夜": 0}
+_ZH_TIME = re.compile(
+    rf"(?P<period>{'|'.join(_ZH_PERIODS)})?的?(?P<hour>{_ZH_NUM}{{1,3}})点(?:钟|整|(?P<more>多))?"
+    rf"(?:(?P<half>半)|(?P<quarter>[一三])刻|(?P<minute>{_ZH_NUM}{{1,3}})分?)?$")
+_EN_TIME = re.compile(r"(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?\s*(?P<period>[ap])?\.?m?\.?\s*$|"
+                      r"(?P<word>noon|midnight)\s*$", re.IGNORECASE)
+_EN_HOUR_WORDS = {w: i for i, w in enumerate(("twelve", "one", "two", "three", "four", "five", "six", "seven",
+                                              "eight", "nine", "ten", "eleven"))}
 
 _EN_MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
               "oct": 10, "nov": 11, "dec": 12}
@@ -91,5 +105,69 @@ def normalise_en_date(text: str, reference: date | None = None) -> str:
     return iso(year, _EN_MONTHS[month.group(1)[:3].lower()], day) or text
 
 
+def clock(hour: int, minute: int) -> str:
+    """'15:30'; '' when no such time."""
+    return f"{hour:02d}:{minute:02d}" if 0 <= hour <= 24 and 0 <= minute < 60 else ""
+
+
+def zh_time(text: str) -> tuple[str, str] | None:
+    """(the date part before it, 'HH:MM' or '' when the part of the day is not said) for a Chinese text that
+    ends in a time of day (下午三点半); None when it does not."""
+    m = _ZH_TIME.search(text)
+    if not m:
+        return None
+    hour = _int(m["hour"])
+    minute = 30 if m["half"] else 15 * (1 if m["quarter"] == "一" else 3) if m["quarter"] else _int(m["minute"]) or 0
+    if hour is None or m["period"] is None or m["more"]:     # 三点半 (3:30 or 15:30?), 九点多 (after nine)
+        return text[:m.start()], ""
+    offset = _ZH_PERIODS[m["period"]]
+    if offset and hour < 12 and not (m["period"] == "中午" and hour > 2):
+        hour += offset
+    elif hour == 12 and m["period"] not in ("中午", "上午"):   # 晚上十二点, 凌晨十二点: midnight
+        hour = 0
+    return text[:m.start()], clock(hour, minute)
+
+
+def en_time(text: str) -> str | None:
+    """'HH:MM' for an English text ending in a time of day (3:30 pm, 10 a.m., 15:45, noon, three o'clock is
+    '' — am or pm not said); None when it ends in none."""
+    lowered = text.lower().strip()
+    if lowered.endswith("o'clock"):
+        return ""
+    m = _EN_TIME.search(lowered)
+    if not m:
+        return None
+    if m["word"]:
+        return "12:00" if m["word"] == "noon" else "00:00"
+    hour, minute = int(m["hour"]), int(m["minute"] or 0)
+    if m["period"]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if m["period"] == "p" else 0)
+    elif m["minute"] is None:
+        return None
+    return clock(hour, minute)
+
+
+def _with_time(day: str, time: str, said: str) -> str:
+    """The day and the time joined ("2025-03-05 15:30"), the time alone when no day was said; the phrase as
+    said when either is not fixed by the words."""
+    if not time:
+        return said
+    if not day.strip(" 的,，"):
+        return time
+    fixed = day if re.fullmatch(r"(?:\d{4}-)?\d{2}-\d{2}", day) else ""
+    return f"{fixed} {time}" if fixed else said
+
+
 def normalise_date(text: str, lang: str, reference: date | None = None) -> str:
-    return normalise_zh_date(text, reference) if lang == "zh" else normalise_en_date(text, reference)
+    if lang == "zh":
+        timed = zh_time(text)
+        if timed is None:
+            return normalise_zh_date(text, reference)
+        day, time = timed
+        return _with_time(normalise_zh_date(day, reference) if day.strip(" 的") else "", time, text)
+    time = en_time(text)
+    if time is None:
+        return normalise_en_date(text, reference)
+    return _with_time("", time, text)

@@ -2,7 +2,8 @@
 tools/eval_facts.py both go through facts_for_csv, so what is measured is what the command does.
 
 UTTERANCES.csv: columns id and text, optionally lang (zh/en; else read from the text) and speaker; other
-columns are ignored. FACTS.csv: id, categories (joined by ';'), amounts (plain numbers joined by '|'), dates
+columns are ignored. Lines are read in order: a line whose speaker differs from that of the line before it
+(both given) may answer it ("张三吗？" — "嗯，是我"). FACTS.csv: id, categories (joined by ';'), amounts (plain numbers joined by '|'), dates
 (normalised values joined by '|') — the format of ../shared/eval/keyfacts_dev.csv.
 """
 
@@ -71,13 +72,17 @@ def read_lines(path: Path) -> list[Line]:
 
 
 def facts_of_lines(lines: list[Line], rules: RuleSet, reference: date | None = None) -> list[LineFacts]:
-    """The engine on each line: the line's lang when given, else the language its text is written in."""
+    """The engine on each line: the line's lang when given, else the language its text is written in; the line
+    before it as `previous` when another speaker said it."""
     out = []
-    for line in lines:
+    for i, line in enumerate(lines):
         lang = line.lang or utterance_language(line.text, "zh")
         if lang not in ("zh", "en"):
             raise ConfigError(f"line {line.id}: lang must be zh or en, not {line.lang!r}")
-        out.append(LineFacts(line.id, tuple(match_text(line.text, lang, rules, (), reference))))
+        before = lines[i - 1] if i else None
+        answered = before.text if before and before.speaker and line.speaker and before.speaker != line.speaker \
+            else ""
+        out.append(LineFacts(line.id, tuple(match_text(line.text, lang, rules, (), reference, answered))))
     return out
 
 

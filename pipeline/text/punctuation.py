@@ -10,7 +10,9 @@ Prompting it for punctuation made it invent text, so the exhibit gets its marks 
   syllable per character counts its excess as pause. A long word the model is unsure of more often hides
   speech it missed (csharp example 3: "一定" lasts 2.98 s at p 0.42 over continuous speech), so it does not.
 - "。" at the end of a segment that does not already end in punctuation, or "？" when its last clause ends
-  in a question particle (see is_question). A wrong "？" would change what a quoted party said, so a
+  in a question particle (see is_question) — but no mark at all where the words leave the sentence open
+  (就是, 因为, 但是, 把, 的话 …, see runs_on): a segment ends where the voice detector cut the speech or the
+  model paused, and the sentence often runs on into the next one (我认为跑步最重要的就是 | 给我带来了身体健康). A wrong "？" would change what a quoted party said, so a
   question mark is only put where the ending makes it a question; anything else gets "。" (吧, 嘛, 啊 and a
   question word inside a clause — 我不知道他说了什么 — do not make a question).
 
@@ -40,6 +42,13 @@ _MA_NOT_QUESTION = ("什么", "怎么", "这么", "那么", "多么", "要么") 
 _QUESTION_WORDS = ("谁", "什么", "哪", "怎", "多少", "干嘛")            # with 呢: 他去哪儿了呢
 _A_NOT_A = re.compile(r"(.)[不没]\1.?$")                               # 是不是, 有没有, 可不可以
 _CLAUSE_BREAK = re.compile(r"[^\w]+")
+# endings that leave a Mandarin sentence open: conjunctions, prepositions, "what matters is …", degree adverbs,
+# demonstratives waiting for their noun (a sentence does not end on them, the speech runs on)
+RUN_ON_ENDINGS = ("因为", "所以", "但是", "可是", "而且", "并且", "或者", "然后", "如果", "要是", "虽然", "尽管",
+                  "不过", "以及", "和", "跟", "与", "把", "被", "对于", "关于", "为了", "通过", "根据", "按照",
+                  "除了", "的话", "的是", "就是", "非常", "特别", "比较", "很", "最", "更", "这个", "那个", "一个",
+                  "这些", "那些", "这种", "那种")
+RUN_ON_SHORTEST = 3                 # a clause this short may be a whole answer (就是！): not counted as open
 
 
 def punctuate(words: Sequence[Word], pause: float = PAUSE_SECONDS) -> tuple[Word, ...]:
@@ -50,9 +59,16 @@ def punctuate(words: Sequence[Word], pause: float = PAUSE_SECONDS) -> tuple[Word
         if _is_chinese_end(out[i]) and _is_chinese_start(out[i + 1]) and _clause_break(out[i], out[i + 1], pause):
             out[i] = _with_text(out[i], out[i].text + COMMA)
             out[i + 1] = _with_text(out[i + 1], out[i + 1].text.lstrip())
-    if out and _is_chinese_end(out[-1]):
+    if out and _is_chinese_end(out[-1]) and not runs_on("".join(w.text for w in out)):
         out[-1] = _with_text(out[-1], out[-1].text + final_mark("".join(w.text for w in out)))
     return tuple(out)
+
+
+def runs_on(text: str) -> bool:
+    """Whether the last clause of `text` leaves the sentence open (最重要的就是, 因为, 把这个): then no sentence
+    end is put after it."""
+    clauses = [c for c in _CLAUSE_BREAK.split(text) if c]
+    return bool(clauses) and len(clauses[-1]) >= RUN_ON_SHORTEST and clauses[-1].endswith(RUN_ON_ENDINGS)
 
 
 def pause_before(before: Word, after: Word) -> float:

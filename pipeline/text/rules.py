@@ -1,5 +1,5 @@
-"""The key-fact rule engine: finds the key content of a text (admissions, denials, amounts, dates, names,
-promises, threats, self-identification) with the rules in configs/rules/*.toml. Used by the facts stage, by
+"""The key-fact rule engine: finds the key content of a text (admissions, denials, amounts, dates and times of
+day, places, names, promises, threats, self-identification) with the rules in configs/rules/*.toml. Used by the facts stage, by
 `exhibit facts` on a CSV of lines, and by tools/eval_facts.py.
 
 A rule file (one per language) reads:
@@ -18,13 +18,19 @@ A rule file (one per language) reads:
     unless_sentence = ['如果']  # optional: searched in the whole sentence (to 。！？), e.g. 如果…，我早就还了
     case_sensitive = false     # optional (default false)
     currency = "CNY"           # optional, amounts only: overrides the currency the words imply
+    previous = ['...']         # optional: the rule answers the line before it, said by another speaker
 
 `unless` is searched in the clause around the match (between punctuation marks), narrowed to
 `unless_window` characters either side of it when the file sets one: speech recognition often leaves out
 Chinese punctuation, and a 吗 thirty characters on must not undo an admission.
 
 A group named `value` in a pattern is what gets normalised (the name in 我是(?P<value>…)). Amounts become
-"50000 CNY", dates ISO "2025-03-05" where the words fix them, else the phrase as said; names the name.
+"50000 CNY", dates ISO "2025-03-05" where the words fix them ("2025-03-05 15:30", "15:30" with a time of day),
+else the phrase as said; names the name.
+
+A rule with `previous` patterns marks a line only when one of them is found in the line before it said by
+another speaker, and takes its `value` group from there: "张三吗？" — "嗯，是我" is the second speaker confirming
+that they are 张三 (self_id 张三), though their own line never says the name.
 """
 
 from __future__ import annotations
@@ -42,11 +48,11 @@ from pipeline.text.chinese import has_cjk
 from pipeline.text.dates import normalise_date
 from pipeline.text.numerals import parse_amount
 
-CATEGORIES = ("admission", "denial", "amount", "date", "name", "promise", "threat", "self_id")
+CATEGORIES = ("admission", "denial", "amount", "date", "place", "name", "promise", "threat", "self_id")
 PARTY_RULE_ID = "party_name"
 _FILE_KEYS = {"language", "party_name_explanation", "unless_window", "defs", "rules"}
 _REQUIRED = {"id", "category", "patterns", "explanation"}
-_OPTIONAL = {"unless", "unless_sentence", "case_sensitive", "currency"}
+_OPTIONAL = {"unless", "unless_sentence", "case_sensitive", "currency", "previous"}
 _DEF_REF = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _LATIN = re.compile(r"[A-Za-z]")
 # Clause boundaries for `unless`: sentence and clause punctuation; an ASCII , or . only when no digit follows
@@ -66,6 +72,7 @@ class Rule:
     currency: str = ""
     unless_window: int = 0      # characters either side of the match that `unless` looks at; 0 = the clause
     unless_sentence: tuple[re.Pattern[str], ...] = ()   # searched in the whole sentence around the match
+    previous: tuple[re.Pattern[str], ...] = ()  # must be found in the other speaker's line before (its value)
 
 
 @dataclass(frozen=True)
@@ -156,8 +163,9 @@ def _rule(path: Path, index: int, raw: Any, lang: str, defs: dict[str, Any]) -> 
         raise ConfigError(f"{where}: patterns is empty")
     unless = _compile_list(where, "unless", raw.get("unless", []), defs, flags)
     sentence = _compile_list(where, "unless_sentence", raw.get("unless_sentence", []), defs, flags)
+    previous = _compile_list(where, "previous", raw.get("previous", []), defs, flags)
     return Rule(raw["id"], raw["category"], lang, patterns, raw["explanation"].strip(), unless,
-                raw.get("currency", ""), unless_sentence=sentence)
+                raw.get("currency", ""), unless_sentence=sentence, previous=previous)
 
 
 def _compile_list(where: str, key: str, values: Any, defs: dict[str, Any], flags: int) -> tuple[re.Pattern[str], ...]:
@@ -191,22 +199,41 @@ def _expand(where: str, pattern: str, defs: dict[str, Any], depth: int = 0) -> s
 
 
 def match_text(text: str, lang: str, rules: RuleSet, party_names: list[str] | tuple[str, ...] = (),
-               reference: date | None = None) -> list[Match]:
+               reference: date | None = None, previous: str = "") -> list[Match]:
     """Every key fact in one text, in order of position; at most one per category on any stretch of text.
-    reference: the recording's date, to resolve 去年/今年 …; None keeps such dates as said."""
-    found = [m for rule in rules.for_language(lang) for m in _rule_matches(rule, text, lang, reference)]
+    reference: the recording's date, to resolve 去年/今年 …; None keeps such dates as said. previous: the line
+    just before, when another speaker said it ("" otherwise), for the rules that answer it."""
+    found = [m for rule in rules.for_language(lang) for m in _rule_matches(rule, text, lang, reference, previous)]
     found += _party_matches(text, lang, party_names, rules.party_explanations.get(lang, ""))
     return _dedupe(found)
 
 
-def _rule_matches(rule: Rule, text: str, lang: str, reference: date | None) -> list[Match]:
+def _asked(rule: Rule, previous: str) -> str | None:
+    """For a rule that answers the line before: the `value` of the first of its `previous` patterns found there
+    (the whole match when it has no value group); None when none is found."""
+    for pattern in rule.previous:
+        m = pattern.search(previous)
+        if m:
+            return m.group("value") if "value" in pattern.groupindex and m.group("value") else m.group(0)
+    return None
+
+
+def _rule_matches(rule: Rule, text: str, lang: str, reference: date | None, previous: str = "") -> list[Match]:
+    asked = _asked(rule, previous) if rule.previous else None
+    if rule.previous and asked is None:
+        return []
     out = []
     for pattern in rule.patterns:
         for m in pattern.finditer(text):
             start, end = _trimmed(text, m.start(), m.end())
             if end == start or _guarded(rule, text, start, end):
                 continue
-            source = m.group("value") if "value" in pattern.groupindex and m.group("value") else m.group(0)
+            if asked is not None:
+                source = asked
+            elif "value" in pattern.groupindex and m.group("value"):
+                source = m.group("value")
+            else:
+                source = m.group(0)
             out.append(Match(rule.category, rule.id, (start, end), text[start:end],
                              normalise(rule.category, source, lang, reference, rule.currency), rule.explanation))
     return out
@@ -250,13 +277,14 @@ def _guarded(rule: Rule, text: str, start: int, end: int) -> bool:
 
 
 def normalise(category: str, text: str, lang: str, reference: date | None = None, currency: str = "") -> str:
-    """The normalised value of a matched stretch: '50000 CNY', '2025-03-05', a name; '' for the rest."""
+    """The normalised value of a matched stretch: '50000 CNY', '2025-03-05', '15:30', a name, a place; '' for
+    the rest."""
     if category == "amount":
         amount = parse_amount(text, lang, currency)
         return str(amount) if amount is not None else ""
     if category == "date":
         return normalise_date(text, lang, reference)
-    if category in ("name", "self_id"):
+    if category in ("name", "self_id", "place"):
         return text.strip()
     return ""
 

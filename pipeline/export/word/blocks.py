@@ -20,6 +20,11 @@ def paragraph(doc: DocumentObject, text: str = "", style: str = S.NORMAL) -> Par
     return doc.add_paragraph(text, style=style)
 
 
+def lead(doc: DocumentObject, text: str) -> Paragraph:
+    """A paragraph introducing the table after it, kept on the same page as the table's first row."""
+    return doc.add_paragraph(text, style=S.LEAD)
+
+
 def heading(doc: DocumentObject, text: str) -> Paragraph:
     """A section heading (numbered when the document is assembled, see document.number_headings)."""
     return doc.add_paragraph(text, style=S.HEADING)
@@ -51,17 +56,22 @@ def cell_line(cell: _Cell, text: str, style: str = S.TABLE_NOTE) -> Paragraph:
     return cell.add_paragraph(text, style=style)
 
 
+def _row_mark(row, tag: str) -> None:
+    """A row property (w:cantSplit, w:tblHeader) set on."""
+    marker = OxmlElement(tag)
+    marker.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(marker)
+
+
 def _repeat_as_header(table: Table) -> None:
     """The first row is repeated at the top of every page the table runs onto."""
-    marker = OxmlElement("w:tblHeader")
-    marker.set(qn("w:val"), "true")
-    table.rows[0]._tr.get_or_add_trPr().append(marker)
+    _row_mark(table.rows[0], "w:tblHeader")
 
 
 def table(doc: DocumentObject, widths: Sequence[Length], header: Sequence[str] | None,
           rows: Sequence[Sequence[str]], styles: Sequence[str | None] | None = None) -> Table:
-    """A bordered table of plain text; a header row (repeated on each page) when given. styles: a paragraph
-    style per data row (None: Table Text)."""
+    """A bordered table of plain text; a header row (repeated on each page) when given; no row is split across
+    two pages. styles: a paragraph style per data row (None: Table Text)."""
     grid = doc.add_table(rows=0, cols=len(widths))
     grid.style = doc.styles[S.TABLE]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -80,4 +90,6 @@ def table(doc: DocumentObject, widths: Sequence[Length], header: Sequence[str] |
         for c, (cell, width, value) in enumerate(zip(cells, widths, values)):
             cell.width = width
             cell_text(cell, value, style if c else S.TABLE_TEXT)
+    for row in grid.rows:
+        _row_mark(row, "w:cantSplit")
     return grid

@@ -1,6 +1,6 @@
-"""The record of a person's corrections, at the end of the exhibit: each corrected line with its number and
-time, the software's text beside the corrected text (and the speaker, when that changed), and a note where a
-later recognition changed the software's text under the correction. Only when there are corrections."""
+"""The record of a person's corrections, in the counsel's working copy: each corrected line with its number
+and time, the software's text beside the corrected text (and the speaker, when that changed), and a note where
+a later recognition changed the software's text under the correction."""
 
 from __future__ import annotations
 
@@ -9,22 +9,21 @@ from docx.shared import Cm
 
 from pipeline.artifacts import Flag
 from pipeline.export.content import ExhibitContent
-from pipeline.export.word import styles as S
-from pipeline.export.word.blocks import cell_line, paragraph, table
+from pipeline.export.word.blocks import cell_line, lead, table
 from pipeline.export.wording import Wording, speaker_text, speakers_by_id
 from pipeline.timefmt import hms
 
 COLUMNS = (Cm(1.4), Cm(2.2), Cm(6.2), Cm(6.2))
 
 
-def corrections_section(doc: Document, content: ExhibitContent, wording: Wording) -> None:
+def corrections_table(doc: Document, content: ExhibitContent, wording: Wording) -> bool:
+    """The table of corrections; False (nothing added) when no line was corrected."""
     numbered = [(n, u) for n, u in enumerate(content.labelled.items, start=1) if Flag.CORRECTED in u.flags]
     if not numbered:
-        return
+        return False
     words = wording["corrections"]
     speakers = speakers_by_id(content.labelled)
-    paragraph(doc, words["heading"], S.SUBHEADING)
-    paragraph(doc, words["intro"])
+    lead(doc, words["intro"])
     grid = table(doc, COLUMNS, [words["line"], words["time"], words["machine"], words["reviewed"]],
                  [[str(n), hms(u.start), u.machine_text or words["empty"], u.text or words["empty"]]
                   for n, u in numbered])
@@ -35,3 +34,4 @@ def corrections_section(doc: Document, content: ExhibitContent, wording: Wording
             cell_line(row.cells[3], words["speaker"].format(machine=before, reviewed=after))
         if u.reviewed_against:
             cell_line(row.cells[3], words["changed"].format(text=u.reviewed_against))
+    return True

@@ -1,6 +1,13 @@
-"""The exhibit as a whole: open the template (configs/exhibit_template.docx), write the page header and
-footer, the sections in order, number the section headings, set the document properties and save it so that
-the same content always gives the same bytes."""
+"""The two documents, from one content model: open the template (configs/exhibit_template.docx), write the page
+header and footer, the sections in order, number the section headings, set the document properties and save
+it so that the same content always gives the same bytes.
+
+- COURT, <name>.docx: what goes to the court and the other side — the recording, the speakers as identified by
+  the submitting party, the notation key, the transcript, and the optional sections the settings name
+  ([export] court_sections: timeline, index, coverage, integrity, method), then the declaration.
+- COUNSEL, <name>_counsel.docx (工作底稿): every page marked as not for filing; the working part first (before
+  filing, evidence checklist, threat language, integrity points, review statistics and corrections, see
+  counsel.py), then everything the court copy has, with the index carrying its rules and the user's notes."""
 
 from __future__ import annotations
 
@@ -12,19 +19,21 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
+from pipeline.config import COURT_SECTIONS
 from pipeline.errors import ConfigError
 from pipeline.export.content import ExhibitContent
 from pipeline.export.wording import Wording, load_wording
 from pipeline.export.word import method
 from pipeline.export.word import styles as S
 from pipeline.export.word.blocks import field
-from pipeline.export.word.corrections import corrections_section
+from pipeline.export.word.counsel import counsel_sections
 from pipeline.export.word.facts import facts_section
 from pipeline.export.word.recording import recording_section, title_block
 from pipeline.export.word.reproducible import fixed_zip, utc_minute
 from pipeline.export.word.transcript import notation_section, parties_section, transcript_section
 from pipeline.fileio import write_bytes_atomic
 
+COURT, COUNSEL = "court", "counsel"     # the two documents
 HEADER_SHA_PREFIX = 16
 NUMBERED = re.compile(r"^\s*([一二三四五六七八九十百]+、|\d+[.、])")   # a heading that already has its number
 
@@ -37,13 +46,16 @@ def load_template() -> DocumentObject:
                           "`.venv/bin/python tools/make_template.py`") from exc
 
 
-def page_marks(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:
-    """On every page: the exhibit number (when given) and the start of the recording's SHA-256 in the header,
-    `第 X 页 共 Y 页` in the footer."""
+def page_marks(doc: DocumentObject, content: ExhibitContent, wording: Wording, counsel: bool = False) -> None:
+    """On every page: the exhibit number (when given) and the start of the recording's SHA-256 in the header —
+    in the working copy under a first line `律师工作底稿·不得提交` —, `第 X 页 共 Y 页` in the footer."""
     section = doc.sections[0]
     words = wording["header"]
     top = section.header.paragraphs[0]
     top.style = S.HEADER
+    if counsel:
+        top.add_run(f"\t{words['counsel']}")
+        top = section.header.add_paragraph(style=S.HEADER)
     exhibit = content.settings.case.exhibit_number.strip()
     sha = words["sha"].format(sha=content.asset.sha256[:HEADER_SHA_PREFIX])
     top.add_run(f"{words['exhibit'].format(exhibit=exhibit)}\t\t{sha}" if exhibit else f"\t\t{sha}")
@@ -87,30 +99,40 @@ def _properties(doc: DocumentObject, title: str, processed: datetime) -> None:
         rels.pop(rid)
 
 
-def docx_bytes(content: ExhibitContent) -> bytes:
-    """The exhibit as .docx bytes in content.language ("zh" or "en"). The same content (and processed time,
-    to the minute) gives byte-identical files."""
+def docx_bytes(content: ExhibitContent, copy: str = COURT) -> bytes:
+    """The court copy (COURT) or the counsel's working copy (COUNSEL) as .docx bytes in content.language ("zh"
+    or "en"). The same content (and processed time, to the minute) gives byte-identical files."""
+    if copy not in (COURT, COUNSEL):
+        raise ValueError(f"no such document: {copy!r}")
+    counsel = copy == COUNSEL
     wording = load_wording(content.language)
+    shown = set(COURT_SECTIONS) if counsel else set(content.settings.export.court_sections)
     doc = load_template()
-    page_marks(doc, content, wording)
-    title_block(doc, content, wording)
+    page_marks(doc, content, wording, counsel)
+    title_block(doc, content, wording, counsel)
+    if counsel:
+        counsel_sections(doc, content, wording)
     recording_section(doc, content, wording)
-    parties_section(doc, content, wording)
+    parties_section(doc, content, wording, timeline="timeline" in shown)
     notation_section(doc, content, wording)
     transcript_section(doc, content, wording)
-    facts_section(doc, content, wording)
-    method.coverage_section(doc, content, wording)
-    method.integrity_section(doc, content, wording)
-    method.method_section(doc, content, wording)
+    if "index" in shown:
+        facts_section(doc, content, wording, counsel)
+    if "coverage" in shown:
+        method.coverage_section(doc, content, wording)
+    if "integrity" in shown and not counsel:     # the working copy has it among its own sections
+        method.integrity_section(doc, content, wording)
+    if "method" in shown:
+        method.method_section(doc, content, wording)
     method.declaration(doc, content, wording)
-    corrections_section(doc, content, wording)
     number_headings(doc, wording)
-    _properties(doc, f"{wording['title']} {content.asset.file_name}", content.processed)
+    title = wording["counsel_title" if counsel else "title"]
+    _properties(doc, f"{title} {content.asset.file_name}", content.processed)
     buffer = io.BytesIO()
     doc.save(buffer)
     return fixed_zip(buffer.getvalue(), content.processed)
 
 
-def write_docx(path, content: ExhibitContent) -> None:
-    """Write the exhibit to path whole (a temp file, then renamed)."""
-    write_bytes_atomic(path, docx_bytes(content))
+def write_docx(path, content: ExhibitContent, copy: str = COURT) -> None:
+    """Write the court copy (or the counsel's working copy) to path whole (a temp file, then renamed)."""
+    write_bytes_atomic(path, docx_bytes(content, copy))

@@ -1,89 +1,123 @@
-"""The key-content index: the evidence checklist (each element with the times it was heard, or "not found"),
-then one row per fact: time, speaker, the quote with the matched words in Strong, category with the rule's
-explanation, the normalised value, and the user's note from key_facts.csv."""
+"""The key-content index: one row per transcript line with key content — its time, its line number (as in the
+transcript), the speaker, the line with every matched stretch in Strong, its categories in plain words and the
+normalised values as a court writes them (人民币 50,000 元, 2025年3月5日 15:30).
+
+The court copy shows only that. The counsel's working copy adds, in the same rows, which rule marked what and
+why, and the user's notes from key_facts.csv."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from docx.document import Document as DocumentObject
 from docx.shared import Cm
 from docx.table import _Cell
 
 from pipeline.artifacts import Fact, Utterance
-from pipeline.export.checklist import checklist
 from pipeline.export.content import ExhibitContent
-from pipeline.export.wording import Wording, speaker_text, speakers_by_id
+from pipeline.export.wording import Wording, speaker_text, speakers_by_id, value_text
 from pipeline.export.word import styles as S
-from pipeline.export.word.blocks import cell_line, cell_text, heading, paragraph, table
+from pipeline.export.word.blocks import cell_line, cell_text, heading, lead, paragraph, table
+from pipeline.text.rules import CATEGORIES
 from pipeline.timefmt import hms
 
-FACTS_COLUMNS = (Cm(2.2), Cm(2.9), Cm(5.5), Cm(2.6), Cm(2.8))
-CHECKLIST_COLUMNS = (Cm(10.0), Cm(6.0))
-CHECKLIST_TIMES = 5               # times listed per checklist item before "and N more"
+INDEX_COLUMNS = (Cm(1.9), Cm(1.3), Cm(2.8), Cm(5.6), Cm(2.0), Cm(2.4))
+SHOWN_VALUES = ("amount", "date")   # categories whose value says more than the words; others only when it differs
 
 
-def _times_text(times: tuple[float, ...], words: Wording, separator: str) -> str:
-    if not times:
-        return words["not_found"]
-    shown = separator.join(hms(t) for t in times[:CHECKLIST_TIMES])
-    rest = len(times) - CHECKLIST_TIMES
-    return f"{shown} {words['more'].format(count=len(times))}" if rest > 0 else shown
+@dataclass(frozen=True)
+class IndexRow:
+    line: int                      # the line's number in the transcript (from 1)
+    utterance: Utterance | None
+    facts: tuple[Fact, ...]        # in the order they appear in the line
 
 
-def _checklist(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:
-    """What the recording proves at a glance: each element with the times it was heard, or "not found"."""
-    words = wording["checklist"]
-    speakers = speakers_by_id(content.labelled)
-    separator = "、" if wording["language"] == "zh" else ", "
-    rows = []
-    for item in checklist(content.labelled, content.facts):
-        if item.key == "identity":
-            label = (words["identity"].format(speaker=speaker_text(speakers[item.subject], wording))
-                     if item.subject else words["identity_all"])
+def index_rows(content: ExhibitContent, facts: tuple[Fact, ...]) -> list[IndexRow]:
+    """The facts grouped by the line they were said in, lines in transcript order."""
+    numbers = {u.id: n for n, u in enumerate(content.labelled.items, start=1)}
+    lines = {u.id: u for u in content.labelled.items}
+    grouped: dict[str, list[Fact]] = {}
+    for fact in sorted(facts, key=lambda f: (f.start, numbers.get(f.utterance_id, 0), f.span)):
+        grouped.setdefault(fact.utterance_id, []).append(fact)
+    return [IndexRow(numbers.get(uid, 0), lines.get(uid), tuple(found)) for uid, found in grouped.items()]
+
+
+def _spans(text: str, facts: tuple[Fact, ...]) -> list[tuple[int, int]]:
+    """The matched stretches that are where the facts say in the text, overlapping ones joined."""
+    spans = sorted(f.span for f in facts if f.matched and text[f.span[0]:f.span[1]] == f.matched)
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
         else:
-            label = words[item.key]
-        rows.append([label, _times_text(item.times, words, separator)])
-    paragraph(doc, words["heading"], S.SUBHEADING)
-    table(doc, CHECKLIST_COLUMNS, [words["item"], words["heard"]], rows)
-    paragraph(doc)   # two tables in a row would join into one
+            joined.append((start, end))
+    return joined
 
 
-def _quote(cell: _Cell, utterance: Utterance | None, fact: Fact, wording: Wording) -> None:
-    """The whole utterance, the words the rule matched in Strong (or only those words if the text differs);
-    the user's note from key_facts.csv below it."""
-    text = utterance.text if utterance else ""
-    start, end = fact.span
-    if text[start:end] != fact.matched or not fact.matched:
-        cell_text(cell, text or fact.matched)
-    else:
-        first = cell_text(cell, "")
-        for part, style in ((text[:start], None), (text[start:end], S.STRONG), (text[end:], None)):
-            if part:
-                first.add_run(part, style=style)
-    if fact.note:
-        cell_line(cell, wording["facts"]["note"].format(note=fact.note))
+def _quote(cell: _Cell, row: IndexRow, wording: Wording, counsel: bool) -> None:
+    """The whole line with the matched words in Strong (the matched words alone when the line's text no longer
+    holds them); for counsel, the user's notes under it."""
+    text = row.utterance.text if row.utterance else ""
+    spans = _spans(text, row.facts)
+    first = cell_text(cell, "")
+    if not spans:
+        first.add_run(text or "；".join(f.matched for f in row.facts))
+    cursor = 0
+    for start, end in spans:
+        if start > cursor:
+            first.add_run(text[cursor:start])
+        first.add_run(text[start:end], style=S.STRONG)
+        cursor = end
+    if spans and cursor < len(text):
+        first.add_run(text[cursor:])
+    if counsel:
+        for note in dict.fromkeys(f.note for f in row.facts if f.note):
+            cell_line(cell, wording["facts"]["note"].format(note=note))
 
 
-def _category_cell(cell: _Cell, fact: Fact, wording: Wording) -> None:
-    cell_text(cell, wording["categories"].get(fact.category, fact.category))
-    if fact.explanation:
-        cell_line(cell, fact.explanation)
-    cell_line(cell, wording["facts"]["rule"].format(rule=fact.rule_id))
+def categories_text(facts: tuple[Fact, ...], wording: Wording) -> str:
+    found = {f.category for f in facts}
+    ordered = [c for c in CATEGORIES if c in found] + sorted(found - set(CATEGORIES))
+    return wording["facts"]["separator"].join(wording["categories"].get(c, c) for c in ordered)
 
 
-def facts_section(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:
-    heading(doc, wording["headings"]["facts"])
-    _checklist(doc, content, wording)
-    facts, labelled = content.facts, content.labelled
-    if not facts.items:
+def values_text(facts: tuple[Fact, ...], wording: Wording) -> str:
+    """The values that say more than the matched words (amounts, dates, the name an answer confirms), each once."""
+    shown = [value_text(f.category, f.value, wording) for f in facts
+             if f.value and (f.category in SHOWN_VALUES or f.value != f.matched)]
+    return "\n".join(dict.fromkeys(shown)) or wording["blank"]
+
+
+def _category_cell(cell: _Cell, row: IndexRow, wording: Wording, counsel: bool) -> None:
+    cell_text(cell, categories_text(row.facts, wording))
+    if counsel:
+        for fact in row.facts:
+            cell_line(cell, wording["facts"]["rule"].format(
+                category=wording["categories"].get(fact.category, fact.category), explanation=fact.explanation,
+                rule=fact.rule_id))
+
+
+def index_table(doc: DocumentObject, content: ExhibitContent, wording: Wording, facts: tuple[Fact, ...],
+                counsel: bool) -> None:
+    """The index of these facts, one row per line (rules and notes in it for counsel)."""
+    columns = wording["facts"]
+    header = [columns[k] for k in ("time", "line", "speaker", "quote", "category", "value")]
+    rows = index_rows(content, facts)
+    speakers = speakers_by_id(content.labelled)
+    grid = table(doc, INDEX_COLUMNS, header, [
+        [hms(r.facts[0].start), str(r.line) if r.line else wording["blank"],
+         speaker_text(speakers.get(r.facts[0].speaker), wording, fallback=r.facts[0].speaker), "", "",
+         values_text(r.facts, wording)] for r in rows])
+    for cells, row in zip((r.cells for r in grid.rows[1:]), rows):
+        _quote(cells[3], row, wording, counsel)
+        _category_cell(cells[4], row, wording, counsel)
+
+
+def facts_section(doc: DocumentObject, content: ExhibitContent, wording: Wording, counsel: bool = False) -> None:
+    """The key-content index (the counsel's working copy: with each rule and the user's notes)."""
+    heading(doc, wording["headings"]["counsel_facts" if counsel else "facts"])
+    if not content.facts.items:
         paragraph(doc, wording["no_facts"])
         return
-    columns = wording["facts"]
-    header = [columns[k] for k in ("time", "speaker", "quote", "category", "value")]
-    ordered = sorted(facts.items, key=lambda f: (f.start, f.span))
-    speakers, utterances = speakers_by_id(labelled), {u.id: u for u in labelled.items}
-    grid = table(doc, FACTS_COLUMNS, header,
-                 [[hms(f.start), speaker_text(speakers.get(f.speaker), wording, fallback=f.speaker), "", "",
-                   f.value or wording["blank"]] for f in ordered])
-    for row, fact in zip(grid.rows[1:], ordered):
-        _quote(row.cells[2], utterances.get(fact.utterance_id), fact, wording)
-        _category_cell(row.cells[3], fact, wording)
+    lead(doc, wording["facts"]["intro"])
+    index_table(doc, content, wording, content.facts.items, counsel)

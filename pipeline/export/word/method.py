@@ -1,5 +1,11 @@
 """Four sections of the Word exhibit after the key-content index: how much of the speech the transcript covers,
-the integrity screen of the original, how the transcript was made, and the declaration with signature lines.
+the integrity screen of the original (in the counsel's working copy; in the court copy only when the settings
+ask), how the transcript was made, and the declaration with signature lines.
+
+The method and the declaration say only what is known: what the software did (file, hash, size, when, models),
+that a person reviewed the text only when a reviewer is recorded ("not yet reviewed" otherwise), and what the
+submitting party states about the recording (carrier, date and time, place, who recorded it) marked as stated,
+a blank line to fill in where nothing is stated — never an assertion of its own.
 
 Each function adds a level-1 heading and its body to `doc`. All wording comes from the [coverage], [integrity],
 [method] and [declaration] sections of configs/exhibit_<lang>.toml; the look (fonts, sizes, table borders)
@@ -10,15 +16,16 @@ from __future__ import annotations
 from docx.document import Document
 from docx.shared import Cm
 
-from pipeline.artifacts import Point
+from pipeline.artifacts import Point, Status
 from pipeline.export.content import ExhibitContent
 from pipeline.export.coverage import Coverage
 from pipeline.export.integrity import describe, detail
 from pipeline.export.manifest import NOT_INSTALLED, SHOWN_PACKAGES
 from pipeline.export.word import styles as S
-from pipeline.export.word.blocks import heading, paragraph, table
+from pipeline.export.word.blocks import heading, lead, paragraph, table
 from pipeline.export.wording import Wording
-from pipeline.timefmt import duration_text, hms, minute_text
+from pipeline.stages.review import counts
+from pipeline.timefmt import duration_text, hms, moment_text, stated_moment_text
 
 # Column widths (layout, not look): each table spans the 16 cm text width of the A4 page.
 COVERAGE_COLUMNS = (Cm(8.0), Cm(4.0), Cm(4.0))
@@ -48,7 +55,7 @@ def coverage_section(doc: Document, content: ExhibitContent, wording: Wording) -
     words, cov = wording["coverage"], content.coverage
     heading(doc, words["heading"])
     if cov.speech_heard > 0:
-        paragraph(doc, words["intro"])
+        lead(doc, words["intro"])
         rows = [[words[key], duration_text(seconds), _percent(cov.share(seconds), words)]
                 for key, seconds in _coverage_times(cov)]
         table(doc, COVERAGE_COLUMNS, [words["measure"], words["time"], words["share"]], rows)
@@ -90,7 +97,7 @@ def integrity_section(doc: Document, content: ExhibitContent, wording: Wording) 
     where; worded as points to check, never as a finding."""
     words = wording["integrity"]
     heading(doc, words["heading"])
-    paragraph(doc, words["intro"])
+    lead(doc, words["intro"])
     if not content.integrity:
         paragraph(doc, words["none"])
         return
@@ -102,8 +109,26 @@ def integrity_section(doc: Document, content: ExhibitContent, wording: Wording) 
 # ------------------------------------------------------------------------------------------------- method
 
 
-def _reviewer(content: ExhibitContent, wording: Wording) -> str:
-    return content.settings.case.reviewed_by.strip() or wording["declaration"]["blank_name"]
+def review_text(content: ExhibitContent, words: Wording) -> str:
+    """Whether a person checked the software's text, in the words of a section ([method] or [declaration]): who
+    (the reviewer named) checked how many lines (as transcript.csv records them) and how many were corrected;
+    never a check that is not recorded."""
+    reviewer = content.settings.case.reviewed_by.strip()
+    lines = counts(content.labelled)
+    checked = lines[Status.REVIEWED] + lines[Status.CORRECTED]
+    total = len(content.labelled.items)
+    values = {"reviewer": reviewer, "total": total, "checked": checked, "corrected": lines[Status.CORRECTED],
+              "unchecked": total - checked}
+    if reviewer:
+        key = "reviewed_all" if total and checked == total else "reviewed_some" if checked else "reviewed_unrecorded"
+    else:
+        key = "checked_unnamed" if checked else "not_reviewed"
+    return words[key].format(**values)
+
+
+def processed_text(content: ExhibitContent, wording: Wording) -> str:
+    """When this exhibit was made, to the minute, with its zone."""
+    return moment_text(content.processed, wording["formats"], seconds=False)
 
 
 def _software_rows(content: ExhibitContent, words: Wording) -> list[list[str]]:
@@ -138,6 +163,7 @@ def _settings_rows(content: ExhibitContent, wording: Wording) -> list[list[str]]
         "num_speakers": speakers,
         "channels": words["channels"].get(d.channels, d.channels),
         "max_pause": words["seconds"].format(value=_number(m.max_pause)),
+        "max_length": words["seconds"].format(value=_number(m.max_length)),
         "low_confidence": _number(m.low_confidence),
     }
     return [[labels[key], value] for key, value in values.items()]
@@ -145,32 +171,55 @@ def _settings_rows(content: ExhibitContent, wording: Wording) -> list[list[str]]
 
 def method_section(doc: Document, content: ExhibitContent, wording: Wording) -> None:
     """How the transcript was made: by machine, with which software, models (sha256) and settings, when, and
-    who checked it against the original (a blank line to fill in by hand when no reviewer is named)."""
+    whether a person checked it against the original (only when a reviewer is recorded)."""
     words, blank = wording["method"], wording["blank"]
     heading(doc, words["heading"])
-    paragraph(doc, words["statement"].format(processed=minute_text(content.processed),
-                                              reviewer=_reviewer(content, wording)))
-    paragraph(doc, words["software_intro"])
+    paragraph(doc, words["statement"].format(processed=processed_text(content, wording),
+                                              review=review_text(content, words)))
+    lead(doc, words["software_intro"])
     table(doc, SOFTWARE_COLUMNS, [words["software"], words["version"]], _software_rows(content, words))
-    paragraph(doc, words["files_intro"])
+    lead(doc, words["files_intro"])
     files = _file_rows(content, words, blank)
     table(doc, FILE_COLUMNS, [words["file"], words["sha256"]], files, styles=[S.TABLE_HASH] * len(files))
-    paragraph(doc, words["settings_intro"])
+    lead(doc, words["settings_intro"])
     table(doc, SETTINGS_COLUMNS, [words["setting"], words["value"]], _settings_rows(content, wording))
 
 
 # -------------------------------------------------------------------------------------------- declaration
 
 
+STATED = ("recorded_device", "recorded_on", "recorded_place", "recorded_by")   # in the declaration's order
+
+
+def stated_lines(content: ExhibitContent, wording: Wording) -> list[str]:
+    """What the submitting party states about the recording, one line each, a blank line where nothing is."""
+    words, case = wording["declaration"], content.settings.case
+    lines = []
+    for key in STATED:
+        value = getattr(case, key).strip()
+        if key == "recorded_on" and value:
+            value = stated_moment_text(value, wording["formats"])
+        lines.append(words[key].format(value=value or words["blank_name"]))
+    return lines
+
+
 def declaration(doc: Document, content: ExhibitContent, wording: Wording) -> None:
-    """The declaration that the transcript was made from, and checked against, the original identified by its
-    sha256 and kept unaltered on its carrier; then the reviewer's and the submitting party's names (pre-filled
-    when the case file gives them) and their signature and date lines."""
+    """The declaration: what the software did with which file (its name, size, SHA-256, when), whether a person
+    checked the text (only when a reviewer is recorded); then what the submitting party states about the
+    recording, marked as stated, with a line to fill in for what is not stated; then the signature lines (the
+    reviewer's only when one is recorded)."""
     words, case, asset = wording["declaration"], content.settings.case, content.asset
-    device = case.recorded_device.strip()
-    carrier = words["carrier_named"].format(device=device) if device else words["carrier"]
     heading(doc, words["heading"])
-    paragraph(doc, words["text"].format(sha256=asset.sha256, file_name=asset.file_name, carrier=carrier))
-    for role, name in (("reviewer", case.reviewed_by), ("party", case.submitting_party)):
+    paragraph(doc, words["made_heading"], S.SUBHEADING)
+    paragraph(doc, words["made"].format(file_name=asset.file_name, size=f"{asset.size_bytes:,}", sha256=asset.sha256,
+                                        processed=processed_text(content, wording),
+                                        review=review_text(content, words)))
+    paragraph(doc, words["stated_heading"], S.SUBHEADING)
+    paragraph(doc, words["stated_intro"])
+    for line in stated_lines(content, wording):
+        paragraph(doc, line)
+    paragraph(doc, words["signatures_heading"], S.SUBHEADING)
+    signers = (("reviewer", case.reviewed_by),) if case.reviewed_by.strip() else ()
+    for role, name in (*signers, ("party", case.submitting_party)):
         paragraph(doc, words[f"{role}_name"].format(name=name.strip() or words["blank_name"]))
         paragraph(doc, words[f"{role}_sign"])

@@ -12,7 +12,7 @@ from pipeline.export.content import ExhibitContent
 from pipeline.export.wording import Wording
 from pipeline.export.word import styles as S
 from pipeline.export.word.blocks import heading, paragraph, table
-from pipeline.timefmt import duration_text, minute_text
+from pipeline.timefmt import duration_text, moment_text, stated_moment_text, tagged_moment_text
 
 COLUMNS = (Cm(4.6), Cm(11.4))
 MODEL_SHA_PREFIX = 12
@@ -40,9 +40,10 @@ def human_size(size: int) -> str:
     return f"{value:.1f} {unit}"
 
 
-def title_block(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:
-    """The title, and under it each case field the user gave (none when the case file is empty)."""
-    paragraph(doc, wording["title"], S.TITLE)
+def title_block(doc: DocumentObject, content: ExhibitContent, wording: Wording, counsel: bool = False) -> None:
+    """The title (the working copy's own for counsel), and under it each case field the user gave (none when the
+    case file is empty)."""
+    paragraph(doc, wording["counsel_title" if counsel else "title"], S.TITLE)
     case = content.settings.case
     for key in CASE_FIELDS:
         value = getattr(case, key).strip()
@@ -69,10 +70,11 @@ def _bare(key: str) -> str:
     return key.removeprefix("stream.").lower()
 
 
-def created_text(tags: dict[str, str]) -> str:
-    """The creation date(s) the file's metadata states: the value alone when there is one, else `key: value`
-    per line (a container and a stream date that differ are both shown)."""
-    found = [(k, v.strip()) for k, v in sorted(tags.items()) if _bare(k) in CREATION_TAGS and v.strip()]
+def created_text(tags: dict[str, str], formats: Wording) -> str:
+    """The creation date(s) the file's metadata states, each with its zone: the value alone when there is one,
+    else `key: value` per line (a container and a stream date that differ are both shown)."""
+    found = [(k, tagged_moment_text(v, formats)) for k, v in sorted(tags.items())
+             if _bare(k) in CREATION_TAGS and v.strip()]
     if len({v for _, v in found}) == 1:
         return found[0][1]
     return "\n".join(f"{k}: {v}" for k, v in found)
@@ -105,11 +107,12 @@ def recording_rows(content: ExhibitContent, wording: Wording) -> list[tuple[str,
         ("format", _format_text(asset, formats)),
         ("sha256", asset.sha256),
         ("md5", asset.md5),
-        ("modified", asset.modified),
-        ("created", created_text(asset.tags)),
+        ("modified", tagged_moment_text(asset.modified, formats)),
+        ("created", created_text(asset.tags, formats)),
         ("device_tags", device_tags_text(asset.tags)),
-        *((key, getattr(case, key).strip()) for key in STATED_FIELDS),
-        ("processed", minute_text(content.processed)),
+        ("recorded_on", stated_moment_text(case.recorded_on, formats) if case.recorded_on.strip() else ""),
+        *((key, getattr(case, key).strip()) for key in STATED_FIELDS if key != "recorded_on"),
+        ("processed", moment_text(content.processed, formats, seconds=False)),
         ("language", language),
         ("transcription_model", _model_text(transcript, formats)),
         ("diarization", content.diarization.method),

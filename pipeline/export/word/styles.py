@@ -14,6 +14,8 @@ TITLE = "Title"                   # 录音文字整理稿 / Transcript of Audio 
 HEADING = "Heading 1"             # numbered section headings
 SUBHEADING = "Heading 2"          # unnumbered headings inside a section (证据要素核对)
 CASE_FIELD = "Case Field"         # 案号：<tab>…, under the title
+NOTICE = "Notice"                 # the boxed notice at the top of the counsel's working copy
+LEAD = "Lead In"                  # a paragraph that introduces the table after it (kept on its page)
 TABLE_TEXT = "Table Text"         # every table cell
 TABLE_HEADING = "Table Heading"   # a table's header row (bold)
 TABLE_HASH = "Table Hash"         # long hashes in a cell: smaller, so that 64 hex digits fit one line
@@ -32,7 +34,7 @@ STRONG = "Strong"                 # the matched words in the key-content index
 # table styles
 TABLE = "Table Grid"
 
-PARAGRAPH_STYLES = (NORMAL, TITLE, HEADING, SUBHEADING, CASE_FIELD, TABLE_TEXT, TABLE_HEADING, TABLE_HASH,
+PARAGRAPH_STYLES = (NORMAL, TITLE, HEADING, SUBHEADING, CASE_FIELD, NOTICE, LEAD, TABLE_TEXT, TABLE_HEADING, TABLE_HASH,
                     TABLE_NOTE, TRANSCRIPT_LINE, FIGURE, CAPTION, HEADER, FOOTER)
 CHARACTER_STYLES = (UNCERTAIN, KEY_FACT, STRONG)
 TABLE_STYLES = (TABLE,)

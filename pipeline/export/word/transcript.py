@@ -1,4 +1,5 @@
-"""The speakers and what they said: the parties legend with the speaker timeline under it, the notation key,
+"""The speakers and what they said: the parties legend (each voice's fixed number, the name, role and basis of
+identification the submitting party gives) with the speaker timeline under it, the notation key,
 and the transcript as numbered lines `12⇥[00:01:23]⇥张三（被告）：…`, words heard with low confidence in the
 Uncertain style and (highlight = "inline") key-fact words in the Key Fact style."""
 
@@ -13,12 +14,12 @@ from docx.text.paragraph import Paragraph
 from pipeline.artifacts import Flag, Labelled, Utterance
 from pipeline.export.content import ExhibitContent
 from pipeline.export.timeline import TimelineRow, timeline_png
-from pipeline.export.wording import Wording, speaker_label, speaker_text, speakers_by_id, utterance_text
+from pipeline.export.wording import Wording, number_label, speaker_text, speakers_by_id, utterance_text
 from pipeline.export.word import styles as S
-from pipeline.export.word.blocks import cell_text, heading, paragraph, table
+from pipeline.export.word.blocks import cell_text, heading, lead, paragraph, table
 from pipeline.timefmt import duration_text, hms
 
-PARTIES_COLUMNS = (Cm(3.4), Cm(3.4), Cm(3.2), Cm(3.0), Cm(3.0))
+PARTIES_COLUMNS = (Cm(2.2), Cm(3.0), Cm(2.2), Cm(4.2), Cm(2.2), Cm(2.2))
 NOTATION_COLUMNS = (Cm(4.6), Cm(11.4))
 FIGURE_WIDTH = Cm(16.0)            # the text width of an A4 page with 2.5 cm margins
 
@@ -30,8 +31,8 @@ Span = tuple[int, int]
 
 def _parties_rows(labelled: Labelled, wording: Wording) -> list[list[str]]:
     blank = wording["blank"]
-    return [[speaker_label(s, wording), s.name or blank, s.role or blank, duration_text(s.talk_time), hms(s.first_heard)]
-            for s in labelled.speakers]
+    return [[number_label(s, wording), s.name or blank, s.role or blank, s.identified_by or blank,
+             duration_text(s.talk_time), hms(s.first_heard)] for s in labelled.speakers]
 
 
 def _owner(speaker_id: str, turns: list[tuple[float, float]], labelled: Labelled, known: set[str]) -> str | None:
@@ -68,13 +69,15 @@ def timeline_rows(content: ExhibitContent, wording: Wording) -> list[TimelineRow
     return rows
 
 
-def parties_section(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:
-    """The legend of speakers, and the timeline of who spoke when under it."""
+def parties_section(doc: DocumentObject, content: ExhibitContent, wording: Wording, timeline: bool = True) -> None:
+    """The legend of speakers, headed as identified by the submitting party, and (timeline) the figure of who
+    spoke when under it."""
     heading(doc, wording["headings"]["parties"])
     columns = wording["parties"]
-    header = [columns[k] for k in ("label", "name", "role", "talk_time", "first_heard")]
+    lead(doc, columns["intro"])
+    header = [columns[k] for k in ("label", "name", "role", "basis", "talk_time", "first_heard")]
     table(doc, PARTIES_COLUMNS, header, _parties_rows(content.labelled, wording))
-    if not content.labelled.speakers:
+    if not content.labelled.speakers or not timeline:
         return
     png = timeline_png(timeline_rows(content, wording), content.asset.duration, wording["timeline"]["axis"])
     paragraph(doc, style=S.FIGURE).add_run().add_picture(io.BytesIO(png), width=FIGURE_WIDTH)
@@ -92,6 +95,7 @@ def notation_section(doc: DocumentObject, content: ExhibitContent, wording: Word
     rows: list[tuple[str, str, str | None]] = [
         (key["time_term"], key["time"], None),
         (key["line_term"], key["line"], None),
+        (key["names_term"], key["names"], None),
         (marks[Flag.INAUDIBLE].format(start=key["inaudible_start"], end=key["inaudible_end"]), key["inaudible"],
          None),
         (marks[Flag.OVERLAP], key["overlap"], None),
