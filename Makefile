@@ -18,7 +18,7 @@ ARGS ?=
 DIR ?=
 
 .PHONY: install models pdf-tools browser-tools transcript review package batch test test-unit eval-asr \
-	eval-diarization eval-facts bench clean-venv
+	eval-diarization eval-facts bench bench-long clean-venv
 
 install: $(INSTALLED)
 
@@ -74,6 +74,9 @@ eval-facts: install
 
 bench: install models
 	$(PY) tools/bench.py
+
+bench-long: install models
+	$(PY) tools/bench.py --stages --minutes 60
 
 clean-venv:
 	rm -rf $(VENV)

@@ -111,9 +111,13 @@ def _threads(settings: Settings, workers: int, local: bool) -> Settings:
 
 
 def _remote(job: Job, settings: Settings, threads: int) -> Outcome:
-    """What a Ray worker does: its share of the cores for torch too, then the recording."""
+    """What a Ray worker does: keeps the models it loads for its next recordings, gives torch its share of the
+    cores, then makes the recording's exhibit."""
     import torch
 
+    from pipeline.models import keep_loaded
+
+    keep_loaded()
     if threads:
         torch.set_num_threads(threads)
     return process(job, settings)

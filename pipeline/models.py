@@ -43,6 +43,27 @@ class ModelSpec:
         return MODELS_DIR / self.folder
 
 
+_KEEP = {"on": False}
+_LOADED: dict[object, object] = {}
+
+
+def keep_loaded(keep: bool = True) -> None:
+    """Keep every model this process loads for its next recordings (a batch worker), or (False, the default)
+    load them for each run and let them go after it, so that a single run never holds two models at once."""
+    _KEEP["on"] = keep
+    if not keep:
+        _LOADED.clear()
+
+
+def loaded(key: object, load):
+    """The model `load()` makes, kept under `key` when keep_loaded() is on."""
+    if not _KEEP["on"]:
+        return load()
+    if key not in _LOADED:
+        _LOADED[key] = load()
+    return _LOADED[key]
+
+
 def hub_offline(offline: bool = True) -> None:
     """Keep the Hugging Face hub offline (the default: models come from models/ or the local cache only) and
     pyannote's telemetry off. Called before any model library is loaded; offline=False only for a hub

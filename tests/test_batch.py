@@ -75,3 +75,22 @@ def test_a_folder_of_real_clips_with_a_broken_file_gives_the_summary_exit_2_and_
         manifest = json.loads((out / Path(name).stem / "manifest.json").read_text(encoding="utf-8"))
         ran = {s["stage"]: s["ran"] for s in manifest["stages"]}
         assert not any(ran[s] for s in ("ingest", "diarize", "transcribe", "export")), (name, ran)
+
+
+def test_a_batch_worker_keeps_its_models_and_a_single_run_lets_them_go():
+    from pipeline.models import keep_loaded, loaded
+
+    made = []
+
+    def load():
+        made.append(object())
+        return made[-1]
+
+    try:
+        assert loaded("m", load) is not loaded("m", load) and len(made) == 2     # a single run: each time anew
+        keep_loaded()                                                            # what a batch worker does
+        first = loaded("m", load)
+        assert loaded("m", load) is first and len(made) == 3
+    finally:
+        keep_loaded(False)
+    assert loaded("m", load) is not first

@@ -1,28 +1,115 @@
-"""make bench: time every stage on a 5-minute recording built by joining real meeting clips from ../shared/eval,
-and print each stage's real-time factor and the process's peak memory while it ran.
+"""make bench / make bench-long: the pipeline's speed and memory on a long recording joined from the real meeting
+clips in ../shared/eval.
 
-    .venv/bin/python tools/bench.py [--minutes 5] [--keep DIR]
+make bench (side by side): `exhibit transcript` with its defaults and plain faster-whisper (tools/plain_whisper.py:
+the same model and compute type, beam 5, VAD, word timestamps) on the same 5-minute file, each in a fresh process,
+alternating, --runs times (median): wall, CPU and peak RSS of each, and the ratio pipeline / plain. When the
+default compute type is not float32, plain float32 faster-whisper is measured too.
+
+make bench-long (--stages): one run in this process on a 60-minute file, each stage's seconds and peak RSS, then
+the re-render after naming a speaker in speakers.csv.
+
+    .venv/bin/python tools/bench.py [--minutes 5] [--runs 3] [--stages] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from pipeline.audio import SAMPLE_RATE, decode, write_wav
 from pipeline.config import load_settings
+from pipeline.csvio import read_csv, write_csv
 from pipeline.runner import run
 
-EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+ROOT = Path(__file__).resolve().parents[1]
+EVAL = ROOT.parent / "shared" / "eval"
 
 
-def _rss_mb() -> float:
+def build_input(minutes: float, folder: Path) -> Path:
+    """Join the AMI meeting excerpts (30 s each, real speech, 1–4 speakers) into one long recording."""
+    clips = [c for c in sorted((EVAL / "diar").glob("*.wav")) if not c.name.startswith("synth")]
+    need = int(minutes * 60 * SAMPLE_RATE)
+    parts, have = [], 0
+    while have < need:
+        for clip in clips:
+            parts.append(decode(clip))
+            have += parts[-1].size
+            if have >= need:
+                break
+    path = folder / f"bench_{minutes:g}min.wav"
+    write_wav(path, np.concatenate(parts)[:need])
+    return path
+
+
+# ------------------------------------------------------------------------------------------- side by side
+
+
+@dataclass(frozen=True)
+class Measured:
+    wall: float
+    cpu: float
+    rss_mib: float
+
+
+def measure(command: list[str]) -> Measured:
+    """Wall seconds, CPU seconds (user + system) and peak RSS of a command run in a fresh process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ})
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {proc.stderr.read().decode()[-400:]}")
+    return Measured(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def side_by_side(source: Path, folder: Path, runs: int) -> None:
+    settings = load_settings()
+    compute = settings.transcribe.compute_type
+    python = sys.executable
+    plain = [python, str(ROOT / "tools" / "plain_whisper.py"), str(source)]
+    commands = {f"exhibit transcript (defaults: {compute})":
+                lambda i: [python, "-m", "pipeline", "transcript", str(source), "--out", str(folder / f"out{i}")],
+                f"plain faster-whisper, {compute}": lambda i: plain + ["--compute-type", compute]}
+    if compute != "float32":
+        commands["plain faster-whisper, float32"] = lambda i: plain + ["--compute-type", "float32"]
+    results: dict[str, list[Measured]] = {name: [] for name in commands}
+    for i in range(runs):                          # alternating, so a busy moment hits every command alike
+        for name, command in commands.items():
+            results[name].append(measure(command(i)))
+            print(f"  run {i + 1}/{runs} {name}: {results[name][-1].wall:.1f} s", flush=True)
+    median = {name: Measured(*(statistics.median(getattr(m, f) for m in ms) for f in ("wall", "cpu", "rss_mib")))
+              for name, ms in results.items()}
+    print(f"\ninput: {source.name}; machine: {os.cpu_count()} cores; median of {runs} alternating runs")
+    print(f"{'command':<48}{'wall s':>9}{'CPU s':>9}{'peak RSS MiB':>14}")
+    for name, m in median.items():
+        print(f"{name:<48}{m.wall:>9.1f}{m.cpu:>9.1f}{m.rss_mib:>14.0f}")
+    names = list(median)
+    ratio = median[names[0]].wall / median[names[1]].wall
+    print(f"pipeline / plain faster-whisper ({compute}), wall: {ratio:.2f}×")
+    if len(names) > 2:
+        print(f"pipeline ({compute}) / plain faster-whisper (float32), wall: "
+              f"{median[names[0]].wall / median[names[2]].wall:.2f}×")
+    import json
+
+    stages = json.loads((folder / "out0" / "manifest.json").read_text(encoding="utf-8"))["stages"]
+    print("stages of the first pipeline run: " + ", ".join(f"{s['stage']} {s['seconds']:.1f} s" for s in stages))
+
+
+# ------------------------------------------------------------------------------------------------ stages
+
+
+def _rss_mib() -> float:
     with open("/proc/self/status") as fh:
         for line in fh:
             if line.startswith("VmRSS:"):
@@ -45,7 +132,7 @@ class StageMeter:
     def _sample(self) -> None:
         while not self._stop.wait(0.05):
             if self.current:
-                self.peak[self.current] = max(self.peak.get(self.current, 0.0), _rss_mb())
+                self.peak[self.current] = max(self.peak.get(self.current, 0.0), _rss_mib())
 
     def __call__(self, stage: str, completed: float, total: float) -> None:
         if stage != self.current:
@@ -53,7 +140,7 @@ class StageMeter:
                 self.ended[self.current] = time.perf_counter()
             self.current = stage
             self.started.setdefault(stage, time.perf_counter())
-            self.peak[stage] = max(self.peak.get(stage, 0.0), _rss_mb())
+            self.peak[stage] = max(self.peak.get(stage, 0.0), _rss_mib())
 
     def close(self) -> None:
         if self.current:
@@ -62,32 +149,8 @@ class StageMeter:
         self._thread.join()
 
 
-def build_input(minutes: float, folder: Path) -> Path:
-    """Join the AMI meeting excerpts (30 s each, real speech, 1–4 speakers) into one long recording."""
-    clips = sorted((EVAL / "diar").glob("*.wav"))
-    clips = [c for c in clips if not c.name.startswith("synth")]
-    need = int(minutes * 60 * SAMPLE_RATE)
-    parts, have = [], 0
-    while have < need:
-        for clip in clips:
-            parts.append(decode(clip))
-            have += parts[-1].size
-            if have >= need:
-                break
-    path = folder / f"bench_{minutes:g}min.wav"
-    write_wav(path, np.concatenate(parts)[:need])
-    return path
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=5.0)
-    parser.add_argument("--keep", type=Path, help="keep the input and outputs in this folder")
-    args = parser.parse_args()
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="exhibit-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    source = build_input(args.minutes, folder)
-    duration = args.minutes * 60
+def stages(source: Path, folder: Path, minutes: float) -> None:
+    duration = minutes * 60
     meter = StageMeter()
     t0 = time.perf_counter()
     result = run(source, folder / "out", load_settings(), meter)
@@ -95,12 +158,37 @@ def main() -> None:
     meter.close()
     print(f"input: {source.name}, {duration:.0f} s of real meeting audio (AMI excerpts from ../shared/eval)")
     print(f"machine: {os.cpu_count()} cores")
-    print(f"{'stage':<12}{'seconds':>10}{'RTF':>9}{'peak RSS MB':>14}")
+    print(f"{'stage':<12}{'seconds':>10}{'RTF':>9}{'peak RSS MiB':>14}")
     for rec in result.manifest.stages:
         seconds = meter.ended.get(rec.stage, 0.0) - meter.started.get(rec.stage, 0.0)
         print(f"{rec.stage:<12}{seconds:>10.2f}{seconds / duration:>9.3f}{meter.peak.get(rec.stage, 0.0):>14.0f}")
     print(f"{'total':<12}{total:>10.2f}{total / duration:>9.3f}{max(meter.peak.values()):>14.0f}")
     print(f"utterances: {len(result.labelled.items)}, speakers found: {len(result.labelled.speakers)}")
+    csv_path = result.outputs["speakers"]
+    header, rows = read_csv(csv_path)
+    rows[0]["name"] = "张三"
+    write_csv(csv_path, header, [[r.get(h, "") for h in header] for r in rows])
+    started = time.perf_counter()
+    again = run(source, folder / "out", load_settings())
+    ran = [r.stage for r in again.manifest.stages if r.ran]
+    print(f"re-render after naming a speaker in speakers.csv: {time.perf_counter() - started:.2f} s "
+          f"(ran: {', '.join(ran)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--stages", action="store_true", help="per-stage time and peak RSS of one run here")
+    parser.add_argument("--keep", type=Path, help="keep the input and outputs in this folder")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="exhibit-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    source = build_input(args.minutes, folder)
+    if args.stages:
+        stages(source, folder, args.minutes)
+    else:
+        side_by_side(source, folder, args.runs)
 
 
 if __name__ == "__main__":

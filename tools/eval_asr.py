@@ -12,11 +12,12 @@ OpenCC t2s changes) and Chinese punctuation marks per 100 Chinese characters; an
 (the fastest of TIMING_RUNS runs of each, as the machine may be shared).
 Then, for up to three files, the two texts one above the other.
 
-    .venv/bin/python tools/eval_asr.py
+    .venv/bin/python tools/eval_asr.py [--compute-type int8]
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import re
 import tempfile
@@ -188,7 +189,12 @@ def examples(results: list[Result]) -> list[tuple[str, Result]]:
 
 
 def main() -> None:
-    settings = load_settings()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--compute-type", default="", help="as --compute-type of exhibit transcript (default: the "
+                                                          "setting)")
+    args = parser.parse_args()
+    overrides = {"transcribe": {"compute_type": args.compute_type}} if args.compute_type else {}
+    settings = load_settings(overrides=overrides)
     cfg = settings.transcribe
     model, _ = load_model(cfg)
     results = [evaluate(row, model, settings) for row in rows()]

@@ -11,7 +11,6 @@ and the speech regions (what the coverage and the 听不清 lines are measured a
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 import math
 import os
@@ -24,7 +23,7 @@ from pipeline.config import TranscribeConfig
 from pipeline.csvio import read_csv
 from pipeline.errors import MissingModelError
 from pipeline.fileio import sha256_file
-from pipeline.models import hub_offline, resolve
+from pipeline.models import hub_offline, loaded, resolve
 from pipeline.progress import StageProgress, silent
 
 log = logging.getLogger(__name__)
@@ -49,12 +48,13 @@ def resolve_model(ref: str) -> tuple[str, str]:
 
 
 def load_model(cfg: TranscribeConfig):
-    """The model and the sha256 of its model.bin. Loaded once per process for each model and way of running
-    it (a batch worker reuses it for every recording)."""
+    """The model and the sha256 of its model.bin (kept for the next recordings in a batch worker, see
+    pipeline.models.keep_loaded)."""
     hub_offline()
     target, digest = resolve_model(cfg.model)
     try:
-        model = _loaded(target, cfg.device, cfg.compute_type, cfg.cpu_threads)
+        model = loaded(("whisper", target, cfg.device, cfg.compute_type, cfg.cpu_threads),
+                       lambda: _whisper(target, cfg.device, cfg.compute_type, cfg.cpu_threads))
     except Exception as exc:  # faster-whisper raises several types for a model it cannot find or read
         raise MissingModelError(
             f"cannot load transcription model {cfg.model!r}: {exc.__class__.__name__}. Give a local "
@@ -71,8 +71,7 @@ def vad_options(cfg: TranscribeConfig):
                       min_silence_duration_ms=cfg.vad_min_silence_ms, speech_pad_ms=cfg.vad_speech_pad_ms)
 
 
-@functools.lru_cache(maxsize=2)
-def _loaded(target: str, device: str, compute_type: str, cpu_threads: int):
+def _whisper(target: str, device: str, compute_type: str, cpu_threads: int):
     from faster_whisper import WhisperModel
 
     return WhisperModel(target, device=device, compute_type=compute_type, cpu_threads=cpu_threads,

@@ -3,12 +3,11 @@ sliding-window Inference) and CAM++ speaker embeddings."""
 
 from __future__ import annotations
 
-import functools
 import warnings
 from dataclasses import dataclass
 
 from pipeline.errors import MissingModelError
-from pipeline.models import hub_offline, resolve
+from pipeline.models import hub_offline, loaded, resolve
 from pipeline.stages.diarize.embedder import SpeakerEmbedder
 from pipeline.stages.diarize.tuning import TUNING, Tuning
 
@@ -34,10 +33,13 @@ def import_pyannote(offline: bool = True):
     return pyannote.audio
 
 
-@functools.lru_cache(maxsize=2)
 def load_models(tuning: Tuning = TUNING) -> DiarizeModels:
-    """Both models, from models/, verified against configs/models.toml; loaded once per process for each
-    tuning (a batch worker reuses them for every recording)."""
+    """Both models, from models/, verified against configs/models.toml (kept for the next recordings in a batch
+    worker, see pipeline.models.keep_loaded)."""
+    return loaded(("diarize", tuning), lambda: _load(tuning))
+
+
+def _load(tuning: Tuning) -> DiarizeModels:
     pyannote_audio = import_pyannote()
     folder, hashes = resolve(SEGMENTATION_KEY)
     try:
