@@ -86,7 +86,7 @@ class TranscribeConfig(_Section):
     model: str = "base"
     language: str = ""
     device: str = _choice("cpu", "device", DEVICES)
-    compute_type: str = _choice("float32", "compute type", COMPUTE_TYPES)
+    compute_type: str = _choice("int8", "compute type", COMPUTE_TYPES)
     # how fast, not what: 1 and 2 threads gave identical transcripts of 4 eval clips (zh, en, AMI), so a
     # change of threads (or a batch worker's share of the cores) reuses the transcript
     cpu_threads: int = _number(0, "threads", 0, outside_keys=True)

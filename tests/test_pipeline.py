@@ -263,10 +263,10 @@ def test_a_normalise_setting_reruns_normalise_and_what_follows_never_the_models(
     assert ran(result)["merge"] and ran(result)["label"]                 # the lines' text changed
     texts = [u.text for u in result.labelled.items if u.text]
     assert texts and not any(t.endswith("。") for t in texts)           # the rule-based marks are gone
-    assert re.search(r"说话人\d：欢迎大家来体验达摩园推出的语音识别模型\n", docx_text(out / "zh_five_speakers.docx"))
+    assert re.search(r"说话人\d：欢迎大家来体验达摩院推出的语音识别模型\n", docx_text(out / "zh_five_speakers.docx"))
     result = run(SAMPLE, out, load_settings())                           # and back, again without the models
     assert not any(ran(result)[s] for s in models) and ran(result)["normalise"] and ran(result)["export"]
-    assert "欢迎大家来体验达摩园推出的语音识别模型。" in docx_text(out / "zh_five_speakers.docx")
+    assert "欢迎大家来体验达摩院推出的语音识别模型。" in docx_text(out / "zh_five_speakers.docx")
 
 
 def test_corrections_in_excel_reach_the_exhibit_without_the_models_and_survive_another_model(first):

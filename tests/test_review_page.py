@@ -107,7 +107,7 @@ def test_the_page_shows_every_line_and_a_click_plays_from_its_start(page, folder
     _, rows = read_csv(folder / "transcript.csv")
     lines = page.locator(".line")
     assert lines.count() == len(rows) == 6
-    assert "欢迎大家来体验达摩园推出的语音识别模型" in lines.nth(1).locator(".text").inner_text()
+    assert "欢迎大家来体验达摩院推出的语音识别模型" in lines.nth(1).locator(".text").inner_text()
     assert page.locator(".line .uncertain").count() >= 1          # the words the machine was unsure of, shaded
     assert page.locator("#counter").inner_text() == "已核对 0 / 6 句"   # a Mandarin recording: a Chinese page
     third = float(rows[2]["start"])
