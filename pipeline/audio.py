@@ -43,13 +43,24 @@ def decode(path: Path, stereo: bool = False, rate: int = SAMPLE_RATE) -> np.ndar
     return np.concatenate(blocks).astype(np.float32) if blocks else np.zeros(0, np.float32)
 
 
-def read_wav(path: Path) -> np.ndarray:
-    """A 16-bit PCM WAV as float32 in [-1, 1], shape (samples,) for mono or (channels, samples)."""
+def wav_samples(path: Path) -> int:
+    """How many samples (per channel) a WAV working copy holds."""
+    with wave.open(str(path), "rb") as wf:
+        return wf.getnframes()
+
+
+def read_wav(path: Path, start: int = 0, end: int | None = None) -> np.ndarray:
+    """A 16-bit PCM WAV (or its samples start:end) as float32 in [-1, 1], shape (samples,) for mono or
+    (channels, samples). Reading a part keeps memory to that part on a long recording."""
     with wave.open(str(path), "rb") as wf:
         if wf.getsampwidth() != 2:
             raise ValueError(f"{path}: expected 16-bit PCM")
         channels = wf.getnchannels()
-        data = np.frombuffer(wf.readframes(wf.getnframes()), dtype="<i2").astype(np.float32) / 32768.0
+        total = wf.getnframes()
+        start = min(max(0, start), total)
+        stop = total if end is None else min(max(start, end), total)
+        wf.setpos(start)
+        data = np.frombuffer(wf.readframes(stop - start), dtype="<i2").astype(np.float32) / 32768.0
     if channels == 1:
         return data
     return data.reshape(-1, channels).T.copy()

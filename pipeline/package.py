@@ -72,7 +72,6 @@ def clip_name(fact: Fact, taken: set[str]) -> str:
 def _write_clips(folder: Path, wav: Path, facts: tuple[Fact, ...], labelled: Labelled) -> None:
     if not facts:
         return
-    audio = read_wav(wav)
     lines = {u.id: u for u in labelled.items}
     folder.mkdir()
     taken: set[str] = set()
@@ -81,8 +80,7 @@ def _write_clips(folder: Path, wav: Path, facts: tuple[Fact, ...], labelled: Lab
         start, end = (line.start, line.end) if line else (fact.start, fact.start)
         end = min(end, start + CLIP_MAX)
         a = max(0, int((start - CLIP_PAD) * SAMPLE_RATE))
-        b = min(len(audio), int((end + CLIP_PAD) * SAMPLE_RATE))
-        write_wav(folder / clip_name(fact, taken), audio[a:b])
+        write_wav(folder / clip_name(fact, taken), read_wav(wav, a, int((end + CLIP_PAD) * SAMPLE_RATE)))
 
 
 def _copy_original(asset: AudioAsset, target: Path) -> None:

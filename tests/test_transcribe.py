@@ -116,3 +116,32 @@ def test_mandarin_gets_chinese_punctuation_where_the_model_gave_none(tmp_path, m
     joined = "".join(texts)
     assert "正义，所以我们接受现实的相对正义。" in joined and "，，" not in joined and " " not in joined
     assert all(s.text == "".join(w.text for w in s.words) for s in t.segments)
+
+
+def test_a_long_recording_is_read_and_heard_in_parts_with_its_times_kept(tmp_path, model, monkeypatch):
+    """What a three-hour recording goes through, on 40 s of two real clips with 15 s parts: the same words at
+    the same times (within the model's own variation at a part's edge) as when the model hears it whole."""
+    import numpy as np
+
+    from pipeline.audio import SAMPLE_RATE, decode, write_wav
+    from pipeline.stages import transcribe as stage
+
+    joined = np.concatenate([decode(eval_file("en/jfk.flac")), np.zeros(SAMPLE_RATE * 3, np.float32),
+                             decode(eval_file("en/librispeech-1995-1837-0001.wav")), np.zeros(SAMPLE_RATE * 3,
+                                                                                             np.float32),
+                             decode(eval_file("en/jfk.flac"))])
+    wav = tmp_path / "joined.wav"
+    write_wav(wav, joined)
+    cfg = dataclasses.replace(CFG, language="en")
+    whole = transcribe(wav, cfg, model=model)
+    monkeypatch.setattr(stage, "READ_SECONDS", 16.0)
+    monkeypatch.setattr(stage, "HEAR_SECONDS", 12.0)
+    parts = transcribe(wav, cfg, model=model)
+    assert len(stage._parts([{"start": r[0] * SAMPLE_RATE, "end": r[1] * SAMPLE_RATE} for r in parts.speech_regions],
+                            12.0)) >= 3
+    words = lambda t: [(re.sub(r"\W", "", w.text.lower()), w.start) for s in t.segments for w in s.words]  # noqa
+    a, b = words(whole), words(parts)
+    assert [w for w, _ in b].count("country") == [w for w, _ in a].count("country") == 4
+    for (word, start), (other, later) in zip(sorted(a)[:20], sorted(b)[:20]):
+        assert word == other and abs(start - later) < 1.0
+    assert parts.duration == whole.duration and parts.segments[-1].end > 35.0

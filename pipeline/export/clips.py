@@ -33,7 +33,6 @@ def clearest_stretch(diarization: Diarization, speaker: str) -> tuple[float, flo
 
 def write_speaker_clips(run: RunDir, diarization: Diarization) -> dict[str, Path]:
     """speaker id → clip file, for every speaker with speech of their own, cut from the working copy."""
-    audio = read_wav(run.wav)
     run.speaker_clips.mkdir(exist_ok=True)
     for stale in run.speaker_clips.glob("*.wav"):  # clips of an earlier diarization's ids
         if stale.stem not in diarization.speakers:
@@ -45,6 +44,6 @@ def write_speaker_clips(run: RunDir, diarization: Diarization) -> dict[str, Path
             continue
         start, end = (int(round(x * SAMPLE_RATE)) for x in stretch)
         path = run.speaker_clip(speaker)
-        write_wav(path, audio[start:end])
+        write_wav(path, read_wav(run.wav, start, end))
         clips[speaker] = path
     return clips

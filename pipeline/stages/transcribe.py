@@ -15,10 +15,11 @@ import logging
 import math
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.artifacts import Segment, Transcript, Word
-from pipeline.audio import SAMPLE_RATE, read_wav
+from pipeline.audio import SAMPLE_RATE, read_wav, wav_samples
 from pipeline.config import TranscribeConfig
 from pipeline.csvio import read_csv
 from pipeline.errors import MissingModelError
@@ -104,13 +105,39 @@ def hotword_text(configured: str, speakers_csv: Path | None = None) -> str:
     return ",".join(unique)
 
 
-def speech_chunks(audio, options) -> list[dict]:
-    """What faster-whisper's Silero VAD hears as speech with these options: [{"start", "end"}] in samples."""
+READ_SECONDS = 600.0     # the working copy is read, and the VAD run, this much at a time
+HEAR_SECONDS = 300.0     # the model hears at most this much speech at once (its features are made per part)
+DETECT_SECONDS = 30.0    # the language is detected on the first 30 s of speech (one Whisper window)
+
+
+@dataclass(frozen=True)
+class _Track:
+    """One track of sound in a working copy: the mono file, or one channel of the two-channel file."""
+
+    path: Path
+    channel: int = -1           # -1: the file is mono
+
+    def read(self, start: int, end: int):
+        samples = read_wav(self.path, start, end)
+        return samples if self.channel < 0 else samples[self.channel]
+
+
+def speech_chunks(audio, options, offset: int = 0) -> list[dict]:
+    """What faster-whisper's Silero VAD hears as speech with these options: [{"start", "end"}] in samples
+    (counted from `offset`)."""
     from faster_whisper.vad import get_speech_timestamps
 
     if not len(audio):
         return []
-    return get_speech_timestamps(audio, options, sampling_rate=SAMPLE_RATE)
+    return [{"start": c["start"] + offset, "end": c["end"] + offset}
+            for c in get_speech_timestamps(audio, options, sampling_rate=SAMPLE_RATE)]
+
+
+def _heard(track: _Track, total: int, options) -> list[dict]:
+    """The VAD's speech over the whole track, READ_SECONDS at a time (one pass when the track is shorter)."""
+    step = int(READ_SECONDS * SAMPLE_RATE)
+    return [c for start in range(0, total, step) for c in speech_chunks(track.read(start, start + step), options,
+                                                                       start)]
 
 
 def speech_regions(chunks: list[dict]) -> tuple[tuple[float, float], ...]:
@@ -118,11 +145,42 @@ def speech_regions(chunks: list[dict]) -> tuple[tuple[float, float], ...]:
     return tuple((round(c["start"] / SAMPLE_RATE, 3), round(c["end"] / SAMPLE_RATE, 3)) for c in chunks)
 
 
-def _speech_only(samples, chunks: list[dict]):
-    """The samples the VAD heard as speech, joined (as faster-whisper joins them when it filters itself)."""
+def _parts(chunks: list[dict], limit: float = HEAR_SECONDS) -> list[list[dict]]:
+    """The chunks in runs of at most `limit` seconds of speech each (a longer chunk is a run of its own)."""
+    parts: list[list[dict]] = []
+    size = 0
+    for chunk in chunks:
+        length = chunk["end"] - chunk["start"]
+        if parts and size + length <= limit * SAMPLE_RATE:
+            parts[-1].append(chunk)
+            size += length
+        else:
+            parts.append([chunk])
+            size = length
+    return parts
+
+
+def _speech_only(track: _Track, chunks: list[dict]):
+    """The track's samples the VAD heard as speech in these chunks, joined (as faster-whisper joins them when
+    it filters itself)."""
     import numpy as np
 
-    return np.concatenate([samples[c["start"]:c["end"]] for c in chunks]) if chunks else samples[:0]
+    if not chunks:
+        return track.read(0, 0)
+    first = chunks[0]["start"]
+    span = track.read(first, chunks[-1]["end"])
+    return np.concatenate([span[c["start"] - first:c["end"] - first] for c in chunks])
+
+
+def _first_speech(chunks: list[dict]) -> list[dict]:
+    """The chunks that hold the first DETECT_SECONDS of speech."""
+    taken, size = [], 0
+    for chunk in chunks:
+        if size >= DETECT_SECONDS * SAMPLE_RATE:
+            break
+        taken.append(chunk)
+        size += chunk["end"] - chunk["start"]
+    return taken
 
 
 def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = silent, model=None,
@@ -135,35 +193,39 @@ def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = 
 
     The VAD runs once over the recording: its speech is what the language is detected on, what the model
     hears (the model's times mapped back to the recording's, as faster-whisper does when it filters itself)
-    and the speech regions the artifact records. A stereo call's channels each get their own VAD pass."""
+    and the speech regions the artifact records. A stereo call's channels each get their own VAD pass. The
+    recording is read READ_SECONDS and heard HEAR_SECONDS of speech at a time, so that memory does not grow
+    with its length (a shorter recording is read and heard whole)."""
     if model is None:
         model, digest = load_model(cfg)
     else:
         digest = resolve_model(cfg.model)[1]
-    audio = read_wav(wav_path)
-    duration = len(audio) / SAMPLE_RATE
+    mono = _Track(wav_path)
+    total = wav_samples(wav_path)
+    duration = total / SAMPLE_RATE
     language = cfg.language or None
     hotwords = cfg.hotwords if hotwords is None else hotwords
     vad = vad_options(cfg)
-    chunks = speech_chunks(audio, vad)
+    chunks = _heard(mono, total, vad)
     probability = 1.0
     if language is None and duration > 0:
-        language, probability, _ = model.detect_language(_speech_only(audio, chunks) if cfg.vad else audio)
-    tracks = [(-1, audio, chunks)] if channels_path is None else \
-        [(i, samples, None) for i, samples in enumerate(read_wav(channels_path)[:2])]
+        first = _speech_only(mono, _first_speech(chunks)) if cfg.vad else \
+            mono.read(0, int(DETECT_SECONDS * SAMPLE_RATE))
+        language, probability, _ = model.detect_language(first)
+    tracks = [(mono, chunks)] if channels_path is None else [(_Track(channels_path, i), None) for i in (0, 1)]
     segments, speech = [], 0.0
-    for index, (channel, samples, heard_chunks) in enumerate(tracks):
+    for index, (track, heard) in enumerate(tracks):
         done = index * duration
 
         def report(position: float, done: float = done) -> None:
             progress(done + min(position, duration), duration * len(tracks))
 
-        if cfg.vad and heard_chunks is None:
-            heard_chunks = speech_chunks(samples, vad)
-        found, heard, language = _transcribe_track(model, samples, heard_chunks if cfg.vad else None, language,
-                                                   cfg, channel, report, hotwords)
+        if cfg.vad and heard is None:
+            heard = _heard(track, total, vad)
+        found, seconds, language = _transcribe_track(model, track, total, heard if cfg.vad else None, language,
+                                                     cfg, report, hotwords)
         segments += found
-        speech += heard
+        speech += seconds
     progress(duration * len(tracks), duration * len(tracks))
     return Transcript(language=language or "", language_probability=round(float(probability), 4), model=cfg.model,
                       model_sha256=digest, duration=round(duration, 3), speech_duration=round(float(speech), 3),
@@ -177,24 +239,29 @@ def _recorded(options) -> dict[str, float]:
     return {k: float(v) for k, v in dataclasses.asdict(options).items() if v is not None and math.isfinite(v)}
 
 
-def _transcribe_track(model, samples, chunks: list[dict] | None, language: str | None, cfg: TranscribeConfig,
-                      channel: int, report, hotwords: str = "") -> tuple[list[Segment], float, str | None]:
-    """(segments, seconds of speech the model heard, language) of one track of audio: with VAD `chunks`, only
-    their speech, the times mapped back to the track's."""
+def _transcribe_track(model, track: _Track, total: int, chunks: list[dict] | None, language: str | None,
+                      cfg: TranscribeConfig, report, hotwords: str = "") -> tuple[list[Segment], float, str | None]:
+    """(segments, seconds of speech the model heard, language) of one track: with VAD `chunks`, only their
+    speech, HEAR_SECONDS at a time, the times mapped back to the track's; without, the whole track in parts of
+    HEAR_SECONDS."""
     from faster_whisper.transcribe import restore_speech_timestamps
 
     prompt = cfg.initial_prompt_zh if language == "zh" and cfg.initial_prompt_zh else None
-    heard = _speech_only(samples, chunks) if chunks is not None else samples
-    segments_iter, info = model.transcribe(
-        heard, language=language, beam_size=cfg.beam_size, vad_filter=False, word_timestamps=True,
-        initial_prompt=prompt, condition_on_previous_text=False, hotwords=hotwords.replace(",", " ") or None,
-    )
-    if chunks:
-        segments_iter = restore_speech_timestamps(segments_iter, chunks, SAMPLE_RATE)
-    language = info.language or language
-    segments = []
-    for s in segments_iter:
-        segments.append(_segment(s, channel))
-        report(s.end)
-    heard = len(heard) / SAMPLE_RATE
-    return segments, float(heard), language
+    step = int(HEAR_SECONDS * SAMPLE_RATE)
+    parts = _parts(chunks) if chunks is not None else \
+        [[{"start": a, "end": min(a + step, total)}] for a in range(0, total, step)]
+    segments, heard = [], 0
+    for part in parts:
+        samples = _speech_only(track, part)
+        heard += len(samples)
+        found, info = model.transcribe(
+            samples, language=language, beam_size=cfg.beam_size, vad_filter=False, word_timestamps=True,
+            initial_prompt=prompt, condition_on_previous_text=False, hotwords=hotwords.replace(",", " ") or None,
+        )
+        found = restore_speech_timestamps(found, part, SAMPLE_RATE)
+        language = info.language or language
+        for s in found:
+            segments.append(_segment(s, track.channel))
+            report(s.end)
+        report(part[-1]["end"] / SAMPLE_RATE)
+    return segments, heard / SAMPLE_RATE, language
