@@ -246,7 +246,7 @@ def test_method_lists_the_settings_that_matter():
     settings = Settings(transcribe=TranscribeConfig(language="zh", hotwords="张三,借条", vad=True),
                         diarize=DiarizeConfig(num_speakers=2, channels="split"))
     got = dict(rows(render(method_section, settings=settings), 2)[1:])
-    assert got == {"语音识别模型": "base", "识别语言": "中文", "计算精度": "float32", "束搜索宽度": "5",
+    assert got == {"语音识别模型": "base", "识别语言": "中文", "计算精度": "int8", "束搜索宽度": "5",
                    "语音活动检测（VAD）": "开启", "提示词（热词）": "张三,借条",
                    "说话人区分方法": "local（pyannote-segmentation-3.0+campplus）", "说话人数": "2",
                    "声道处理": "每个声道一人", "分句停顿": "1 秒", "一行最长（在句末分行）": "15 秒", "低置信度阈值": "0.4"}
