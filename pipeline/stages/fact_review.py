@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 
 from pipeline.artifacts import Fact, Facts
-from pipeline.csvio import read_csv
+from pipeline.csvio import CellError, read_csv
 from pipeline.errors import PipelineError
 from pipeline.fileio import write_text_atomic
 
@@ -38,6 +38,8 @@ def _read_review(path: Path) -> dict[str, str] | None:
         return None
     try:
         header, rows = read_csv(path)
+    except CellError as exc:
+        raise PipelineError(f"{path}: {exc}") from exc
     except (OSError, ValueError) as exc:
         raise PipelineError(f"{path}: cannot read it back ({exc}); fix it, or delete it to list every key fact "
                             "again") from exc

@@ -1,0 +1,148 @@
+"""Issue 13, replayed: every probe a hostile user tried on an output folder, as an automated test (no models;
+the probes that need a real run of the models, and the kill -9 / resume matrix, are in test_probes_real.py).
+Each test is named after the numbered defect of the issue it replays (test_1_…, test_11_…); the probes that
+already passed before the issue are under "already handled"."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from pipeline.artifacts import Facts, Labelled, Utterances
+from pipeline.csvio import read_csv, write_csv
+from pipeline.errors import PipelineError, SpeakersCsvError
+from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
+from pipeline.rundir import RunDir
+from pipeline.stages.fact_review import apply_review
+from pipeline.stages.label import label
+from pipeline.stages.merge import merge
+from test_export import facts, labelled
+from test_merge_label import CALL, CALL_TURNS, CFG, _diar
+
+
+SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
+HOSTILE = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "+cmd", "-1+1", "@SUM(1)"]
+
+
+def exhibit(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT)}, timeout=timeout)
+
+
+def one_line(proc: subprocess.CompletedProcess) -> str:
+    """The one line a failed command printed (the test fails if it printed more, or did not fail with 2)."""
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
+    return lines[0]
+
+
+def raw_cells(path: Path) -> list[str]:
+    """Every cell of a CSV file as a spreadsheet sees it (no guard taken off)."""
+    return [c for row in csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))) for c in row]
+
+
+# ---------------------------------------------------------------------------------- 3. CSV formula injection
+
+
+def test_3_formula_like_names_notes_and_roles_are_neutralised_in_every_csv_and_read_back_unchanged(tmp_path):
+    run = RunDir(tmp_path)
+    run.work.mkdir()
+    lab = labelled(name=HOSTILE[0], role=HOSTILE[3])
+    found = Facts(tuple(dataclasses.replace(f, note=HOSTILE[2]) for f in facts().items), facts().rule_files)
+    write_transcript_csv(run.transcript_csv, lab, "zh")
+    write_key_facts_csv(run.key_facts_csv, lab, found, "zh")
+    for path in (run.transcript_csv, run.key_facts_csv):
+        cells = raw_cells(path)
+        assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))], path.name
+        assert f"'{HOSTILE[0]}" in cells[len(cells) // 2:] or f"'{HOSTILE[0]}（{HOSTILE[3]}）" in cells
+    _, rows = read_csv(run.transcript_csv)
+    assert (rows[0]["speaker"], rows[0]["role"]) == (HOSTILE[0], HOSTILE[3])
+    _, rows = read_csv(run.key_facts_csv)
+    assert {r["note"] for r in rows} == {HOSTILE[2]}
+    assert [f.note for f in apply_review(found, run.key_facts_csv, run.key_facts_seen).items] == [HOSTILE[2]] * 2
+    assert all(c.startswith("00:") or not c.startswith("-") for c in raw_cells(run.transcript_csv))
+
+
+def test_3_speakers_csv_rewritten_with_new_ids_keeps_hostile_names_neutralised_and_unchanged(tmp_path):
+    csv_path = tmp_path / "speakers.csv"
+    run = RunDir(tmp_path)
+    run.work.mkdir()
+    utterances: Utterances = merge(CALL, CALL_TURNS, CFG)
+    label(utterances, CALL_TURNS, run)                                   # writes speakers.csv and the voices
+    write_csv(csv_path, ["speaker_id", "name", "role"], [["SPEAKER_00", HOSTILE[1], HOSTILE[4]],
+                                                         ["SPEAKER_01", HOSTILE[3], HOSTILE[2]]])
+    swapped = _diar([(0.0, 2.0, "SPEAKER_01"), (2.5, 4.5, "SPEAKER_00"), (5.8, 7.0, "SPEAKER_01")],
+                    centroids={"SPEAKER_01": (1.0, 0.0, 0.0), "SPEAKER_00": (0.0, 1.0, 0.0)})
+    relabelled: Labelled = label(merge(CALL, swapped, CFG), swapped, run)   # the voices found again: rewritten
+    assert {s.id: (s.name, s.role) for s in relabelled.speakers} == {"SPEAKER_01": (HOSTILE[1], HOSTILE[4]),
+                                                                     "SPEAKER_00": (HOSTILE[3], HOSTILE[2])}
+    assert not [c for c in raw_cells(csv_path) if c.startswith(("=", "+", "-", "@"))]
+    assert {r["name"] for r in read_csv(csv_path)[1]} == {HOSTILE[1], HOSTILE[3]}
+
+
+# ------------------------------------------------------------------ 4. control characters in the user's text
+
+
+@pytest.mark.parametrize("control", ["\x0b", "\x01", "\x1f"])
+def test_4_a_control_character_in_speakers_csv_is_one_line_naming_row_and_column(tmp_path, control):
+    run = RunDir(tmp_path)
+    run.work.mkdir()
+    utterances = merge(CALL, CALL_TURNS, CFG)
+    label(utterances, CALL_TURNS, run)
+    write_csv(run.speakers_csv, ["speaker_id", "name", "role"], [["SPEAKER_00", "张三", ""],
+                                                                 ["SPEAKER_01", f"李{control}四", "被告"]])
+    with pytest.raises(SpeakersCsvError) as info:
+        label(utterances, CALL_TURNS, run)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "speakers.csv: row 3, column name holds an invisible control character" in message
+    assert f"(U+{ord(control):04X}) after '李'" in message
+
+
+def test_4_a_control_character_in_a_key_facts_note_is_one_line_naming_row_and_column(tmp_path):
+    run = RunDir(tmp_path)
+    run.work.mkdir()
+    write_key_facts_csv(run.key_facts_csv, labelled(), facts(), "zh")
+    header, rows = read_csv(run.key_facts_csv)
+    rows[1]["note"] = "核实\x01"
+    write_csv(run.key_facts_csv, header, [[r[h] for h in header] for r in rows])
+    with pytest.raises(PipelineError, match=r"key_facts.csv: row 3, column note holds an invisible control "
+                                            r"character \(U\+0001\) after '核实'"):
+        apply_review(facts(), run.key_facts_csv, run.key_facts_seen)
+
+
+@pytest.mark.parametrize("bom", [True, False])
+def test_11_speakers_csv_saved_by_excel_as_unicode_text_is_read(tmp_path, bom):
+    run = RunDir(tmp_path)
+    run.work.mkdir()
+    utterances = merge(CALL, CALL_TURNS, CFG)
+    label(utterances, CALL_TURNS, run)
+    text = "speaker_id\tname\trole\r\nSPEAKER_00\t张三\t原告\r\nSPEAKER_01\t=李四\t被告\r\n"
+    run.speakers_csv.write_bytes((b"\xff\xfe" if bom else b"") + text.encode("utf-16-le"))
+    named = label(utterances, CALL_TURNS, run)
+    assert [(s.name, s.role) for s in named.speakers] == [("张三", "原告"), ("=李四", "被告")]
+
+
+@pytest.mark.parametrize("content_, message", [
+    ("speaker_id,name\nSPEAKER_00,张三\nSPEAKER_00,李四\n", "row 3: speaker id SPEAKER_00 appears twice"),
+    ("speaker_id,name\nSPEAKER_09,张三\n", "row 2: unknown speaker id 'SPEAKER_09'"),
+    ("id,who\nSPEAKER_00,张三\n", "missing: speaker_id, name"),
+    ("\x00\x01\x02binary", "cannot be read"),
+])
+def test_broken_duplicated_and_unknown_id_speakers_csv_are_one_line(tmp_path, content_, message):
+    run = RunDir(tmp_path)
+    run.work.mkdir()
+    utterances = merge(CALL, CALL_TURNS, CFG)
+    label(utterances, CALL_TURNS, run)
+    run.speakers_csv.write_text(content_, encoding="utf-8")
+    with pytest.raises(SpeakersCsvError) as info:
+        label(utterances, CALL_TURNS, run)
+    assert message in str(info.value) and "\n" not in str(info.value)
