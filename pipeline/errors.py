@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+from pathlib import Path
+
 
 class PipelineError(Exception):
     """A problem with the user's input or set-up, worded for a lawyer, not a programmer."""
@@ -21,3 +24,11 @@ class SpeakersCsvError(PipelineError):
 
 class ConfigError(PipelineError):
     """A settings or rules file is malformed."""
+
+
+def os_error(exc: OSError, where: Path) -> PipelineError:
+    """An operating-system error (disk full, no permission …) met while writing in `where`, as one line."""
+    if exc.errno == errno.ENOSPC:
+        return PipelineError(f"{where}: the disk is full: free some space, then run again (the files of the "
+                             "previous run are as they were)")
+    return PipelineError(f"{exc.filename or where}: {exc.strerror or exc}")

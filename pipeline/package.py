@@ -10,7 +10,8 @@ out/<name>/package/
     SHA256SUMS
 out/<name>/package.zip     the same files under <name>/, every entry dated as the run
 
-The package is built in a temporary folder and renamed into place: it is whole or absent."""
+The package is built in a temporary folder and renamed into place: it is whole or absent. Packaging holds
+the run folder's lock, and refuses a folder whose last run was stopped before its outputs were all in place."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled, load
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, os_error
 from pipeline.export.manifest import read_manifest
 from pipeline.export.pdf import INSTALL_HINT, docx_to_pdf, find_soffice
 from pipeline.fileio import sha256_file, write_bytes_atomic, zip_bytes
@@ -116,6 +117,9 @@ def _add_pdf(docx: Path, pdf: Path) -> str:
 
 
 def _build(run: RunDir, tmp: Path) -> str:
+    if run.incoming.exists():
+        raise PipelineError(f"{run.root}: its last run was stopped before its outputs were all in place: run "
+                            "`exhibit transcript` again, then package")
     asset = _load(run, AudioAsset, "ingest")
     labelled = _load(run, Labelled, "label")
     facts = _load(run, Facts, "fact_review")      # the key facts the exhibit shows (as the user reviewed them)
@@ -141,10 +145,17 @@ def _build(run: RunDir, tmp: Path) -> str:
 def build_package(run_dir: Path) -> Package:
     """Write <run_dir>/package/ and <run_dir>/package.zip from a finished run folder (see the module doc)."""
     run = RunDir(Path(run_dir))
-    run_dir = run.root
     if not run.manifest.is_file():
-        raise _not_finished(run_dir, run.relative(run.manifest))
-    folder, zip_path = run.package, run.package_zip
+        raise _not_finished(run.root, run.relative(run.manifest))
+    try:
+        with run.lock("exhibit package"):
+            return _package(run)
+    except OSError as exc:
+        raise os_error(exc, run.root) from exc
+
+
+def _package(run: RunDir) -> Package:
+    run_dir, folder, zip_path = run.root, run.package, run.package_zip
     tmp = Path(tempfile.mkdtemp(prefix=".package.", dir=run_dir))
     old = run_dir / ".package.old"
     try:
@@ -161,8 +172,6 @@ def build_package(run_dir: Path) -> Package:
         tmp.replace(folder)
         write_bytes_atomic(zip_path, data)
         shutil.rmtree(old, ignore_errors=True)
-    except OSError as exc:
-        raise PipelineError(f"{exc.filename or run_dir}: {exc.strerror or exc}") from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     log.info("package: %d files in %s", len(sums) + 1, folder)

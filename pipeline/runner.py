@@ -9,6 +9,9 @@ stages/records.json, or when its artifact (or a file it vouches for, such as the
 the exports) no longer matches what was recorded; otherwise its artifact is reused. So after an edit to
 speakers.csv only label and what follows it run; after a change to a [normalise] setting, normalise → export.
 The manifest lists every stage with its key, what the key covers and its artifact's sha256.
+
+A run holds the folder's lock (RunDir.lock) and moves its outputs into place as one set, the manifest last
+(RunDir.publish).
 """
 
 from __future__ import annotations
@@ -42,10 +45,10 @@ from pipeline.artifacts import (
     to_dict,
 )
 from pipeline.config import ROOT, Settings
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, os_error
 from pipeline.export import stage as export
 from pipeline.export.content import exhibit_content, model_files
-from pipeline.export.manifest import software_versions, write_manifest
+from pipeline.export.manifest import read_manifest, software_versions, write_manifest
 from pipeline.fileio import Digests, file_digests, sha256_file, sha256_json, write_text_atomic
 from pipeline.progress import ProgressHook, StageProgress
 from pipeline.rundir import RunDir
@@ -269,17 +272,20 @@ def check_inputs(source: Path, settings: Settings) -> None:
 def run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook = _quiet) -> RunResult:
     """Run every stage (or reuse its cached artifact) and write the exhibit and its companions to out_dir."""
     check_inputs(source, settings)
+    folder = RunDir(out_dir)
     created = _first_missing(out_dir.absolute())
-    finished = False
     try:
-        result = _run(source, RunDir(out_dir), settings, progress)
-        finished = True
-        return result
+        folder.root.mkdir(parents=True, exist_ok=True)
+        with folder.lock("exhibit transcript"):
+            try:
+                return _run(source, folder, settings, progress)
+            except BaseException:
+                folder.discard_incoming()   # outputs not yet moved into place: the previous set stays whole
+                if created is not None:     # a first run that failed leaves no folder behind
+                    shutil.rmtree(created, ignore_errors=True)
+                raise
     except OSError as exc:  # disk full, no permission …: still one line for the user
-        raise PipelineError(f"{exc.filename or out_dir}: {exc.strerror or exc}") from exc
-    finally:
-        if not finished and created is not None:  # a first run that failed leaves no folder behind
-            shutil.rmtree(created, ignore_errors=True)
+        raise os_error(exc, out_dir) from exc
 
 
 def _first_missing(folder: Path) -> Path | None:
@@ -300,9 +306,22 @@ def _check_same_recording(run: RunDir, sha256: str) -> None:
         )
 
 
+def _stale(run: RunDir, manifest: RunManifest) -> list[str]:
+    """The outputs of the previous run that this one does not make again (another recording name's files, the
+    clip of a voice no longer found): removed when the new set is moved into place."""
+    try:
+        previous = read_manifest(run.manifest).outputs if run.manifest.is_file() else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        previous = {}
+    return sorted(set(previous) - set(manifest.outputs) - {run.relative(run.speakers_csv)})
+
+
 def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook) -> RunResult:
     before = file_digests(source)
     run.work.mkdir(parents=True, exist_ok=True)
+    if run.finish_interrupted():
+        log.warning("%s: the last run was stopped while moving its outputs into place: they were moved now",
+                    run.root)
     _check_same_recording(run, before.sha256)
     c = Context(source=source, original=before, settings=settings, run=run)
     done = run_stages(STAGES, c, progress)
@@ -327,5 +346,7 @@ def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook) 
         flagged={flag: tuple(u.id for u in labelled.items if flag in u.flags) for flag in FLAGGED},
     )
     outputs["manifest"] = run.manifest
-    write_manifest(run.manifest, manifest)
+    run.incoming.mkdir(exist_ok=True)
+    write_manifest(run.staged().manifest, manifest)
+    run.publish(remove=_stale(run, manifest))
     return RunResult(out_dir=run.root, outputs=outputs, manifest=manifest, labelled=labelled)

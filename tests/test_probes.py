@@ -11,21 +11,26 @@ import io
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import ROOT
 from pipeline.artifacts import Facts, Labelled, Utterances
+from pipeline.audio import SAMPLE_RATE, write_wav
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import PipelineError, SpeakersCsvError
+from pipeline.export.stage import export
 from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
 from pipeline.rundir import RunDir
 from pipeline.stages.fact_review import apply_review
 from pipeline.stages.label import label
 from pipeline.stages.merge import merge
-from test_export import facts, labelled
+from test_export import content, facts, labelled
 from test_merge_label import CALL, CALL_TURNS, CFG, _diar
+from test_package import finished_run
 
 
 SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
@@ -119,6 +124,34 @@ def test_4_a_control_character_in_a_key_facts_note_is_one_line_naming_row_and_co
         apply_review(facts(), run.key_facts_csv, run.key_facts_seen)
 
 
+# ------------------------------------------------------------------------------------- 8. no lock on out/<name>
+
+
+def test_8_a_second_run_on_a_folder_in_use_stops_with_one_line_naming_the_holder(tmp_path):
+    run_dir, _ = finished_run(tmp_path)
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
+                               "from pipeline.rundir import RunDir\n"
+                               f"with RunDir(Path({str(run_dir)!r})).lock('exhibit transcript'):\n"
+                               "    print('held', flush=True); time.sleep(60)\n"],
+                              stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        source = tmp_path / "rec.wav"
+        source.write_bytes(SAMPLE.read_bytes())
+        for args in (("transcript", str(source), "--out", str(run_dir)), ("package", str(run_dir))):
+            line = one_line(exhibit(*args, cwd=tmp_path))
+            assert f"is in use by another exhibit run (pid {holder.pid}, exhibit transcript since " in line
+        assert time.monotonic() - started < 60 and not (run_dir / "package").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    # the holder was killed (-9): its lock is taken over
+    assert (run_dir / ".lock").exists()
+    assert exhibit("package", str(run_dir), cwd=tmp_path).returncode == 0
+    assert not (run_dir / ".lock").exists()
+
+
 @pytest.mark.parametrize("bom", [True, False])
 def test_11_speakers_csv_saved_by_excel_as_unicode_text_is_read(tmp_path, bom):
     run = RunDir(tmp_path)
@@ -129,6 +162,28 @@ def test_11_speakers_csv_saved_by_excel_as_unicode_text_is_read(tmp_path, bom):
     run.speakers_csv.write_bytes((b"\xff\xfe" if bom else b"") + text.encode("utf-16-le"))
     named = label(utterances, CALL_TURNS, run)
     assert [(s.name, s.role) for s in named.speakers] == [("张三", "原告"), ("=李四", "被告")]
+
+
+def test_11_a_full_disk_while_writing_leaves_no_temp_file_and_the_old_outputs(tmp_path, monkeypatch):
+    """Disk full in the middle of writing the exhibit (the real thing, on a tiny tmpfs, is in
+    test_probes_real.py): one line, nothing new beside the old outputs, no .tmp left."""
+    import errno
+
+    run = RunDir(tmp_path)
+    run.work.mkdir()
+    write_wav(run.wav, np.zeros(70 * SAMPLE_RATE, np.float32))
+    real = Path.write_bytes
+
+    def full(self, data):
+        if self.name.endswith(".tmp") and ".docx" in self.name:
+            real(self, data[:100])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(OSError):
+        export(content(), run)
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
 
 
 @pytest.mark.parametrize("content_, message", [

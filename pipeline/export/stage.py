@@ -1,10 +1,15 @@
 """The export stage: every file a person opens, written from the run's artifacts in the exhibit's language —
 the Word exhibit, transcript.csv and key_facts.csv (Excel), the subtitles, the JSON for programs, the RTTM,
 integrity.json and a listening clip per voice. Its artifact lists the files and their sha256, so that a
-re-run with nothing changed reuses them only while every one is still as written."""
+re-run with nothing changed reuses them only while every one is still as written.
+
+The files are written into the run folder's .incoming/ folder; the runner moves them into place as one set
+with the manifest (RunDir.publish), so that a run that fails or is killed half-way leaves the previous set
+whole."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from pipeline.artifacts import Exported
@@ -27,11 +32,16 @@ FILES = (CONFIG_DIR / "exhibit_zh.toml", CONFIG_DIR / "exhibit_en.toml", TEMPLAT
 
 
 def export(content: ExhibitContent, run: RunDir) -> Exported:
-    """Write every output; the record of what was written."""
+    """Write every output into the run folder's .incoming/ folder; the record of what was written (paths as
+    they will be once moved into place)."""
+    into = run.staged()
+    shutil.rmtree(into.root, ignore_errors=True)
+    into.root.mkdir()
     stem = Path(content.asset.file_name).stem
     labelled, language = content.labelled, content.language
-    files = {"docx": run.docx(stem), "transcript_csv": run.transcript_csv, "key_facts_csv": run.key_facts_csv,
-             "srt": run.srt(stem), "json": run.json(stem), "rttm": run.rttm(stem), "integrity": run.integrity_json}
+    files = {"docx": into.docx(stem), "transcript_csv": into.transcript_csv, "key_facts_csv": into.key_facts_csv,
+             "srt": into.srt(stem), "json": into.json(stem), "rttm": into.rttm(stem),
+             "integrity": into.integrity_json}
     write_transcript_csv(files["transcript_csv"], labelled, language)
     write_key_facts_csv(files["key_facts_csv"], labelled, content.facts, language)
     write_srt(files["srt"], labelled, language)
@@ -39,9 +49,10 @@ def export(content: ExhibitContent, run: RunDir) -> Exported:
     write_rttm(files["rttm"], content.diarization, stem)
     write_integrity_json(files["integrity"], content.asset, content.integrity)
     write_docx(files["docx"], content)
-    files.update({f"clip {sid}": path for sid, path in write_speaker_clips(run, content.diarization).items()})
-    return Exported(files={role: run.relative(path) for role, path in files.items()},
-                    sha256={run.relative(path): sha256_file(path) for path in files.values()})
+    clips = write_speaker_clips(run, content.diarization, into)
+    files.update({f"clip {sid}": path for sid, path in clips.items()})
+    return Exported(files={role: into.relative(path) for role, path in files.items()},
+                    sha256={into.relative(path): sha256_file(path) for path in files.values()})
 
 
 def still_written(exported: Exported, run: RunDir) -> bool:
