@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import json
 import os
 import subprocess
 import sys
@@ -16,12 +17,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from docx import Document
 
 from conftest import ROOT
 from pipeline.artifacts import Facts, Labelled, Utterances
 from pipeline.audio import SAMPLE_RATE, write_wav
+from pipeline.config import CaseConfig, load_settings
+from pipeline.controls import visible
 from pipeline.csvio import read_csv, write_csv
-from pipeline.errors import PipelineError, SpeakersCsvError
+from pipeline.errors import ConfigError, PipelineError, SpeakersCsvError
 from pipeline.export.stage import export
 from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
 from pipeline.rundir import RunDir
@@ -122,6 +126,50 @@ def test_4_a_control_character_in_a_key_facts_note_is_one_line_naming_row_and_co
     with pytest.raises(PipelineError, match=r"key_facts.csv: row 3, column note holds an invisible control "
                                             r"character \(U\+0001\) after '核实'"):
         apply_review(facts(), run.key_facts_csv, run.key_facts_seen)
+
+
+@pytest.mark.parametrize("option, value, setting", [
+    ("--exhibit", "证据\x0b3", "exhibit_number"), ("--case-name", "张三\x01诉李四", "case_name"),
+    ("--party", "原告\x1f", "submitting_party"), ("--hotwords", "张三\x0c李四", "hotwords"),
+])
+def test_4_a_control_character_in_an_option_is_one_line_and_no_output_folder(tmp_path, option, value, setting):
+    source = tmp_path / "rec.wav"
+    source.write_bytes(SAMPLE.read_bytes())
+    line = one_line(exhibit("transcript", str(source), option, value, cwd=tmp_path))
+    assert f"{setting} holds an invisible control character" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_4_a_control_character_in_the_case_file_is_refused(tmp_path):
+    case = tmp_path / "case.toml"
+    case.write_text('case_name = "张三诉李四\\u000b民间借贷纠纷"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"case_name holds an invisible control character \(U\+000B\)"):
+        load_settings(case_path=case)
+    with pytest.raises(ConfigError, match="reviewed_by holds"):
+        CaseConfig(reviewed_by="王五\x1f")
+
+
+def test_4_control_characters_the_machine_found_are_written_out_in_the_word_exhibit(tmp_path):
+    """A file name, a tag or a model's word with a control character: the exhibit shows it as [U+0001]
+    instead of crashing python-docx; the JSON keeps the exact text."""
+    base = content()
+    asset = dataclasses.replace(base.asset, file_name="借款\x01录音.m4a", tags={"encoder": "Lavf\x0b58"})
+    lab = base.labelled
+    lab = dataclasses.replace(lab, items=(dataclasses.replace(lab.items[0], text=lab.items[0].text + "\x1f"),
+                                          *lab.items[1:]))
+    run = RunDir(tmp_path)
+    run.work.mkdir()
+    write_wav(run.wav, np.zeros(70 * SAMPLE_RATE, np.float32))
+    made = export(dataclasses.replace(base, asset=asset, labelled=lab), run)
+    docx = run.incoming / made.files["docx"]
+    text = "\n".join([p.text for p in Document(str(docx)).paragraphs] +
+                     [c.text for t in Document(str(docx)).tables for row in t.rows for c in row.cells])
+    assert "借款[U+0001]录音.m4a" in text
+    assert "Lavf[U+000B]58" in text
+    assert "[U+001F]" in text
+    document = json.loads((run.incoming / made.files["json"]).read_text(encoding="utf-8"))
+    assert document["file"]["file_name"] == "借款\x01录音.m4a"
+    assert visible("a\x0bb\tc\n") == "a[U+000B]b\tc\n"
 
 
 # ------------------------------------------------------------------------------------- 8. no lock on out/<name>

@@ -5,7 +5,8 @@ re-run with nothing changed reuses them only while every one is still as written
 
 The files are written into the run folder's .incoming/ folder; the runner moves them into place as one set
 with the manifest (RunDir.publish), so that a run that fails or is killed half-way leaves the previous set
-whole."""
+whole. Text the machine found (file name, tags, the model's words) goes into the Word exhibit with any
+control character written out (controls.visible_copy): python-docx cannot hold one."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from pipeline.artifacts import Exported
 from pipeline.config import CONFIG_DIR
+from pipeline.controls import visible_copy
 from pipeline.export.clips import write_speaker_clips
 from pipeline.export.content import ExhibitContent
 from pipeline.export.integrity import write_integrity_json
@@ -48,7 +50,7 @@ def export(content: ExhibitContent, run: RunDir) -> Exported:
     write_json(files["json"], content)
     write_rttm(files["rttm"], content.diarization, stem)
     write_integrity_json(files["integrity"], content.asset, content.integrity)
-    write_docx(files["docx"], content)
+    write_docx(files["docx"], visible_copy(content))
     clips = write_speaker_clips(run, content.diarization, into)
     files.update({f"clip {sid}": path for sid, path in clips.items()})
     return Exported(files={role: into.relative(path) for role, path in files.items()},
