@@ -25,11 +25,13 @@ from pipeline.audio import SAMPLE_RATE, write_wav
 from pipeline.config import CaseConfig, load_settings
 from pipeline.controls import visible
 from pipeline.csvio import read_csv, write_csv
-from pipeline.errors import ConfigError, PipelineError, SpeakersCsvError
+from pipeline.errors import BadAudioError, ConfigError, PipelineError, SpeakersCsvError
 from pipeline.export.stage import export
 from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
+from pipeline.fileio import file_digests
 from pipeline.rundir import RunDir
 from pipeline.stages.fact_review import apply_review
+from pipeline.stages.ingest import ingest
 from pipeline.stages.label import label
 from pipeline.stages.merge import merge
 from test_export import content, facts, labelled
@@ -170,6 +172,32 @@ def test_4_control_characters_the_machine_found_are_written_out_in_the_word_exhi
     document = json.loads((run.incoming / made.files["json"]).read_text(encoding="utf-8"))
     assert document["file"]["file_name"] == "借款\x01录音.m4a"
     assert visible("a\x0bb\tc\n") == "a[U+000B]b\tc\n"
+
+
+# ----------------------------------------------------------------------------------- 5. a truncated WAV
+
+
+def test_5_a_wav_cut_short_is_refused_as_truncated(tmp_path):
+    """head -c 100000 of the 24.7 s sample: its header declares 791,666 bytes of sound, 99,956 are there."""
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(SAMPLE.read_bytes()[:100_000])
+    with pytest.raises(BadAudioError) as info:
+        ingest(cut, file_digests(cut), RunDir(tmp_path / "run"))
+    assert str(info.value) == (f"{cut}: the file is truncated: its header declares 00:00:24 of audio (791,666 "
+                               "bytes) but it holds only 00:00:03 (99,956 bytes); was it copied completely?")
+    line = one_line(exhibit("transcript", str(cut), cwd=tmp_path))
+    assert "cut.wav: the file is truncated" in line and not (tmp_path / "out").exists()
+
+
+def test_5_a_wav_whose_recorder_never_wrote_the_size_is_read_whole(tmp_path):
+    """A recorder stopped before it wrote the data size leaves 0 or 0xFFFFFFFF: not a truncated copy."""
+    data = bytearray(SAMPLE.read_bytes())
+    at = data.index(b"data") + 4
+    data[at:at + 4] = (0xFFFFFFFF).to_bytes(4, "little")
+    path = tmp_path / "unfinished.wav"
+    path.write_bytes(bytes(data))
+    asset = ingest(path, file_digests(path), RunDir(tmp_path / "run"))
+    assert asset.duration == pytest.approx(24.7, abs=0.1)
 
 
 # ------------------------------------------------------------------------------------- 8. no lock on out/<name>
