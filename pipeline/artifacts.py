@@ -126,6 +126,7 @@ class AudioAsset:
     wav_path: str               # 16 kHz mono working copy, relative to the run folder
     wav_sha256: str
     stereo_wav_path: str = ""   # 16 kHz two-channel working copy (first two channels), "" for mono originals
+    stereo_wav_sha256: str = ""
 
 
 # ------------------------------------------------------------------------------------------ transcribe

@@ -22,6 +22,10 @@ class SpeakersCsvError(PipelineError):
     """speakers.csv cannot be read or names a speaker that does not exist."""
 
 
+class TamperedError(PipelineError):
+    """A working file of a run folder is not as the run that made it recorded (exhibit transcript --strict)."""
+
+
 class ConfigError(PipelineError):
     """A settings or rules file is malformed."""
 

@@ -10,8 +10,10 @@ out/<name>/package/
     SHA256SUMS
 out/<name>/package.zip     the same files under <name>/, every entry dated as the run
 
-The package is built in a temporary folder and renamed into place: it is whole or absent. Packaging holds
-the run folder's lock, and refuses a folder whose last run was stopped before its outputs were all in place."""
+The package is built in a temporary folder and renamed into place: it is whole or absent. Before anything
+is copied, the run folder's chain of custody is verified (chain.verify: every working file as the run recorded
+it, the records linked up to the original's hash) and every output as the manifest lists it: an edited cache
+file or output cannot reach a package. Packaging holds the run folder's lock."""
 
 from __future__ import annotations
 
@@ -22,8 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled, load
+from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled, RunManifest, load
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
+from pipeline.chain import verify
 from pipeline.errors import PipelineError, os_error
 from pipeline.export.manifest import read_manifest
 from pipeline.export.pdf import INSTALL_HINT, docx_to_pdf, find_soffice
@@ -34,6 +37,7 @@ from pipeline.timefmt import hms
 log = logging.getLogger(__name__)
 
 SUMS, CLIPS = "SHA256SUMS", "clips"
+READS = ("ingest", "label", "fact_review", "export")   # the stages whose records the package relies on
 CLIP_PAD = 2.0        # seconds of context before and after the line the fact was said in
 CLIP_MAX = 20.0       # a long line is cut after this many seconds (plus the padding)
 
@@ -88,8 +92,9 @@ def _write_clips(folder: Path, wav: Path, facts: tuple[Fact, ...], labelled: Lab
 def _copy_original(asset: AudioAsset, target: Path) -> None:
     source = Path(asset.source_path)
     if not source.is_file():
-        raise PipelineError(f"the original recording is not at {source} any more: put it back there, then run "
-                            "`exhibit package` again")
+        raise PipelineError(f"the original recording is not at {source} any more: put it back there, or run "
+                            "`exhibit transcript <where it is now> --out <this folder>` so that the exhibit records "
+                            "where it is, then `exhibit package` again")
     shutil.copyfile(source, target)
     copied = sha256_file(target)
     if copied != asset.sha256:
@@ -116,25 +121,39 @@ def _add_pdf(docx: Path, pdf: Path) -> str:
     return ""
 
 
-def _build(run: RunDir, tmp: Path) -> str:
+def _check(run: RunDir) -> RunManifest:
+    """The run folder is finished and as its last run left it: the chain of custody and every output."""
     if run.incoming.exists():
         raise PipelineError(f"{run.root}: its last run was stopped before its outputs were all in place: run "
                             "`exhibit transcript` again, then package")
+    try:
+        manifest = read_manifest(run.manifest)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise PipelineError(f"{run.manifest} cannot be read ({exc}): run `exhibit transcript` again, then "
+                            "package") from exc
+    for stage, cls in (("ingest", AudioAsset), ("label", Labelled), ("fact_review", Facts)):
+        _load(run, cls, stage)
+    verify(run, manifest, READS)
+    for name, recorded in manifest.outputs.items():
+        path = run.inside(name)
+        if path is None or not path.is_file():
+            raise _not_finished(run.root, name)
+        if sha256_file(path) != recorded:
+            raise PipelineError(f"{path} was changed after the exhibit was made: run `exhibit "
+                                "transcript` again so that the manifest matches it, then package")
+    return manifest
+
+
+def _build(run: RunDir, tmp: Path) -> str:
+    manifest = _check(run)
     asset = _load(run, AudioAsset, "ingest")
     labelled = _load(run, Labelled, "label")
     facts = _load(run, Facts, "fact_review")      # the key facts the exhibit shows (as the user reviewed them)
-    manifest = read_manifest(run.manifest)
     stem = Path(asset.file_name).stem
     outputs = [run.docx(stem), run.transcript_csv, run.srt(stem), run.key_facts_csv]
     for path in outputs:
-        if not path.is_file():
+        if run.relative(path) not in manifest.outputs:
             raise _not_finished(run.root, run.relative(path))
-        recorded = manifest.outputs.get(run.relative(path))
-        if recorded and sha256_file(path) != recorded:
-            raise PipelineError(f"{path} was changed after the exhibit was made: run `exhibit "
-                                "transcript` again so that the manifest matches it, then package")
-    if not run.wav.is_file():
-        raise _not_finished(run.root, run.relative(run.wav))
     _copy_original(asset, tmp / asset.file_name)
     for path in outputs + [run.manifest]:
         shutil.copyfile(path, tmp / path.name)

@@ -8,16 +8,17 @@ setting's value and of each file. A stage runs when its key differs from the one
 stages/records.json, or when its artifact (or a file it vouches for, such as the working copy of the sound or
 the exports) no longer matches what was recorded; otherwise its artifact is reused. So after an edit to
 speakers.csv only label and what follows it run; after a change to a [normalise] setting, normalise → export.
-The manifest lists every stage with its key, what the key covers and its artifact's sha256.
+The manifest lists every stage with its key, what the key covers and its artifact's sha256 (chain.py).
 
-A run holds the folder's lock (RunDir.lock) and moves its outputs into place as one set, the manifest last
-(RunDir.publish).
+A cached artifact or working copy that no longer matches its record was changed by someone: it is not
+trusted, and that stage and every stage after it run again, said in one line (with strict=True the run stops
+instead). A run holds the folder's lock (RunDir.lock) and moves its outputs into place as one set, the
+manifest last (RunDir.publish).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import shutil
 import time
@@ -44,12 +45,13 @@ from pipeline.artifacts import (
     save,
     to_dict,
 )
+from pipeline.chain import original_identity, read_records, write_records
 from pipeline.config import ROOT, Settings
-from pipeline.errors import PipelineError, os_error
+from pipeline.errors import PipelineError, TamperedError, os_error
 from pipeline.export import stage as export
 from pipeline.export.content import exhibit_content, model_files
 from pipeline.export.manifest import read_manifest, software_versions, write_manifest
-from pipeline.fileio import Digests, file_digests, sha256_file, sha256_json, write_text_atomic
+from pipeline.fileio import Digests, file_digests, sha256_file, sha256_json
 from pipeline.progress import ProgressHook, StageProgress
 from pipeline.rundir import RunDir
 from pipeline.stages import diarize, fact_review, facts, ingest, integrity, label, merge, normalise, transcribe
@@ -85,8 +87,8 @@ def _no_files(settings: Settings, run: RunDir) -> Iterable[Path]:
     return ()
 
 
-def _always(artifact: Any, run: RunDir) -> bool:
-    return True
+def _always(artifact: Any, run: RunDir) -> str:
+    return ""
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,8 @@ class Stage:
     settings: tuple[str, ...] = ()   # settings sections ("merge") or single settings ("case.recorded_on")
     files: Callable[[Settings, RunDir], Iterable[Path]] = _no_files   # files whose content it depends on
     environment: Callable[[Context], Any] | None = None   # anything else it depends on (JSON-ready)
-    still_valid: Callable[[Any, RunDir], bool] = _always  # the files its artifact vouches for are as recorded
+    # the first file its artifact vouches for that is not as recorded (relative to the run folder), "" when none
+    still_valid: Callable[[Any, RunDir], str] = _always
 
 
 # ------------------------------------------------------------------------------------------ the stages
@@ -114,9 +117,15 @@ def _hotwords(c: Context) -> str:
     return transcribe.hotword_text(cfg.hotwords, c.run.speakers_csv if cfg.names_as_hotwords else None)
 
 
-def _working_copies_match(asset: AudioAsset, run: RunDir) -> bool:
-    return (run.wav.is_file() and sha256_file(run.wav) == asset.wav_sha256
-            and (not asset.stereo_wav_path or run.stereo_wav.is_file()))
+def _working_copies_match(asset: AudioAsset, run: RunDir) -> str:
+    for path, digest in ((run.wav, asset.wav_sha256), (run.stereo_wav, asset.stereo_wav_sha256)):
+        if (digest or path == run.wav) and (not path.is_file() or sha256_file(path) != digest):
+            return run.relative(path)
+    return ""
+
+
+def _original(c: Context) -> dict[str, str]:
+    return original_identity(c.original.sha256, str(c.source.resolve()), ingest.file_time(c.source))
 
 
 def _export(c: Context) -> Exported:
@@ -125,19 +134,23 @@ def _export(c: Context) -> Exported:
     return export.export(content, c.run)
 
 
+# the models' steps read the working copies of the sound, not where the original is: keyed on their hashes,
+# they are reused when the original is moved
+SOUND = ("ingest.wav_sha256", "ingest.stereo_wav_sha256")
+
 STAGES: tuple[Stage, ...] = (
     Stage("ingest", ingest.VERSION, AudioAsset,
           lambda c: ingest.ingest(c.source, c.original, c.run, c.progress),
-          environment=lambda c: c.original.sha256, still_valid=_working_copies_match),
+          environment=_original, still_valid=_working_copies_match),
     Stage("integrity", integrity.VERSION, Integrity,
           lambda c: integrity.screen(c["ingest"], c.source), inputs=("ingest",)),
     Stage("diarize", diarize.VERSION, Diarization,
           lambda c: diarize.diarize(c.run.wav, c.settings.diarize, c.progress, stereo_path=_stereo(c)),
-          inputs=("ingest",), settings=("diarize",)),
+          inputs=SOUND, settings=("diarize",)),
     Stage("transcribe", transcribe.VERSION, Transcript,
           lambda c: transcribe.transcribe(c.run.wav, c.settings.transcribe, c.progress, hotwords=_hotwords(c),
                                           channels_path=_stereo(c) if c["diarize"].channel_speakers else None),
-          inputs=("ingest", "diarize.channel_speakers"), settings=("transcribe",), environment=_hotwords),
+          inputs=(*SOUND, "diarize.channel_speakers"), settings=("transcribe",), environment=_hotwords),
     Stage("normalise", normalise.VERSION, Transcript,
           lambda c: normalise.normalise(c["transcribe"], c.settings.normalise),
           inputs=("transcribe",), settings=("normalise",),
@@ -189,47 +202,72 @@ def _covered(stage: Stage, c: Context, records: dict[str, StageRecord]) -> dict[
     return covered
 
 
-def _reusable(stage: Stage, key: str, record: StageRecord | None, run: RunDir) -> Any | None:
-    """The stage's artifact on disk when its record has this key and the artifact (and what it vouches for)
-    is still as recorded; else None."""
+def _reusable(stage: Stage, key: str, record: StageRecord | None, run: RunDir) -> tuple[Any | None, str]:
+    """(the stage's artifact on disk, "") when its record has this key and the artifact (and what it vouches
+    for) is still as recorded; else (None, the file that is there but no longer as recorded, or "")."""
     path = run.artifact(stage.name)
     if record is None or record.cache_key != key or not path.is_file():
-        return None
+        return None, ""
     if sha256_file(path) != record.artifact_sha256:
-        log.warning("%s: %s was changed since it was made: making it again", stage.name, run.relative(path))
-        return None
+        return None, run.relative(path)
     artifact = load(stage.makes, path)
-    if artifact is None or not stage.still_valid(artifact, run):
-        return None
-    return artifact
+    if artifact is None:
+        return None, run.relative(path)
+    changed = stage.still_valid(artifact, run)
+    if changed:
+        return None, changed if (run.root / changed).exists() else ""
+    return artifact, ""
 
 
-def _read_records(run: RunDir) -> dict[str, StageRecord]:
-    try:
-        data = json.loads(run.records.read_text(encoding="utf-8"))
-        return {r["stage"]: from_dict(StageRecord, r) for r in data["stages"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+def _distrust(stage: Stage, changed: str, run: RunDir, strict: bool) -> bool:
+    """Say in one line that a file of the run folder was changed since it was made (stop, when strict and it
+    is a working file); True when it is a working file (stages/…): then every later stage runs too."""
+    working = changed.startswith(f"{run.work.name}/")
+    if not working:
+        log.warning("%s was changed since this run folder's last run wrote it: %s writes it again", changed,
+                    stage.name)
+        return False
+    if strict:
+        raise TamperedError(f"{run.root / changed} was changed after the run that made it (its sha256 is not the "
+                            "one recorded): stopped (--strict). Find out who changed it; run without --strict to "
+                            "make it and every step after it again")
+    log.warning("%s was changed after the run that made it (its sha256 is not the one recorded): not trusted; "
+                "%s and every step after it run again", changed, stage.name)
+    return True
 
 
-def _write_records(run: RunDir, records: dict[str, StageRecord]) -> None:
-    write_text_atomic(run.records, json.dumps({"stages": [to_dict(r) for r in records.values()]},
-                                              ensure_ascii=False, indent=1))
-
-
-def run_stages(stages: tuple[Stage, ...], c: Context, progress: ProgressHook = _quiet) -> list[StageRecord]:
+def run_stages(stages: tuple[Stage, ...], c: Context, progress: ProgressHook = _quiet,
+               strict: bool = False) -> list[StageRecord]:
     """Run (or reuse) each stage in order; their artifacts end up in c.artifacts. The records of what was
-    run are kept in the run folder (stages/records.json) as each stage finishes."""
-    records = _read_records(c.run)
-    return [_execute(stage, c, records, progress) for stage in stages]
+    run are kept in the run folder (stages/records.json) as each stage finishes. A working file found changed
+    makes its stage and every later one run (strict: stops with TamperedError)."""
+    records = read_records(c.run)
+    if records is None:
+        if strict:
+            raise TamperedError(f"{c.run.records} cannot be read (it was damaged or edited): stopped (--strict); "
+                                "run without --strict to make every step again")
+        log.warning("%s cannot be read (it was damaged or edited): every step runs again", c.run.records)
+        records = {}
+    done, rerun = [], False
+    for stage in stages:
+        record, rerun = _execute(stage, c, records, progress, rerun, strict)
+        done.append(record)
+    return done
 
 
-def _execute(stage: Stage, c: Context, records: dict[str, StageRecord], progress: ProgressHook) -> StageRecord:
+def _execute(stage: Stage, c: Context, records: dict[str, StageRecord], progress: ProgressHook, rerun: bool,
+             strict: bool) -> tuple[StageRecord, bool]:
+    """The stage's record, and whether the stages after it must run whatever their keys (`rerun` passed on, or
+    a working file of this stage found changed)."""
     started = time.perf_counter()
     covered = _covered(stage, c, records)
     key = sha256_json({"stage": stage.name, "version": stage.version, "covers": covered})
     progress(stage.name, 0, 1)
-    artifact = _reusable(stage, key, records.get(stage.name), c.run)
+    artifact, changed = _reusable(stage, key, records.get(stage.name), c.run)
+    if changed:
+        rerun = _distrust(stage, changed, c.run, strict) or rerun
+    if rerun:
+        artifact = None
     ran = artifact is None
     path = c.run.artifact(stage.name)
     if ran:
@@ -247,8 +285,8 @@ def _execute(stage: Stage, c: Context, records: dict[str, StageRecord], progress
                          seconds=round(time.perf_counter() - started, 3), artifact=c.run.relative(path),
                          artifact_sha256=sha256_file(path), inputs=covered)
     records[stage.name] = record
-    _write_records(c.run, records)
-    return record
+    write_records(c.run, records)
+    return record, rerun
 
 
 # ------------------------------------------------------------------------------------------- the run
@@ -269,8 +307,10 @@ def check_inputs(source: Path, settings: Settings) -> None:
     load_rules(settings.facts.paths)
 
 
-def run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook = _quiet) -> RunResult:
-    """Run every stage (or reuse its cached artifact) and write the exhibit and its companions to out_dir."""
+def run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook = _quiet,
+        strict: bool = False) -> RunResult:
+    """Run every stage (or reuse its cached artifact) and write the exhibit and its companions to out_dir.
+    strict: stop (TamperedError) instead of making again a working file found changed since the run that made it."""
     check_inputs(source, settings)
     folder = RunDir(out_dir)
     created = _first_missing(out_dir.absolute())
@@ -278,7 +318,7 @@ def run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook 
         folder.root.mkdir(parents=True, exist_ok=True)
         with folder.lock("exhibit transcript"):
             try:
-                return _run(source, folder, settings, progress)
+                return _run(source, folder, settings, progress, strict)
             except BaseException:
                 folder.discard_incoming()   # outputs not yet moved into place: the previous set stays whole
                 if created is not None:     # a first run that failed leaves no folder behind
@@ -316,7 +356,7 @@ def _stale(run: RunDir, manifest: RunManifest) -> list[str]:
     return sorted(set(previous) - set(manifest.outputs) - {run.relative(run.speakers_csv)})
 
 
-def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook) -> RunResult:
+def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook, strict: bool) -> RunResult:
     before = file_digests(source)
     run.work.mkdir(parents=True, exist_ok=True)
     if run.finish_interrupted():
@@ -324,7 +364,7 @@ def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook) 
                     run.root)
     _check_same_recording(run, before.sha256)
     c = Context(source=source, original=before, settings=settings, run=run)
-    done = run_stages(STAGES, c, progress)
+    done = run_stages(STAGES, c, progress, strict)
     after = file_digests(source)
     if after.sha256 != before.sha256:
         raise PipelineError(f"{source}: the original changed while it was being processed; run again on a copy "

@@ -9,6 +9,7 @@ import csv
 import dataclasses
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -19,17 +20,20 @@ import numpy as np
 import pytest
 from docx import Document
 
-from conftest import ROOT
-from pipeline.artifacts import Facts, Labelled, Utterances
-from pipeline.audio import SAMPLE_RATE, write_wav
-from pipeline.config import CaseConfig, load_settings
+from conftest import ROOT, eval_file
+from pipeline.artifacts import Facts, Labelled, Utterances, load, to_dict
+from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
+from pipeline.config import CaseConfig, Settings, load_settings
 from pipeline.controls import visible
 from pipeline.csvio import read_csv, write_csv
-from pipeline.errors import BadAudioError, ConfigError, PipelineError, SpeakersCsvError
+from pipeline.errors import BadAudioError, ConfigError, PipelineError, SpeakersCsvError, TamperedError
+from pipeline.export.manifest import read_manifest
 from pipeline.export.stage import export
 from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
-from pipeline.fileio import file_digests
+from pipeline.fileio import file_digests, sha256_file
+from pipeline.package import build_package
 from pipeline.rundir import RunDir
+from pipeline.runner import STAGES, Context, run_stages
 from pipeline.stages.fact_review import apply_review
 from pipeline.stages.ingest import ingest
 from pipeline.stages.label import label
@@ -58,6 +62,108 @@ def one_line(proc: subprocess.CompletedProcess) -> str:
 def raw_cells(path: Path) -> list[str]:
     """Every cell of a CSV file as a spreadsheet sees it (no guard taken off)."""
     return [c for row in csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))) for c in row]
+
+
+# -------------------------------------------------------- 1. an edited stage artifact reached the package
+
+
+def test_1_an_edited_stage_artifact_is_refused_by_package(tmp_path):
+    """The probe wrote 我欠你五万元 into a cached artifact: `exhibit package` verified everything and packaged
+    it. Now the chain is checked: the edited file, a record edited to match it, and both records edited to
+    match it are each refused in one line, and nothing is packaged."""
+    run_dir, _ = finished_run(tmp_path)
+    run = RunDir(run_dir)
+    path = run.artifact("label")
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("我承认借了你五万块钱", "我欠你五万元，我承认"), encoding="utf-8")
+    with pytest.raises(PipelineError, match=r"stages/label\.json was changed after the exhibit was made"):
+        build_package(run_dir)
+    # the record in records.json edited too: it no longer agrees with the manifest's chain
+    records = json.loads(run.records.read_text(encoding="utf-8"))
+    for r in records["stages"]:
+        if r["stage"] == "label":
+            r["artifact_sha256"] = sha256_file(path)
+    run.records.write_text(json.dumps(records), encoding="utf-8")
+    with pytest.raises(PipelineError, match="records.json is not the record in manifest.json"):
+        build_package(run_dir)
+    # and the manifest edited to match: the next link (fact_review was made from the genuine label) breaks
+    manifest = json.loads(run.manifest.read_text(encoding="utf-8"))
+    manifest["stages"] = records["stages"]
+    run.manifest.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(PipelineError, match="the record of step fact_review does not match the artifact of step "
+                                            "label"):
+        build_package(run_dir)
+    assert not (run_dir / "package").exists() and not (run_dir / "package.zip").exists()
+
+
+def test_1_a_changed_time_in_an_artifact_is_refused_too_and_the_command_says_one_line(tmp_path):
+    run_dir, _ = finished_run(tmp_path)
+    path = RunDir(run_dir).artifact("fact_review")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["data"]["items"][0]["start"] = 1.0                  # the fact's time point moved
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    line = one_line(exhibit("package", str(run_dir), cwd=tmp_path))
+    assert "stages/fact_review.json was changed after the exhibit was made" in line
+
+
+def test_1_strict_stops_at_an_edited_artifact_and_without_it_that_step_and_all_after_run_again(tmp_path, caplog):
+    """On the real ingest and integrity stages: integrity.json edited to hide a point."""
+    source = tmp_path / "call.wav"
+    source.write_bytes(eval_file("zh/csharp_AliParaformerAsr_example_1.wav").read_bytes())
+    run = RunDir(tmp_path / "out")
+    run.work.mkdir(parents=True)
+
+    def again(strict: bool = False) -> dict[str, bool]:
+        c = Context(source=source, original=file_digests(source), settings=Settings(), run=run)
+        return {r.stage: r.ran for r in run_stages(STAGES[:2], c, strict=strict)}
+
+    again()
+    path = run.artifact("integrity")
+    path.write_text(path.read_text(encoding="utf-8").replace("software_tag", "nothing"), encoding="utf-8")
+    with pytest.raises(TamperedError, match=r"stages/integrity\.json was changed after the run that made it .*"
+                                            r"stopped \(--strict\)"):
+        again(strict=True)
+    with caplog.at_level(logging.WARNING, logger="pipeline.runner"):
+        assert again() == {"ingest": False, "integrity": True}
+    assert "software_tag" in path.read_text(encoding="utf-8")
+    assert len(caplog.records) == 1 and "not trusted; integrity and every step after it run again" in caplog.text
+
+
+# ------------------------------------------------------------------ 2. an edited working copy of the sound
+
+
+def test_2_a_zeroed_working_copy_is_refused_by_package_not_cut_into_silent_clips(tmp_path):
+    run_dir, _ = finished_run(tmp_path)
+    run = RunDir(run_dir)
+    audio = read_wav(run.wav)
+    audio[3 * SAMPLE_RATE:10 * SAMPLE_RATE] = 0.0
+    write_wav(run.wav, audio)
+    with pytest.raises(PipelineError, match=r"stages/audio16k\.wav was changed after the exhibit was made"):
+        build_package(run_dir)
+    write_wav(run.wav, audio[:SAMPLE_RATE])                          # cut short
+    line = one_line(exhibit("package", str(run_dir), cwd=tmp_path))
+    assert "stages/audio16k.wav was changed" in line
+    assert not (run_dir / "package").exists()
+
+
+def test_2_an_edited_working_copy_stops_a_strict_run_and_is_made_again_otherwise(tmp_path):
+    source = tmp_path / "call.wav"
+    source.write_bytes(eval_file("zh/csharp_AliParaformerAsr_example_1.wav").read_bytes())
+    run = RunDir(tmp_path / "out")
+    run.work.mkdir(parents=True)
+
+    def again(strict: bool = False) -> dict[str, bool]:
+        c = Context(source=source, original=file_digests(source), settings=Settings(), run=run)
+        return {r.stage: r.ran for r in run_stages(STAGES[:2], c, strict=strict)}
+
+    again()
+    made = sha256_file(run.wav)
+    audio = read_wav(run.wav)
+    audio[3 * SAMPLE_RATE:] = 0.0
+    write_wav(run.wav, audio)
+    with pytest.raises(TamperedError, match=r"audio16k\.wav was changed after the run that made it"):
+        again(strict=True)
+    assert again() == {"ingest": True, "integrity": True} and sha256_file(run.wav) == made
 
 
 # ---------------------------------------------------------------------------------- 3. CSV formula injection
@@ -277,3 +383,15 @@ def test_broken_duplicated_and_unknown_id_speakers_csv_are_one_line(tmp_path, co
     with pytest.raises(SpeakersCsvError) as info:
         label(utterances, CALL_TURNS, run)
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_the_records_of_a_finished_folder_are_linked_up_to_the_original(tmp_path):
+    """What package checks, on the hand-built folder: every record's inputs name the artifact they were made
+    from; ingest names the original."""
+    run_dir, original = finished_run(tmp_path)
+    manifest = read_manifest(run_dir / "manifest.json")
+    chain = {r.stage: r for r in manifest.stages}
+    assert chain["export"].inputs["label"] == chain["label"].artifact_sha256
+    assert load(Labelled, run_dir / "stages" / "label.json") is not None
+    assert to_dict(manifest.stages) == json.loads((run_dir / "stages" / "records.json").read_text())["stages"]
+    assert manifest.original_sha256_after == sha256_file(original)

@@ -57,10 +57,10 @@ def export(content: ExhibitContent, run: RunDir) -> Exported:
                     sha256={into.relative(path): sha256_file(path) for path in files.values()})
 
 
-def still_written(exported: Exported, run: RunDir) -> bool:
-    """Whether every file the export wrote is still there as it wrote it."""
+def still_written(exported: Exported, run: RunDir) -> str:
+    """The first file the export wrote that is no longer there as it wrote it ("" when all are)."""
     for name, digest in exported.sha256.items():
         path = run.root / name
         if not path.is_file() or sha256_file(path) != digest:
-            return False
-    return True
+            return name
+    return ""

@@ -38,6 +38,11 @@ def check_readable(path: Path) -> None:
         raise BadAudioError(f"{path}: the file is empty (0 bytes)")
 
 
+def file_time(path: Path) -> str:
+    """The file's modification time, ISO 8601 in local time, as the exhibit states it."""
+    return datetime.fromtimestamp(path.stat().st_mtime).astimezone().isoformat(timespec="seconds")
+
+
 def _wav_data(path: Path) -> tuple[int, int, int] | None:
     """For a RIFF/WAVE file: (bytes of sound its header declares, bytes of sound the file holds, bytes per
     second); None for any other file, or when the header declares no usable size (a recorder that was stopped
@@ -163,23 +168,24 @@ def ingest(path: Path, digests: Digests, run: RunDir, progress: StageProgress = 
         )
     run.work.mkdir(parents=True, exist_ok=True)
     write_wav(run.wav, samples)
-    stereo_name = ""
+    stereo_name = stereo_sha256 = ""
     if stereo is not None:
         stereo_name = run.stereo_wav.name
         write_wav(run.stereo_wav, stereo)
+        stereo_sha256 = sha256_file(run.stereo_wav)
     progress(duration, duration)
-    stat = path.stat()
     return AudioAsset(
         source_path=str(path.resolve()),
         file_name=path.name,
         size_bytes=digests.size,
         sha256=digests.sha256,
         md5=digests.md5,
-        modified=datetime.fromtimestamp(stat.st_mtime).astimezone().isoformat(timespec="seconds"),
+        modified=file_time(path),
         duration=duration,
         container_duration=declared,
         wav_path=run.wav.name,
         wav_sha256=sha256_file(run.wav),
         stereo_wav_path=stereo_name,
+        stereo_wav_sha256=stereo_sha256,
         **asset_fields,
     )
