@@ -165,6 +165,8 @@ class Transcript:
     speech_duration: float      # what the VAD heard as speech
     segments: tuple[Segment, ...]
     speech_regions: tuple[tuple[float, float], ...] = ()  # (start, end) the VAD heard as speech (mono mix)
+    # a stereo call transcribed per channel: what the VAD heard as speech on each channel (else empty)
+    channel_regions: tuple[tuple[tuple[float, float], ...], ...] = ()
     hotwords: str = ""          # names and terms handed to the model as hotwords, comma-separated
     vad: dict[str, float] = field(default_factory=dict)  # the Silero VAD options used for all three uses
     vad_filter: bool = True     # whether the model heard only the VAD's speech (else all of the audio)

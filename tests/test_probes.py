@@ -306,6 +306,28 @@ def test_5_a_wav_whose_recorder_never_wrote_the_size_is_read_whole(tmp_path):
     assert asset.duration == pytest.approx(24.7, abs=0.1)
 
 
+# ----------------------------------------------------------------------- 7. split channels: 听不清 per channel
+
+
+def test_7_a_channels_speech_without_text_is_an_inaudible_line_of_its_party():
+    """Channel 0 talks from 0 to 10 s but only its first second is recognised, while channel 1's words cover
+    2–8 s: the mono mix had text all along there, so no 听不清 line was made for channel 0."""
+    from pipeline.artifacts import Diarization, Segment, Transcript, Turn, Word
+
+    def words(channel: int, start: float, end: float) -> Segment:
+        ws = tuple(Word(round(t, 2), round(t + 0.4, 2), "好", 0.9) for t in np.arange(start, end, 0.5))
+        return Segment(start, end, "好" * len(ws), "", ws, -0.2, 0.01, 1.1, channel=channel)
+
+    transcript = Transcript("zh", 0.99, "base", "", 10.0, 10.0, (words(0, 0.0, 1.0), words(1, 2.0, 8.0)),
+                            speech_regions=((0.0, 10.0),), channel_regions=(((0.0, 10.0),), ((2.0, 8.0),)))
+    turns = (Turn(0.0, 10.0, "SPEAKER_00"), Turn(2.0, 8.0, "SPEAKER_01"))
+    diarization = Diarization("stereo-channels", turns, turns, ("SPEAKER_00", "SPEAKER_01"), {}, {},
+                              channel_speakers=("SPEAKER_00", "SPEAKER_01"))
+    lines = merge(transcript, diarization, CFG).items
+    inaudible = [(u.speaker, u.start, u.end) for u in lines if "inaudible" in u.flags]
+    assert inaudible == [("SPEAKER_00", 1.4, 10.0)]
+
+
 # ------------------------------------------------------------------------------------- 8. no lock on out/<name>
 
 

@@ -28,7 +28,7 @@ from pipeline.progress import StageProgress, silent
 
 log = logging.getLogger(__name__)
 
-VERSION = 5
+VERSION = 6
 OFFLINE_MODELS = {"base": "whisper-base"}
 
 
@@ -142,6 +142,8 @@ def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = 
                       model_sha256=digest, duration=round(duration, 3), speech_duration=round(float(speech), 3),
                       segments=tuple(sorted(segments, key=lambda seg: (seg.start, seg.channel))),
                       speech_regions=speech_regions(audio, vad), hotwords=hotwords,
+                      channel_regions=tuple(speech_regions(samples, vad) for _, samples in tracks)
+                      if channels_path is not None else (),
                       vad=_recorded(vad), vad_filter=cfg.vad)
 
 
