@@ -18,6 +18,7 @@ file or output cannot reach a package. Packaging holds the run folder's lock."""
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 SUMS, CLIPS = "SHA256SUMS", "clips"
 READS = ("ingest", "label", "fact_review", "export")   # the stages whose records the package relies on
+READABLE = 0o755      # the package's folders: anyone who may read the run folder may read the package
 CLIP_PAD = 2.0        # seconds of context before and after the line the fact was said in
 CLIP_MAX = 20.0       # a long line is cut after this many seconds (plus the padding)
 
@@ -78,7 +80,7 @@ def _write_clips(folder: Path, wav: Path, facts: tuple[Fact, ...], labelled: Lab
         return
     audio = read_wav(wav)
     lines = {u.id: u for u in labelled.items}
-    folder.mkdir()
+    folder.mkdir(mode=READABLE)
     taken: set[str] = set()
     for fact in sorted(facts, key=lambda f: (f.start, f.span, f.category)):
         line = lines.get(fact.utterance_id)
@@ -178,6 +180,7 @@ def _package(run: RunDir) -> Package:
     tmp = Path(tempfile.mkdtemp(prefix=".package.", dir=run_dir))
     old = run_dir / ".package.old"
     try:
+        os.chmod(tmp, READABLE)
         no_pdf = _build(run, tmp)
         sums = _sums(tmp)
         (tmp / SUMS).write_text("".join(f"{sha}  {name}\n" for name, sha in sums.items()), encoding="utf-8")

@@ -20,14 +20,15 @@ import numpy as np
 import pytest
 from docx import Document
 
-from conftest import ROOT, eval_file
-from pipeline.artifacts import Facts, Labelled, Utterances, load, to_dict
+from conftest import ROOT, encode, eval_file
+from pipeline.artifacts import Facts, Labelled, RunManifest, Utterances, load, to_dict
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
-from pipeline.config import CaseConfig, Settings, load_settings
+from pipeline.config import CaseConfig, DiarizeConfig, Settings, load_settings
 from pipeline.controls import visible
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import BadAudioError, ConfigError, PipelineError, SpeakersCsvError, TamperedError
-from pipeline.export.manifest import read_manifest
+from pipeline.export.json import exhibit_document
+from pipeline.export.manifest import read_manifest, write_manifest
 from pipeline.export.stage import export
 from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
 from pipeline.fileio import file_digests, sha256_file
@@ -41,7 +42,6 @@ from pipeline.stages.merge import merge
 from test_export import content, facts, labelled
 from test_merge_label import CALL, CALL_TURNS, CFG, _diar
 from test_package import finished_run
-
 
 SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
 HOSTILE = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "+cmd", "-1+1", "@SUM(1)"]
@@ -356,6 +356,44 @@ def test_8_a_second_run_on_a_folder_in_use_stops_with_one_line_naming_the_holder
     assert not (run_dir / ".lock").exists()
 
 
+# -------------------------------------------------------------------------- 10. a secret in the settings
+
+
+def test_10_the_hub_token_reaches_no_output(tmp_path):
+    secret = "hf_SECRETtoken123"
+    settings = Settings(diarize=DiarizeConfig(token=secret))
+    assert secret not in json.dumps(settings.public())
+    manifest = RunManifest(software={}, original="x", original_sha256_before="a", original_sha256_after="a",
+                           settings=settings.public(), models={}, stages=(), outputs={}, created="2025-01-01")
+    write_manifest(tmp_path / "manifest.json", manifest)
+    run = RunDir(tmp_path / "out")
+    run.work.mkdir(parents=True)
+    write_wav(run.wav, np.zeros(70 * SAMPLE_RATE, np.float32))
+    made = export(dataclasses.replace(content(), settings=settings), run)
+    texts = [(tmp_path / "manifest.json").read_bytes(), json.dumps(exhibit_document(content())).encode()]
+    texts += [(run.incoming / name).read_bytes() for name in made.files.values()]
+    doc = Document(str(run.incoming / made.files["docx"]))
+    texts.append("\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells).encode())
+    assert not [t for t in texts if secret.encode() in t]
+
+
+# ----------------------------------------------------------------------------------------- 11. smaller ones
+
+
+def test_11_a_key_facts_row_with_an_unknown_id_is_reported(tmp_path, caplog):
+    run = RunDir(tmp_path)
+    run.work.mkdir()
+    write_key_facts_csv(run.key_facts_csv, labelled(), facts(), "zh")
+    header, rows = read_csv(run.key_facts_csv)
+    rows[0]["fact_id"] = "u9999-amount-0"
+    write_csv(run.key_facts_csv, header, [[r[h] for h in header] for r in rows])
+    with caplog.at_level(logging.WARNING, logger="pipeline.stages.fact_review"):
+        apply_review(facts(), run.key_facts_csv, run.key_facts_seen)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{run.key_facts_csv}: fact_id u9999-amount-0 is not among the key facts found in this recording: that "
+        "row is ignored (keep the fact_id column as it was written; to add a fact, add a rule)"]
+
+
 @pytest.mark.parametrize("bom", [True, False])
 def test_11_speakers_csv_saved_by_excel_as_unicode_text_is_read(tmp_path, bom):
     run = RunDir(tmp_path)
@@ -366,6 +404,13 @@ def test_11_speakers_csv_saved_by_excel_as_unicode_text_is_read(tmp_path, bom):
     run.speakers_csv.write_bytes((b"\xff\xfe" if bom else b"") + text.encode("utf-16-le"))
     named = label(utterances, CALL_TURNS, run)
     assert [(s.name, s.role) for s in named.speakers] == [("张三", "原告"), ("=李四", "被告")]
+
+
+def test_11_the_package_folders_are_readable_by_others(tmp_path):
+    run_dir, _ = finished_run(tmp_path)
+    build_package(run_dir)
+    for folder in (run_dir / "package", run_dir / "package" / "clips"):
+        assert folder.stat().st_mode & 0o777 == 0o755, folder
 
 
 def test_11_a_full_disk_while_writing_leaves_no_temp_file_and_the_old_outputs(tmp_path, monkeypatch):
@@ -388,6 +433,34 @@ def test_11_a_full_disk_while_writing_leaves_no_temp_file_and_the_old_outputs(tm
     with pytest.raises(OSError):
         export(content(), run)
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+
+
+# ------------------------------------------------------------------------------------ already handled
+
+
+@pytest.mark.parametrize("case", ["folder", "zero samples", "renamed text", "missing", "empty", "video only"])
+def test_probes_that_already_passed_still_give_one_line_and_no_output_folder(tmp_path, case):
+    if case == "folder":
+        path = tmp_path / "rec.wav"
+        path.mkdir()
+        message = "is a folder, not a recording"
+    elif case == "zero samples":
+        path = tmp_path / "rec.wav"
+        write_wav(path, np.zeros(0, np.float32))
+        message = "holds no sound that can be decoded"
+    elif case == "renamed text":
+        path = tmp_path / "借条.wav"
+        path.write_text("借条\n今借到张三人民币五万元整。\n" * 40, encoding="utf-8")
+        message = "not a recognised audio or video file"
+    elif case == "missing":
+        path, message = tmp_path / "nowhere.m4a", "no such file"
+    elif case == "empty":
+        path, message = tmp_path / "empty.m4a", "the file is empty"
+        path.write_bytes(b"")
+    else:
+        path, message = encode(None, tmp_path / "screen.mp4"), "has no audio track"
+    line = one_line(exhibit("transcript", str(path), cwd=tmp_path))
+    assert message in line and path.name in line and not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("content_, message", [
