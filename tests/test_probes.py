@@ -360,6 +360,8 @@ def test_8_a_second_run_on_a_folder_in_use_stops_with_one_line_naming_the_holder
 
 
 def test_10_the_hub_token_reaches_no_output(tmp_path):
+    """The token set for the hub diarizer: in no file written (the manifest, every export, the Word
+    exhibit's text), wherever the export puts them."""
     secret = "hf_SECRETtoken123"
     settings = Settings(diarize=DiarizeConfig(token=secret))
     assert secret not in json.dumps(settings.public())
@@ -369,12 +371,14 @@ def test_10_the_hub_token_reaches_no_output(tmp_path):
     run = RunDir(tmp_path / "out")
     run.work.mkdir(parents=True)
     write_wav(run.wav, np.zeros(70 * SAMPLE_RATE, np.float32))
-    made = export(dataclasses.replace(content(), settings=settings), run)
-    texts = [(tmp_path / "manifest.json").read_bytes(), json.dumps(exhibit_document(content())).encode()]
-    texts += [(run.incoming / name).read_bytes() for name in made.files.values()]
-    doc = Document(str(run.incoming / made.files["docx"]))
-    texts.append("\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells).encode())
-    assert not [t for t in texts if secret.encode() in t]
+    export(dataclasses.replace(content(), settings=settings), run)
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(written) > 8 and not [p for p in written if secret.encode() in p.read_bytes()]
+    for docx in [p for p in written if p.suffix == ".docx"]:
+        doc = Document(str(docx))
+        text = [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        assert secret not in "\n".join(text)
+    assert secret not in json.dumps(exhibit_document(dataclasses.replace(content(), settings=settings)))
 
 
 # ----------------------------------------------------------------------------------------- 11. smaller ones
@@ -413,14 +417,20 @@ def test_11_the_package_folders_are_readable_by_others(tmp_path):
         assert folder.stat().st_mode & 0o777 == 0o755, folder
 
 
-def test_11_a_full_disk_while_writing_leaves_no_temp_file_and_the_old_outputs(tmp_path, monkeypatch):
+def test_11_a_full_disk_while_writing_the_exhibit_leaves_the_previous_outputs_and_no_temp_file(tmp_path,
+                                                                                               monkeypatch):
     """Disk full in the middle of writing the exhibit (the real thing, on a tiny tmpfs, is in
-    test_probes_real.py): one line, nothing new beside the old outputs, no .tmp left."""
+    test_probes_real.py): the outputs of the previous run are untouched (before: new CSV, JSON and SRT beside
+    the old .docx) and no .tmp file is left."""
     import errno
 
     run = RunDir(tmp_path)
     run.work.mkdir()
     write_wav(run.wav, np.zeros(70 * SAMPLE_RATE, np.float32))
+    previous = {name: f"the previous run's {name}".encode() for name in
+                ("transcript.csv", "key_facts.csv", "借款录音.srt", "借款录音.json", "借款录音.docx")}
+    for name, data in previous.items():
+        (tmp_path / name).write_bytes(data)
     real = Path.write_bytes
 
     def full(self, data):
@@ -432,6 +442,7 @@ def test_11_a_full_disk_while_writing_leaves_no_temp_file_and_the_old_outputs(tm
     monkeypatch.setattr(Path, "write_bytes", full)
     with pytest.raises(OSError):
         export(content(), run)
+    assert {name: (tmp_path / name).read_bytes() for name in previous} == previous
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
 
 
