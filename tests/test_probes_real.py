@@ -29,14 +29,15 @@ SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
 ENV = {**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT)}
 
 # a run of `exhibit transcript` that kills itself (SIGKILL, as kill -9) in a given stage: at its start, after
-# its n-th file written ("written3"), or right after the first output is moved into place ("moving")
+# its n-th file written ("written3"), or right after the first output is moved into place ("moving"); with a
+# language given, every output is written in it (so that the new outputs differ from the old ones)
 DRIVER = r"""
 import os, signal, sys
 from pathlib import Path
 from pipeline.config import load_settings
 from pipeline.runner import run
 
-source, out, stage, moment = sys.argv[1:5]
+source, out, stage, moment, language = sys.argv[1:6]
 state = {"in": False, "written": 0}
 replace = os.replace
 
@@ -60,8 +61,10 @@ def hook(name, completed, total):
         if moment == "start":
             kill()
 
-run(Path(source), Path(out), load_settings(), hook)
+overrides = {"export": {"doc_language": language}} if language else {}
+run(Path(source), Path(out), load_settings(overrides=overrides), hook)
 """
+CHANGED = "en"    # the export rows of the matrix change every output: the exhibit, tables, subtitles in English
 
 
 def exhibit(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -147,6 +150,16 @@ def reference(tmp_path_factory):
     return out, results
 
 
+@pytest.fixture(scope="module")
+def changed(reference, tmp_path_factory):
+    """The reference folder after a run that wrote every output in English (what an interrupted export of
+    that change is finished into)."""
+    folder = tmp_path_factory.mktemp("changed") / reference[0].name
+    shutil.copytree(reference[0], folder)
+    run(SAMPLE, folder, load_settings(overrides={"export": {"doc_language": CHANGED}}))
+    return folder
+
+
 def copy_of(reference, tmp_path: Path) -> Path:
     folder, _ = reference
     copy = tmp_path / folder.name
@@ -175,35 +188,40 @@ MATRIX = [("ingest", "start", True)] + [(s.name, "start", False) for s in STAGES
 @pytest.mark.parametrize("stage, moment, first", MATRIX, ids=[f"{s}-{m}{'-first-run' if f else ''}"
                                                                for s, m, f in MATRIX])
 def test_9_killed_in_each_stage_the_folder_keeps_its_last_whole_set_and_the_rerun_finishes_it(
-        reference, tmp_path, stage, moment, first):
+        reference, changed, tmp_path, stage, moment, first):
     """kill -9 during `stage` (at its start, after its third file, or while its outputs are moved into place):
     the folder holds the previous set of outputs whole (or none, on a first run) and `exhibit package`
-    refuses it in one line; the same command again finishes the run, and every file then equals those of the
-    undisturbed reference run."""
+    refuses it in one line; the same command again finishes the run, and every file then equals those of an
+    undisturbed run. The export is made to run by a change of language (so that each of its new files differs
+    from the old one), any other stage by deleting its artifact (it makes the same again)."""
     ref, _ = reference
+    language = CHANGED if stage == "export" else ""
     if first:
         folder = tmp_path / ref.name
     else:
         folder = copy_of(reference, tmp_path)
-        (folder / "stages" / f"{stage}.json").unlink()          # so that this stage must run (it makes the same)
+        if stage != "export":
+            (folder / "stages" / f"{stage}.json").unlink()
     before = files(folder)
-    proc = subprocess.run([sys.executable, "-c", DRIVER, str(SAMPLE), str(folder), stage, moment], cwd=tmp_path,
-                          env=ENV, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run([sys.executable, "-c", DRIVER, str(SAMPLE), str(folder), stage, moment, language],
+                          cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=900)
     assert proc.returncode == -9, proc.stderr
     outputs = [n for n in files(folder) if not n.startswith(("stages/", ".incoming/"))]
     if first:
         assert outputs == []                                    # a killed first run leaves no output at all
     elif moment != "moving":                                    # the previous set, whole and untouched
-        assert {n: files(folder)[n] for n in outputs} == {n: before[n] for n in outputs} and \
-               sorted(outputs) == sorted(n for n in before if not n.startswith("stages/"))
+        assert sorted(outputs) == sorted(n for n in before if not n.startswith("stages/"))
+        for name in outputs:
+            assert files(folder)[name] == before[name], name
     if (folder / "manifest.json").exists():
         assert "exhibit transcript" in one_line(exhibit("package", str(folder), cwd=tmp_path))
-    resumed = exhibit("transcript", str(SAMPLE), "--out", str(folder), cwd=tmp_path)
+    options = ["--doc-language", language] if language else []
+    resumed = exhibit("transcript", str(SAMPLE), "--out", str(folder), *options, cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert ran(folder)[stage] or moment == "moving"
     if first:   # as the reference was: once more, for the steps that read what the first run wrote for the user
         run(SAMPLE, folder, load_settings())
-    compared = same_run(folder, ref)
+    compared = same_run(folder, changed if language else ref)
     assert len(compared) > 20
     build_package(folder)
 
@@ -268,7 +286,7 @@ def test_4_an_export_that_fails_half_way_leaves_the_previous_set_whole(reference
 
     monkeypatch.setattr("pipeline.export.stage.write_docx", broken)
     with pytest.raises(PipelineError):
-        run(SAMPLE, folder, load_settings(overrides={"case": {"exhibit_number": "证据9"}}))
+        run(SAMPLE, folder, load_settings(overrides={"export": {"doc_language": "en"}}))
     after = files(folder)
     assert {n: v for n, v in after.items() if not n.startswith("stages/")} == \
            {n: v for n, v in before.items() if not n.startswith("stages/")}
