@@ -135,6 +135,7 @@ class AudioAsset:
     wav_path: str               # 16 kHz mono working copy, relative to the run folder
     wav_sha256: str
     stereo_wav_path: str = ""   # 16 kHz two-channel working copy (first two channels), "" for mono originals
+    stereo_wav_sha256: str = ""
 
 
 # ------------------------------------------------------------------------------------------ transcribe
@@ -173,6 +174,8 @@ class Transcript:
     speech_duration: float      # what the VAD heard as speech
     segments: tuple[Segment, ...]
     speech_regions: tuple[tuple[float, float], ...] = ()  # (start, end) the VAD heard as speech (mono mix)
+    # a stereo call transcribed per channel: what the VAD heard as speech on each channel (else empty)
+    channel_regions: tuple[tuple[tuple[float, float], ...], ...] = ()
     hotwords: str = ""          # names and terms handed to the model as hotwords, comma-separated
     vad: dict[str, float] = field(default_factory=dict)  # the Silero VAD options used for all three uses
     vad_filter: bool = True     # whether the model heard only the VAD's speech (else all of the audio)

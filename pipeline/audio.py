@@ -10,6 +10,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from pipeline.fileio import temp_beside
+
 SAMPLE_RATE = 16000
 
 
@@ -72,7 +74,7 @@ def write_wav(path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -
     if arr.ndim == 1:
         arr = arr[None, :]
     pcm = (np.clip(arr, -1.0, 1.0) * 32767.0).round().astype("<i2").T.tobytes()
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = temp_beside(path)
     try:
         with wave.open(str(tmp), "wb") as wf:
             wf.setnchannels(arr.shape[0])

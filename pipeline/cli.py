@@ -86,6 +86,9 @@ def transcript(
                                                           "transcript (default: the setting, none)."),
     hotwords: str = typer.Option("", "--hotwords", help="Names and terms to listen for, comma-separated "
                                  "(\"张三,李四,借条\")."),
+    strict: bool = typer.Option(False, "--strict", help="Stop (exit 2) when a working file in the output "
+                                "folder's stages/ was changed since the run that made it, instead of making it "
+                                "and every later step again."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what each stage does."),
 ) -> None:
     """Make the exhibit: transcribe, find speakers, apply speakers.csv, mark key facts, write Word/CSV/SRT/JSON."""
@@ -110,7 +113,7 @@ def transcript(
         with Progress(TextColumn("{task.description:<11}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       TimeElapsedColumn(), console=err, transient=True,
                       disable=not err.is_terminal) as bar:
-            result = run(file, target, settings, _RichHook(bar))
+            result = run(file, target, settings, _RichHook(bar), strict=strict)
     except PipelineError as exc:
         _fail(exc)
     out.print(" · ".join(f"{rec.stage} {rec.seconds:.1f} s" if rec.ran else f"{rec.stage} (reused)"

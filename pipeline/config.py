@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from pipeline.controls import find_control
 from pipeline.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +57,9 @@ class _Section:
             if not _same_type(value, default):
                 raise ConfigError(f"{where} should be a {type(default).__name__}, not {value!r}")
             label = f.metadata.get("label", f.name)
+            for text in (value,) if isinstance(value, str) else value if isinstance(value, tuple) else ():
+                if find_control(text):
+                    raise ConfigError(f"{label} holds {find_control(text)}: remove it ({where})")
             options = f.metadata.get("choices")
             if options and value not in options:
                 raise ConfigError(f"{label} must be one of {', '.join(options)}, not {value!r} ({where})")

@@ -1,46 +1,117 @@
 """The one CSV reader and writer. Files are written in UTF-8 with a BOM so that Excel shows Chinese
-correctly; files read back may also be GBK/GB18030, as Excel saves them on a Chinese Windows."""
+correctly; files read back may also be GBK/GB18030 (as Excel saves them on a Chinese Windows) or UTF-16
+(Excel's "Unicode text"), separated by commas, semicolons or tabs.
+
+Every text cell written that a spreadsheet would take for a formula (it starts with = + - @, a tab or a
+carriage return) gets a leading apostrophe, as OWASP recommends against CSV injection; the reader takes it off
+again, so that what the user wrote comes back unchanged (a name "=SUM(1)" stays "=SUM(1)"). Numbers are
+written as they are. A cell read back holding an invisible control character is refused, naming its row and
+column (see controls.py)."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from pathlib import Path
 
+from pipeline.controls import find_control
 from pipeline.fileio import write_bytes_atomic
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+GUARD = "'"
+DELIMITERS = (",", ";", "\t")
+
+
+class CellError(ValueError):
+    """A cell of a CSV file read back that cannot be taken as it is; the message names its row and column."""
+
+
+def guarded(value: object) -> object:
+    """A cell as written: text a spreadsheet would run as a formula gets a leading apostrophe (so does text
+    that already starts with apostrophes before such a character, so that unguarded() gives it back)."""
+    if isinstance(value, str) and value.lstrip(GUARD).startswith(FORMULA_START):
+        return GUARD + value
+    return value
+
+
+def unguarded(cell: str) -> str:
+    """A cell as read: the apostrophe guarded() put in front taken off again."""
+    if cell.startswith(GUARD) and cell.lstrip(GUARD).startswith(FORMULA_START):
+        return cell[1:]
+    return cell
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([guarded(h) for h in header])
+    writer.writerows([guarded(cell) for cell in row] for row in rows)
     write_bytes_atomic(path, buf.getvalue().encode("utf-8-sig"))
 
 
+def _utf16(data: bytes) -> str | None:
+    """The text of UTF-16 data (Excel's "Unicode text": with a byte-order mark; or without one, told by the
+    zero bytes of ASCII characters), else None."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif len(data) >= 2 and len(data) % 2 == 0 and b"\x00" in data:
+        odd, even = data[1::2].count(0), data[0::2].count(0)
+        if max(odd, even) < len(data) // 4 or min(odd, even) > 0:
+            return None
+        encoding = "utf-16-le" if odd > even else "utf-16-be"
+    else:
+        return None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ValueError("it is marked as UTF-16 text but is damaged") from exc
+
+
 def decode_csv_bytes(data: bytes) -> str:
-    """Text of a CSV saved as UTF-8 (with or without BOM) or GB18030/GBK; ValueError if neither."""
+    """Text of a CSV saved as UTF-8 (with or without BOM), GB18030/GBK or UTF-16; ValueError if none."""
+    text = _utf16(data)
+    if text is not None:
+        return text
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ValueError("it is neither UTF-8 nor GBK text")
+    raise ValueError("it is neither UTF-8, GBK nor UTF-16 text")
+
+
+def _delimiter(text: str) -> str:
+    """The separator of the header row (the first line with text): the one of , ; tab it holds most of (a
+    comma when it holds none: one column)."""
+    line = next((line for line in text.split("\n") if line.strip()), "")
+    best = max(DELIMITERS, key=line.count)
+    return best if line.count(best) else ","
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """(header, rows as dicts keyed by header), header names stripped. Raises ValueError on bad files."""
+    """(header, rows as dicts keyed by header), cells and header names stripped, blank rows left out. Raises
+    ValueError on bad files, naming the row and column of a cell that holds a control character."""
     text = decode_csv_bytes(path.read_bytes())
     if "\x00" in text:
         raise ValueError("it is not a text file")
-    sample = text[:4096]
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    rows = [r for r in reader if any(cell.strip() for cell in r)]
-    if not rows:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+    except csv.Error as exc:
+        raise ValueError(f"it is not a well-formed CSV file ({exc})") from exc
+    first = next((i for i, record in enumerate(records) if any(cell.strip() for cell in record)), None)
+    if first is None:
         raise ValueError("it is empty")
-    header = [h.strip() for h in rows[0]]
-    return header, [dict(zip(header, (c.strip() for c in r))) for r in rows[1:]]
+    header = [unguarded(h).strip() for h in records[first]]
+    rows = []
+    for number, record in enumerate(records[first:], start=first + 1):
+        for column, cell in enumerate(record):
+            problem = find_control(cell)
+            if problem:
+                name = header[column] if column < len(header) and header[column] else str(column + 1)
+                raise CellError(f"row {number}, column {name} holds {problem} (text pasted from Word or a web "
+                                 "page can bring one): delete it there and save the file again")
+        values = [unguarded(cell).strip() for cell in record]
+        if number > first + 1 and any(values):
+            rows.append(dict(zip(header, values)))
+    return header, rows

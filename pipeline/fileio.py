@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -48,9 +49,14 @@ def sha256_json(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def temp_beside(path: Path) -> Path:
+    """A temp file's name beside `path`, this process's own (two writers never share one)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write the file whole or not at all: a temp file beside it, then renamed over it."""
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = temp_beside(path)
     try:
         tmp.write_bytes(data)
         tmp.replace(path)

@@ -11,20 +11,25 @@ out/<name>/package/
     SHA256SUMS
 out/<name>/package.zip     the same files under <name>/, every entry dated as the run
 
-The package is built in a temporary folder and renamed into place: it is whole or absent."""
+The package is built in a temporary folder and renamed into place: it is whole or absent. Before anything
+is copied, the run folder's chain of custody is verified (chain.verify: every working file as the run recorded
+it, the records linked up to the original's hash) and every output as the manifest lists it: an edited cache
+file or output cannot reach a package. Packaging holds the run folder's lock."""
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled, load
+from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled, RunManifest, load
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
-from pipeline.errors import PipelineError
+from pipeline.chain import verify
+from pipeline.errors import PipelineError, os_error
 from pipeline.export.manifest import read_manifest
 from pipeline.export.pdf import INSTALL_HINT, docx_to_pdf, find_soffice
 from pipeline.fileio import sha256_file, write_bytes_atomic, zip_bytes
@@ -34,6 +39,8 @@ from pipeline.timefmt import hms
 log = logging.getLogger(__name__)
 
 SUMS, CLIPS = "SHA256SUMS", "clips"
+READS = ("ingest", "label", "fact_review", "export")   # the stages whose records the package relies on
+READABLE = 0o755      # the package's folders: anyone who may read the run folder may read the package
 CLIP_PAD = 2.0        # seconds of context before and after the line the fact was said in
 CLIP_MAX = 20.0       # a long line is cut after this many seconds (plus the padding)
 
@@ -73,7 +80,7 @@ def _write_clips(folder: Path, wav: Path, facts: tuple[Fact, ...], labelled: Lab
     if not facts:
         return
     lines = {u.id: u for u in labelled.items}
-    folder.mkdir()
+    folder.mkdir(mode=READABLE)
     taken: set[str] = set()
     for fact in sorted(facts, key=lambda f: (f.start, f.span, f.category)):
         line = lines.get(fact.utterance_id)
@@ -86,8 +93,9 @@ def _write_clips(folder: Path, wav: Path, facts: tuple[Fact, ...], labelled: Lab
 def _copy_original(asset: AudioAsset, target: Path) -> None:
     source = Path(asset.source_path)
     if not source.is_file():
-        raise PipelineError(f"the original recording is not at {source} any more: put it back there, then run "
-                            "`exhibit package` again")
+        raise PipelineError(f"the original recording is not at {source} any more: put it back there, or run "
+                            "`exhibit transcript <where it is now> --out <this folder>` so that the exhibit records "
+                            "where it is, then `exhibit package` again")
     shutil.copyfile(source, target)
     copied = sha256_file(target)
     if copied != asset.sha256:
@@ -114,24 +122,41 @@ def _add_pdf(docx: Path, pdf: Path) -> str:
     return ""
 
 
+def _check(run: RunDir) -> RunManifest:
+    """The run folder is finished and as its last run left it: the chain of custody and every output."""
+    if run.incoming.exists():
+        raise PipelineError(f"{run.root}: its last run was stopped before its outputs were all in place: run "
+                            "`exhibit transcript` again, then package")
+    try:
+        manifest = read_manifest(run.manifest)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise PipelineError(f"{run.manifest} cannot be read ({exc}): run `exhibit transcript` again, then "
+                            "package") from exc
+    for stage, cls in (("ingest", AudioAsset), ("label", Labelled), ("fact_review", Facts)):
+        _load(run, cls, stage)
+    verify(run, manifest, READS)
+    for name, recorded in manifest.outputs.items():
+        path = run.inside(name)
+        if path is None or not path.is_file():
+            raise _not_finished(run.root, name)
+        if sha256_file(path) != recorded:
+            raise PipelineError(f"{path} was changed after the exhibit was made: run `exhibit "
+                                "transcript` again so that the manifest matches it, then package")
+    return manifest
+
+
 def _build(run: RunDir, tmp: Path) -> str:
+    manifest = _check(run)
     asset = _load(run, AudioAsset, "ingest")
     labelled = _load(run, Labelled, "label")
     facts = _load(run, Facts, "fact_review")      # the key facts the exhibit shows (as the user reviewed them)
-    manifest = read_manifest(run.manifest)
     stem = Path(asset.file_name).stem
     # what goes to the court and the other side: the court copy and its companions; the counsel's working copy
     # and key_facts.csv (the rules and counsel's own notes) stay in the run folder
     outputs = [run.docx(stem), run.transcript_csv, run.srt(stem)]
     for path in outputs:
-        if not path.is_file():
+        if run.relative(path) not in manifest.outputs:
             raise _not_finished(run.root, run.relative(path))
-        recorded = manifest.outputs.get(run.relative(path))
-        if recorded and sha256_file(path) != recorded:
-            raise PipelineError(f"{path} was changed after the exhibit was made: run `exhibit "
-                                "transcript` again so that the manifest matches it, then package")
-    if not run.wav.is_file():
-        raise _not_finished(run.root, run.relative(run.wav))
     _copy_original(asset, tmp / asset.file_name)
     for path in outputs + [run.manifest]:
         shutil.copyfile(path, tmp / path.name)
@@ -142,13 +167,21 @@ def _build(run: RunDir, tmp: Path) -> str:
 def build_package(run_dir: Path) -> Package:
     """Write <run_dir>/package/ and <run_dir>/package.zip from a finished run folder (see the module doc)."""
     run = RunDir(Path(run_dir))
-    run_dir = run.root
     if not run.manifest.is_file():
-        raise _not_finished(run_dir, run.relative(run.manifest))
-    folder, zip_path = run.package, run.package_zip
+        raise _not_finished(run.root, run.relative(run.manifest))
+    try:
+        with run.lock("exhibit package"):
+            return _package(run)
+    except OSError as exc:
+        raise os_error(exc, run.root) from exc
+
+
+def _package(run: RunDir) -> Package:
+    run_dir, folder, zip_path = run.root, run.package, run.package_zip
     tmp = Path(tempfile.mkdtemp(prefix=".package.", dir=run_dir))
     old = run_dir / ".package.old"
     try:
+        os.chmod(tmp, READABLE)
         no_pdf = _build(run, tmp)
         sums = _sums(tmp)
         (tmp / SUMS).write_text("".join(f"{sha}  {name}\n" for name, sha in sums.items()), encoding="utf-8")
@@ -162,8 +195,6 @@ def build_package(run_dir: Path) -> Package:
         tmp.replace(folder)
         write_bytes_atomic(zip_path, data)
         shutil.rmtree(old, ignore_errors=True)
-    except OSError as exc:
-        raise PipelineError(f"{exc.filename or run_dir}: {exc.strerror or exc}") from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     log.info("package: %d files in %s", len(sums) + 1, folder)

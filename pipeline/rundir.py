@@ -8,6 +8,9 @@ out/<name>/
     speakers.csv, speakers.previous.csv                       the user's naming of the voices
     speakers/SPEAKER_00.wav …                                 a listening clip per voice
     manifest.json                                             the record of the run
+    .lock                                                     held by the run (or packaging) under way: pid
+    .incoming/                                                the outputs of a run being made, moved into
+                                                              place as one set (manifest.json last)
     stages/<stage>.json                                       each stage's artifact
     stages/records.json                                       each stage's cache key and artifact sha256
     stages/audio16k.wav, stages/audio16k_stereo.wav           the working copies of the sound
@@ -17,11 +20,31 @@ out/<name>/
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from pipeline.errors import PipelineError
+from pipeline.fileio import write_text_atomic
+
+try:
+    import fcntl
+except ImportError:  # Windows: the lock falls back to the pid written in the lock file
+    fcntl = None
+
+log = logging.getLogger(__name__)
 
 WORK = "stages"
 SPEAKER_CLIPS = "speakers"
+LOCK = ".lock"
+INCOMING = ".incoming"
+PLAN = ".plan.json"      # in .incoming/: what moving the set into place does, written before the first move
 
 
 @dataclass(frozen=True)
@@ -124,3 +147,134 @@ class RunDir:
     def relative(self, path: Path) -> str:
         """A path in the run folder as the manifest names it (POSIX, relative to the folder)."""
         return path.relative_to(self.root).as_posix()
+
+    def inside(self, name: str) -> Path | None:
+        """The file a name of the manifest stands for, when it names a file of this folder outside stages/
+        (never ../ or an absolute path, whatever a manifest says); else None."""
+        parts = PurePosixPath(name).parts
+        if not parts or PurePosixPath(name).is_absolute() or ".." in parts or parts[0] in (WORK, INCOMING, LOCK):
+            return None
+        return self.root.joinpath(*parts)
+
+    # ---------------------------------------------------------------------------- the outputs as one set
+
+    @property
+    def incoming(self) -> Path:
+        """Where a run makes its outputs before they are moved into place together."""
+        return self.root / INCOMING
+
+    def staged(self) -> RunDir:
+        """The run folder's layout inside .incoming/ (for the writers of the outputs)."""
+        return RunDir(self.incoming)
+
+    def publish(self, remove: list[str]) -> None:
+        """Move every file made in .incoming/ into the run folder and remove the named files of the previous
+        run that this one did not make, manifest.json last: the plan is written first, so that a run
+        interrupted while moving is finished by the next one (finish_interrupted)."""
+        manifest = self.staged().manifest
+        moved = sorted(p.relative_to(self.incoming).as_posix() for p in self.incoming.rglob("*")
+                       if p.is_file() and p.name != PLAN and p != manifest)
+        write_text_atomic(self.incoming / PLAN, json.dumps({"move": moved, "remove": remove}, ensure_ascii=False))
+        self._carry_out()
+
+    def _carry_out(self) -> None:
+        plan = json.loads((self.incoming / PLAN).read_text(encoding="utf-8"))
+        for name in plan["move"]:
+            source, target = self.incoming / name, self.inside(name)
+            if target is not None and source.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, target)
+        for name in plan["remove"]:
+            target = self.inside(name)
+            if target is not None and target.is_file():
+                target.unlink()
+        if self.staged().manifest.is_file():
+            os.replace(self.staged().manifest, self.manifest)
+        shutil.rmtree(self.incoming)
+
+    def finish_interrupted(self) -> bool:
+        """Finish moving the outputs of a run that was stopped while moving them (True); outputs a stopped run
+        had not started to move are thrown away (the previous set stays whole)."""
+        if not self.incoming.exists():
+            return False
+        if (self.incoming / PLAN).is_file():
+            self._carry_out()
+            return True
+        self.discard_incoming()
+        return False
+
+    def discard_incoming(self) -> None:
+        """Throw away outputs made but not yet moved into place (a run that failed before moving them)."""
+        if self.incoming.exists() and not (self.incoming / PLAN).is_file():
+            shutil.rmtree(self.incoming, ignore_errors=True)
+
+    # ------------------------------------------------------------------------------------------- the lock
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / LOCK
+
+    @contextmanager
+    def lock(self, doing: str) -> Iterator[None]:
+        """Hold the run folder for one run or packaging (`doing`): a second one stops with one line naming the
+        holder. The lock file holds the holder's pid; a lock left by a process that no longer runs (killed) is
+        taken over."""
+        fd = _acquire(self.lock_file)
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, json.dumps({"pid": os.getpid(), "doing": doing,
+                                     "since": datetime.now().astimezone().isoformat(timespec="seconds")}).encode())
+            yield
+        finally:
+            self.lock_file.unlink(missing_ok=True)
+            os.close(fd)
+
+
+def _holder(fd: int) -> dict:
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        holder = json.loads(os.read(fd, 4096).decode("utf-8") or "{}")
+        return holder if isinstance(holder, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _running(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _acquire(path: Path) -> int:
+    """An open descriptor of the lock file, locked by this process; PipelineError when another holds it."""
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        holder = _holder(fd)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            elif _running(holder.get("pid")):
+                raise BlockingIOError
+        except BlockingIOError:
+            os.close(fd)
+            holder = holder or {}
+            who = f"pid {holder['pid']}, {holder.get('doing', 'a run')} since {holder.get('since', '?')}" \
+                if holder.get("pid") else "another process"
+            raise PipelineError(f"{path.parent} is in use by another exhibit run ({who}): wait until it has "
+                                "finished, then run again") from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:   # else the holder before us removed the file between our open and our lock: try again
+            if holder.get("pid") and holder.get("pid") != os.getpid():
+                log.info("%s: took over the lock left by pid %s, which is no longer running", path.parent,
+                         holder["pid"])
+            return fd
+        os.close(fd)

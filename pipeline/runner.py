@@ -1,4 +1,5 @@
-"""The runner: the stage table, the cache check, progress and the run manifest.
+"""The runner: the stage table, the run (lock, checks, the manifest) — the cache check that runs a table is
+stagecache.py.
 
 Every stage is declared once, in STAGES: its name and version, the artifact it makes, what it reads (earlier
 artifacts, or one field of one; settings sections or single settings; files such as rule files and the user's
@@ -8,18 +9,20 @@ setting's value and of each file. A stage runs when its key differs from the one
 stages/records.json, or when its artifact (or a file it vouches for, such as the working copy of the sound or
 the exports) no longer matches what was recorded; otherwise its artifact is reused. So after an edit to
 speakers.csv only label and what follows it run; after a change to a [normalise] setting, normalise → export.
-The manifest lists every stage with its key, what the key covers and its artifact's sha256.
+The manifest lists every stage with its key, what the key covers and its artifact's sha256 (chain.py).
+
+A cached artifact or working copy that no longer matches its record was changed by someone: it is not
+trusted, and that stage and every stage after it run again, said in one line (with strict=True the run stops
+instead). A run holds the folder's lock (RunDir.lock) and moves its outputs into place as one set, the
+manifest last (RunDir.publish).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import shutil
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,19 +39,18 @@ from pipeline.artifacts import (
     StageRecord,
     Transcript,
     Utterances,
-    from_dict,
     load,
-    save,
-    to_dict,
 )
-from pipeline.config import ROOT, Settings
-from pipeline.errors import PipelineError
+from pipeline.chain import original_identity
+from pipeline.config import Settings
+from pipeline.errors import PipelineError, os_error
 from pipeline.export import stage as export
 from pipeline.export.content import exhibit_content, model_files
-from pipeline.export.manifest import software_versions, write_manifest
-from pipeline.fileio import Digests, file_digests, sha256_file, sha256_json, write_text_atomic
-from pipeline.progress import ProgressHook, StageProgress
+from pipeline.export.manifest import read_manifest, software_versions, write_manifest
+from pipeline.fileio import file_digests, sha256_file
+from pipeline.progress import ProgressHook
 from pipeline.rundir import RunDir
+from pipeline.stagecache import ABSENT, Context, Stage, quiet, run_stages
 from pipeline.stages import (
     diarize,
     fact_review,
@@ -66,48 +68,6 @@ from pipeline.text.rules import load_rules
 log = logging.getLogger(__name__)
 
 FLAGGED = (Flag.HALLUCINATION, Flag.INAUDIBLE)  # listed in the manifest: what the machine may have invented or missed
-ABSENT = "absent"                               # a file's digest in a key when the file does not exist
-
-
-def _quiet(stage: str, completed: float, total: float) -> None:
-    """The default progress hook: nothing shown."""
-
-
-@dataclass
-class Context:
-    """What a stage's function is given: the original, the settings, the run folder, the artifacts made so far
-    and its progress hook."""
-
-    source: Path
-    original: Digests
-    settings: Settings
-    run: RunDir
-    artifacts: dict[str, Any] = field(default_factory=dict)
-    progress: StageProgress = lambda completed, total: None
-
-    def __getitem__(self, stage: str) -> Any:
-        return self.artifacts[stage]
-
-
-def _no_files(settings: Settings, run: RunDir) -> Iterable[Path]:
-    return ()
-
-
-def _always(artifact: Any, run: RunDir) -> bool:
-    return True
-
-
-@dataclass(frozen=True)
-class Stage:
-    name: str
-    version: int
-    makes: type
-    make: Callable[[Context], Any]
-    inputs: tuple[str, ...] = ()     # earlier stages whose artifact it reads ("diarize"), or one field of one
-    settings: tuple[str, ...] = ()   # settings sections ("merge") or single settings ("case.recorded_on")
-    files: Callable[[Settings, RunDir], Iterable[Path]] = _no_files   # files whose content it depends on
-    environment: Callable[[Context], Any] | None = None   # anything else it depends on (JSON-ready)
-    still_valid: Callable[[Any, RunDir], bool] = _always  # the files its artifact vouches for are as recorded
 
 
 # ------------------------------------------------------------------------------------------ the stages
@@ -122,9 +82,15 @@ def _hotwords(c: Context) -> str:
     return transcribe.hotword_text(cfg.hotwords, c.run.speakers_csv if cfg.names_as_hotwords else None)
 
 
-def _working_copies_match(asset: AudioAsset, run: RunDir) -> bool:
-    return (run.wav.is_file() and sha256_file(run.wav) == asset.wav_sha256
-            and (not asset.stereo_wav_path or run.stereo_wav.is_file()))
+def _working_copies_match(asset: AudioAsset, run: RunDir) -> str:
+    for path, digest in ((run.wav, asset.wav_sha256), (run.stereo_wav, asset.stereo_wav_sha256)):
+        if (digest or path == run.wav) and (not path.is_file() or sha256_file(path) != digest):
+            return run.relative(path)
+    return ""
+
+
+def _original(c: Context) -> dict[str, str]:
+    return original_identity(c.original.sha256, str(c.source.resolve()), ingest.file_time(c.source))
 
 
 def _export(c: Context) -> Exported:
@@ -133,19 +99,23 @@ def _export(c: Context) -> Exported:
     return export.export(content, c.run)
 
 
+# the models' steps read the working copies of the sound, not where the original is: keyed on their hashes,
+# they are reused when the original is moved
+SOUND = ("ingest.wav_sha256", "ingest.stereo_wav_sha256")
+
 STAGES: tuple[Stage, ...] = (
     Stage("ingest", ingest.VERSION, AudioAsset,
           lambda c: ingest.ingest(c.source, c.original, c.run, c.progress),
-          environment=lambda c: c.original.sha256, still_valid=_working_copies_match),
+          environment=_original, still_valid=_working_copies_match),
     Stage("integrity", integrity.VERSION, Integrity,
           lambda c: integrity.screen(c["ingest"], c.source), inputs=("ingest",)),
     Stage("diarize", diarize.VERSION, Diarization,
           lambda c: diarize.diarize(c.run.wav, c.settings.diarize, c.progress, stereo_path=_stereo(c)),
-          inputs=("ingest",), settings=("diarize",)),
+          inputs=SOUND, settings=("diarize",)),
     Stage("transcribe", transcribe.VERSION, Transcript,
           lambda c: transcribe.transcribe(c.run.wav, c.settings.transcribe, c.progress, hotwords=_hotwords(c),
                                           channels_path=_stereo(c) if c["diarize"].channel_speakers else None),
-          inputs=("ingest", "diarize.channel_speakers"), settings=("transcribe",), environment=_hotwords),
+          inputs=(*SOUND, "diarize.channel_speakers"), settings=("transcribe",), environment=_hotwords),
     Stage("normalise", normalise.VERSION, Transcript,
           lambda c: normalise.normalise(c["transcribe"], c.settings.normalise),
           inputs=("transcribe",), settings=("normalise",),
@@ -174,94 +144,6 @@ STAGES: tuple[Stage, ...] = (
 )
 
 
-# ---------------------------------------------------------------------------------------- the cache
-
-
-def _file_name(path: Path, run: RunDir) -> str:
-    for base in (run.root, ROOT):
-        if path.is_relative_to(base):
-            return path.relative_to(base).as_posix()
-    return str(path)
-
-
-def _covered(stage: Stage, c: Context, records: dict[str, StageRecord]) -> dict[str, str]:
-    """What the stage's cache key covers: each input, setting and file named as the manifest shows it, with
-    its sha256."""
-    covered = {}
-    for name in stage.inputs:
-        source, _, part = name.partition(".")
-        covered[name] = sha256_json(to_dict(getattr(c[source], part))) if part else records[source].artifact_sha256
-    for name in stage.settings:
-        covered[f"settings:{name}"] = sha256_json(c.settings.value(name))
-    for path in stage.files(c.settings, c.run):
-        covered[f"file:{_file_name(Path(path), c.run)}"] = sha256_file(path) if Path(path).is_file() else ABSENT
-    if stage.environment is not None:
-        covered["environment"] = sha256_json(stage.environment(c))
-    return covered
-
-
-def _reusable(stage: Stage, key: str, record: StageRecord | None, run: RunDir) -> Any | None:
-    """The stage's artifact on disk when its record has this key and the artifact (and what it vouches for)
-    is still as recorded; else None."""
-    path = run.artifact(stage.name)
-    if record is None or record.cache_key != key or not path.is_file():
-        return None
-    if sha256_file(path) != record.artifact_sha256:
-        log.warning("%s: %s was changed since it was made: making it again", stage.name, run.relative(path))
-        return None
-    artifact = load(stage.makes, path)
-    if artifact is None or not stage.still_valid(artifact, run):
-        return None
-    return artifact
-
-
-def _read_records(run: RunDir) -> dict[str, StageRecord]:
-    try:
-        data = json.loads(run.records.read_text(encoding="utf-8"))
-        return {r["stage"]: from_dict(StageRecord, r) for r in data["stages"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-
-
-def _write_records(run: RunDir, records: dict[str, StageRecord]) -> None:
-    write_text_atomic(run.records, json.dumps({"stages": [to_dict(r) for r in records.values()]},
-                                              ensure_ascii=False, indent=1))
-
-
-def run_stages(stages: tuple[Stage, ...], c: Context, progress: ProgressHook = _quiet) -> list[StageRecord]:
-    """Run (or reuse) each stage in order; their artifacts end up in c.artifacts. The records of what was
-    run are kept in the run folder (stages/records.json) as each stage finishes."""
-    records = _read_records(c.run)
-    return [_execute(stage, c, records, progress) for stage in stages]
-
-
-def _execute(stage: Stage, c: Context, records: dict[str, StageRecord], progress: ProgressHook) -> StageRecord:
-    started = time.perf_counter()
-    covered = _covered(stage, c, records)
-    key = sha256_json({"stage": stage.name, "version": stage.version, "covers": covered})
-    progress(stage.name, 0, 1)
-    artifact = _reusable(stage, key, records.get(stage.name), c.run)
-    ran = artifact is None
-    path = c.run.artifact(stage.name)
-    if ran:
-        log.info("running %s", stage.name)
-        c.progress = lambda completed, total: progress(stage.name, completed, total)
-        # as a later run would load it (an int where a float is declared becomes a float …): the stages after
-        # it get the same input, and the file the same bytes, whether it was made now or reused
-        artifact = from_dict(stage.makes, to_dict(stage.make(c)))
-        save(artifact, path)
-    else:
-        log.info("%s: reused", stage.name)
-    progress(stage.name, 1, 1)
-    c.artifacts[stage.name] = artifact
-    record = StageRecord(stage=stage.name, version=stage.version, cache_key=key, ran=ran,
-                         seconds=round(time.perf_counter() - started, 3), artifact=c.run.relative(path),
-                         artifact_sha256=sha256_file(path), inputs=covered)
-    records[stage.name] = record
-    _write_records(c.run, records)
-    return record
-
-
 # ------------------------------------------------------------------------------------------- the run
 
 
@@ -280,20 +162,25 @@ def check_inputs(source: Path, settings: Settings) -> None:
     load_rules(settings.facts.paths)
 
 
-def run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook = _quiet) -> RunResult:
-    """Run every stage (or reuse its cached artifact) and write the exhibit and its companions to out_dir."""
+def run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook = quiet,
+        strict: bool = False) -> RunResult:
+    """Run every stage (or reuse its cached artifact) and write the exhibit and its companions to out_dir.
+    strict: stop (TamperedError) instead of making again a working file found changed since the run that made it."""
     check_inputs(source, settings)
+    folder = RunDir(out_dir)
     created = _first_missing(out_dir.absolute())
-    finished = False
     try:
-        result = _run(source, RunDir(out_dir), settings, progress)
-        finished = True
-        return result
+        folder.root.mkdir(parents=True, exist_ok=True)
+        with folder.lock("exhibit transcript"):
+            try:
+                return _run(source, folder, settings, progress, strict)
+            except BaseException:
+                folder.discard_incoming()   # outputs not yet moved into place: the previous set stays whole
+                if created is not None:     # a first run that failed leaves no folder behind
+                    shutil.rmtree(created, ignore_errors=True)
+                raise
     except OSError as exc:  # disk full, no permission …: still one line for the user
-        raise PipelineError(f"{exc.filename or out_dir}: {exc.strerror or exc}") from exc
-    finally:
-        if not finished and created is not None:  # a first run that failed leaves no folder behind
-            shutil.rmtree(created, ignore_errors=True)
+        raise os_error(exc, out_dir) from exc
 
 
 def _first_missing(folder: Path) -> Path | None:
@@ -322,12 +209,25 @@ def _review_record(labelled: Labelled, settings: Settings, record: StageRecord) 
             "machine_changed": [u.id for u in labelled.items if u.reviewed_against]}
 
 
-def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook) -> RunResult:
+def _stale(run: RunDir, manifest: RunManifest) -> list[str]:
+    """The outputs of the previous run that this one does not make again (another recording name's files, the
+    clip of a voice no longer found): removed when the new set is moved into place."""
+    try:
+        previous = read_manifest(run.manifest).outputs if run.manifest.is_file() else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        previous = {}
+    return sorted(set(previous) - set(manifest.outputs) - {run.relative(run.speakers_csv)})
+
+
+def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook, strict: bool) -> RunResult:
     before = file_digests(source)
     run.work.mkdir(parents=True, exist_ok=True)
+    if run.finish_interrupted():
+        log.warning("%s: the last run was stopped while moving its outputs into place: they were moved now",
+                    run.root)
     _check_same_recording(run, before.sha256)
     c = Context(source=source, original=before, settings=settings, run=run)
-    done = run_stages(STAGES, c, progress)
+    done = run_stages(STAGES, c, progress, strict)
     after = file_digests(source)
     if after.sha256 != before.sha256:
         raise PipelineError(f"{source}: the original changed while it was being processed; run again on a copy "
@@ -350,5 +250,7 @@ def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook) 
         review=_review_record(labelled, c.settings, next(r for r in done if r.stage == "review")),
     )
     outputs["manifest"] = run.manifest
-    write_manifest(run.manifest, manifest)
+    run.incoming.mkdir(exist_ok=True)
+    write_manifest(run.staged().manifest, manifest)
+    run.publish(remove=_stale(run, manifest))
     return RunResult(out_dir=run.root, outputs=outputs, manifest=manifest, labelled=labelled)

@@ -15,8 +15,10 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from pipeline.artifacts import RunManifest, save
+from pipeline.artifacts import AudioAsset, Exported, Facts, Labelled, RunManifest, StageRecord
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
+from pipeline.chain import original_identity
+from pipeline.config import Settings
 from pipeline.errors import PipelineError
 from pipeline.export.manifest import write_manifest
 from pipeline.export.srt import write_srt
@@ -26,6 +28,7 @@ from pipeline.fileio import sha256_file
 from pipeline.package import build_package
 from pipeline.rundir import RunDir
 from pipeline.export.word import COUNSEL, write_docx
+from pipeline.stagecache import Context, Stage, run_stages
 from test_export import MODELS, PROCESSED, asset, content, facts, labelled, make_docx
 
 ORIGINAL = "借款录音.wav"
@@ -47,10 +50,7 @@ def finished_run(tmp_path: Path) -> tuple[Path, Path]:
     run.work.mkdir(parents=True)
     write_wav(run.wav, audio)
     meta = dataclasses.replace(asset(), source_path=str(original), file_name=ORIGINAL, sha256=sha256(original),
-                               wav_path=run.wav.name)
-    save(meta, run.artifact("ingest"))
-    save(labelled(), run.artifact("label"))
-    save(facts(), run.artifact("fact_review"))
+                               wav_path=run.wav.name, wav_sha256=sha256_file(run.wav))
     outputs = {"docx": run.docx("借款录音"), "transcript_csv": run.transcript_csv, "key_facts_csv": run.key_facts_csv,
                "srt": run.srt("借款录音")}
     docx, _ = make_docx(tmp_path)
@@ -59,12 +59,26 @@ def finished_run(tmp_path: Path) -> tuple[Path, Path]:
     write_transcript_csv(outputs["transcript_csv"], labelled(), "zh")
     write_key_facts_csv(outputs["key_facts_csv"], labelled(), facts(), "zh")
     write_srt(outputs["srt"], labelled(), "zh")
+    written = {run.relative(p): sha256_file(p) for p in outputs.values()}
     manifest = RunManifest(software={}, original=str(original), original_sha256_before=meta.sha256,
-                           original_sha256_after=meta.sha256, settings={}, models=MODELS, stages=(),
-                           outputs={run.relative(p): sha256_file(p) for p in outputs.values()},
-                           created=PROCESSED.isoformat())
+                           original_sha256_after=meta.sha256, settings={}, models=MODELS,
+                           stages=chain(run, meta, Exported({k: run.relative(p) for k, p in outputs.items()},
+                                                            written)),
+                           outputs=written, created=PROCESSED.isoformat())
     write_manifest(run_dir / "manifest.json", manifest)
     return run_dir, original
+
+
+def chain(run: RunDir, meta: AudioAsset, exported: Exported) -> tuple[StageRecord, ...]:
+    """The stage records (and stages/*.json) of the artifacts the package reads, made by the runner's own
+    cache from a table of stand-ins: ingest keyed on the original, the rest linked up to it."""
+    table = (Stage("ingest", 1, AudioAsset, lambda c: meta,
+                   environment=lambda c: original_identity(meta.sha256, meta.source_path, meta.modified)),
+             Stage("label", 1, Labelled, lambda c: labelled(), inputs=("ingest.wav_sha256",)),
+             Stage("fact_review", 1, Facts, lambda c: facts(), inputs=("label",)),
+             Stage("export", 1, Exported, lambda c: exported, inputs=("ingest", "label", "fact_review")))
+    return tuple(run_stages(table, Context(source=Path(meta.source_path), original=None, settings=Settings(),
+                                           run=run)))
 
 
 def libreoffice_here() -> bool:

@@ -243,6 +243,8 @@ def test_a_stereo_call_gives_each_party_their_own_words(tmp_path):
     assert "horizon seems extremely distant" in right and "wizard" not in right
     assert "overlap" in result.labelled.items[0].flags  # both parties talk at once in the first seconds
     assert ran(result)["diarize"] and ran(result)["transcribe"]
+    heard = load(Transcript, tmp_path / "call" / "stages" / "transcribe.json").channel_regions
+    assert len(heard) == 2 and all(heard)               # what the VAD heard on each channel (听不清 per channel)
 
 
 def test_names_as_hotwords_transcribes_again_listening_for_the_names(first):

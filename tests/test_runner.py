@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +16,8 @@ from conftest import eval_file
 from pipeline.config import MergeConfig, Settings
 from pipeline.fileio import file_digests, sha256_file
 from pipeline.rundir import RunDir
-from pipeline.runner import STAGES, Context, Stage, run_stages
+from pipeline.runner import STAGES
+from pipeline.stagecache import Context, Stage, run_stages
 
 
 @dataclass(frozen=True)
@@ -101,14 +101,22 @@ def test_a_users_file_reruns_the_stage_that_reads_it(folder):
 
 
 def test_an_artifact_edited_on_disk_is_made_again_not_trusted(folder, caplog):
+    """b.json edited: b and every stage after it run again (the folder is rebuilt from the point where it was
+    tampered with), said in one line."""
     calls: list[str] = []
     _run(folder, calls)
     path = folder / "stages" / "b.json"
     path.write_text(path.read_text().replace('"number": 2.0', '"number": 50000.0'), encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="pipeline.runner"):
-        assert _run(folder, calls) == {"a": False, "b": True, "c": False, "d": False}
+        assert _run(folder, calls) == {"a": False, "b": True, "c": True, "d": True}
     assert json.loads(path.read_text())["data"]["number"] == 2.0
-    assert "stages/b.json was changed since it was made" in caplog.text
+    assert [r.getMessage() for r in caplog.records] == [
+        "stages/b.json was changed after the run that made it (its sha256 is not the one recorded): not trusted; "
+        "b and every step after it run again"]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="pipeline.runner"):    # made again: trusted again
+        assert _run(folder, calls) == {"a": False, "b": False, "c": False, "d": False}
+    assert not caplog.records
 
 
 def test_an_artifact_is_saved_as_a_later_run_loads_it(folder):
@@ -135,18 +143,19 @@ def test_the_integrity_screen_runs_once_per_original(tmp_path):
         return {r.stage: r.ran for r in run_stages((ingest, integrity), c)}
 
     assert screen(source) == {"ingest": True, "integrity": True}
-    kept = shutil.copy2(source, tmp_path / "kept.wav")      # the original, its time stamp too
-    digests = file_digests(source)
-    source.unlink()                 # a re-render needs neither the decoding nor the original's screen again
-    c = Context(source=source, original=digests, settings=Settings(), run=run)
+    # a re-render needs neither the decoding nor the original's screen again
+    c = Context(source=source, original=file_digests(source), settings=Settings(), run=run)
     assert {r.stage: r.ran for r in run_stages((ingest, integrity), c)} == {"ingest": False, "integrity": False}
     assert [p.kind for p in c["integrity"].points] == ["software_tag"]
-    # the working copy of the sound cut short: ingest is made again from the original, and as the original is
-    # the same, so is its artifact, and the screen is not done again
-    shutil.copy2(kept, source)
+    # the working copy of the sound deleted: ingest is made again from the original, and as the original is the
+    # same, so is its artifact, and the screen is not done again
     wav_sha256 = sha256_file(run.wav)
-    run.wav.write_bytes(run.wav.read_bytes()[:-1000])
+    run.wav.unlink()
     assert screen(source) == {"ingest": True, "integrity": False}
+    assert sha256_file(run.wav) == wav_sha256
+    # cut short (changed, not missing): not trusted, so neither is what was made after it
+    run.wav.write_bytes(run.wav.read_bytes()[:-1000])
+    assert screen(source) == {"ingest": True, "integrity": True}
     assert sha256_file(run.wav) == wav_sha256
 
 

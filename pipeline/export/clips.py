@@ -31,10 +31,12 @@ def clearest_stretch(diarization: Diarization, speaker: str) -> tuple[float, flo
     return start, min(end, start + CLIP_SECONDS)
 
 
-def write_speaker_clips(run: RunDir, diarization: Diarization) -> dict[str, Path]:
-    """speaker id → clip file, for every speaker with speech of their own, cut from the working copy."""
-    run.speaker_clips.mkdir(exist_ok=True)
-    for stale in run.speaker_clips.glob("*.wav"):  # clips of an earlier diarization's ids
+def write_speaker_clips(run: RunDir, diarization: Diarization, into: RunDir | None = None) -> dict[str, Path]:
+    """speaker id → clip file, for every speaker with speech of their own, cut from the run's working copy
+    into the speakers/ folder of `into` (the run folder itself when not given)."""
+    into = into or run
+    into.speaker_clips.mkdir(exist_ok=True)
+    for stale in into.speaker_clips.glob("*.wav"):  # clips of an earlier diarization's ids
         if stale.stem not in diarization.speakers:
             stale.unlink()
     clips = {}
@@ -43,7 +45,7 @@ def write_speaker_clips(run: RunDir, diarization: Diarization) -> dict[str, Path
         if stretch is None:
             continue
         start, end = (int(round(x * SAMPLE_RATE)) for x in stretch)
-        path = run.speaker_clip(speaker)
+        path = into.speaker_clip(speaker)
         write_wav(path, read_wav(run.wav, start, end))
         clips[speaker] = path
     return clips

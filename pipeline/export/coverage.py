@@ -77,7 +77,9 @@ def coverage(transcript: Transcript, labelled: Labelled, low_confidence: float) 
     return Coverage(
         speech_heard=round(_length(speech), 3),
         covered_by_text=round(_length(_intersection(speech, near_words)), 3),
-        unintelligible=round(_length(_intersection(speech, unheard)), 3),
+        # a stereo call: one side's inaudible line may lie under the other side's words; counted once, as text
+        unintelligible=round(_length(_intersection(speech, unheard))
+                             - _length(_intersection(_intersection(speech, unheard), near_words)), 3),
         words=len(words),
         low_confidence_words=sum(1 for w in words if w.probability < low_confidence),
         hallucination_lines=sum(Flag.HALLUCINATION in u.flags for u in labelled.items),

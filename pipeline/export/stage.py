@@ -1,14 +1,21 @@
 """The export stage: every file a person opens, written from the run's artifacts in the exhibit's language —
-the Word exhibit for the court and the counsel's working copy, transcript.csv and key_facts.csv (Excel), the subtitles, the JSON for programs, the RTTM,
-integrity.json and a listening clip per voice. Its artifact lists the files and their sha256, so that a
-re-run with nothing changed reuses them only while every one is still as written."""
+the Word exhibit for the court and the counsel's working copy, transcript.csv and key_facts.csv (Excel), the
+subtitles, the JSON for programs, the RTTM, integrity.json and a listening clip per voice. Its artifact lists the files and their sha256, so that a
+re-run with nothing changed reuses them only while every one is still as written.
+
+The files are written into the run folder's .incoming/ folder; the runner moves them into place as one set
+with the manifest (RunDir.publish), so that a run that fails or is killed half-way leaves the previous set
+whole. Text the machine found (file name, tags, the model's words) goes into the Word exhibit with any
+control character written out (controls.visible_copy): python-docx cannot hold one."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from pipeline.artifacts import Exported
 from pipeline.config import CONFIG_DIR
+from pipeline.controls import visible_copy
 from pipeline.export.clips import write_speaker_clips
 from pipeline.export.content import ExhibitContent
 from pipeline.export.integrity import write_integrity_json
@@ -27,28 +34,35 @@ FILES = (CONFIG_DIR / "exhibit_zh.toml", CONFIG_DIR / "exhibit_en.toml", TEMPLAT
 
 
 def export(content: ExhibitContent, run: RunDir) -> Exported:
-    """Write every output; the record of what was written."""
+    """Write every output into the run folder's .incoming/ folder; the record of what was written (paths as
+    they will be once moved into place)."""
+    into = run.staged()
+    shutil.rmtree(into.root, ignore_errors=True)
+    into.root.mkdir()
     stem = Path(content.asset.file_name).stem
     labelled, language = content.labelled, content.language
-    files = {"docx": run.docx(stem), "counsel_docx": run.counsel_docx(stem), "transcript_csv": run.transcript_csv, "key_facts_csv": run.key_facts_csv,
-             "srt": run.srt(stem), "json": run.json(stem), "rttm": run.rttm(stem), "integrity": run.integrity_json}
+    files = {"docx": into.docx(stem), "counsel_docx": into.counsel_docx(stem), "transcript_csv": into.transcript_csv,
+             "key_facts_csv": into.key_facts_csv, "srt": into.srt(stem), "json": into.json(stem),
+             "rttm": into.rttm(stem), "integrity": into.integrity_json}
     write_transcript_csv(files["transcript_csv"], labelled, language)
     write_key_facts_csv(files["key_facts_csv"], labelled, content.facts, language)
     write_srt(files["srt"], labelled, language)
     write_json(files["json"], content)
     write_rttm(files["rttm"], content.diarization, stem)
     write_integrity_json(files["integrity"], content.asset, content.integrity)
-    write_docx(files["docx"], content)
-    write_docx(files["counsel_docx"], content, COUNSEL)
-    files.update({f"clip {sid}": path for sid, path in write_speaker_clips(run, content.diarization).items()})
-    return Exported(files={role: run.relative(path) for role, path in files.items()},
-                    sha256={run.relative(path): sha256_file(path) for path in files.values()})
+    shown = visible_copy(content)
+    write_docx(files["docx"], shown)
+    write_docx(files["counsel_docx"], shown, COUNSEL)
+    clips = write_speaker_clips(run, content.diarization, into)
+    files.update({f"clip {sid}": path for sid, path in clips.items()})
+    return Exported(files={role: into.relative(path) for role, path in files.items()},
+                    sha256={into.relative(path): sha256_file(path) for path in files.values()})
 
 
-def still_written(exported: Exported, run: RunDir) -> bool:
-    """Whether every file the export wrote is still there as it wrote it."""
+def still_written(exported: Exported, run: RunDir) -> str:
+    """The first file the export wrote that is no longer there as it wrote it ("" when all are)."""
     for name, digest in exported.sha256.items():
         path = run.root / name
         if not path.is_file() or sha256_file(path) != digest:
-            return False
-    return True
+            return name
+    return ""

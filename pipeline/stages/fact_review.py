@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 
 from pipeline.artifacts import Fact, Facts
-from pipeline.csvio import read_csv
+from pipeline.csvio import CellError, read_csv
 from pipeline.errors import PipelineError
 from pipeline.fileio import write_text_atomic
 
@@ -38,13 +38,32 @@ def _read_review(path: Path) -> dict[str, str] | None:
         return None
     try:
         header, rows = read_csv(path)
+    except CellError as exc:
+        raise PipelineError(f"{path}: {exc}") from exc
     except (OSError, ValueError) as exc:
         raise PipelineError(f"{path}: cannot read it back ({exc}); fix it, or delete it to list every key fact "
                             "again") from exc
     if ID_COLUMN not in header:
         log.warning("%s has no %s column: every key fact is listed again", path, ID_COLUMN)
         return None
-    return {r[ID_COLUMN]: r.get(NOTE_COLUMN, "") for r in rows if r.get(ID_COLUMN)}
+    review: dict[str, str] = {}
+    for number, row in enumerate(rows, start=2):
+        fid = row.get(ID_COLUMN)
+        if fid in review:
+            log.warning("%s: row %d: fact_id %s appears twice: the first row's note is kept", path, number, fid)
+        elif fid:
+            review[fid] = row.get(NOTE_COLUMN, "")
+    return review
+
+
+def _report_unknown(path: Path, review: dict[str, str], found: Facts) -> None:
+    """Say in one line which rows name no key fact of this recording (they are ignored)."""
+    unknown = sorted(set(review) - {fact_id(f) for f in found.items})
+    if unknown:
+        shown = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
+        log.warning("%s: fact_id %s is not among the key facts found in this recording: %s ignored (keep the "
+                    "fact_id column as it was written; to add a fact, add a rule)", path, shown,
+                    "that row is" if len(unknown) == 1 else "those rows are")
 
 
 def _read_seen(path: Path) -> set[str]:
@@ -58,6 +77,8 @@ def apply_review(found: Facts, key_facts_csv: Path, seen_path: Path) -> Facts:
     """The facts to show: those whose row the user deleted from key_facts.csv left out, notes attached.
     Records the ids now listed in seen_path (beside the ones seen before, so a deleted row stays deleted)."""
     review = _read_review(key_facts_csv)
+    if review is not None:
+        _report_unknown(key_facts_csv, review, found)
     seen = _read_seen(seen_path) if review is not None else set()
     kept = []
     for fact in found.items:

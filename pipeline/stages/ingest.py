@@ -23,7 +23,7 @@ from pipeline.timefmt import hms
 
 log = logging.getLogger(__name__)
 
-VERSION = 3
+VERSION = 4
 # A decoded stream this much shorter than its container declares is treated as truncated.
 TRUNCATION_TOLERANCE = (2.0, 0.05)  # seconds, share of the declared duration (whichever is larger)
 
@@ -36,6 +36,50 @@ def check_readable(path: Path) -> None:
         raise BadAudioError(f"{path}: is a folder, not a recording")
     if path.stat().st_size == 0:
         raise BadAudioError(f"{path}: the file is empty (0 bytes)")
+
+
+def file_time(path: Path) -> str:
+    """The file's modification time, ISO 8601 in local time, as the exhibit states it."""
+    return datetime.fromtimestamp(path.stat().st_mtime).astimezone().isoformat(timespec="seconds")
+
+
+def _wav_data(path: Path) -> tuple[int, int, int] | None:
+    """For a RIFF/WAVE file: (bytes of sound its header declares, bytes of sound the file holds, bytes per
+    second); None for any other file, or when the header declares no usable size (a recorder that was stopped
+    before it wrote the size leaves 0 or 0xFFFFFFFF there)."""
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        byte_rate = 0
+        while chunk := fh.read(8):
+            if len(chunk) < 8:
+                return None
+            kind, size = chunk[:4], int.from_bytes(chunk[4:], "little")
+            if kind == b"fmt ":
+                fmt = fh.read(size + size % 2)
+                byte_rate = int.from_bytes(fmt[8:12], "little") if len(fmt) >= 12 else 0
+                continue
+            if kind == b"data":
+                held = path.stat().st_size - fh.tell()
+                return (size, held, byte_rate) if size not in (0, 0xFFFFFFFF) and byte_rate else None
+            fh.seek(size + size % 2, 1)
+    return None
+
+
+def check_complete(path: Path) -> None:
+    """Refuse a WAV whose header declares more sound than the file holds (a copy cut short): its decoded
+    duration would be reported as if it were the whole recording."""
+    data = _wav_data(path)
+    if data is None:
+        return
+    declared, held, byte_rate = data
+    if declared > held + byte_rate // 100:   # more than 10 ms missing
+        raise BadAudioError(
+            f"{path}: the file is truncated: its header declares {hms(declared / byte_rate)} of audio "
+            f"({declared:,} bytes) but it holds only {hms(held / byte_rate)} ({held:,} bytes); was it copied "
+            "completely?"
+        )
 
 
 def _tags(container: av.container.InputContainer, stream: av.audio.stream.AudioStream) -> dict[str, str]:
@@ -95,6 +139,7 @@ def ingest(path: Path, digests: Digests, run: RunDir, progress: StageProgress = 
     """Probe and decode the original at `path` (already hashed) into the run folder's working copies: 16 kHz
     mono, and for an original with two or more channels its first two channels (a call recorded per side)."""
     check_readable(path)
+    check_complete(path)
     container = _open(path)
     with container:
         if not container.streams.audio:
@@ -123,23 +168,24 @@ def ingest(path: Path, digests: Digests, run: RunDir, progress: StageProgress = 
         )
     run.work.mkdir(parents=True, exist_ok=True)
     write_wav(run.wav, samples)
-    stereo_name = ""
+    stereo_name = stereo_sha256 = ""
     if stereo is not None:
         stereo_name = run.stereo_wav.name
         write_wav(run.stereo_wav, stereo)
+        stereo_sha256 = sha256_file(run.stereo_wav)
     progress(duration, duration)
-    stat = path.stat()
     return AudioAsset(
         source_path=str(path.resolve()),
         file_name=path.name,
         size_bytes=digests.size,
         sha256=digests.sha256,
         md5=digests.md5,
-        modified=datetime.fromtimestamp(stat.st_mtime).astimezone().isoformat(timespec="seconds"),
+        modified=file_time(path),
         duration=duration,
         container_duration=declared,
         wav_path=run.wav.name,
         wav_sha256=sha256_file(run.wav),
         stereo_wav_path=stereo_name,
+        stereo_wav_sha256=stereo_sha256,
         **asset_fields,
     )

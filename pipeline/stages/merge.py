@@ -9,7 +9,8 @@ words to that channel's speaker. Words heard while two people speak at once are 
 word heard with low probability is flagged low_confidence; a line with a word of a segment the normalise stage
 flagged hallucination is flagged hallucination (kept, never deleted). Every stretch of at least INAUDIBLE_MIN
 seconds where the VAD heard speech but no word lies within WORD_MARGIN becomes an utterance with no words and
-no text, flagged inaudible.
+no text, flagged inaudible; in a call transcribed per channel, per channel (against what the VAD heard on that
+channel where the diarizer gives its party a turn, so that the other side's echo is not counted).
 """
 
 from __future__ import annotations
@@ -103,6 +104,17 @@ def unheard_stretches(regions, words: list[Word], minimum: float = INAUDIBLE_MIN
     return [(round(a, 3), round(b, 3)) for a, b in out if b - a >= minimum - 1e-9]
 
 
+def _within(spans, limits: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The parts of `spans` inside any of `limits` (both lists of (start, end)), joined where they touch."""
+    out: list[tuple[float, float]] = []
+    for a, b in sorted((max(a, c), min(b, d)) for a, b in spans for c, d in limits if min(b, d) > max(a, c)):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
 def _inaudible(index: int, speaker: str, start: float, end: float, overlapped: bool) -> Utterance:
     flags = [Flag.INAUDIBLE] + ([Flag.OVERLAP] if overlapped else []) + \
         ([Flag.NO_SPEAKER] if speaker == UNKNOWN_SPEAKER else [])
@@ -179,9 +191,17 @@ def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig) ->
     turns = tuple(sorted(diarization.exclusive_turns or diarization.turns, key=lambda t: t.start))
     starts = [t.start for t in turns]
     gaps = []
-    for a, b in unheard_stretches(transcript.speech_regions, all_words):
-        probe = Word(a, b, "", 1.0)
-        gaps.append((a, _speaker_of(probe, turns, starts), b, _in_overlap(probe, regions)))
+    if by_channel and len(transcript.channel_regions) == len(diarization.channel_speakers):
+        for channel, speaker in enumerate(diarization.channel_speakers):
+            heard = _within(transcript.channel_regions[channel],
+                            [(t.start, t.end) for t in diarization.turns if t.speaker == speaker])
+            words = _spoken(w for s in transcript.segments if s.channel == channel for w in s.words)
+            for a, b in unheard_stretches(heard, words):
+                gaps.append((a, speaker, b, _in_overlap(Word(a, b, "", 1.0), regions)))
+    else:
+        for a, b in unheard_stretches(transcript.speech_regions, all_words):
+            probe = Word(a, b, "", 1.0)
+            gaps.append((a, _speaker_of(probe, turns, starts), b, _in_overlap(probe, regions)))
     entries = [(words[0].start, speaker, words) for speaker, words in groups] + gaps
     entries.sort(key=lambda e: e[0])
     items = tuple(

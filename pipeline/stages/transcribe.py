@@ -29,7 +29,7 @@ from pipeline.progress import StageProgress, silent
 
 log = logging.getLogger(__name__)
 
-VERSION = 5
+VERSION = 6
 OFFLINE_MODELS = {"base": "whisper-base"}
 
 
@@ -213,15 +213,16 @@ def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = 
             mono.read(0, int(DETECT_SECONDS * SAMPLE_RATE))
         language, probability, _ = model.detect_language(first)
     tracks = [(mono, chunks)] if channels_path is None else [(_Track(channels_path, i), None) for i in (0, 1)]
-    segments, speech = [], 0.0
+    segments, speech, heard_by_track = [], 0.0, []
     for index, (track, heard) in enumerate(tracks):
         done = index * duration
 
         def report(position: float, done: float = done) -> None:
             progress(done + min(position, duration), duration * len(tracks))
 
-        if cfg.vad and heard is None:
+        if heard is None:                  # a channel of a stereo call: its own speech regions too
             heard = _heard(track, total, vad)
+        heard_by_track.append(heard)
         found, seconds, language = _transcribe_track(model, track, total, heard if cfg.vad else None, language,
                                                      cfg, report, hotwords)
         segments += found
@@ -231,6 +232,8 @@ def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = 
                       model_sha256=digest, duration=round(duration, 3), speech_duration=round(float(speech), 3),
                       segments=tuple(sorted(segments, key=lambda seg: (seg.start, seg.channel))),
                       speech_regions=speech_regions(chunks), hotwords=hotwords,
+                      channel_regions=tuple(speech_regions(heard) for heard in heard_by_track)
+                      if channels_path is not None else (),
                       vad=_recorded(vad), vad_filter=cfg.vad)
 
 

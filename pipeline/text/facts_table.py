@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipeline.csvio import read_csv, write_csv
+from pipeline.csvio import CellError, read_csv, write_csv
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.text.rules import CATEGORIES, Match, RuleSet, match_text, utterance_language
 
@@ -62,6 +62,8 @@ def read_lines(path: Path) -> list[Line]:
         raise PipelineError(f"{path}: no such file")
     try:
         header, rows = read_csv(path)
+    except CellError as exc:
+        raise PipelineError(f"{path}: {exc}") from exc
     except (OSError, ValueError) as exc:
         raise PipelineError(f"{path}: cannot read it as CSV: {exc}") from exc
     missing = [c for c in REQUIRED_COLUMNS if c not in header]

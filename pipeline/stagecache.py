@@ -1,0 +1,180 @@
+"""Running a table of stages: each stage's cache key derived from its declaration, its artifact reused while the
+key and the artifact (and what it vouches for) are as recorded, made again otherwise; the records kept in the run
+folder as each stage finishes (chain.py). The runner (runner.py) declares the table; this module runs any table.
+
+A cached artifact or working copy that no longer matches its record was changed by someone: it is not trusted,
+and that stage and every stage after it run again, said in one line (with strict=True the run stops instead).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.artifacts import StageRecord, from_dict, load, save, to_dict
+from pipeline.chain import read_records, write_records
+from pipeline.config import ROOT, Settings
+from pipeline.errors import TamperedError
+from pipeline.fileio import Digests, sha256_file, sha256_json
+from pipeline.progress import ProgressHook, StageProgress
+from pipeline.rundir import RunDir
+
+log = logging.getLogger(__name__)
+
+ABSENT = "absent"                               # a file's digest in a key when the file does not exist
+
+
+def quiet(stage: str, completed: float, total: float) -> None:
+    """The default progress hook: nothing shown."""
+
+
+@dataclass
+class Context:
+    """What a stage's function is given: the original, the settings, the run folder, the artifacts made so far
+    and its progress hook."""
+
+    source: Path
+    original: Digests
+    settings: Settings
+    run: RunDir
+    artifacts: dict[str, Any] = field(default_factory=dict)
+    progress: StageProgress = lambda completed, total: None
+
+    def __getitem__(self, stage: str) -> Any:
+        return self.artifacts[stage]
+
+
+def _no_files(settings: Settings, run: RunDir) -> Iterable[Path]:
+    return ()
+
+
+def _always(artifact: Any, run: RunDir) -> str:
+    return ""
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    version: int
+    makes: type
+    make: Callable[[Context], Any]
+    inputs: tuple[str, ...] = ()     # earlier stages whose artifact it reads ("diarize"), or one field of one
+    settings: tuple[str, ...] = ()   # settings sections ("merge") or single settings ("case.recorded_on")
+    files: Callable[[Settings, RunDir], Iterable[Path]] = _no_files   # files whose content it depends on
+    environment: Callable[[Context], Any] | None = None   # anything else it depends on (JSON-ready)
+    # the first file its artifact vouches for that is not as recorded (relative to the run folder), "" when none
+    still_valid: Callable[[Any, RunDir], str] = _always
+
+
+def _file_name(path: Path, run: RunDir) -> str:
+    for base in (run.root, ROOT):
+        if path.is_relative_to(base):
+            return path.relative_to(base).as_posix()
+    return str(path)
+
+
+def _covered(stage: Stage, c: Context, records: dict[str, StageRecord]) -> dict[str, str]:
+    """What the stage's cache key covers: each input, setting and file named as the manifest shows it, with
+    its sha256."""
+    covered = {}
+    for name in stage.inputs:
+        source, _, part = name.partition(".")
+        covered[name] = sha256_json(to_dict(getattr(c[source], part))) if part else records[source].artifact_sha256
+    for name in stage.settings:
+        covered[f"settings:{name}"] = sha256_json(c.settings.value(name))
+    for path in stage.files(c.settings, c.run):
+        covered[f"file:{_file_name(Path(path), c.run)}"] = sha256_file(path) if Path(path).is_file() else ABSENT
+    if stage.environment is not None:
+        covered["environment"] = sha256_json(stage.environment(c))
+    return covered
+
+
+def _reusable(stage: Stage, key: str, record: StageRecord | None, run: RunDir) -> tuple[Any | None, str]:
+    """(the stage's artifact on disk, "") when its record has this key and the artifact (and what it vouches
+    for) is still as recorded; else (None, the file that is there but no longer as recorded, or "")."""
+    path = run.artifact(stage.name)
+    if record is None or record.cache_key != key or not path.is_file():
+        return None, ""
+    if sha256_file(path) != record.artifact_sha256:
+        return None, run.relative(path)
+    artifact = load(stage.makes, path)
+    if artifact is None:
+        return None, run.relative(path)
+    changed = stage.still_valid(artifact, run)
+    if changed:
+        return None, changed if (run.root / changed).exists() else ""
+    return artifact, ""
+
+
+def _distrust(stage: Stage, changed: str, run: RunDir, strict: bool) -> bool:
+    """Say in one line that a file of the run folder was changed since it was made (stop, when strict and it
+    is a working file); True when it is a working file (stages/…): then every later stage runs too."""
+    working = changed.startswith(f"{run.work.name}/")
+    if not working:
+        log.warning("%s was changed since this run folder's last run wrote it: %s writes it again", changed,
+                    stage.name)
+        return False
+    if strict:
+        raise TamperedError(f"{run.root / changed} was changed after the run that made it (its sha256 is not the "
+                            "one recorded): stopped (--strict). Find out who changed it; run without --strict to "
+                            "make it and every step after it again")
+    log.warning("%s was changed after the run that made it (its sha256 is not the one recorded): not trusted; "
+                "%s and every step after it run again", changed, stage.name)
+    return True
+
+
+def run_stages(stages: tuple[Stage, ...], c: Context, progress: ProgressHook = quiet,
+               strict: bool = False) -> list[StageRecord]:
+    """Run (or reuse) each stage in order; their artifacts end up in c.artifacts. The records of what was
+    run are kept in the run folder (stages/records.json) as each stage finishes. A working file found changed
+    makes its stage and every later one run (strict: stops with TamperedError)."""
+    records = read_records(c.run)
+    if records is None:
+        if strict:
+            raise TamperedError(f"{c.run.records} cannot be read (it was damaged or edited): stopped (--strict); "
+                                "run without --strict to make every step again")
+        log.warning("%s cannot be read (it was damaged or edited): every step runs again", c.run.records)
+        records = {}
+    done, rerun = [], False
+    for stage in stages:
+        record, rerun = _execute(stage, c, records, progress, rerun, strict)
+        done.append(record)
+    return done
+
+
+def _execute(stage: Stage, c: Context, records: dict[str, StageRecord], progress: ProgressHook, rerun: bool,
+             strict: bool) -> tuple[StageRecord, bool]:
+    """The stage's record, and whether the stages after it must run whatever their keys (`rerun` passed on, or
+    a working file of this stage found changed)."""
+    started = time.perf_counter()
+    covered = _covered(stage, c, records)
+    key = sha256_json({"stage": stage.name, "version": stage.version, "covers": covered})
+    progress(stage.name, 0, 1)
+    artifact, changed = _reusable(stage, key, records.get(stage.name), c.run)
+    if changed:
+        rerun = _distrust(stage, changed, c.run, strict) or rerun
+    if rerun:
+        artifact = None
+    ran = artifact is None
+    path = c.run.artifact(stage.name)
+    if ran:
+        log.info("running %s", stage.name)
+        c.progress = lambda completed, total: progress(stage.name, completed, total)
+        # as a later run would load it (an int where a float is declared becomes a float …): the stages after
+        # it get the same input, and the file the same bytes, whether it was made now or reused
+        artifact = from_dict(stage.makes, to_dict(stage.make(c)))
+        save(artifact, path)
+    else:
+        log.info("%s: reused", stage.name)
+    progress(stage.name, 1, 1)
+    c.artifacts[stage.name] = artifact
+    record = StageRecord(stage=stage.name, version=stage.version, cache_key=key, ran=ran,
+                         seconds=round(time.perf_counter() - started, 3), artifact=c.run.relative(path),
+                         artifact_sha256=sha256_file(path), inputs=covered)
+    records[stage.name] = record
+    write_records(c.run, records)
+    return record, rerun
