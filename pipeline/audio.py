@@ -68,19 +68,38 @@ def read_wav(path: Path, start: int = 0, end: int | None = None) -> np.ndarray:
     return data.reshape(-1, channels).T.copy()
 
 
+class WavWriter:
+    """A 16-bit PCM WAV written block by block (float samples, (n,) or (channels, n)), so that a long recording
+    is never held whole; put in place (renamed) only when the `with` block ends without an error."""
+
+    def __init__(self, path: Path, channels: int = 1, sample_rate: int = SAMPLE_RATE):
+        self.path, self.tmp, self.samples = path, temp_beside(path), 0
+        self.wave = wave.open(str(self.tmp), "wb")
+        self.wave.setnchannels(channels)
+        self.wave.setsampwidth(2)
+        self.wave.setframerate(sample_rate)
+
+    def write(self, samples: np.ndarray) -> None:
+        arr = np.asarray(samples, dtype=np.float32)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        self.wave.writeframes((np.clip(arr, -1.0, 1.0) * 32767.0).round().astype("<i2").T.tobytes())
+        self.samples += arr.shape[1]
+
+    def __enter__(self) -> WavWriter:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        try:
+            self.wave.close()
+            if kind is None:
+                self.tmp.replace(self.path)
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
 def write_wav(path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> None:
     """Write float samples, shape (samples,) or (channels, samples), as 16-bit PCM, atomically."""
     arr = np.asarray(samples, dtype=np.float32)
-    if arr.ndim == 1:
-        arr = arr[None, :]
-    pcm = (np.clip(arr, -1.0, 1.0) * 32767.0).round().astype("<i2").T.tobytes()
-    tmp = temp_beside(path)
-    try:
-        with wave.open(str(tmp), "wb") as wf:
-            wf.setnchannels(arr.shape[0])
-            wf.setsampwidth(2)
-            wf.setframerate(sample_rate)
-            wf.writeframes(pcm)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with WavWriter(path, 1 if arr.ndim == 1 else arr.shape[0], sample_rate) as writer:
+        writer.write(arr)

@@ -7,14 +7,15 @@ wheel) can read works: wav, mp3, m4a/aac, amr, flac, ogg/opus, and the audio tra
 from __future__ import annotations
 
 import logging
+import shutil
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 
 import av
-import numpy as np
 
 from pipeline.artifacts import AudioAsset
-from pipeline.audio import SAMPLE_RATE, resampled, write_wav
+from pipeline.audio import SAMPLE_RATE, WavWriter, resampled
 from pipeline.errors import BadAudioError
 from pipeline.fileio import Digests, sha256_file
 from pipeline.progress import StageProgress, silent
@@ -88,28 +89,26 @@ def _tags(container: av.container.InputContainer, stream: av.audio.stream.AudioS
     return dict(sorted(tags.items()))
 
 
-def _decode(path: Path, container, stream, progress: StageProgress, declared: float,
-            stereo: bool) -> tuple[np.ndarray, np.ndarray | None, float]:
-    """All audio as 16 kHz mono float32, its first two channels as (2, n) float32 when `stereo` (else None),
-    and the duration of the original stream in seconds."""
-    mono: list[np.ndarray] = []
-    two: list[np.ndarray] = []
+def _decode(path: Path, container, stream, progress: StageProgress, declared: float, mono: WavWriter,
+            stereo: WavWriter | None) -> float:
+    """Decode all the audio into the working copies as it comes (16 kHz mono, and the first two channels when
+    `stereo`), never holding the whole recording; the duration of the original stream in seconds."""
     original_samples = 0
     rate = stream.codec_context.sample_rate or SAMPLE_RATE
     try:
-        for count, blocks, pairs in resampled(container, stream, stereo):
+        for index, (count, blocks, pairs) in enumerate(resampled(container, stream, stereo is not None)):
             original_samples += count
-            mono += blocks
-            two += pairs
-            if declared > 0 and len(mono) % 200 == 0:
+            for block in blocks:
+                mono.write(block)
+            for pair in pairs:
+                stereo.write(pair)
+            if declared > 0 and index % 200 == 0:
                 progress(min(original_samples / rate, declared), declared)
     except (av.error.FFmpegError, ValueError) as exc:
         heard = hms(original_samples / rate)
         reason = getattr(exc, "strerror", None) or exc
         raise BadAudioError(f"{path}: the audio is damaged or truncated (decoding failed after {heard}: {reason})") from exc
-    samples = np.concatenate(mono) if mono else np.zeros(0, dtype=np.float32)
-    pair = np.concatenate(two, axis=1) if two else None
-    return samples.astype(np.float32, copy=False), pair, original_samples / rate
+    return original_samples / rate
 
 
 # How the common recording formats begin: (offset, bytes, name).
@@ -147,15 +146,22 @@ def ingest(path: Path, digests: Digests, run: RunDir, progress: StageProgress = 
         stream = container.streams.audio[0]
         declared = float(container.duration / av.time_base) if container.duration else 0.0
         stereo_wanted = (stream.codec_context.channels or 0) >= 2
-        samples, stereo, duration = _decode(path, container, stream, progress, declared, stereo_wanted)
-        if samples.size == 0:
-            raise BadAudioError(f"{path}: the audio track holds no sound that can be decoded")
-        slack = max(TRUNCATION_TOLERANCE[0], TRUNCATION_TOLERANCE[1] * declared)
-        if declared > 0 and duration < declared - slack:
-            raise BadAudioError(
-                f"{path}: the file is truncated: its header declares {hms(declared)} "
-                f"but only {hms(duration)} of audio could be decoded"
-            )
+        created = not run.work.exists()
+        run.work.mkdir(parents=True, exist_ok=True)
+        try:
+            with WavWriter(run.wav) as mono, \
+                    (WavWriter(run.stereo_wav, 2) if stereo_wanted else nullcontext()) as stereo:
+                duration = _decode(path, container, stream, progress, declared, mono, stereo)
+                if mono.samples == 0:
+                    raise BadAudioError(f"{path}: the audio track holds no sound that can be decoded")
+                slack = max(TRUNCATION_TOLERANCE[0], TRUNCATION_TOLERANCE[1] * declared)
+                if declared > 0 and duration < declared - slack:
+                    raise BadAudioError(f"{path}: the file is truncated: its header declares {hms(declared)} "
+                                        f"but only {hms(duration)} of audio could be decoded")
+        except BadAudioError:       # the working copies are not put in place; a first run leaves nothing behind
+            if created:
+                shutil.rmtree(run.work, ignore_errors=True)
+            raise
         ctx = stream.codec_context
         asset_fields = dict(
             container=container.format.name,
@@ -166,12 +172,9 @@ def ingest(path: Path, digests: Digests, run: RunDir, progress: StageProgress = 
             bit_rate=int(stream.bit_rate or container.bit_rate or 0),
             tags=_tags(container, stream),
         )
-    run.work.mkdir(parents=True, exist_ok=True)
-    write_wav(run.wav, samples)
     stereo_name = stereo_sha256 = ""
-    if stereo is not None:
+    if stereo_wanted:
         stereo_name = run.stereo_wav.name
-        write_wav(run.stereo_wav, stereo)
         stereo_sha256 = sha256_file(run.stereo_wav)
     progress(duration, duration)
     return AudioAsset(
