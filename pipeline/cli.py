@@ -37,15 +37,19 @@ CASE_OPTIONS = {"case_name": "--case-name", "case_number": "--case-number", "exh
 
 
 class _RichHook:
-    """Renders the runner's progress(stage, completed, total) as one bar per stage."""
+    """Renders the runner's progress(stage, completed, total) as one bar per stage, under an overall bar whose
+    time left is estimated from each stage's share of a run's time (Stage.cost)."""
 
-    def __init__(self, progress: Progress):
-        self.progress, self.tasks = progress, {}
+    def __init__(self, progress: Progress, costs: dict[str, float]):
+        self.progress, self.tasks, self.costs, self.done = progress, {}, costs, {}
+        self.overall = progress.add_task("all", total=sum(costs.values()))
 
     def __call__(self, stage: str, completed: float, total: float) -> None:
         if stage not in self.tasks:
             self.tasks[stage] = self.progress.add_task(stage, total=None)
         self.progress.update(self.tasks[stage], completed=completed, total=max(total, 1e-9))
+        self.done[stage] = self.costs.get(stage, 0.0) * min(1.0, completed / total if total > 0 else 1.0)
+        self.progress.update(self.overall, completed=sum(self.done.values()))
 
 
 @app.command()
@@ -110,10 +114,12 @@ def transcript(
     target = out_dir or Path("out") / file.stem
     try:
         settings = load_settings(overrides=overrides, case_path=case, rules=rules)
+        from pipeline.runner import STAGES
+
         with Progress(TextColumn("{task.description:<11}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                      TimeElapsedColumn(), console=err, transient=True,
+                      TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True,
                       disable=not err.is_terminal) as bar:
-            result = run(file, target, settings, _RichHook(bar), strict=strict)
+            result = run(file, target, settings, _RichHook(bar, {s.name: s.cost for s in STAGES}), strict=strict)
     except PipelineError as exc:
         _fail(exc)
     out.print(" · ".join(f"{rec.stage} {rec.seconds:.1f} s" if rec.ran else f"{rec.stage} (reused)"

@@ -103,19 +103,20 @@ def _export(c: Context) -> Exported:
 # they are reused when the original is moved
 SOUND = ("ingest.wav_sha256", "ingest.stereo_wav_sha256")
 
+# cost: each stage's rough share of a first run (make bench: diarization and transcription are nearly all of it)
 STAGES: tuple[Stage, ...] = (
     Stage("ingest", ingest.VERSION, AudioAsset,
           lambda c: ingest.ingest(c.source, c.original, c.run, c.progress),
-          environment=_original, still_valid=_working_copies_match),
+          environment=_original, still_valid=_working_copies_match, cost=0.02),
     Stage("integrity", integrity.VERSION, Integrity,
-          lambda c: integrity.screen(c["ingest"], c.source), inputs=("ingest",)),
+          lambda c: integrity.screen(c["ingest"], c.source), inputs=("ingest",), cost=0.02),
     Stage("diarize", diarize.VERSION, Diarization,
           lambda c: diarize.diarize(c.run.wav, c.settings.diarize, c.progress, stereo_path=_stereo(c)),
-          inputs=SOUND, settings=("diarize",)),
+          inputs=SOUND, settings=("diarize",), cost=0.35),
     Stage("transcribe", transcribe.VERSION, Transcript,
           lambda c: transcribe.transcribe(c.run.wav, c.settings.transcribe, c.progress, hotwords=_hotwords(c),
                                           channels_path=_stereo(c) if c["diarize"].channel_speakers else None),
-          inputs=(*SOUND, "diarize.channel_speakers"), settings=("transcribe",), environment=_hotwords),
+          inputs=(*SOUND, "diarize.channel_speakers"), settings=("transcribe",), environment=_hotwords, cost=0.55),
     Stage("normalise", normalise.VERSION, Transcript,
           lambda c: normalise.normalise(c["transcribe"], c.settings.normalise),
           inputs=("transcribe",), settings=("normalise",),
@@ -140,7 +141,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("export", export.VERSION, Exported, _export,
           inputs=("ingest", "integrity", "normalise", "diarize", "review", "fact_review"),
           settings=tuple(f.name for f in dataclasses.fields(Settings)), files=lambda s, run: export.FILES,
-          environment=lambda c: software_versions(), still_valid=export.still_written),
+          environment=lambda c: software_versions(), still_valid=export.still_written, cost=0.03),
 )
 
 

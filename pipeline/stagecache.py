@@ -68,6 +68,7 @@ class Stage:
     environment: Callable[[Context], Any] | None = None   # anything else it depends on (JSON-ready)
     # the first file its artifact vouches for that is not as recorded (relative to the run folder), "" when none
     still_valid: Callable[[Any, RunDir], str] = _always
+    cost: float = 0.01               # its rough share of a first run's time (for the estimate of the time left)
 
 
 def _file_name(path: Path, run: RunDir) -> str:
