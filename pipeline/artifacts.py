@@ -138,6 +138,17 @@ class AudioAsset:
     stereo_wav_sha256: str = ""
 
 
+# -------------------------------------------------------------------------------------------- channels
+
+
+@dataclass(frozen=True)
+class Channels:
+    """Whether the recording is a call recorded one side per channel (then diarized and heard per channel)."""
+
+    split: bool
+    why: str                    # what decided it
+
+
 # ------------------------------------------------------------------------------------------ transcribe
 
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from pipeline.artifacts import (
     AudioAsset,
+    Channels,
     Diarization,
     Exported,
     Facts,
@@ -52,6 +53,7 @@ from pipeline.progress import ProgressHook
 from pipeline.rundir import RunDir
 from pipeline.stagecache import ABSENT, Context, Stage, quiet, run_stages
 from pipeline.stages import (
+    channels,
     diarize,
     fact_review,
     facts,
@@ -93,6 +95,14 @@ def _original(c: Context) -> dict[str, str]:
     return original_identity(c.original.sha256, str(c.source.resolve()), ingest.file_time(c.source))
 
 
+def _diarize(c: Context) -> Diarization:
+    """One speaker per channel for a call recorded one side per channel (see the channels stage), else the
+    voices of the mono working copy."""
+    split = c["channels"].split
+    cfg = dataclasses.replace(c.settings.diarize, channels="split" if split else "mix")
+    return diarize.diarize(c.run.wav, cfg, c.progress, stereo_path=_stereo(c) if split else None)
+
+
 def _export(c: Context) -> Exported:
     content = exhibit_content(c["ingest"], c["normalise"], c["diarize"], c["review"], c["fact_review"],
                               c["integrity"].points, c.settings, software_versions(), datetime.now().astimezone())
@@ -110,13 +120,16 @@ STAGES: tuple[Stage, ...] = (
           environment=_original, still_valid=_working_copies_match, cost=0.02),
     Stage("integrity", integrity.VERSION, Integrity,
           lambda c: integrity.screen(c["ingest"], c.source), inputs=("ingest",), cost=0.02),
-    Stage("diarize", diarize.VERSION, Diarization,
-          lambda c: diarize.diarize(c.run.wav, c.settings.diarize, c.progress, stereo_path=_stereo(c)),
-          inputs=SOUND, settings=("diarize",), cost=0.35),
+    Stage("channels", channels.VERSION, Channels,
+          lambda c: channels.decide(c["ingest"], c.run, c.settings.diarize),
+          inputs=SOUND, settings=("diarize.channels",)),
+    Stage("diarize", diarize.VERSION, Diarization, _diarize,
+          inputs=(*SOUND, "channels.split"), settings=("diarize",), cost=0.35, alongside=True),
     Stage("transcribe", transcribe.VERSION, Transcript,
           lambda c: transcribe.transcribe(c.run.wav, c.settings.transcribe, c.progress, hotwords=_hotwords(c),
-                                          channels_path=_stereo(c) if c["diarize"].channel_speakers else None),
-          inputs=(*SOUND, "diarize.channel_speakers"), settings=("transcribe",), environment=_hotwords, cost=0.55),
+                                          channels_path=_stereo(c) if c["channels"].split else None),
+          inputs=(*SOUND, "channels.split"), settings=("transcribe",), environment=_hotwords, cost=0.55,
+          alongside=True),
     Stage("normalise", normalise.VERSION, Transcript,
           lambda c: normalise.normalise(c["transcribe"], c.settings.normalise),
           inputs=("transcribe",), settings=("normalise",),

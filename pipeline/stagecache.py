@@ -9,9 +9,11 @@ and that stage and every stage after it run again, said in one line (with strict
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +71,7 @@ class Stage:
     # the first file its artifact vouches for that is not as recorded (relative to the run folder), "" when none
     still_valid: Callable[[Any, RunDir], str] = _always
     cost: float = 0.01               # its rough share of a first run's time (for the estimate of the time left)
+    alongside: bool = False          # may run at the same time as the stages next to it that it does not read
 
 
 def _file_name(path: Path, run: RunDir) -> str:
@@ -140,42 +143,77 @@ def run_stages(stages: tuple[Stage, ...], c: Context, progress: ProgressHook = q
                                 "run without --strict to make every step again")
         log.warning("%s cannot be read (it was damaged or edited): every step runs again", c.run.records)
         records = {}
-    done, rerun = [], False
-    for stage in stages:
-        record, rerun = _execute(stage, c, records, progress, rerun, strict)
-        done.append(record)
+    done, rerun, lock = [], False, threading.Lock()
+    for wave in waves(stages):
+        plans = []
+        for stage in wave:          # in table order: a working file found changed makes every later stage run
+            plan, rerun = _plan(stage, c, records, rerun, strict)
+            plans.append(plan)
+        if len(plans) == 1:
+            done.append(_carry_out(plans[0], c, records, progress, lock))
+            continue
+        with ThreadPoolExecutor(max_workers=len(plans)) as pool:   # stages that read nothing of each other
+            futures = [pool.submit(_carry_out, plan, c, records, progress, lock) for plan in plans]
+            done += [future.result() for future in futures]
     return done
 
 
-def _execute(stage: Stage, c: Context, records: dict[str, StageRecord], progress: ProgressHook, rerun: bool,
-             strict: bool) -> tuple[StageRecord, bool]:
-    """The stage's record, and whether the stages after it must run whatever their keys (`rerun` passed on, or
-    a working file of this stage found changed)."""
-    started = time.perf_counter()
+def waves(stages: tuple[Stage, ...]) -> list[list[Stage]]:
+    """The stages in order, those marked `alongside` that read nothing of each other grouped to run at once."""
+    grouped: list[list[Stage]] = []
+    for stage in stages:
+        last = grouped[-1] if grouped else []
+        reads = {name.split(".")[0] for name in stage.inputs}
+        if stage.alongside and last and all(s.alongside for s in last) and not reads & {s.name for s in last}:
+            last.append(stage)
+        else:
+            grouped.append([stage])
+    return grouped
+
+
+@dataclass(frozen=True)
+class _Plan:
+    stage: Stage
+    covered: dict[str, str]
+    key: str
+    artifact: Any | None        # the artifact to reuse; None: the stage runs
+
+
+def _plan(stage: Stage, c: Context, records: dict[str, StageRecord], rerun: bool,
+          strict: bool) -> tuple[_Plan, bool]:
+    """Whether the stage runs or its artifact is reused, and whether the stages after it must run whatever their
+    keys (`rerun` passed on, or a working file of this stage found changed)."""
     covered = _covered(stage, c, records)
     key = sha256_json({"stage": stage.name, "version": stage.version, "covers": covered})
-    progress(stage.name, 0, 1)
     artifact, changed = _reusable(stage, key, records.get(stage.name), c.run)
     if changed:
         rerun = _distrust(stage, changed, c.run, strict) or rerun
-    if rerun:
-        artifact = None
-    ran = artifact is None
+    return _Plan(stage, covered, key, None if rerun else artifact), rerun
+
+
+def _carry_out(plan: _Plan, c: Context, records: dict[str, StageRecord], progress: ProgressHook,
+               lock: threading.Lock) -> StageRecord:
+    """Run the stage (or take its artifact as reused) and record it. Stages of one wave do this at once: each
+    has its own context (its progress hook), and the records are written one at a time."""
+    stage, started = plan.stage, time.perf_counter()
+    progress(stage.name, 0, 1)
+    artifact, ran = plan.artifact, plan.artifact is None
     path = c.run.artifact(stage.name)
     if ran:
         log.info("running %s", stage.name)
-        c.progress = lambda completed, total: progress(stage.name, completed, total)
+        own = replace(c, progress=lambda completed, total: progress(stage.name, completed, total))
         # as a later run would load it (an int where a float is declared becomes a float …): the stages after
         # it get the same input, and the file the same bytes, whether it was made now or reused
-        artifact = from_dict(stage.makes, to_dict(stage.make(c)))
+        artifact = from_dict(stage.makes, to_dict(stage.make(own)))
         save(artifact, path)
     else:
         log.info("%s: reused", stage.name)
     progress(stage.name, 1, 1)
     c.artifacts[stage.name] = artifact
-    record = StageRecord(stage=stage.name, version=stage.version, cache_key=key, ran=ran,
+    record = StageRecord(stage=stage.name, version=stage.version, cache_key=plan.key, ran=ran,
                          seconds=round(time.perf_counter() - started, 3), artifact=c.run.relative(path),
-                         artifact_sha256=sha256_file(path), inputs=covered)
-    records[stage.name] = record
-    write_records(c.run, records)
-    return record, rerun
+                         artifact_sha256=sha256_file(path), inputs=plan.covered)
+    with lock:
+        records[stage.name] = record
+        write_records(c.run, records)
+    return record

@@ -161,8 +161,8 @@ def test_the_integrity_screen_runs_once_per_original(tmp_path):
 
 def test_every_stage_is_declared_once_and_reads_only_earlier_stages():
     names = [s.name for s in STAGES]
-    assert names == ["ingest", "integrity", "diarize", "transcribe", "normalise", "merge", "label", "review",
-                     "facts", "fact_review", "export"]
+    assert names == ["ingest", "integrity", "channels", "diarize", "transcribe", "normalise", "merge", "label",
+                     "review", "facts", "fact_review", "export"]
     for position, stage in enumerate(STAGES):
         for name in stage.inputs:
             assert names.index(name.split(".")[0]) < position, (stage.name, name)
@@ -170,3 +170,32 @@ def test_every_stage_is_declared_once_and_reads_only_earlier_stages():
             Settings().value(setting)           # every declared setting exists
     assert dataclasses.fields(Settings)          # export declares every section: the documents show them
     assert set(STAGES[-1].settings) == {f.name for f in dataclasses.fields(Settings)}
+
+
+def test_stages_that_read_nothing_of_each_other_run_at_the_same_time(tmp_path):
+    """diarize and transcribe in the real table; here two stages that each wait for the other to have started:
+    run one after the other they would wait forever (the test times out in a second instead)."""
+    import threading
+
+    from pipeline.stagecache import waves
+
+    assert [[s.name for s in wave] for wave in waves(STAGES)][3] == ["diarize", "transcribe"]
+    both = threading.Barrier(2, timeout=5)
+
+    def meet(value: float):
+        def make(c):
+            both.wait()
+            return Value(value)
+        return make
+
+    table = (Stage("a", 1, Value, meet(1.0), alongside=True), Stage("b", 1, Value, meet(2.0), alongside=True),
+             Stage("c", 1, Value, lambda c: Value(c["a"].number + c["b"].number), inputs=("a", "b")))
+    run = RunDir(tmp_path)
+    run.work.mkdir()
+    c = Context(source=tmp_path / "none", original=None, settings=Settings(), run=run)
+    records = run_stages(table, c)
+    assert [(r.stage, r.ran) for r in records] == [("a", True), ("b", True), ("c", True)]
+    assert c["c"].number == 3.0
+    saved = json.loads(run.records.read_text(encoding="utf-8"))["stages"]
+    assert sorted(r["stage"] for r in saved) == ["a", "b", "c"]
+
