@@ -19,15 +19,16 @@ from pipeline.progress import StageProgress, silent
 from pipeline.stages.diarize.clustering import FrameGrid
 from pipeline.stages.diarize.embedder import SpeakerEmbedder
 from pipeline.stages.diarize.hub import METHOD_PIPELINE, diarize_with_pipeline, load_pipeline
-from pipeline.stages.diarize.local import METHOD, diarize_samples, segment
+from pipeline.stages.diarize.local import METHOD, diarize_samples
 from pipeline.stages.diarize.models import DiarizeModels, load_models
+from pipeline.stages.diarize.segmentation import Segmenter, segment
 from pipeline.stages.diarize.stereo import METHOD_STEREO, diarize_channels, is_call
 from pipeline.stages.diarize.tuning import TUNING, Tuning
 
 VERSION = 3
 
 __all__ = ["METHOD", "METHOD_PIPELINE", "METHOD_STEREO", "TUNING", "VERSION", "DiarizeModels", "FrameGrid",
-           "SpeakerEmbedder", "Tuning", "diarize", "diarize_audio", "diarize_channels", "diarize_samples",
+           "Segmenter", "SpeakerEmbedder", "Tuning", "diarize", "diarize_audio", "diarize_channels", "diarize_samples",
            "diarize_with_pipeline", "is_call", "load_models", "load_pipeline", "segment"]
 
 

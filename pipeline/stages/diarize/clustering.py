@@ -64,7 +64,11 @@ def local_speakers(segmentations: np.ndarray, frame_step: float, tuning: Tuning 
     speakers): the largest m such that at least `evidence_windows` windows each hold m local speakers who
     talk for `evidence_seconds` or more. (Local speakers tend to merge similar voices rather than split
     one: on the evaluation files this never exceeded the number of reference speakers who talk 2 s or more.)"""
-    talk = segmentations.sum(axis=1) * frame_step          # (windows, local speakers) seconds
+    return voices_heard(segmentations.sum(axis=1) * frame_step, tuning)
+
+
+def voices_heard(talk: np.ndarray, tuning: Tuning = TUNING) -> int:
+    """local_speakers from the seconds each local speaker talks in each window (windows, local speakers)."""
     voices = np.sort((talk >= tuning.evidence_seconds).sum(axis=1))[::-1]
     if len(voices) < tuning.evidence_windows:
         return 1

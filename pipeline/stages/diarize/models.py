@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pipeline.errors import MissingModelError
 from pipeline.models import hub_offline, resolve
 from pipeline.stages.diarize.embedder import SpeakerEmbedder
+from pipeline.stages.diarize.segmentation import Segmenter
 from pipeline.stages.diarize.tuning import TUNING, Tuning
 
 SEGMENTATION_KEY = "segmentation-3.0"
@@ -18,7 +19,7 @@ SEGMENTATION_WEIGHTS = "pytorch_model.bin"
 
 @dataclass(frozen=True)
 class DiarizeModels:
-    segmentation: object             # pyannote.audio Inference (10 s sliding windows, local speakers)
+    segmentation: Segmenter          # segmentation-3.0 (10 s windows, local speakers)
     embedder: SpeakerEmbedder
     model_files: dict[str, str]      # file name → sha256, both models
 
@@ -34,16 +35,20 @@ def import_pyannote(offline: bool = True):
     return pyannote.audio
 
 
-@functools.lru_cache(maxsize=2)
 def load_models(tuning: Tuning = TUNING) -> DiarizeModels:
-    """Both models, from models/, verified against configs/models.toml; loaded once per process for each
-    tuning (a batch worker reuses them for every recording)."""
+    """Both models, from models/, verified against configs/models.toml; loaded once per process (a batch
+    worker reuses them for every recording). They do not depend on the tuning (kept for callers)."""
+    return _load()
+
+
+@functools.lru_cache(maxsize=1)
+def _load() -> DiarizeModels:
     pyannote_audio = import_pyannote()
     folder, hashes = resolve(SEGMENTATION_KEY)
     try:
         model = pyannote_audio.Model.from_pretrained(str(folder / SEGMENTATION_WEIGHTS))
     except Exception as exc:  # pyannote/lightning raise several types for an unreadable checkpoint
         raise MissingModelError(f"cannot load the speech segmentation model {folder}: run `make models`") from exc
-    inference = pyannote_audio.Inference(model, window="sliding", step=tuning.segmentation_step, skip_aggregation=True)
+    model.eval()
     embedder = SpeakerEmbedder.load()
-    return DiarizeModels(segmentation=inference, embedder=embedder, model_files={**hashes, **embedder.model_files})
+    return DiarizeModels(segmentation=Segmenter.from_pyannote(model), embedder=embedder, model_files={**hashes, **embedder.model_files})

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 class Tuning:
     # segmentation-3.0 (local speakers, per-frame speaker count)
     segmentation_step: float = 1.0   # s between the 10 s segmentation windows
+    segmentation_batch: int = 32     # windows run at once (memory grows with it)
+    soft_count: bool = False         # count = expected speakers under the powerset probabilities (else argmax)
     count_threshold: float = 0.5     # a frame has n speakers when segmentation windows hear n - 1 + this on average
     evidence_seconds: float = 1.0    # s a local speaker must talk in one 10 s window to count as a voice …
     evidence_windows: int = 2        # … in at least this many windows (see clustering.local_speakers)
