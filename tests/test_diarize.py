@@ -89,8 +89,8 @@ def test_two_ami_speakers_are_found_and_their_turns_match_the_reference(tmp_path
     _well_formed(result, duration)
     _moves_from_0_to_done(reports)
     scores = _scores(result, "dev.rttm", "dev00", duration)
-    assert scores["der"] < 0.20, scores  # measured 0.09
-    assert scores["confusion"] < 0.08, scores  # measured 0.03
+    assert scores["der"] < 0.20, scores  # measured 0.08
+    assert scores["confusion"] < 0.08, scores  # measured 0.02
     # the reference: MEE009 talks 1.4–13.3 s, then MEE012 13.2–16.9 s
     first, second = result.exclusive_turns[0], result.exclusive_turns[1]
     assert first.speaker == "SPEAKER_00" and first.start == pytest.approx(1.4, abs=1.0)
@@ -114,7 +114,7 @@ def test_a_given_number_of_speakers_is_kept(tmp_path, models):
     assert result.speakers == ("SPEAKER_00", "SPEAKER_01")
     _well_formed(result, duration)
     scores = _scores(result, "dev.rttm", "dev01", duration)
-    assert scores["der"] < 0.40, scores  # measured 0.30 (0.40 when the count is estimated: 3 found)
+    assert scores["der"] < 0.32, scores  # measured 0.24 (0.49 before a 1.7 s noise lost its own cluster)
 
 
 @pytest.mark.integration

@@ -61,7 +61,7 @@ def diarize_samples(samples: np.ndarray, cfg: DiarizeConfig, models: DiarizeMode
         progress(1, 1)
         return named((), (), {}, models.model_files, METHOD, tuning)
     embeddings = embed_windows(samples, windows, models.embedder, tuning.embed_batch, part(progress, 0.4, 0.95))
-    labels = maths.cluster(embeddings, cfg, activity.min_speakers, tuning)
+    labels = maths.cluster(embeddings, cfg, activity.min_speakers, tuning, windows)
     centroids = maths.centroids(embeddings, labels)
     scores = maths.frame_scores(windows, embeddings @ centroids.T, frames, len(count))
     turns = maths.to_turns(maths.active_speakers(scores, count), frames, tuning.min_turn, duration)

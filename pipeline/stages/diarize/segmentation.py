@@ -108,5 +108,11 @@ def segment(samples: np.ndarray, segmenter: Segmenter, tuning: Tuning = TUNING,
     offset = max(0, grid.closest_frame(0.5 * grid.duration))          # the first aggregation frame's middle
     values = mean[:n_frames - offset]
     data[offset:offset + len(values)] = values
-    count = np.floor(data + 1.0 - tuning.count_threshold).clip(0).astype(np.int64)
-    return Activity(count, grid, maths.voices_heard(np.concatenate(talks), tuning))
+    return Activity(speaker_count(data, tuning), grid, maths.voices_heard(np.concatenate(talks), tuning))
+
+
+def speaker_count(mean: np.ndarray, tuning: Tuning = TUNING) -> np.ndarray:
+    """How many people speak in each frame, from the average number the windows hear: none below
+    count_threshold, else 1 + the whole overlaps above 1 (an overlap counts from 1 + overlap_threshold)."""
+    extra = np.floor(mean - tuning.overlap_threshold).clip(0)
+    return np.where(mean >= tuning.count_threshold, 1 + extra, 0).astype(np.int64)
