@@ -272,3 +272,49 @@ def test_the_pipeline_backend_names_its_speakers_like_the_local_one():
     assert result.method == "pyannote-pipeline:/models/pipe" and result.tuning == {}
     assert result.centroids == {"SPEAKER_00": (), "SPEAKER_01": ()}   # this pipeline gives no embeddings
     assert [c / t for c, t in reports] == [0.0, 1.0]
+
+
+# ------------------------------------------------------------------------ ONNX Runtime (issue 14)
+
+
+@pytest.mark.integration
+def test_onnx_runtime_gives_the_networks_outputs_on_real_speech(models):
+    """Both networks in ONNX Runtime (exported from models/, checked by sha256) against torch on real audio:
+    same segmentation probabilities and speaker embeddings to within float error."""
+    import torch
+
+    from pipeline.stages.diarize.models import load_segmentation
+    from pipeline.stages.diarize.onnx import CAMPPLUS, SEGMENTATION, runtime
+
+    samples = decode(eval_file("diar/dev00.wav"))
+    assert models.embedder.runtime is not None            # the checked export is what the diarizer runs
+    segmentation = load_segmentation()
+    windows = np.stack([samples[:160000], samples[80000:240000]])[:, None, :]
+    with torch.inference_mode():
+        expected = segmentation(torch.from_numpy(windows)).numpy()
+    assert np.abs(runtime(SEGMENTATION, segmentation)(windows) - expected).max() < 1e-3
+    chunks = [samples[16000:40000], samples[200000:209000]]   # 1.5 s and 0.56 s: any length goes
+    onnx_vectors = models.embedder.embed(chunks)
+    torch_vectors = type(models.embedder)(models.embedder.network, models.embedder.model_files).embed(chunks)
+    assert np.abs(onnx_vectors - torch_vectors).max() < 1e-4
+    assert runtime(CAMPPLUS, models.embedder.network) is not None
+
+
+def test_an_onnx_export_that_is_not_the_recorded_one_is_not_used(tmp_path, caplog):
+    """A file in models/ that does not match the recorded sha256 is neither run nor kept; a network that
+    exports to other bytes (another torch) leaves the network to torch."""
+    import dataclasses
+    import logging
+
+    import torch
+
+    from pipeline.stages.diarize.onnx import CAMPPLUS, ensure
+
+    network = torch.nn.Linear(80, 192).eval()
+    spec = dataclasses.replace(CAMPPLUS, sha256="0" * 64)
+    spec.path(tmp_path).parent.mkdir(parents=True)
+    spec.path(tmp_path).write_bytes(b"not a model")
+    with caplog.at_level(logging.INFO):
+        assert ensure(spec, network, models_dir=tmp_path) is None
+    assert "runs in torch" in caplog.text
+    assert spec.path(tmp_path).read_bytes() == b"not a model"   # nothing unverified is written

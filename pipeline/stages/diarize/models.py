@@ -41,14 +41,23 @@ def load_models(tuning: Tuning = TUNING) -> DiarizeModels:
     return _load()
 
 
-@functools.lru_cache(maxsize=1)
-def _load() -> DiarizeModels:
+def load_segmentation():
+    """The pyannote.audio segmentation-3.0 Model from models/ (verified), in eval mode."""
     pyannote_audio = import_pyannote()
-    folder, hashes = resolve(SEGMENTATION_KEY)
+    folder, _ = resolve(SEGMENTATION_KEY)
     try:
         model = pyannote_audio.Model.from_pretrained(str(folder / SEGMENTATION_WEIGHTS))
     except Exception as exc:  # pyannote/lightning raise several types for an unreadable checkpoint
         raise MissingModelError(f"cannot load the speech segmentation model {folder}: run `make models`") from exc
-    model.eval()
+    return model.eval()
+
+
+@functools.lru_cache(maxsize=1)
+def _load() -> DiarizeModels:
+    from pipeline.stages.diarize.onnx import SEGMENTATION, runtime
+
+    model = load_segmentation()
+    _, hashes = resolve(SEGMENTATION_KEY)
     embedder = SpeakerEmbedder.load()
-    return DiarizeModels(segmentation=Segmenter.from_pyannote(model), embedder=embedder, model_files={**hashes, **embedder.model_files})
+    segmenter = Segmenter.from_pyannote(model, runtime(SEGMENTATION, model))
+    return DiarizeModels(segmentation=segmenter, embedder=embedder, model_files={**hashes, **embedder.model_files})
