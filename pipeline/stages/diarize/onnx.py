@@ -92,6 +92,7 @@ class Runtime:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = max(1, threads)
         options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")   # no busy waiting on shared cores
         options.log_severity_level = 3
         options.enable_cpu_mem_arena = False     # memory handed back after each call: peak RSS stays flat
         self.input = spec.input
