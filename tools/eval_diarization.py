@@ -5,9 +5,10 @@ of speakers found against the reference, the real-time factor (diarize time / au
 already loaded) and the diarizer's CPU seconds (process time of all its threads: on a shared machine a
 steadier measure of its cost than the wall clock).
 
-With --minutes N it times the diarizer instead on an N-minute recording joined from the AMI excerpts (as
-tools/bench.py's build_input makes it): wall and CPU seconds, RTF and the process's peak RSS (run it in a
-fresh process per length to compare peaks).
+With --minutes N it times the diarize stage instead on an N-minute recording joined from the AMI excerpts
+(as tools/bench.py's build_input makes it), its working copy on disk as in a run: wall and CPU seconds, RTF
+and the process's peak RSS (run it in a fresh process per length to compare peaks; with --tuning the
+samples are read whole and handed over).
 
     .venv/bin/python tools/eval_diarization.py [--tuning window=1.5,hop=0.75] [--only dev00,trn01] [--threads 1]
     .venv/bin/python tools/eval_diarization.py --minutes 5 [--threads 1]
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import resource
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,9 +28,9 @@ from pyannote.core import Annotation, Segment, Timeline
 from pyannote.database.util import load_rttm
 from pyannote.metrics.diarization import DiarizationErrorRate
 
-from pipeline.audio import SAMPLE_RATE, decode
+from pipeline.audio import SAMPLE_RATE, decode, read_wav, write_wav
 from pipeline.config import DiarizeConfig
-from pipeline.stages.diarize import METHOD_STEREO, TUNING, Tuning, diarize_audio, load_models
+from pipeline.stages.diarize import METHOD_STEREO, TUNING, Tuning, diarize, diarize_audio, load_models
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 DIAR = EVAL / "diar"
@@ -86,20 +88,41 @@ def rss_mb(field: str = "VmRSS") -> float:
         return next((int(line.split()[1]) / 1024 for line in fh if line.startswith(field + ":")), 0.0)
 
 
+def reset_peak() -> bool:
+    """Start the process's peak RSS (VmHWM) afresh from now (Linux), so that the peak measured is the
+    diarizer's, not that of joining the input."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
 def long_recording(minutes: float, tuning: Tuning) -> None:
-    """Time the diarizer on a joined recording of `minutes` and print its cost and the peak memory."""
-    samples = joined_ami(minutes)
-    models = load_models(tuning)
-    loaded = rss_mb()
-    reports: list[float] = []
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = diarize_audio(samples, None, DiarizeConfig(), models, lambda c, t: reports.append(c / t), tuning)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    duration = len(samples) / SAMPLE_RATE
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Time the diarize stage (its working copy on disk, as a run has it) on a joined recording of `minutes`
+    and print its cost and the peak memory."""
+    with tempfile.TemporaryDirectory(prefix="exhibit-diar-") as folder:
+        wav = Path(folder) / "audio16k.wav"
+        samples = joined_ami(minutes)
+        duration = len(samples) / SAMPLE_RATE
+        write_wav(wav, samples)
+        del samples
+        models = load_models(tuning)
+        loaded = rss_mb()
+        reset = reset_peak()
+        reports: list[float] = []
+        wall, cpu = time.perf_counter(), time.process_time()
+        if tuning == TUNING:
+            result = diarize(wav, DiarizeConfig(), lambda c, t: reports.append(c / t), models)
+        else:
+            result = diarize_audio(read_wav(wav), None, DiarizeConfig(), models, lambda c, t: reports.append(c / t),
+                                   tuning)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak = rss_mb("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{minutes:g} min of AMI excerpts joined: {len(result.speakers)} speakers, {len(result.turns)} turns")
     print(f"wall {wall:.1f} s (RTF {wall / duration:.4f}), CPU {cpu:.1f} s (CPU RTF {cpu / duration:.4f}), "
-          f"RSS with models loaded {loaded:.0f} MB, peak RSS {peak:.0f} MB, progress reports {len(reports)}")
+          f"RSS with models loaded {loaded:.0f} MB, peak RSS {'while it ran' if reset else 'of the process'} "
+          f"{peak:.0f} MB, progress reports {len(reports)}")
 
 
 def parse_tuning(text: str) -> Tuning:

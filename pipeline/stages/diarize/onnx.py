@@ -94,7 +94,9 @@ class Runtime:
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")   # no busy waiting on shared cores
         options.log_severity_level = 3
-        options.enable_cpu_mem_arena = False     # memory handed back after each call: peak RSS stays flat
+        # ONNX Runtime's own arena: it grows to one batch's needs and is reused. Without it, the big per-batch
+        # buffers fragment the C heap: +2.2 GB over 60 minutes (measured), against +0.1 GB with it.
+        options.enable_cpu_mem_arena = True
         self.input = spec.input
         self.session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 

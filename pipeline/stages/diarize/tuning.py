@@ -10,10 +10,10 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Tuning:
     # segmentation-3.0 (local speakers, per-frame speaker count)
-    segmentation_step: float = 2.5   # s between the 10 s segmentation windows (each frame heard by 4)
-    segmentation_batch: int = 8      # windows run at once (memory grows with it: ~40 MB a window)
+    segmentation_step: float = 1.0   # s between the 10 s segmentation windows (each frame heard by 10)
+    segmentation_batch: int = 4      # windows run at once (memory grows with it: ~20 MB a window)
     soft_count: bool = True          # count = expected speakers under the powerset probabilities (else argmax)
-    count_threshold: float = 0.5     # a frame has speech when segmentation windows hear this many speakers on average …
+    count_threshold: float = 0.5     # a frame has speech when the windows hear this many speakers on average …
     overlap_threshold: float = 0.3   # … and n >= 2 speakers when they hear n - 1 + this on average
     evidence_seconds: float = 1.0    # s a local speaker must talk in one 10 s window to count as a voice …
     evidence_windows: int = 1        # … in at least this many windows (see clustering.local_speakers)
