@@ -63,7 +63,7 @@ def local_speakers(segmentations: np.ndarray, frame_step: float, tuning: Tuning 
     """A lower bound on the number of speakers from segmentation activations (windows, frames, local
     speakers): the largest m such that at least `evidence_windows` windows each hold m local speakers who
     talk for `evidence_seconds` or more. (Local speakers tend to merge similar voices rather than split
-    one: on the evaluation files, at one window of evidence, this never exceeded the number of reference speakers.)"""
+    one: on the evaluation files, at one window of evidence, this never exceeded the reference count.)"""
     return voices_heard(segmentations.sum(axis=1) * frame_step, tuning)
 
 
