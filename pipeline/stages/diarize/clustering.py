@@ -243,10 +243,14 @@ def nearest(centres: np.ndarray, times: np.ndarray) -> np.ndarray:
     return np.where(np.abs(times - centres[left]) <= np.abs(centres[right] - times), left, right)
 
 
-def active_speakers(scores: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """(frames, speakers) booleans: the count[f] best scoring speakers of each frame."""
-    ranks = np.argsort(np.argsort(-scores, axis=1), axis=1)
-    return ranks < count[:, None]
+def active_speakers(scores: np.ndarray, count: np.ndarray, chunk: int = 1 << 16) -> np.ndarray:
+    """(frames, speakers) booleans: the count[f] best scoring speakers of each frame (`chunk` frames at a
+    time, so that the rank arrays stay small on long recordings)."""
+    active = np.zeros(scores.shape, dtype=bool)
+    for a in range(0, len(scores), chunk):
+        ranks = np.argsort(np.argsort(-scores[a:a + chunk], axis=1), axis=1)
+        active[a:a + chunk] = ranks < count[a:a + chunk, None]
+    return active
 
 
 def to_turns(activity: np.ndarray, frames: FrameGrid, min_turn: float, duration: float) -> list[IndexedTurn]:
