@@ -35,6 +35,8 @@ models: $(MODELS_OK)
 
 $(MODELS_OK): configs/models.toml $(INSTALLED)
 	$(PY) -m pipeline models
+	@# the diarizer's networks for ONNX Runtime, exported from the files above and checked by sha256
+	$(PY) -m pipeline.stages.diarize.onnx
 
 pdf-tools:
 	@bash tools/ensure_pdf_tools.sh

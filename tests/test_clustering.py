@@ -111,10 +111,11 @@ def test_local_speakers_needs_evidence_in_enough_windows():
         return activity
 
     two, three = window(15, 15, 5), window(12, 11, 10)   # 0.5 s is too little to count as a voice
-    assert local_speakers(np.stack([two, two, three]), 0.1, TUNING) == 2
-    assert local_speakers(np.stack([two, three, three]), 0.1, TUNING) == 3
+    in_two = dataclasses.replace(TUNING, evidence_windows=2)
+    assert local_speakers(np.stack([two, two, three]), 0.1, in_two) == 2
+    assert local_speakers(np.stack([two, three, three]), 0.1, in_two) == 3
     assert local_speakers(np.stack([two, two, three]), 0.1, dataclasses.replace(TUNING, evidence_windows=1)) == 3
-    assert local_speakers(np.stack([three]), 0.1, TUNING) == 1          # fewer windows than evidence_windows
+    assert local_speakers(np.stack([three]), 0.1, in_two) == 1          # fewer windows than evidence_windows
     assert local_speakers(np.zeros((4, 20, 3)), 0.1, TUNING) == 1       # silence: at least one speaker
 
 
@@ -160,6 +161,20 @@ def test_a_given_number_of_speakers_forces_the_cut():
     assert sorted(np.bincount(two).tolist()) in ([5, 13], [6, 12], [7, 11])
     four = cluster(_groups(sizes), DiarizeConfig(num_speakers=4), heard=1)
     assert four.max() == 3
+
+
+def test_a_short_burst_does_not_take_one_of_the_given_speakers():
+    """dev01 (two speakers given): 1.7 s of noise made a cluster of its own, and one of the two voices took
+    the other's turns. A cluster covering less than min_cluster_seconds joins its nearest instead."""
+    groups = _groups([6, 5, 2])                          # around basis vectors 0, 1, 2
+    voices = clustering.normalise(groups[:11] + np.eye(16)[0] * 1.5)   # two voices, nearer each other …
+    embeddings = np.vstack([voices, groups[11:]])                       # … than either is to the burst
+    spans = [(i * 1.0, i * 1.0 + 1.5) for i in range(11)] + [(20.0, 21.5), (20.2, 21.7)]   # burst: 1.7 s
+    two = cluster(embeddings, DiarizeConfig(num_speakers=2), heard=2, spans=spans)
+    assert _same_partition(two[:11], [6, 5]) and two.max() == 1
+    assert cluster(embeddings, DiarizeConfig(num_speakers=2), heard=2).tolist()[:11] == [0] * 11  # windows only
+    long_burst = spans[:11] + [(20.0, 21.5), (22.0, 23.5)]                         # 3 s: a speaker's worth
+    assert cluster(embeddings, DiarizeConfig(num_speakers=2), heard=2, spans=long_burst)[:11].tolist() == [0] * 11
 
 
 def test_voices_heard_at_once_are_a_lower_bound():

@@ -89,8 +89,8 @@ def test_two_ami_speakers_are_found_and_their_turns_match_the_reference(tmp_path
     _well_formed(result, duration)
     _moves_from_0_to_done(reports)
     scores = _scores(result, "dev.rttm", "dev00", duration)
-    assert scores["der"] < 0.20, scores  # measured 0.09
-    assert scores["confusion"] < 0.08, scores  # measured 0.03
+    assert scores["der"] < 0.20, scores  # measured 0.08
+    assert scores["confusion"] < 0.08, scores  # measured 0.02
     # the reference: MEE009 talks 1.4–13.3 s, then MEE012 13.2–16.9 s
     first, second = result.exclusive_turns[0], result.exclusive_turns[1]
     assert first.speaker == "SPEAKER_00" and first.start == pytest.approx(1.4, abs=1.0)
@@ -114,7 +114,7 @@ def test_a_given_number_of_speakers_is_kept(tmp_path, models):
     assert result.speakers == ("SPEAKER_00", "SPEAKER_01")
     _well_formed(result, duration)
     scores = _scores(result, "dev.rttm", "dev01", duration)
-    assert scores["der"] < 0.40, scores  # measured 0.30 (0.40 when the count is estimated: 3 found)
+    assert scores["der"] < 0.32, scores  # measured 0.24 (0.49 before a 1.7 s noise lost its own cluster)
 
 
 @pytest.mark.integration
@@ -272,3 +272,49 @@ def test_the_pipeline_backend_names_its_speakers_like_the_local_one():
     assert result.method == "pyannote-pipeline:/models/pipe" and result.tuning == {}
     assert result.centroids == {"SPEAKER_00": (), "SPEAKER_01": ()}   # this pipeline gives no embeddings
     assert [c / t for c, t in reports] == [0.0, 1.0]
+
+
+# ------------------------------------------------------------------------ ONNX Runtime (issue 14)
+
+
+@pytest.mark.integration
+def test_onnx_runtime_gives_the_networks_outputs_on_real_speech(models):
+    """Both networks in ONNX Runtime (exported from models/, checked by sha256) against torch on real audio:
+    same segmentation probabilities and speaker embeddings to within float error."""
+    import torch
+
+    from pipeline.stages.diarize.models import load_segmentation
+    from pipeline.stages.diarize.onnx import CAMPPLUS, SEGMENTATION, runtime
+
+    samples = decode(eval_file("diar/dev00.wav"))
+    assert models.embedder.runtime is not None            # the checked export is what the diarizer runs
+    segmentation = load_segmentation()
+    windows = np.stack([samples[:160000], samples[80000:240000]])[:, None, :]
+    with torch.inference_mode():
+        expected = segmentation(torch.from_numpy(windows)).numpy()
+    assert np.abs(runtime(SEGMENTATION, segmentation)(windows) - expected).max() < 1e-3
+    chunks = [samples[16000:40000], samples[200000:209000]]   # 1.5 s and 0.56 s: any length goes
+    onnx_vectors = models.embedder.embed(chunks)
+    torch_vectors = type(models.embedder)(models.embedder.network, models.embedder.model_files).embed(chunks)
+    assert np.abs(onnx_vectors - torch_vectors).max() < 1e-4
+    assert runtime(CAMPPLUS, models.embedder.network) is not None
+
+
+def test_an_onnx_export_that_is_not_the_recorded_one_is_not_used(tmp_path, caplog):
+    """A file in models/ that does not match the recorded sha256 is neither run nor kept; a network that
+    exports to other bytes (another torch) leaves the network to torch."""
+    import dataclasses
+    import logging
+
+    import torch
+
+    from pipeline.stages.diarize.onnx import CAMPPLUS, ensure
+
+    network = torch.nn.Linear(80, 192).eval()
+    spec = dataclasses.replace(CAMPPLUS, sha256="0" * 64)
+    spec.path(tmp_path).parent.mkdir(parents=True)
+    spec.path(tmp_path).write_bytes(b"not a model")
+    with caplog.at_level(logging.INFO):
+        assert ensure(spec, network, models_dir=tmp_path) is None
+    assert "runs in torch" in caplog.text
+    assert spec.path(tmp_path).read_bytes() == b"not a model"   # nothing unverified is written

@@ -1,16 +1,25 @@
 """make eval-diarization: diarize the AMI excerpts and the five-speaker Mandarin file of ../shared/eval/diar
 and print, per file and in total, DER (pyannote.metrics, overlap included) with collar 0.25 s and 0 s, its
 parts (missed speech, false alarm, speaker confusion, collar 0.25 s, as % of reference speech), the number
-of speakers found against the reference, and the real-time factor (diarize time / audio duration,
-models already loaded).
+of speakers found against the reference, the real-time factor (diarize time / audio duration, models
+already loaded) and the diarizer's CPU seconds (process time of all its threads: on a shared machine a
+steadier measure of its cost than the wall clock).
 
-    .venv/bin/python tools/eval_diarization.py [--tuning window=1.5,hop=0.75] [--only dev00,trn01]
+With --minutes N it times the diarize stage instead on an N-minute recording joined from the AMI excerpts
+(as tools/bench.py's build_input makes it), its working copy on disk as in a run: wall and CPU seconds, RTF
+and the process's peak RSS (run it in a fresh process per length to compare peaks; with --tuning the
+samples are read whole and handed over).
+
+    .venv/bin/python tools/eval_diarization.py [--tuning window=1.5,hop=0.75] [--only dev00,trn01] [--threads 1]
+    .venv/bin/python tools/eval_diarization.py --minutes 5 [--threads 1]
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import resource
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,9 +28,9 @@ from pyannote.core import Annotation, Segment, Timeline
 from pyannote.database.util import load_rttm
 from pyannote.metrics.diarization import DiarizationErrorRate
 
-from pipeline.audio import SAMPLE_RATE, decode
+from pipeline.audio import SAMPLE_RATE, decode, read_wav, write_wav
 from pipeline.config import DiarizeConfig
-from pipeline.stages.diarize import METHOD_STEREO, TUNING, Tuning, diarize_audio, load_models
+from pipeline.stages.diarize import METHOD_STEREO, TUNING, Tuning, diarize, diarize_audio, load_models
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 DIAR = EVAL / "diar"
@@ -59,6 +68,63 @@ def hypothesis(uri: str, turns) -> Annotation:
     return annotation
 
 
+def joined_ami(minutes: float) -> np.ndarray:
+    """The AMI excerpts (all but the synthetic file, in name order) joined and cut to `minutes`, as
+    tools/bench.py's build_input joins them."""
+    clips = [c for c in sorted(DIAR.glob("*.wav")) if not c.name.startswith("synth")]
+    need = int(minutes * 60 * SAMPLE_RATE)
+    parts, have = [], 0
+    while have < need:
+        for clip in clips:
+            parts.append(decode(clip))
+            have += parts[-1].size
+            if have >= need:
+                break
+    return np.concatenate(parts)[:need]
+
+
+def rss_mb(field: str = "VmRSS") -> float:
+    with open("/proc/self/status") as fh:
+        return next((int(line.split()[1]) / 1024 for line in fh if line.startswith(field + ":")), 0.0)
+
+
+def reset_peak() -> bool:
+    """Start the process's peak RSS (VmHWM) afresh from now (Linux), so that the peak measured is the
+    diarizer's, not that of joining the input."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def long_recording(minutes: float, tuning: Tuning) -> None:
+    """Time the diarize stage (its working copy on disk, as a run has it) on a joined recording of `minutes`
+    and print its cost and the peak memory."""
+    with tempfile.TemporaryDirectory(prefix="exhibit-diar-") as folder:
+        wav = Path(folder) / "audio16k.wav"
+        samples = joined_ami(minutes)
+        duration = len(samples) / SAMPLE_RATE
+        write_wav(wav, samples)
+        del samples
+        models = load_models(tuning)
+        loaded = rss_mb()
+        reset = reset_peak()
+        reports: list[float] = []
+        wall, cpu = time.perf_counter(), time.process_time()
+        if tuning == TUNING:
+            result = diarize(wav, DiarizeConfig(), lambda c, t: reports.append(c / t), models)
+        else:
+            result = diarize_audio(read_wav(wav), None, DiarizeConfig(), models, lambda c, t: reports.append(c / t),
+                                   tuning)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak = rss_mb("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{minutes:g} min of AMI excerpts joined: {len(result.speakers)} speakers, {len(result.turns)} turns")
+    print(f"wall {wall:.1f} s (RTF {wall / duration:.4f}), CPU {cpu:.1f} s (CPU RTF {cpu / duration:.4f}), "
+          f"RSS with models loaded {loaded:.0f} MB, peak RSS {'while it ran' if reset else 'of the process'} "
+          f"{peak:.0f} MB, progress reports {len(reports)}")
+
+
 def parse_tuning(text: str) -> Tuning:
     values = {}
     for item in filter(None, text.split(",")):
@@ -71,8 +137,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tuning", default="", help="override diarize.Tuning fields, e.g. window=1.5,hop=0.75")
     parser.add_argument("--only", default="", help="comma-separated file ids")
+    parser.add_argument("--minutes", type=float, default=0.0, help="time an N-minute joined recording instead")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's own choice)")
     args = parser.parse_args()
     tuning = parse_tuning(args.tuning)
+    if args.threads:
+        import torch
+        torch.set_num_threads(args.threads)
+    if args.minutes:
+        return long_recording(args.minutes, tuning)
     files = [f for f in FILES + [STEREO] if not args.only or f[0] in args.only.split(",")]
     models = load_models(tuning)
     cfg = DiarizeConfig()
@@ -80,19 +153,19 @@ def main() -> None:
     metrics = {0.25: DiarizationErrorRate(collar=0.25, skip_overlap=False),
                0.0: DiarizationErrorRate(collar=0.0, skip_overlap=False)}
     dev = {c: DiarizationErrorRate(collar=c, skip_overlap=False) for c in (0.25, 0.0)}
-    audio_total = compute_total = 0.0
+    audio_total = compute_total = cpu_total = 0.0
     right_count = 0
     notes: list[str] = []
     print(f"{'file':<15}{'dur s':>6}{'ref':>5}{'found':>6}{'DER.25':>8}{'miss':>7}{'FA':>7}{'conf':>7}"
-          f"{'DER0':>8}{'RTF':>7}")
+          f"{'DER0':>8}{'RTF':>7}{'CPU s':>7}")
     for uri, wav_name, rttm in files:
         # the working copies diarize() gets: the mono mix, and both channels of the call (no RTTM: STEREO)
         mono = decode(DIAR / wav_name)
         stereo = None if rttm else decode(DIAR / wav_name, stereo=True)
         duration = (len(mono) if stereo is None else stereo.shape[1]) / SAMPLE_RATE
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = diarize_audio(mono, stereo, cfg, models, tuning=tuning)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         if rttm:
             reference = references[rttm][uri]
         else:
@@ -112,12 +185,13 @@ def main() -> None:
         right_count += n_ref == len(result.speakers)
         audio_total += duration
         compute_total += seconds
+        cpu_total += cpu
         print(f"{uri:<15}{duration:>6.1f}{n_ref:>5}{len(result.speakers):>6}{100 * d25['diarization error rate']:>8.1f}"
-              + "".join(f"{p:>7.1f}" for p in parts) + f"{100 * d0:>8.1f}{seconds / duration:>7.3f}")
+              + "".join(f"{p:>7.1f}" for p in parts) + f"{100 * d0:>8.1f}{seconds / duration:>7.3f}{cpu:>7.2f}")
     detail = metrics[0.25].accumulated_
     parts = [100 * detail[p] / max(detail["total"], 1e-9) for p in PARTS]
     print(f"{'TOTAL':<15}{audio_total:>6.1f}{'':>5}{f'{right_count}/{len(files)}':>6}{100 * abs(metrics[0.25]):>8.1f}"
-          + "".join(f"{p:>7.1f}" for p in parts) + f"{100 * abs(metrics[0.0]):>8.1f}{compute_total / audio_total:>7.3f}")
+          + "".join(f"{p:>7.1f}" for p in parts) + f"{100 * abs(metrics[0.0]):>8.1f}{compute_total / audio_total:>7.3f}{cpu_total:>7.2f}")
     if any(f[0] in DEV for f in files):
         detail = dev[0.25].accumulated_
         parts = [100 * detail[p] / max(detail["total"], 1e-9) for p in PARTS]
@@ -126,7 +200,8 @@ def main() -> None:
     for note in notes:
         print(note)
     print("DER and its parts in % of reference speech (parts at collar 0.25 s); 'found' in TOTAL = files whose "
-          "speaker count is right; RTF = diarize seconds / audio seconds, models loaded once beforehand.")
+          "speaker count is right; RTF = diarize seconds / audio seconds, models loaded once beforehand; CPU s = the diarizer's "
+          "process time (all threads).")
 
 
 if __name__ == "__main__":

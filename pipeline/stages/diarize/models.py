@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pipeline.errors import MissingModelError
 from pipeline.models import hub_offline, loaded, resolve
 from pipeline.stages.diarize.embedder import SpeakerEmbedder
+from pipeline.stages.diarize.segmentation import Segmenter
 from pipeline.stages.diarize.tuning import TUNING, Tuning
 
 SEGMENTATION_KEY = "segmentation-3.0"
@@ -17,7 +18,7 @@ SEGMENTATION_WEIGHTS = "pytorch_model.bin"
 
 @dataclass(frozen=True)
 class DiarizeModels:
-    segmentation: object             # pyannote.audio Inference (10 s sliding windows, local speakers)
+    segmentation: Segmenter          # segmentation-3.0 (10 s windows, local speakers)
     embedder: SpeakerEmbedder
     model_files: dict[str, str]      # file name → sha256, both models
 
@@ -35,17 +36,26 @@ def import_pyannote(offline: bool = True):
 
 def load_models(tuning: Tuning = TUNING) -> DiarizeModels:
     """Both models, from models/, verified against configs/models.toml (kept for the next recordings in a batch
-    worker, see pipeline.models.keep_loaded)."""
-    return loaded(("diarize", tuning), lambda: _load(tuning))
+    worker, see pipeline.models.keep_loaded). They do not depend on the tuning (kept for callers)."""
+    return loaded(("diarize",), _load)
 
 
-def _load(tuning: Tuning) -> DiarizeModels:
+def load_segmentation():
+    """The pyannote.audio segmentation-3.0 Model from models/ (verified), in eval mode."""
     pyannote_audio = import_pyannote()
-    folder, hashes = resolve(SEGMENTATION_KEY)
+    folder, _ = resolve(SEGMENTATION_KEY)
     try:
         model = pyannote_audio.Model.from_pretrained(str(folder / SEGMENTATION_WEIGHTS))
     except Exception as exc:  # pyannote/lightning raise several types for an unreadable checkpoint
         raise MissingModelError(f"cannot load the speech segmentation model {folder}: run `make models`") from exc
-    inference = pyannote_audio.Inference(model, window="sliding", step=tuning.segmentation_step, skip_aggregation=True)
+    return model.eval()
+
+
+def _load() -> DiarizeModels:
+    from pipeline.stages.diarize.onnx import SEGMENTATION, runtime
+
+    model = load_segmentation()
+    _, hashes = resolve(SEGMENTATION_KEY)
     embedder = SpeakerEmbedder.load()
-    return DiarizeModels(segmentation=inference, embedder=embedder, model_files={**hashes, **embedder.model_files})
+    segmenter = Segmenter.from_pyannote(model, runtime(SEGMENTATION, model))
+    return DiarizeModels(segmentation=segmenter, embedder=embedder, model_files={**hashes, **embedder.model_files})

@@ -12,9 +12,9 @@ from pipeline.audio import SAMPLE_RATE
 from pipeline.progress import StageProgress, part, silent
 from pipeline.stages.diarize.clustering import FrameGrid, normalise, to_turns
 from pipeline.stages.diarize.embedder import SpeakerEmbedder
-from pipeline.stages.diarize.local import segment
 from pipeline.stages.diarize.models import DiarizeModels
 from pipeline.stages.diarize.naming import named
+from pipeline.stages.diarize.segmentation import segment
 from pipeline.stages.diarize.tuning import TUNING, Tuning
 
 log = logging.getLogger(__name__)

@@ -10,10 +10,13 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Tuning:
     # segmentation-3.0 (local speakers, per-frame speaker count)
-    segmentation_step: float = 1.0   # s between the 10 s segmentation windows
-    count_threshold: float = 0.5     # a frame has n speakers when segmentation windows hear n - 1 + this on average
+    segmentation_step: float = 1.0   # s between the 10 s segmentation windows (each frame heard by 10)
+    segmentation_batch: int = 4      # windows run at once (memory grows with it: ~20 MB a window)
+    soft_count: bool = True          # count = expected speakers under the powerset probabilities (else argmax)
+    count_threshold: float = 0.5     # a frame has speech when the windows hear this many speakers on average …
+    overlap_threshold: float = 0.3   # … and n >= 2 speakers when they hear n - 1 + this on average
     evidence_seconds: float = 1.0    # s a local speaker must talk in one 10 s window to count as a voice …
-    evidence_windows: int = 2        # … in at least this many windows (see clustering.local_speakers)
+    evidence_windows: int = 1        # … in at least this many windows (see clustering.local_speakers)
     # CAM++ embedding windows
     window: float = 1.5              # s of audio per CAM++ embedding
     hop: float = 0.75                # s between embedding windows
@@ -24,6 +27,7 @@ class Tuning:
     embed_batch: int = 64            # windows handed to CAM++ at a time (progress is reported per batch)
     # clustering and turns
     min_cluster: int = 2             # windows; smaller clusters join their nearest when counting freely
+    min_cluster_seconds: float = 2.0  # s of audio; a smaller cluster takes none of a given number of speakers
     min_turn: float = 0.1            # s: shorter turns are dropped
     # stereo: is it a call recorded one side per channel? (see stereo.is_call)
     stereo_frame: float = 0.05       # s of audio per frame when comparing the channels' levels
