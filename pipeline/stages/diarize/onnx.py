@@ -55,9 +55,10 @@ def export(spec: Export, network) -> bytes:
     import torch
 
     buffer = io.BytesIO()
-    with warnings.catch_warnings():   # the LSTM batch-size advice: its outputs are tested against torch
-        warnings.simplefilter("ignore", UserWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)   # the TorchScript exporter: the one whose bytes are recorded
+    # the tracer's advice (LSTM batch size, the legacy TorchScript exporter, whose bytes are the ones recorded):
+    # the export is checked by its sha256 and its outputs are tested against torch's
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         torch.onnx.export(network, (torch.zeros(spec.example),), buffer, input_names=[spec.input],
                           output_names=[spec.output], opset_version=17, dynamo=False,
                           dynamic_axes={spec.input: spec.dynamic, spec.output: {0: "batch"}})
