@@ -68,6 +68,32 @@ def read_wav(path: Path, start: int = 0, end: int | None = None) -> np.ndarray:
     return data.reshape(-1, channels).T.copy()
 
 
+class WavView:
+    """A 16-bit mono WAV working copy as a read-only float32 sequence: len() samples, view[a:b] read from the
+    file (read_wav's values), np.asarray(view) for all of it. A three-hour recording is read a window at a time
+    instead of becoming 700 MB of float32."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        with wave.open(str(self.path), "rb") as wf:
+            if wf.getnchannels() != 1 or wf.getsampwidth() != 2:
+                raise ValueError(f"{path}: expected 16-bit mono PCM")
+            self._length = wf.getnframes()
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: slice) -> np.ndarray:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("WavView is read by slices: view[a:b]")
+        start, stop, _ = index.indices(self._length)
+        return read_wav(self.path, start, max(start, stop))
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        samples = self[:]
+        return samples if dtype is None else samples.astype(dtype)
+
+
 class WavWriter:
     """A 16-bit PCM WAV written block by block (float samples, (n,) or (channels, n)), so that a long recording
     is never held whole; put in place (renamed) only when the `with` block ends without an error."""

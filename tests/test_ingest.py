@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import decode_mono, encode, eval_file
-from pipeline.audio import read_wav
+from pipeline.audio import WavView, read_wav, write_wav
 from pipeline.errors import BadAudioError
 from pipeline.fileio import file_digests
 from pipeline.rundir import RunDir
@@ -144,3 +144,17 @@ def test_a_mono_original_has_no_two_channel_copy(tmp_path):
     asset, work = _ingest(eval_file("diar/dev00.wav"), tmp_path)
     assert asset.channels == 1 and asset.stereo_wav_path == ""
     assert not (work / "audio16k_stereo.wav").exists()
+
+
+def test_a_wav_view_reads_the_samples_read_wav_gives_a_window_at_a_time(tmp_path):
+    samples = (np.sin(np.arange(48000) / 7.0) * 0.5).astype(np.float32)
+    write_wav(tmp_path / "a.wav", samples)
+    view, whole = WavView(tmp_path / "a.wav"), read_wav(tmp_path / "a.wav")
+    assert len(view) == 48000 and np.array_equal(np.asarray(view), whole)
+    assert np.array_equal(view[1000:1600], whole[1000:1600]) and view[47990:49000].shape == (10,)
+    assert view[500:400].shape == (0,)
+    with pytest.raises(TypeError):
+        view[3]
+    write_wav(tmp_path / "b.wav", np.zeros((2, 100), np.float32))
+    with pytest.raises(ValueError, match="mono"):
+        WavView(tmp_path / "b.wav")

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.artifacts import Diarization
-from pipeline.audio import read_wav
+from pipeline.audio import WavView, read_wav
 from pipeline.config import DiarizeConfig
 from pipeline.errors import ConfigError
 from pipeline.progress import StageProgress, silent
@@ -21,7 +21,6 @@ from pipeline.stages.diarize.embedder import SpeakerEmbedder
 from pipeline.stages.diarize.hub import METHOD_PIPELINE, diarize_with_pipeline, load_pipeline
 from pipeline.stages.diarize.local import METHOD, diarize_samples
 from pipeline.stages.diarize.models import DiarizeModels, load_models
-from pipeline.stages.diarize.pcm import PcmView
 from pipeline.stages.diarize.segmentation import Segmenter, segment
 from pipeline.stages.diarize.stereo import METHOD_STEREO, diarize_channels, is_call
 from pipeline.stages.diarize.tuning import TUNING, Tuning
@@ -35,18 +34,18 @@ __all__ = ["METHOD", "METHOD_PIPELINE", "METHOD_STEREO", "TUNING", "VERSION", "D
 
 def diarize(wav_path: Path, cfg: DiarizeConfig, progress: StageProgress = silent,
             models: DiarizeModels | None = None, stereo_path: Path | None = None) -> Diarization:
-    """Diarize the 16 kHz working copy (read a window at a time: PcmView). `models` may be passed in to reuse
+    """Diarize the 16 kHz working copy (read a window at a time: WavView). `models` may be passed in to reuse
     loaded models (tests, eval).
     `stereo_path`, the two-channel working copy of a 2+ channel original, allows one speaker per channel
     (cfg.channels: "split", or "auto" when the channels carry different voices, see is_call)."""
     stereo = read_wav(stereo_path) if stereo_path else None
-    return diarize_audio(lambda: PcmView(wav_path), stereo, cfg, models, progress)
+    return diarize_audio(lambda: WavView(wav_path), stereo, cfg, models, progress)
 
 
 def diarize_audio(mono: np.ndarray | Callable[[], np.ndarray], stereo: np.ndarray | None, cfg: DiarizeConfig,
                   models: DiarizeModels | None = None, progress: StageProgress = silent,
                   tuning: Tuning = TUNING) -> Diarization:
-    """Diarize 16 kHz float32 audio: `mono` (samples or a PcmView, or a function that gives them, called only
+    """Diarize 16 kHz float32 audio: `mono` (samples or a WavView, or a function that gives them, called only
     when the mono mix is diarized) and `stereo`, the (channels, samples) copy of a 2+ channel recording or None.
     One speaker per channel when cfg.channels is "split", or "auto" and is_call; the mono mix otherwise,
     with cfg.backend. Models are loaded when needed and not given. Progress 0 → 1."""

@@ -48,7 +48,7 @@ def embed_windows(samples: np.ndarray, windows: list[Window], embedder: SpeakerE
 
 def diarize_samples(samples: np.ndarray, cfg: DiarizeConfig, models: DiarizeModels,
                     progress: StageProgress = silent, tuning: Tuning = TUNING) -> Diarization:
-    """Diarize float32 mono samples at 16 kHz (an array or a PcmView). Progress 0 → 1: segmentation to 0.6,
+    """Diarize float32 mono samples at 16 kHz (an array or a WavView). Progress 0 → 1: segmentation to 0.6,
     embedding to 0.97 (their shares of the CPU time, measured on 5 minutes)."""
     progress(0, 1)
     if len(samples) < tuning.min_window * SAMPLE_RATE:  # too short to tell voices apart (or empty)
