@@ -111,15 +111,14 @@ def _threads(settings: Settings, workers: int, local: bool) -> Settings:
 
 
 def _remote(job: Job, settings: Settings, threads: int) -> Outcome:
-    """What a Ray worker does: keeps the models it loads for its next recordings, gives torch its share of the
-    cores, then makes the recording's exhibit."""
-    import torch
-
+    """What a Ray worker does: keeps the models it loads for its next recordings, gives the diarizer's networks
+    its share of the cores, then makes the recording's exhibit."""
     from pipeline.models import keep_loaded
+    from pipeline.stages.diarize.onnx import set_threads
 
     keep_loaded()
     if threads:
-        torch.set_num_threads(threads)
+        set_threads(threads)
     return process(job, settings)
 
 

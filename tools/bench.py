@@ -118,33 +118,35 @@ def _rss_mib() -> float:
 
 
 class StageMeter:
-    """Progress hook that records, per stage, wall time from its first call and the peak RSS seen meanwhile."""
+    """Progress hook that records the peak RSS seen while each stage ran (from its first report to its last
+    report of completion). Stages that run at the same time (diarize and transcribe) share the peak of the
+    process while both ran."""
 
     def __init__(self) -> None:
-        self.current: str | None = None
-        self.started: dict[str, float] = {}
-        self.ended: dict[str, float] = {}
+        self.active: set[str] = set()
         self.peak: dict[str, float] = {}
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
     def _sample(self) -> None:
         while not self._stop.wait(0.05):
-            if self.current:
-                self.peak[self.current] = max(self.peak.get(self.current, 0.0), _rss_mib())
+            rss = _rss_mib()
+            with self._lock:
+                for stage in self.active:
+                    self.peak[stage] = max(self.peak.get(stage, 0.0), rss)
 
     def __call__(self, stage: str, completed: float, total: float) -> None:
-        if stage != self.current:
-            if self.current:
-                self.ended[self.current] = time.perf_counter()
-            self.current = stage
-            self.started.setdefault(stage, time.perf_counter())
-            self.peak[stage] = max(self.peak.get(stage, 0.0), _rss_mib())
+        rss = _rss_mib()
+        with self._lock:
+            self.peak[stage] = max(self.peak.get(stage, 0.0), rss)
+            if completed >= total:
+                self.active.discard(stage)
+            else:
+                self.active.add(stage)
 
     def close(self) -> None:
-        if self.current:
-            self.ended[self.current] = time.perf_counter()
         self._stop.set()
         self._thread.join()
 
@@ -160,9 +162,10 @@ def stages(source: Path, folder: Path, minutes: float) -> None:
     print(f"machine: {os.cpu_count()} cores")
     print(f"{'stage':<12}{'seconds':>10}{'RTF':>9}{'peak RSS MiB':>14}")
     for rec in result.manifest.stages:
-        seconds = meter.ended.get(rec.stage, 0.0) - meter.started.get(rec.stage, 0.0)
-        print(f"{rec.stage:<12}{seconds:>10.2f}{seconds / duration:>9.3f}{meter.peak.get(rec.stage, 0.0):>14.0f}")
+        print(f"{rec.stage:<12}{rec.seconds:>10.2f}{rec.seconds / duration:>9.3f}{meter.peak.get(rec.stage, 0.0):>14.0f}")
     print(f"{'total':<12}{total:>10.2f}{total / duration:>9.3f}{max(meter.peak.values()):>14.0f}")
+    print("(diarize and transcribe run at the same time: each one's seconds are its own, its peak RSS the "
+          "process's while it ran)")
     print(f"utterances: {len(result.labelled.items)}, speakers found: {len(result.labelled.speakers)}")
     csv_path = result.outputs["speakers"]
     header, rows = read_csv(csv_path)

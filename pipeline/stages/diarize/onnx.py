@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -65,14 +66,22 @@ def export(spec: Export, network) -> bytes:
     return buffer.getvalue()
 
 
+def checked(spec: Export, models_dir: Path = MODELS_DIR) -> bytes | None:
+    """The ONNX model of `spec` in models/ if it is there and its sha256 is the recorded one, else None."""
+    path = spec.path(models_dir)
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    return data if hashlib.sha256(data).hexdigest() == spec.sha256 else None
+
+
 def ensure(spec: Export, network, models_dir: Path = MODELS_DIR) -> bytes | None:
     """The checked ONNX model of `spec`: read from models/, or exported from `network` and written there if
     missing or not the recorded one; None (with the reason logged) when no such export can be made."""
     path = spec.path(models_dir)
-    if path.is_file():
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() == spec.sha256:
-            return data
+    data = checked(spec, models_dir)
+    if data is not None:
+        return data
     try:
         data = export(spec, network)
     except Exception as exc:  # onnx not installed, an exporter that cannot trace it: torch runs the network
@@ -109,12 +118,26 @@ class Runtime:
         return self.session.run(None, {self.input: np.ascontiguousarray(array, dtype=np.float32)})[0]
 
 
-def runtime(spec: Export, network) -> Runtime | None:
-    """The network in ONNX Runtime (as many threads as torch uses), or None: torch runs it."""
-    import torch
+_threads: int | None = None
 
-    model = ensure(spec, network)
-    return Runtime(spec, model, torch.get_num_threads()) if model else None
+
+def set_threads(threads: int) -> None:
+    """How many cores the diarizer's networks use (a batch worker's share); default: all this process may use."""
+    global _threads
+    _threads = max(1, threads)
+
+
+def threads() -> int:
+    return _threads or len(os.sched_getaffinity(0))
+
+
+def runtime(spec: Export, network=None) -> Runtime | None:
+    """The network in ONNX Runtime, or None: torch runs it. The checked export in models/ is used as it is
+    (neither torch nor `network` is needed then); else it is exported from `network`, when given."""
+    model = checked(spec)
+    if model is None and network is not None:
+        model = ensure(spec, network)
+    return Runtime(spec, model, threads()) if model else None
 
 
 def main() -> None:

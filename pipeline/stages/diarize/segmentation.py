@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 
@@ -23,6 +24,22 @@ from pipeline.stages.diarize.clustering import FrameGrid
 from pipeline.stages.diarize.tuning import TUNING, Tuning
 
 Forward = Callable[[np.ndarray], np.ndarray]   # (batch, 1, samples) float32 → (batch, frames, classes) log-probs
+
+# segmentation-3.0's shape, as its pyannote.audio Model states it (a test compares them): 10 s windows, 3 local
+# speakers at most 2 at once, output frames of its receptive field
+WINDOW_SAMPLES = 160000
+LOCAL_SPEAKERS, AT_ONCE = 3, 2
+FRAMES = FrameGrid(start=0.0, step=0.016875, duration=0.0619375)
+
+
+def powerset(speakers: int = LOCAL_SPEAKERS, at_once: int = AT_ONCE) -> np.ndarray:
+    """(classes, speakers) 0/1: who speaks in each powerset class, in pyannote.audio's order (nobody, each
+    one alone, then each pair …)."""
+    classes = [c for size in range(at_once + 1) for c in combinations(range(speakers), size)]
+    mapping = np.zeros((len(classes), speakers), dtype=np.float32)
+    for row, members in enumerate(classes):
+        mapping[row, list(members)] = 1.0
+    return mapping
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,11 @@ class Segmenter:
     powerset: np.ndarray             # (classes, local speakers) 0/1: who speaks in each powerset class
     window: int                      # samples per window (10 s)
     frames: FrameGrid                # the network's output frames (its receptive field)
+
+    @classmethod
+    def from_onnx(cls, runtime: Forward) -> Segmenter:
+        """The checked ONNX export run by ONNX Runtime: neither torch nor pyannote.audio is imported."""
+        return cls(forward=runtime, powerset=powerset(), window=WINDOW_SAMPLES, frames=FRAMES)
 
     @classmethod
     def from_pyannote(cls, model, runtime: Forward | None = None) -> Segmenter:
