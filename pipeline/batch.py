@@ -110,15 +110,12 @@ def _threads(settings: Settings, workers: int, local: bool) -> Settings:
     return replace(settings, transcribe=replace(settings.transcribe, cpu_threads=share))
 
 
-def _remote(job: Job, settings: Settings, threads: int) -> Outcome:
-    """What a Ray worker does: keeps the models it loads for its next recordings, gives the diarizer's networks
-    its share of the cores, then makes the recording's exhibit."""
+def _remote(job: Job, settings: Settings) -> Outcome:
+    """What a Ray worker does: keeps the models it loads for its next recordings, then makes the recording's
+    exhibit (its share of the cores is in the settings: cpu_threads)."""
     from pipeline.models import keep_loaded
-    from pipeline.stages.diarize.onnx import set_threads
 
     keep_loaded()
-    if threads:
-        set_threads(threads)
     return process(job, settings)
 
 
@@ -154,12 +151,11 @@ def run_batch(folder: Path, out: Path, settings: Settings, workers: int = 1, add
 
 def _distribute(ray, todo: list[Job], settings: Settings, workers: int, done) -> list[Outcome]:
     task = ray.remote(num_cpus=1, max_retries=0)(_remote)
-    threads = settings.transcribe.cpu_threads
     waiting, running, outcomes = list(todo), {}, []
     while waiting or running:
         while waiting and len(running) < workers:
             job = waiting.pop(0)
-            running[task.remote(job, settings, threads)] = job
+            running[task.remote(job, settings)] = job
         ready, _ = ray.wait(list(running), num_returns=1)
         job = running.pop(ready[0])
         try:

@@ -9,9 +9,10 @@ and that stage and every stage after it run again, said in one line (with strict
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -45,6 +46,7 @@ class Context:
     run: RunDir
     artifacts: dict[str, Any] = field(default_factory=dict)
     progress: StageProgress = lambda completed, total: None
+    alongside: bool = False          # another stage runs at the same time as this one
 
     def __getitem__(self, stage: str) -> Any:
         return self.artifacts[stage]
@@ -72,6 +74,7 @@ class Stage:
     still_valid: Callable[[Any, RunDir], str] = _always
     cost: float = 0.01               # its rough share of a first run's time (for the estimate of the time left)
     alongside: bool = False          # may run at the same time as the stages next to it that it does not read
+    gives_way: bool = False          # when it does, it takes only the CPU the others leave (lower priority)
 
 
 def _file_name(path: Path, run: RunDir) -> str:
@@ -152,10 +155,44 @@ def run_stages(stages: tuple[Stage, ...], c: Context, progress: ProgressHook = q
         if len(plans) == 1:
             done.append(_carry_out(plans[0], c, records, progress, lock))
             continue
-        with ThreadPoolExecutor(max_workers=len(plans)) as pool:   # stages that read nothing of each other
-            futures = [pool.submit(_carry_out, plan, c, records, progress, lock) for plan in plans]
-            done += [future.result() for future in futures]
+        together = sum(plan.artifact is None for plan in plans) > 1     # more than one of them runs
+        done += _at_once([lambda plan=plan: _carry_out(plan, c, records, progress, lock, together)
+                          for plan in plans])
     return done
+
+
+def _at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+    """The calls' results, each call run in a thread of its own that ends with it (a thread whose priority a
+    stage lowered is never reused); the first call's error, in order, is raised."""
+    results: list[Any] = [None] * len(calls)
+    errors: list[BaseException | None] = [None] * len(calls)
+
+    def work(i: int) -> None:
+        try:
+            results[i] = calls[i]()
+        except BaseException as exc:  # handed to the caller's thread below
+            errors[i] = exc
+
+    threads = [threading.Thread(target=work, args=(i,), name=f"stage-{i}") for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for error in errors:
+        if error is not None:
+            raise error
+    return results
+
+
+def _give_way() -> None:
+    """Lower this thread's priority (nice + 10; Linux, where a thread has its own): the stage then runs on the CPU
+    the others leave, and the threads it starts inherit that. The thread ends with the stage (_at_once)."""
+    if sys.platform == "linux":
+        thread = threading.get_native_id()
+        try:
+            os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + 10))
+        except OSError as exc:  # not allowed here: the stage runs at the same priority as the others
+            log.info("could not lower the priority of a stage running beside another: %s", exc)
 
 
 def waves(stages: tuple[Stage, ...]) -> list[list[Stage]]:
@@ -192,16 +229,20 @@ def _plan(stage: Stage, c: Context, records: dict[str, StageRecord], rerun: bool
 
 
 def _carry_out(plan: _Plan, c: Context, records: dict[str, StageRecord], progress: ProgressHook,
-               lock: threading.Lock) -> StageRecord:
-    """Run the stage (or take its artifact as reused) and record it. Stages of one wave do this at once: each
-    has its own context (its progress hook), and the records are written one at a time."""
+               lock: threading.Lock, together: bool = False) -> StageRecord:
+    """Run the stage (or take its artifact as reused) and record it. Stages of one wave do this at once
+    (`together`, when more than one of them runs): each has its own context (its progress hook, whether it runs
+    alongside another), a stage that gives way runs in a thread of lower priority, and the records are written
+    one at a time."""
     stage, started = plan.stage, time.perf_counter()
     progress(stage.name, 0, 1)
     artifact, ran = plan.artifact, plan.artifact is None
     path = c.run.artifact(stage.name)
     if ran:
         log.info("running %s", stage.name)
-        own = replace(c, progress=lambda completed, total: progress(stage.name, completed, total))
+        own = replace(c, progress=lambda completed, total: progress(stage.name, completed, total), alongside=together)
+        if together and stage.gives_way:
+            _give_way()
         # as a later run would load it (an int where a float is declared becomes a float …): the stages after
         # it get the same input, and the file the same bytes, whether it was made now or reused
         artifact = from_dict(stage.makes, to_dict(stage.make(own)))

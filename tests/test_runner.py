@@ -199,3 +199,34 @@ def test_stages_that_read_nothing_of_each_other_run_at_the_same_time(tmp_path):
     saved = json.loads(run.records.read_text(encoding="utf-8"))["stages"]
     assert sorted(r["stage"] for r in saved) == ["a", "b", "c"]
 
+
+
+def test_a_stage_that_gives_way_runs_at_a_lower_priority_only_beside_another(tmp_path):
+    """The diarizer gives way to the transcriber: run beside it, it is told so and its thread's priority is
+    lowered (on Linux); run alone (the other's artifact reused), neither."""
+    import os
+    import sys
+    import threading
+
+    seen = {}
+
+    def make(name: str):
+        def stage(c):
+            nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) if sys.platform == "linux" else 0
+            seen[name] = (c.alongside, nice)
+            return Value(1.0)
+        return stage
+
+    base = os.getpriority(os.PRIO_PROCESS, 0) if sys.platform == "linux" else 0
+    table = (Stage("a", 1, Value, make("a"), alongside=True, gives_way=True),
+             Stage("b", 1, Value, make("b"), alongside=True))
+    run = RunDir(tmp_path)
+    run.work.mkdir()
+    run_stages(table, Context(source=tmp_path / "none", original=None, settings=Settings(), run=run))
+    lowered = base + 10 if sys.platform == "linux" else 0
+    assert seen == {"a": (True, min(lowered, 19)), "b": (True, base)}
+    seen.clear()
+    again = (Stage("a", 2, Value, make("a"), alongside=True, gives_way=True), table[1])   # a changed, b reused
+    run_stages(again, Context(source=tmp_path / "none", original=None, settings=Settings(), run=run))
+    assert seen == {"a": (False, base)}
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base if sys.platform == "linux" else True

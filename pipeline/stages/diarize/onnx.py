@@ -100,11 +100,11 @@ def ensure(spec: Export, network, models_dir: Path = MODELS_DIR) -> bytes | None
 class Runtime:
     """An ONNX Runtime session of one network, called on one float32 array."""
 
-    def __init__(self, spec: Export, model: bytes, threads: int) -> None:
+    def __init__(self, spec: Export, model: bytes, threads: int) -> None:   # threads ≥ 1
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = max(1, threads)
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")   # no busy waiting on shared cores
         options.log_severity_level = 3
@@ -118,26 +118,19 @@ class Runtime:
         return self.session.run(None, {self.input: np.ascontiguousarray(array, dtype=np.float32)})[0]
 
 
-_threads: int | None = None
+def cores(threads: int = 0) -> int:
+    """`threads`, or (0) all the cores this process may use."""
+    return threads or len(os.sched_getaffinity(0))
 
 
-def set_threads(threads: int) -> None:
-    """How many cores the diarizer's networks use (a batch worker's share); default: all this process may use."""
-    global _threads
-    _threads = max(1, threads)
-
-
-def threads() -> int:
-    return _threads or len(os.sched_getaffinity(0))
-
-
-def runtime(spec: Export, network=None) -> Runtime | None:
-    """The network in ONNX Runtime, or None: torch runs it. The checked export in models/ is used as it is
-    (neither torch nor `network` is needed then); else it is exported from `network`, when given."""
+def runtime(spec: Export, network=None, threads: int = 0) -> Runtime | None:
+    """The network in ONNX Runtime on `threads` cores (0: all), or None: torch runs it. The checked export in
+    models/ is used as it is (neither torch nor `network` is needed then); else it is exported from `network`,
+    when given."""
     model = checked(spec)
     if model is None and network is not None:
         model = ensure(spec, network)
-    return Runtime(spec, model, threads()) if model else None
+    return Runtime(spec, model, cores(threads)) if model else None
 
 
 def main() -> None:
