@@ -64,9 +64,9 @@ def transcript(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: out/<file name>)."),
     model: str = typer.Option("", "--model", help="Whisper model: base (offline default), a CTranslate2 folder, "
                                                   "or a hub name in the local cache."),
-    compute_type: str = typer.Option("", "--compute-type", help="float32 (default), int8, float16 (GPU) … as "
+    compute_type: str = typer.Option("", "--compute-type", help="int8 (default), float32, float16 (GPU) … as "
                                      "CTranslate2 names them."),
-    threads: int = typer.Option(0, "--threads", min=0, help="CPU threads for transcription (default: all cores)."),
+    threads: int = typer.Option(0, "--threads", min=0, help="CPU cores the models use (default: all)."),
     device: str = typer.Option("", "--device", help="cpu (default), cuda or auto."),
     doc_language: str = typer.Option("", "--doc-language", help="Language of the exhibit: zh or en (default: "
                                      "that of the recording)."),

@@ -185,13 +185,14 @@ def main() -> None:
     parser.add_argument("--stages", action="store_true", help="per-stage time and peak RSS of one run here")
     parser.add_argument("--keep", type=Path, help="keep the input and outputs in this folder")
     args = parser.parse_args()
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="exhibit-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    source = build_input(args.minutes, folder)
-    if args.stages:
-        stages(source, folder, args.minutes)
-    else:
-        side_by_side(source, folder, args.runs)
+    with tempfile.TemporaryDirectory(prefix="exhibit-bench-") as scratch:   # removed afterwards unless --keep
+        folder = args.keep or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        source = build_input(args.minutes, folder)
+        if args.stages:
+            stages(source, folder, args.minutes)
+        else:
+            side_by_side(source, folder, args.runs)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from pipeline.artifacts import Fact, Utterance
 from pipeline.export.content import ExhibitContent
 from pipeline.export.wording import Wording, speaker_text, speakers_by_id, value_text
 from pipeline.export.word import styles as S
-from pipeline.export.word.blocks import cell_line, cell_text, heading, lead, paragraph, table
+from pipeline.export.word.blocks import cell_line, cell_text, heading, lead, paragraph, run, table
 from pipeline.text.rules import CATEGORIES
 from pipeline.timefmt import hms
 
@@ -66,7 +66,7 @@ def _quote(cell: _Cell, row: IndexRow, wording: Wording, counsel: bool) -> None:
     for start, end in spans:
         if start > cursor:
             first.add_run(text[cursor:start])
-        first.add_run(text[start:end], style=S.STRONG)
+        run(first, text[start:end], S.STRONG)
         cursor = end
     if spans and cursor < len(text):
         first.add_run(text[cursor:])

@@ -16,7 +16,7 @@ from pipeline.export.content import ExhibitContent
 from pipeline.export.timeline import TimelineRow, timeline_png
 from pipeline.export.wording import Wording, number_label, speaker_text, speakers_by_id, utterance_text
 from pipeline.export.word import styles as S
-from pipeline.export.word.blocks import cell_text, heading, lead, paragraph, table
+from pipeline.export.word.blocks import cell_text, heading, lead, paragraph, run, table
 from pipeline.timefmt import duration_text, hms
 
 PARTIES_COLUMNS = (Cm(2.2), Cm(3.0), Cm(2.2), Cm(4.2), Cm(2.2), Cm(2.2))
@@ -108,7 +108,7 @@ def notation_section(doc: DocumentObject, content: ExhibitContent, wording: Word
     rows.append((key["index_term"], key["index"], None))
     grid = table(doc, NOTATION_COLUMNS, None, [["", meaning] for _, meaning, _ in rows])
     for row, (term, _, style) in zip(grid.rows, rows):
-        cell_text(row.cells[0], "").add_run(term, style=style)
+        run(cell_text(row.cells[0], ""), term, style)
 
 
 # --------------------------------------------------------------------------------------------- lines
@@ -167,7 +167,7 @@ def _line(target: Paragraph, number: int, u: Utterance, line: str, uncertain: li
     shift = lambda spans: [(s - skipped, e - skipped) for s, e in spans]  # noqa: E731
     target.add_run(lead + line[:len(line) - len(stripped)])
     for piece, style in styled_runs(stripped, shift(uncertain), shift(key_facts)):
-        target.add_run(piece, style=style)
+        run(target, piece, style)
 
 
 def transcript_section(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:
