@@ -132,17 +132,24 @@ def _frames(path: Path):
 
 def zero_runs(path: Path, min_seconds: float = MIN_ZERO_RUN) -> tuple[list[tuple[float, float]], np.ndarray, int]:
     """Runs of exactly-zero samples at least min_seconds long as (start, end) seconds, the 10 ms level
-    envelope in dBFS, and the sample rate. Streams frame by frame, so long recordings stay small in memory."""
+    envelope in dBFS, and the sample rate. Streams frame by frame, so long recordings stay small in memory: only
+    runs of the length sought are kept (speech crosses zero exactly on many single samples: 770 MB of them on
+    a 3-hour recording, measured)."""
     runs: list[tuple[int, int]] = []
     open_start: int | None = None
     pos, rate, rest = 0, 0, np.zeros(0, np.float32)
     levels: list[np.ndarray] = []
+
+    def keep(begin: int, end: int) -> None:
+        if end - begin >= round(min_seconds * rate):
+            runs.append((begin, end))
+
     for peak, rate in _frames(path):
         zero = peak == 0
         edges = np.diff(np.concatenate(([0], zero.view(np.int8), [0])))
         starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
         if open_start is not None and not (len(zero) and zero[0]):
-            runs.append((open_start, pos))
+            keep(open_start, pos)
             open_start = None
         for s, e in zip(starts, ends):
             begin = open_start if (s == 0 and open_start is not None) else pos + s
@@ -150,7 +157,7 @@ def zero_runs(path: Path, min_seconds: float = MIN_ZERO_RUN) -> tuple[list[tuple
             if e == len(zero):
                 open_start = begin
             else:
-                runs.append((begin, pos + e))
+                keep(begin, pos + e)
         pos += len(zero)
         block = max(1, int(rate * BLOCK))
         rest = np.concatenate((rest, peak))
@@ -160,12 +167,11 @@ def zero_runs(path: Path, min_seconds: float = MIN_ZERO_RUN) -> tuple[list[tuple
             levels.append(10 * np.log10(power + 1e-12))
             rest = rest[whole:]
     if open_start is not None:
-        runs.append((open_start, pos))
+        keep(open_start, pos)
     envelope = np.concatenate(levels) if levels else np.zeros(0)
     if not rate:
         return [], envelope, 0
-    shortest = int(round(min_seconds * rate))
-    return [(s / rate, e / rate) for s, e in runs if e - s >= shortest], envelope, rate
+    return [(s / rate, e / rate) for s, e in runs], envelope, rate
 
 
 def _sound_near(envelope: np.ndarray, start: float, end: float) -> bool:
