@@ -66,7 +66,7 @@ def transcript(
                                                   "or a hub name in the local cache."),
     compute_type: str = typer.Option("", "--compute-type", help="int8 (default), float32, float16 (GPU) … as "
                                      "CTranslate2 names them."),
-    threads: int = typer.Option(0, "--threads", min=0, help="CPU cores the models use (default: all)."),
+    threads: int = typer.Option(0, "--threads", min=0, help="CPU cores Whisper uses (default: all)."),
     device: str = typer.Option("", "--device", help="cpu (default), cuda or auto."),
     doc_language: str = typer.Option("", "--doc-language", help="Language of the exhibit: zh or en (default: "
                                      "that of the recording)."),

@@ -65,7 +65,6 @@ from pipeline.stages import (
     review,
     transcribe,
 )
-from pipeline.stages.diarize.onnx import cores
 from pipeline.text.rules import load_rules
 
 log = logging.getLogger(__name__)
@@ -101,12 +100,7 @@ def _diarize(c: Context) -> Diarization:
     voices of the mono working copy."""
     split = c["channels"].split
     cfg = dataclasses.replace(c.settings.diarize, channels="split" if split else "mix")
-    # beside the transcriber, on all cores but one at a lower priority (gives_way): it fills the CPU time
-    # Whisper's decoding leaves idle (make bench, 5 minutes on 2 cores: 16.1 s against 18.8 s on both cores at
-    # the same priority)
-    threads = c.settings.transcribe.cpu_threads
-    threads = max(1, cores(threads) - 1) if c.alongside else threads
-    return diarize.diarize(c.run.wav, cfg, c.progress, stereo_path=_stereo(c) if split else None, threads=threads)
+    return diarize.diarize(c.run.wav, cfg, c.progress, stereo_path=_stereo(c) if split else None)
 
 
 def _export(c: Context) -> Exported:
@@ -131,7 +125,9 @@ STAGES: tuple[Stage, ...] = (
           inputs=SOUND, settings=("diarize.channels",)),
     Stage("diarize", diarize.VERSION, Diarization, _diarize,
           inputs=(*SOUND, "channels.split"), settings=("diarize",), cost=0.35, alongside=True,
-          gives_way=True),
+          gives_way=True),   # on one core (diarize/onnx.py) at a lower priority beside the transcriber: it fills the
+                             # CPU time Whisper's decoding leaves idle (make bench, 5 minutes on 2 cores: 16.1 s
+                             # against 18.8 s on two cores at the same priority)
     Stage("transcribe", transcribe.VERSION, Transcript,
           lambda c: transcribe.transcribe(c.run.wav, c.settings.transcribe, c.progress, hotwords=_hotwords(c),
                                           channels_path=_stereo(c) if c["channels"].split else None),

@@ -46,7 +46,6 @@ class Context:
     run: RunDir
     artifacts: dict[str, Any] = field(default_factory=dict)
     progress: StageProgress = lambda completed, total: None
-    alongside: bool = False          # another stage runs at the same time as this one
 
     def __getitem__(self, stage: str) -> Any:
         return self.artifacts[stage]
@@ -231,16 +230,15 @@ def _plan(stage: Stage, c: Context, records: dict[str, StageRecord], rerun: bool
 def _carry_out(plan: _Plan, c: Context, records: dict[str, StageRecord], progress: ProgressHook,
                lock: threading.Lock, together: bool = False) -> StageRecord:
     """Run the stage (or take its artifact as reused) and record it. Stages of one wave do this at once
-    (`together`, when more than one of them runs): each has its own context (its progress hook, whether it runs
-    alongside another), a stage that gives way runs in a thread of lower priority, and the records are written
-    one at a time."""
+    (`together`, when more than one of them runs): each has its own context (its progress hook), a stage that
+    gives way runs in a thread of lower priority, and the records are written one at a time."""
     stage, started = plan.stage, time.perf_counter()
     progress(stage.name, 0, 1)
     artifact, ran = plan.artifact, plan.artifact is None
     path = c.run.artifact(stage.name)
     if ran:
         log.info("running %s", stage.name)
-        own = replace(c, progress=lambda completed, total: progress(stage.name, completed, total), alongside=together)
+        own = replace(c, progress=lambda completed, total: progress(stage.name, completed, total))
         if together and stage.gives_way:
             _give_way()
         # as a later run would load it (an int where a float is declared becomes a float …): the stages after

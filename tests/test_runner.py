@@ -202,8 +202,8 @@ def test_stages_that_read_nothing_of_each_other_run_at_the_same_time(tmp_path):
 
 
 def test_a_stage_that_gives_way_runs_at_a_lower_priority_only_beside_another(tmp_path):
-    """The diarizer gives way to the transcriber: run beside it, it is told so and its thread's priority is
-    lowered (on Linux); run alone (the other's artifact reused), neither."""
+    """The diarizer gives way to the transcriber: run beside it, its thread's priority is lowered (on Linux);
+    run alone (the other's artifact reused), it is not."""
     import os
     import sys
     import threading
@@ -213,7 +213,7 @@ def test_a_stage_that_gives_way_runs_at_a_lower_priority_only_beside_another(tmp
     def make(name: str):
         def stage(c):
             nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) if sys.platform == "linux" else 0
-            seen[name] = (c.alongside, nice)
+            seen[name] = nice
             return Value(1.0)
         return stage
 
@@ -224,9 +224,9 @@ def test_a_stage_that_gives_way_runs_at_a_lower_priority_only_beside_another(tmp
     run.work.mkdir()
     run_stages(table, Context(source=tmp_path / "none", original=None, settings=Settings(), run=run))
     lowered = base + 10 if sys.platform == "linux" else 0
-    assert seen == {"a": (True, min(lowered, 19)), "b": (True, base)}
+    assert seen == {"a": min(lowered, 19), "b": base}
     seen.clear()
     again = (Stage("a", 2, Value, make("a"), alongside=True, gives_way=True), table[1])   # a changed, b reused
     run_stages(again, Context(source=tmp_path / "none", original=None, settings=Settings(), run=run))
-    assert seen == {"a": (False, base)}
+    assert seen == {"a": base}
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base if sys.platform == "linux" else True

@@ -10,8 +10,8 @@ With --minutes N it times the diarize stage instead on an N-minute recording joi
 and the process's peak RSS (run it in a fresh process per length to compare peaks; with --tuning the
 samples are read whole and handed over).
 
-    .venv/bin/python tools/eval_diarization.py [--tuning window=1.5,hop=0.75] [--only dev00,trn01] [--threads 1]
-    .venv/bin/python tools/eval_diarization.py --minutes 5 [--threads 1]
+    .venv/bin/python tools/eval_diarization.py [--tuning window=1.5,hop=0.75] [--only dev00,trn01]
+    .venv/bin/python tools/eval_diarization.py --minutes 5
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def reset_peak() -> bool:
         return False
 
 
-def long_recording(minutes: float, tuning: Tuning, threads: int = 0) -> None:
+def long_recording(minutes: float, tuning: Tuning) -> None:
     """Time the diarize stage (its working copy on disk, as a run has it) on a joined recording of `minutes`
     and print its cost and the peak memory."""
     with tempfile.TemporaryDirectory(prefix="exhibit-diar-") as folder:
@@ -107,7 +107,7 @@ def long_recording(minutes: float, tuning: Tuning, threads: int = 0) -> None:
         duration = len(samples) / SAMPLE_RATE
         write_wav(wav, samples)
         del samples
-        models = load_models(tuning, threads)
+        models = load_models(tuning)
         loaded = rss_mb()
         reset = reset_peak()
         reports: list[float] = []
@@ -138,13 +138,12 @@ def main() -> None:
     parser.add_argument("--tuning", default="", help="override diarize.Tuning fields, e.g. window=1.5,hop=0.75")
     parser.add_argument("--only", default="", help="comma-separated file ids")
     parser.add_argument("--minutes", type=float, default=0.0, help="time an N-minute joined recording instead")
-    parser.add_argument("--threads", type=int, default=0, help="cores the diarizer's networks use (default: all)")
     args = parser.parse_args()
     tuning = parse_tuning(args.tuning)
     if args.minutes:
-        return long_recording(args.minutes, tuning, args.threads)
+        return long_recording(args.minutes, tuning)
     files = [f for f in FILES + [STEREO] if not args.only or f[0] in args.only.split(",")]
-    models = load_models(tuning, args.threads)
+    models = load_models(tuning)
     cfg = DiarizeConfig()
     references = {name: load_rttm(DIAR / name) for name in {rttm for _, _, rttm in files} if name}
     metrics = {0.25: DiarizationErrorRate(collar=0.25, skip_overlap=False),

