@@ -106,7 +106,7 @@ def _diarize(c: Context) -> Diarization:
 def _export(c: Context) -> Exported:
     content = exhibit_content(c["ingest"], c["normalise"], c["diarize"], c["review"], c["fact_review"],
                               c["integrity"].points, c.settings, software_versions(), datetime.now().astimezone())
-    return export.export(content, c.run)
+    return export.export(content, c.run, c.progress)
 
 
 # the models' steps read the working copies of the sound, not where the original is: keyed on their hashes,
@@ -119,7 +119,7 @@ STAGES: tuple[Stage, ...] = (
           lambda c: ingest.ingest(c.source, c.original, c.run, c.progress),
           environment=_original, still_valid=_working_copies_match, cost=0.02),
     Stage("integrity", integrity.VERSION, Integrity,
-          lambda c: integrity.screen(c["ingest"], c.source), inputs=("ingest",), cost=0.02),
+          lambda c: integrity.screen(c["ingest"], c.source, c.progress), inputs=("ingest",), cost=0.02),
     Stage("channels", channels.VERSION, Channels,
           lambda c: channels.decide(c["ingest"], c.run, c.settings.diarize),
           inputs=SOUND, settings=("diarize.channels",)),

@@ -47,24 +47,43 @@ def only(*stages: str) -> dict[str, bool]:
 def made(tmp_path_factory):
     """The first run, then a second with nothing changed: it runs no model and rewrites no output; only the
     three stages that read the files the first run wrote for the user (speakers.csv, transcript.csv,
-    key_facts.csv) look at them again, in milliseconds."""
+    key_facts.csv) look at them again, in milliseconds. Also what the first run reported as it went."""
     out = tmp_path_factory.mktemp("run") / SAMPLE.stem
     before = sha256(SAMPLE)
-    result = run(SAMPLE, out, load_settings())
+    reports: list[tuple[str, float, float]] = []
+    result = run(SAMPLE, out, load_settings(), lambda stage, done, total: reports.append((stage, done, total)))
     written = {p.name: sha256(p) for p in out.iterdir() if p.is_file() and p.name != "manifest.json"}
     again = run(SAMPLE, out, load_settings())
     assert ran(again) == only("label", "review", "fact_review")
     assert {p.name: sha256(p) for p in out.iterdir() if p.is_file() and p.name != "manifest.json"} == written
-    return before, out, result
+    return before, out, result, reports
 
 
 @pytest.fixture
 def first(made, tmp_path):
     """The first run's folder, copied for this test alone."""
-    before, out, result = made
+    before, out, result, _ = made
     copy = tmp_path / out.name
     shutil.copytree(out, copy)
     return before, copy, result
+
+
+def test_every_long_stage_reports_its_progress_from_inside_and_every_stage_ends_done(made):
+    """Progress you can trust: each stage's reports go from 0 to done without going back, and the stages that
+    take time report steps in between (the decoded seconds, the integrity screen's seconds read, the
+    segmentation windows and embedding batches, the transcriber's position, the files the export wrote)."""
+    *_, reports = made
+    by_stage: dict[str, list[float]] = {}
+    for stage, done, total in reports:
+        assert 0 <= done <= total, (stage, done, total)
+        by_stage.setdefault(stage, []).append(done / total)
+    assert list(by_stage) == [s.name for s in STAGES]
+    for stage, fractions in by_stage.items():
+        assert fractions[0] == 0.0 and fractions[-1] == 1.0, stage
+        assert fractions == sorted(fractions), stage
+    for stage in ("ingest", "integrity", "diarize", "transcribe", "export"):
+        between = {round(f, 3) for f in by_stage[stage] if 0 < f < 1}
+        assert len(between) >= 2, (stage, by_stage[stage])
 
 
 def test_first_run_writes_the_exhibit_and_its_companions(first):

@@ -26,6 +26,7 @@ from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
 from pipeline.export.word import COUNSEL, write_docx
 from pipeline.export.word.styles import TEMPLATE
 from pipeline.fileio import sha256_file
+from pipeline.progress import StageProgress, silent
 from pipeline.rundir import RunDir
 
 VERSION = 2
@@ -33,9 +34,9 @@ VERSION = 2
 FILES = (CONFIG_DIR / "exhibit_zh.toml", CONFIG_DIR / "exhibit_en.toml", TEMPLATE)
 
 
-def export(content: ExhibitContent, run: RunDir) -> Exported:
+def export(content: ExhibitContent, run: RunDir, progress: StageProgress = silent) -> Exported:
     """Write every output into the run folder's .incoming/ folder; the record of what was written (paths as
-    they will be once moved into place)."""
+    they will be once moved into place). Progress: the files written of all."""
     into = run.staged()
     shutil.rmtree(into.root, ignore_errors=True)
     into.root.mkdir()
@@ -44,15 +45,19 @@ def export(content: ExhibitContent, run: RunDir) -> Exported:
     files = {"docx": into.docx(stem), "counsel_docx": into.counsel_docx(stem), "transcript_csv": into.transcript_csv,
              "key_facts_csv": into.key_facts_csv, "srt": into.srt(stem), "json": into.json(stem),
              "rttm": into.rttm(stem), "integrity": into.integrity_json}
-    write_transcript_csv(files["transcript_csv"], labelled, language)
-    write_key_facts_csv(files["key_facts_csv"], labelled, content.facts, language)
-    write_srt(files["srt"], labelled, language)
-    write_json(files["json"], content)
-    write_rttm(files["rttm"], content.diarization, stem)
-    write_integrity_json(files["integrity"], content.asset, content.integrity)
     shown = visible_copy(content)
-    write_docx(files["docx"], shown)
-    write_docx(files["counsel_docx"], shown, COUNSEL)
+    writers = (lambda: write_transcript_csv(files["transcript_csv"], labelled, language),
+               lambda: write_key_facts_csv(files["key_facts_csv"], labelled, content.facts, language),
+               lambda: write_srt(files["srt"], labelled, language),
+               lambda: write_json(files["json"], content),
+               lambda: write_rttm(files["rttm"], content.diarization, stem),
+               lambda: write_integrity_json(files["integrity"], content.asset, content.integrity),
+               lambda: write_docx(files["docx"], shown),
+               lambda: write_docx(files["counsel_docx"], shown, COUNSEL))
+    for done, write in enumerate(writers):
+        progress(done, len(writers) + 1)
+        write()
+    progress(len(writers), len(writers) + 1)
     clips = write_speaker_clips(run, content.diarization, into)
     files.update({f"clip {sid}": path for sid, path in clips.items()})
     return Exported(files={role: into.relative(path) for role, path in files.items()},
