@@ -36,8 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT.parent / "shared" / "eval"
 
 
-def build_input(minutes: float, folder: Path) -> Path:
-    """Join the AMI meeting excerpts (30 s each, real speech, 1–4 speakers) into one long recording."""
+def joined_ami(minutes: float) -> np.ndarray:
+    """The AMI meeting excerpts of ../shared/eval (30 s each, real speech, 1–4 speakers; all but the synthetic
+    file, in name order) joined and cut to `minutes` (also tools/eval_diarization.py --minutes)."""
     clips = [c for c in sorted((EVAL / "diar").glob("*.wav")) if not c.name.startswith("synth")]
     need = int(minutes * 60 * SAMPLE_RATE)
     parts, have = [], 0
@@ -47,8 +48,13 @@ def build_input(minutes: float, folder: Path) -> Path:
             have += parts[-1].size
             if have >= need:
                 break
+    return np.concatenate(parts)[:need]
+
+
+def build_input(minutes: float, folder: Path) -> Path:
+    """The joined AMI excerpts as one long recording in `folder`."""
     path = folder / f"bench_{minutes:g}min.wav"
-    write_wav(path, np.concatenate(parts)[:need])
+    write_wav(path, joined_ami(minutes))
     return path
 
 

@@ -31,6 +31,7 @@ from pyannote.metrics.diarization import DiarizationErrorRate
 from pipeline.audio import SAMPLE_RATE, decode, read_wav, write_wav
 from pipeline.config import DiarizeConfig
 from pipeline.stages.diarize import METHOD_STEREO, TUNING, Tuning, diarize, diarize_audio, load_models
+from bench import joined_ami   # tools/: the same joined recording make bench-long times
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 DIAR = EVAL / "diar"
@@ -66,21 +67,6 @@ def hypothesis(uri: str, turns) -> Annotation:
     for i, t in enumerate(turns):
         annotation[Segment(t.start, t.end), i] = t.speaker
     return annotation
-
-
-def joined_ami(minutes: float) -> np.ndarray:
-    """The AMI excerpts (all but the synthetic file, in name order) joined and cut to `minutes`, as
-    tools/bench.py's build_input joins them."""
-    clips = [c for c in sorted(DIAR.glob("*.wav")) if not c.name.startswith("synth")]
-    need = int(minutes * 60 * SAMPLE_RATE)
-    parts, have = [], 0
-    while have < need:
-        for clip in clips:
-            parts.append(decode(clip))
-            have += parts[-1].size
-            if have >= need:
-                break
-    return np.concatenate(parts)[:need]
 
 
 def rss_mb(field: str = "VmRSS") -> float:
