@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +59,21 @@ def one_line(proc: subprocess.CompletedProcess) -> str:
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
     return lines[0]
+
+
+def first_two_stages(tmp_path: Path) -> tuple[RunDir, Callable[..., dict[str, bool]]]:
+    """A run folder for a real clip and a function that runs the real ingest and integrity stages on it again
+    (strict or not), giving which of them ran."""
+    source = tmp_path / "call.wav"
+    source.write_bytes(eval_file("zh/csharp_AliParaformerAsr_example_1.wav").read_bytes())
+    run = RunDir(tmp_path / "out")
+    run.work.mkdir(parents=True)
+
+    def again(strict: bool = False) -> dict[str, bool]:
+        c = Context(source=source, original=file_digests(source), settings=Settings(), run=run)
+        return {r.stage: r.ran for r in run_stages(STAGES[:2], c, strict=strict)}
+
+    return run, again
 
 
 def raw_cells(path: Path) -> list[str]:
@@ -109,15 +125,7 @@ def test_1_a_changed_time_in_an_artifact_is_refused_too_and_the_command_says_one
 
 def test_1_strict_stops_at_an_edited_artifact_and_without_it_that_step_and_all_after_run_again(tmp_path, caplog):
     """On the real ingest and integrity stages: integrity.json edited to hide a point."""
-    source = tmp_path / "call.wav"
-    source.write_bytes(eval_file("zh/csharp_AliParaformerAsr_example_1.wav").read_bytes())
-    run = RunDir(tmp_path / "out")
-    run.work.mkdir(parents=True)
-
-    def again(strict: bool = False) -> dict[str, bool]:
-        c = Context(source=source, original=file_digests(source), settings=Settings(), run=run)
-        return {r.stage: r.ran for r in run_stages(STAGES[:2], c, strict=strict)}
-
+    run, again = first_two_stages(tmp_path)
     again()
     path = run.artifact("integrity")
     path.write_text(path.read_text(encoding="utf-8").replace("software_tag", "nothing"), encoding="utf-8")
@@ -148,15 +156,7 @@ def test_2_a_zeroed_working_copy_is_refused_by_package_not_cut_into_silent_clips
 
 
 def test_2_an_edited_working_copy_stops_a_strict_run_and_is_made_again_otherwise(tmp_path):
-    source = tmp_path / "call.wav"
-    source.write_bytes(eval_file("zh/csharp_AliParaformerAsr_example_1.wav").read_bytes())
-    run = RunDir(tmp_path / "out")
-    run.work.mkdir(parents=True)
-
-    def again(strict: bool = False) -> dict[str, bool]:
-        c = Context(source=source, original=file_digests(source), settings=Settings(), run=run)
-        return {r.stage: r.ran for r in run_stages(STAGES[:2], c, strict=strict)}
-
+    run, again = first_two_stages(tmp_path)
     again()
     made = sha256_file(run.wav)
     audio = read_wav(run.wav)
