@@ -7,21 +7,14 @@ set -uo pipefail
 
 PACKAGES=(chromium)
 
-have() { command -v "$1" >/dev/null 2>&1; }
+source "$(dirname "$0")/debian.sh"
 found() { have chromium || have chromium-browser || have google-chrome; }
 
 found && exit 0
 
-if [ "$(id -u)" = 0 ] && have apt-get; then
+if can_apt; then
     echo "browser-tools: installing ${PACKAGES[*]} with apt-get (for the review page's tests; about 120 MB to download)"
-    log="$(mktemp -t exhibit-browser.XXXXXX)"
-    if { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-            -o DPkg::Lock::Timeout=300 "${PACKAGES[@]}"; } >"$log" 2>&1; then
-        rm -f "$log"
-    else
-        echo "browser-tools: apt-get failed: $(grep -E '^(E|W):' "$log" | tail -n 1 || true) (full log: $log)" >&2
-    fi
-    hash -r
+    apt_install browser-tools "${PACKAGES[@]}"
     found && exit 0
 fi
 

@@ -12,7 +12,7 @@ set -uo pipefail
 PACKAGES=(libreoffice-writer-nogui poppler-utils fonts-noto-cjk fonts-liberation2)
 MAC_SOFFICE=/Applications/LibreOffice.app/Contents/MacOS/soffice
 
-have() { command -v "$1" >/dev/null 2>&1; }
+source "$(dirname "$0")/debian.sh"
 
 missing() {
     local gone=()
@@ -34,16 +34,9 @@ missing() {
 gone="$(missing)"
 [ -z "$gone" ] && exit 0
 
-if [ "$(id -u)" = 0 ] && have apt-get; then
+if can_apt; then
     echo "pdf-tools: installing ${PACKAGES[*]} with apt-get (missing: ${gone//,/, }; about 143 MB to download)"
-    log="$(mktemp -t exhibit-pdf-tools.XXXXXX)"
-    if { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-            -o DPkg::Lock::Timeout=300 "${PACKAGES[@]}"; } >"$log" 2>&1; then
-        rm -f "$log"
-    else
-        echo "pdf-tools: apt-get failed: $(grep -E '^(E|W):' "$log" | tail -n 1 || true) (full log: $log)" >&2
-    fi
-    hash -r
+    apt_install pdf-tools "${PACKAGES[@]}"
     gone="$(missing)"
     [ -z "$gone" ] && exit 0
 fi
