@@ -289,6 +289,9 @@ def test_onnx_runtime_gives_the_networks_outputs_on_real_speech(models):
 
     samples = decode(eval_file("diar/dev00.wav"))
     assert models.embedder.runtime is not None and models.embedder.network is None   # the export alone runs
+    # and the record names what ran: the exports beside the checkpoints they were made from
+    assert models.model_files[SEGMENTATION.file] == SEGMENTATION.sha256
+    assert models.model_files[CAMPPLUS.file] == CAMPPLUS.sha256 and "campplus_cn_en_common.pt" in models.model_files
     segmentation = load_segmentation()
     windows = np.stack([samples[:160000], samples[80000:240000]])[:, None, :]
     with torch.inference_mode():

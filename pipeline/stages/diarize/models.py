@@ -67,5 +67,8 @@ def _load() -> DiarizeModels:
 
         torch.set_num_threads(THREADS)
         model = load_segmentation()
-        segmenter = Segmenter.from_pyannote(model, runtime(SEGMENTATION, model))
-    return DiarizeModels(segmentation=segmenter, embedder=embedder, model_files={**hashes, **embedder.model_files})
+        session = runtime(SEGMENTATION, model)
+        segmenter = Segmenter.from_pyannote(model, session)
+    # the checkpoints, and the ONNX exports made from them when those ran
+    files = {**hashes, **(session.model_files if session else {}), **embedder.model_files}
+    return DiarizeModels(segmentation=segmenter, embedder=embedder, model_files=files)
