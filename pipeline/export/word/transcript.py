@@ -5,6 +5,7 @@ Uncertain style and (highlight = "inline") key-fact words in the Key Fact style.
 
 from __future__ import annotations
 
+import functools
 import io
 
 from docx.document import Document as DocumentObject
@@ -69,6 +70,13 @@ def timeline_rows(content: ExhibitContent, wording: Wording) -> list[TimelineRow
     return rows
 
 
+@functools.lru_cache(maxsize=2)
+def _figure(rows: tuple[TimelineRow, ...], duration: float, axis_label: str) -> bytes:
+    """timeline_png, drawn once for both documents of an export (the court copy and the working copy show the
+    same figure; matplotlib takes about 0.15 s a drawing)."""
+    return timeline_png(rows, duration, axis_label)
+
+
 def parties_section(doc: DocumentObject, content: ExhibitContent, wording: Wording, timeline: bool = True) -> None:
     """The legend of speakers, headed as identified by the submitting party, and (timeline) the figure of who
     spoke when under it."""
@@ -79,7 +87,7 @@ def parties_section(doc: DocumentObject, content: ExhibitContent, wording: Wordi
     table(doc, PARTIES_COLUMNS, header, _parties_rows(content.labelled, wording))
     if not content.labelled.speakers or not timeline:
         return
-    png = timeline_png(timeline_rows(content, wording), content.asset.duration, wording["timeline"]["axis"])
+    png = _figure(tuple(timeline_rows(content, wording)), content.asset.duration, wording["timeline"]["axis"])
     paragraph(doc, style=S.FIGURE).add_run().add_picture(io.BytesIO(png), width=FIGURE_WIDTH)
     paragraph(doc, wording["timeline"]["caption"], S.CAPTION)
 
