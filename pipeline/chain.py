@@ -16,6 +16,7 @@ original's hash (checked against the original itself) are what another party can
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from pipeline.artifacts import AudioAsset, RunManifest, StageRecord, from_dict, load, to_dict
@@ -126,10 +127,17 @@ def _verify_working_copies(run: RunDir, manifest: RunManifest, chain: dict[str, 
     if asset.sha256 != manifest.original_sha256_after or chain["ingest"].inputs.get(ENVIRONMENT) != identity:
         raise PipelineError(f"{run.root}: stages/ingest.json is not the record of the original this exhibit was "
                             "made from (it was edited): run `exhibit transcript` again, then package")
+    changed = working_copy_changed(asset, run)
+    if changed is not None and not changed.is_file():
+        raise PipelineError(f"{changed} is missing: run `exhibit transcript` again, then package")
+    if changed is not None:
+        raise _changed(run, run.relative(changed))
+
+
+def working_copy_changed(asset: AudioAsset, run: RunDir) -> Path | None:
+    """The first working copy of the sound that is not as ingest recorded it (missing, or another sha256), or
+    None; the mono copy is always expected, the two-channel one when ingest made it."""
     for path, digest in ((run.wav, asset.wav_sha256), (run.stereo_wav, asset.stereo_wav_sha256)):
-        if not digest:
-            continue
-        if not path.is_file():
-            raise PipelineError(f"{path} is missing: run `exhibit transcript` again, then package")
-        if sha256_file(path) != digest:
-            raise _changed(run, run.relative(path))
+        if (digest or path == run.wav) and (not path.is_file() or sha256_file(path) != digest):
+            return path
+    return None

@@ -42,7 +42,7 @@ from pipeline.artifacts import (
     Utterances,
     load,
 )
-from pipeline.chain import original_identity
+from pipeline.chain import original_identity, working_copy_changed
 from pipeline.config import Settings
 from pipeline.errors import PipelineError, os_error
 from pipeline.export import stage as export
@@ -85,10 +85,8 @@ def _hotwords(c: Context) -> str:
 
 
 def _working_copies_match(asset: AudioAsset, run: RunDir) -> str:
-    for path, digest in ((run.wav, asset.wav_sha256), (run.stereo_wav, asset.stereo_wav_sha256)):
-        if (digest or path == run.wav) and (not path.is_file() or sha256_file(path) != digest):
-            return run.relative(path)
-    return ""
+    changed = working_copy_changed(asset, run)
+    return run.relative(changed) if changed else ""
 
 
 def _original(c: Context) -> dict[str, str]:
