@@ -249,9 +249,11 @@ def _carry_out(plan: _Plan, c: Context, records: dict[str, StageRecord], progres
         log.info("%s: reused", stage.name)
     progress(stage.name, 1, 1)
     c.artifacts[stage.name] = artifact
+    # a reused artifact was hashed and found as recorded when it was planned (_reusable)
+    digest = sha256_file(path) if ran else records[stage.name].artifact_sha256
     record = StageRecord(stage=stage.name, version=stage.version, cache_key=plan.key, ran=ran,
                          seconds=round(time.perf_counter() - started, 3), artifact=c.run.relative(path),
-                         artifact_sha256=sha256_file(path), inputs=plan.covered)
+                         artifact_sha256=digest, inputs=plan.covered)
     with lock:
         records[stage.name] = record
         write_records(c.run, records)
