@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline.errors import PipelineError
+from pipeline.timefmt import parse_moment
 
 log = logging.getLogger(__name__)
 
@@ -107,9 +108,8 @@ def _created(docx_bytes: bytes) -> datetime | None:
     match = re.search(r"<dcterms:created[^>]*>([^<]+)</dcterms:created>", core)
     if not match:
         return None
-    try:
-        moment = datetime.fromisoformat(match.group(1).strip().replace("Z", "+00:00"))
-    except ValueError:
+    moment = parse_moment(match.group(1))
+    if moment is None:
         return None
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 

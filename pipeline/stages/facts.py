@@ -5,11 +5,12 @@ it was asked ("张三吗？" — "嗯，是我")."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from pipeline.artifacts import UNKNOWN_SPEAKER, AudioAsset, Fact, Facts, Labelled, Utterance
 from pipeline.config import CaseConfig, FactsConfig
 from pipeline.text.rules import load_rules, match_text, utterance_language
+from pipeline.timefmt import parse_moment
 
 VERSION = 4
 DATE_TAGS = ("creation_time", "stream.creation_time", "date", "DATE")
@@ -19,13 +20,9 @@ def tagged_date(asset: AudioAsset) -> date | None:
     """The recording date the file itself states (a creation_time/date tag, as phones write), else None.
     The file's modification time is not used: copying a file changes it."""
     for key in DATE_TAGS:
-        value = asset.tags.get(key, "").strip()
-        if not value:
-            continue
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-        except ValueError:
-            continue
+        moment = parse_moment(asset.tags.get(key, ""))
+        if moment is not None:
+            return moment.date()
     return None
 
 
