@@ -122,8 +122,9 @@ def _add_pdf(docx: Path, pdf: Path) -> str:
     return ""
 
 
-def _check(run: RunDir) -> RunManifest:
-    """The run folder is finished and as its last run left it: the chain of custody and every output."""
+def _check(run: RunDir) -> tuple[RunManifest, AudioAsset, Labelled, Facts]:
+    """The run folder is finished and as its last run left it: the chain of custody and every output. Gives the
+    manifest and the three artifacts the package is made from (the key facts as the user reviewed them)."""
     if run.incoming.exists():
         raise PipelineError(f"{run.root}: its last run was stopped before its outputs were all in place: run "
                             "`exhibit transcript` again, then package")
@@ -132,8 +133,8 @@ def _check(run: RunDir) -> RunManifest:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise PipelineError(f"{run.manifest} cannot be read ({exc}): run `exhibit transcript` again, then "
                             "package") from exc
-    for stage, cls in (("ingest", AudioAsset), ("label", Labelled), ("fact_review", Facts)):
-        _load(run, cls, stage)
+    asset, labelled, facts = (_load(run, cls, stage) for stage, cls in
+                              (("ingest", AudioAsset), ("label", Labelled), ("fact_review", Facts)))
     verify(run, manifest, READS)
     for name, recorded in manifest.outputs.items():
         path = run.inside(name)
@@ -142,14 +143,11 @@ def _check(run: RunDir) -> RunManifest:
         if sha256_file(path) != recorded:
             raise PipelineError(f"{path} was changed after the exhibit was made: run `exhibit "
                                 "transcript` again so that the manifest matches it, then package")
-    return manifest
+    return manifest, asset, labelled, facts
 
 
 def _build(run: RunDir, tmp: Path) -> str:
-    manifest = _check(run)
-    asset = _load(run, AudioAsset, "ingest")
-    labelled = _load(run, Labelled, "label")
-    facts = _load(run, Facts, "fact_review")      # the key facts the exhibit shows (as the user reviewed them)
+    manifest, asset, labelled, facts = _check(run)
     stem = Path(asset.file_name).stem
     # what goes to the court and the other side: the court copy and its companions; the counsel's working copy
     # and key_facts.csv (the rules and counsel's own notes) stay in the run folder
