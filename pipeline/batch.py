@@ -59,9 +59,11 @@ def declared_duration(path: Path) -> float:
     """What the container says the recording lasts (0 when it cannot say): the progress counts audio hours."""
     import av
 
+    from pipeline.stages.ingest import declared_seconds
+
     try:
         with av.open(str(path)) as container:
-            return float(container.duration / av.time_base) if container.duration else 0.0
+            return declared_seconds(container)
     except (av.error.FFmpegError, OSError, ValueError, UnicodeDecodeError):
         return 0.0
 

@@ -134,6 +134,11 @@ def _open(path: Path):
         raise BadAudioError(f"{path}: not a recognised audio or video file") from exc
 
 
+def declared_seconds(container) -> float:
+    """How long an opened PyAV container says the recording lasts (0 when it does not say)."""
+    return float(container.duration / av.time_base) if container.duration else 0.0
+
+
 def ingest(path: Path, digests: Digests, run: RunDir, progress: StageProgress = silent) -> AudioAsset:
     """Probe and decode the original at `path` (already hashed) into the run folder's working copies: 16 kHz
     mono, and for an original with two or more channels its first two channels (a call recorded per side)."""
@@ -144,7 +149,7 @@ def ingest(path: Path, digests: Digests, run: RunDir, progress: StageProgress = 
         if not container.streams.audio:
             raise BadAudioError(f"{path}: the file has no audio track")
         stream = container.streams.audio[0]
-        declared = float(container.duration / av.time_base) if container.duration else 0.0
+        declared = declared_seconds(container)
         stereo_wanted = (stream.codec_context.channels or 0) >= 2
         created = not run.work.exists()
         run.work.mkdir(parents=True, exist_ok=True)
