@@ -43,18 +43,19 @@ class Run:
         settings = settings_from_record(manifest.settings)
         return cls(folder, manifest, settings, labelled, exhibit_language(settings.export, labelled.language))
 
-    @property
-    def exhibit(self) -> Path:
-        return self.folder.docx(Path(self.manifest.original).stem)
+
+def _read(path: Path) -> tuple[list[str], list[dict[str, str]], dict[str, dict[str, str]]]:
+    """transcript.csv's columns, rows, and rows by line id (none when it is absent, unreadable or has no ids)."""
+    try:
+        header, rows = read_csv(path)
+    except (OSError, ValueError):
+        return [], [], {}
+    return header, rows, ({r["id"]: r for r in rows if r.get("id")} if "id" in header else {})
 
 
 def _rows(run: Run) -> dict[str, dict[str, str]]:
     """transcript.csv's rows by line id ({} when it is absent or unreadable: the run's lines are shown)."""
-    try:
-        header, rows = read_csv(run.folder.transcript_csv)
-    except (OSError, ValueError):
-        return {}
-    return {r["id"]: r for r in rows if r.get("id")} if "id" in header else {}
+    return _read(run.folder.transcript_csv)[2]
 
 
 def _line(number: int, u: Utterance, row: dict[str, str] | None, wording, threshold: float) -> dict:
@@ -77,7 +78,7 @@ def state(run: Run) -> dict[str, Any]:
     lines = [_line(n, u, rows.get(u.id), wording, threshold) for n, u in enumerate(run.labelled.items, start=1)]
     return {"language": run.language, "file": run.manifest.original, "words": dict(wording["review"]),
             "statuses": {s.value: wording["review"][f"status_{s.value}"] for s in Status},
-            "threshold": threshold, "exhibit": str(run.exhibit), "lines": lines,
+            "threshold": threshold, "lines": lines,
             "speakers": [{"id": s.id, "label": speaker_text(s, wording)} for s in run.labelled.speakers]}
 
 
@@ -85,10 +86,10 @@ def save(run: Run, edits: list[dict[str, Any]]) -> Path:
     """Write the page's edits ({id, speaker_id, text, status} per line) into transcript.csv, atomically, keeping
     every other column and row as the file has them."""
     path = run.folder.transcript_csv
-    if not _rows(run):
+    header, rows, by_id = _read(path)
+    if not by_id:
         write_transcript_csv(path, run.labelled, run.language)
-    header, rows = read_csv(path)
-    by_id = {r.get("id"): r for r in rows}
+        header, rows, by_id = _read(path)
     for edit in edits:
         row = by_id.get(str(edit.get("id")))
         if row is None:

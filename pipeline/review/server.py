@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from pipeline.errors import PipelineError
 from pipeline.review.record import Run, save, state
+from pipeline.rundir import RunDir
 from pipeline.runner import run as run_pipeline
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def make_app(folder: Path, token: str) -> Starlette:
         return FileResponse(STATIC / name, media_type=ASSETS[name])
 
     async def audio(request: Request) -> Response:
-        return FileResponse(Run.open(folder).folder.wav, media_type="audio/wav")
+        return FileResponse(RunDir(folder).wav, media_type="audio/wav")   # every seek asks again: no run to load
 
     async def lines(request: Request) -> Response:
         return JSONResponse(state(Run.open(folder)))
