@@ -30,6 +30,7 @@ import numpy as np
 from pipeline.audio import SAMPLE_RATE, decode, write_wav
 from pipeline.config import load_settings
 from pipeline.csvio import read_csv, write_csv
+from pipeline.export.manifest import read_manifest
 from pipeline.runner import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,12 +71,14 @@ class Measured:
 
 def measure(command: list[str]) -> Measured:
     """Wall seconds, CPU seconds (user + system) and peak RSS of a command run in a fresh process."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ})
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(command)} failed: {proc.stderr.read().decode()[-400:]}")
+    with tempfile.TemporaryFile() as said:    # a file, not a pipe: nobody reads a pipe while waiting, and a full one
+        started = time.perf_counter()         # would stop the command
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=said)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            said.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed: {said.read().decode(errors='replace')[-400:]}")
     return Measured(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
@@ -106,21 +109,17 @@ def side_by_side(source: Path, folder: Path, runs: int) -> None:
     if len(names) > 2:
         print(f"pipeline ({compute}) / plain faster-whisper (float32), wall: "
               f"{median[names[0]].wall / median[names[2]].wall:.2f}×")
-    import json
-
-    stages = json.loads((folder / "out0" / "manifest.json").read_text(encoding="utf-8"))["stages"]
-    print("stages of the first pipeline run: " + ", ".join(f"{s['stage']} {s['seconds']:.1f} s" for s in stages))
+    stages = read_manifest(folder / "out0" / "manifest.json").stages
+    print("stages of the first pipeline run: " + ", ".join(f"{s.stage} {s.seconds:.1f} s" for s in stages))
 
 
 # ------------------------------------------------------------------------------------------------ stages
 
 
-def _rss_mib() -> float:
+def rss_mib(field: str = "VmRSS") -> float:
+    """This process's resident memory now (VmRSS) or at its peak (VmHWM), in MiB (Linux)."""
     with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+        return next((int(line.split()[1]) / 1024 for line in fh if line.startswith(field + ":")), 0.0)
 
 
 class StageMeter:
@@ -138,13 +137,13 @@ class StageMeter:
 
     def _sample(self) -> None:
         while not self._stop.wait(0.05):
-            rss = _rss_mib()
+            rss = rss_mib()
             with self._lock:
                 for stage in self.active:
                     self.peak[stage] = max(self.peak.get(stage, 0.0), rss)
 
     def __call__(self, stage: str, completed: float, total: float) -> None:
-        rss = _rss_mib()
+        rss = rss_mib()
         with self._lock:
             self.peak[stage] = max(self.peak.get(stage, 0.0), rss)
             if completed >= total:

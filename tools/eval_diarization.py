@@ -28,10 +28,10 @@ from pyannote.core import Annotation, Segment, Timeline
 from pyannote.database.util import load_rttm
 from pyannote.metrics.diarization import DiarizationErrorRate
 
-from pipeline.audio import SAMPLE_RATE, decode, read_wav, write_wav
+from pipeline.audio import SAMPLE_RATE, decode, read_wav
 from pipeline.config import DiarizeConfig
 from pipeline.stages.diarize import METHOD_STEREO, TUNING, Tuning, diarize, diarize_audio, load_models
-from bench import joined_ami   # tools/: the same joined recording make bench-long times
+from bench import build_input, rss_mib   # tools/: the same joined recording make bench-long times
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 DIAR = EVAL / "diar"
@@ -69,11 +69,6 @@ def hypothesis(uri: str, turns) -> Annotation:
     return annotation
 
 
-def rss_mb(field: str = "VmRSS") -> float:
-    with open("/proc/self/status") as fh:
-        return next((int(line.split()[1]) / 1024 for line in fh if line.startswith(field + ":")), 0.0)
-
-
 def reset_peak() -> bool:
     """Start the process's peak RSS (VmHWM) afresh from now (Linux), so that the peak measured is the
     diarizer's, not that of joining the input."""
@@ -88,13 +83,10 @@ def long_recording(minutes: float, tuning: Tuning) -> None:
     """Time the diarize stage (its working copy on disk, as a run has it) on a joined recording of `minutes`
     and print its cost and the peak memory."""
     with tempfile.TemporaryDirectory(prefix="exhibit-diar-") as folder:
-        wav = Path(folder) / "audio16k.wav"
-        samples = joined_ami(minutes)
-        duration = len(samples) / SAMPLE_RATE
-        write_wav(wav, samples)
-        del samples
+        wav = build_input(minutes, Path(folder))
+        duration = minutes * 60
         models = load_models(tuning)
-        loaded = rss_mb()
+        loaded = rss_mib()
         reset = reset_peak()
         reports: list[float] = []
         wall, cpu = time.perf_counter(), time.process_time()
@@ -104,7 +96,7 @@ def long_recording(minutes: float, tuning: Tuning) -> None:
             result = diarize_audio(read_wav(wav), None, DiarizeConfig(), models, lambda c, t: reports.append(c / t),
                                    tuning)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    peak = rss_mb("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = rss_mib("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{minutes:g} min of AMI excerpts joined: {len(result.speakers)} speakers, {len(result.turns)} turns")
     print(f"wall {wall:.1f} s (RTF {wall / duration:.4f}), CPU {cpu:.1f} s (CPU RTF {cpu / duration:.4f}), "
           f"RSS with models loaded {loaded:.0f} MB, peak RSS {'while it ran' if reset else 'of the process'} "
