@@ -13,8 +13,9 @@ import pytest
 from pipeline.config import DiarizeConfig
 from pipeline.stages.diarize import clustering
 from pipeline.stages.diarize.clustering import (FrameGrid, absorb_small, active_speakers, centroids, cluster,
-                                                embedding_windows, frame_scores, largest_jump, local_speakers,
-                                                nearest, runs, speaker_bounds, speech_regions, to_turns)
+                                                embedding_windows, frame_scores, largest_jump,
+                                                nearest, runs, speaker_bounds, speech_regions, to_turns,
+                                                voices_heard)
 from pipeline.stages.diarize.naming import named
 from pipeline.stages.diarize.tuning import TUNING
 
@@ -103,20 +104,23 @@ def test_embedding_windows_leave_out_overlapping_speech_when_single_voices_exist
     assert embedding_windows(only_overlap, GRID, 4.0, TUNING) == [pytest.approx((0.05, 1.05))]
 
 
-def test_local_speakers_needs_evidence_in_enough_windows():
+def test_voices_heard_needs_evidence_in_enough_windows():
     def window(*frames_per_speaker: int) -> np.ndarray:   # 20 frames of 0.1 s, 3 local speakers
         activity = np.zeros((20, 3))
         for speaker, frames in enumerate(frames_per_speaker):
             activity[:frames, speaker] = 1.0
         return activity
 
+    def talk(*windows: np.ndarray) -> np.ndarray:         # seconds each local speaker talks, per window
+        return np.stack(windows).sum(axis=1) * 0.1
+
     two, three = window(15, 15, 5), window(12, 11, 10)   # 0.5 s is too little to count as a voice
     in_two = dataclasses.replace(TUNING, evidence_windows=2)
-    assert local_speakers(np.stack([two, two, three]), 0.1, in_two) == 2
-    assert local_speakers(np.stack([two, three, three]), 0.1, in_two) == 3
-    assert local_speakers(np.stack([two, two, three]), 0.1, dataclasses.replace(TUNING, evidence_windows=1)) == 3
-    assert local_speakers(np.stack([three]), 0.1, in_two) == 1          # fewer windows than evidence_windows
-    assert local_speakers(np.zeros((4, 20, 3)), 0.1, TUNING) == 1       # silence: at least one speaker
+    assert voices_heard(talk(two, two, three), in_two) == 2
+    assert voices_heard(talk(two, three, three), in_two) == 3
+    assert voices_heard(talk(two, two, three), dataclasses.replace(TUNING, evidence_windows=1)) == 3
+    assert voices_heard(talk(three), in_two) == 1          # fewer windows than evidence_windows
+    assert voices_heard(talk(*np.zeros((4, 20, 3))), TUNING) == 1       # silence: at least one speaker
 
 
 # ------------------------------------------------------------------------------------- clustering

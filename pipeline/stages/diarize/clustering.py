@@ -59,16 +59,12 @@ def runs(mask: np.ndarray) -> list[tuple[int, int]]:
 # --------------------------------------------------------------------------------- what to embed
 
 
-def local_speakers(segmentations: np.ndarray, frame_step: float, tuning: Tuning = TUNING) -> int:
-    """A lower bound on the number of speakers from segmentation activations (windows, frames, local
-    speakers): the largest m such that at least `evidence_windows` windows each hold m local speakers who
-    talk for `evidence_seconds` or more. (Local speakers tend to merge similar voices rather than split
-    one: on the evaluation files, at one window of evidence, this never exceeded the reference count.)"""
-    return voices_heard(segmentations.sum(axis=1) * frame_step, tuning)
-
-
 def voices_heard(talk: np.ndarray, tuning: Tuning = TUNING) -> int:
-    """local_speakers from the seconds each local speaker talks in each window (windows, local speakers)."""
+    """A lower bound on the number of speakers from the seconds each of segmentation's local speakers talks in
+    each window (windows, local speakers): the largest m such that at least `evidence_windows` windows each
+    hold m local speakers who talk for `evidence_seconds` or more. (Local speakers tend to merge similar
+    voices rather than split one: on the evaluation files, at one window of evidence, this never exceeded
+    the reference count.)"""
     voices = np.sort((talk >= tuning.evidence_seconds).sum(axis=1))[::-1]
     if len(voices) < tuning.evidence_windows:
         return 1
@@ -165,17 +161,17 @@ def absorb_small(labels: np.ndarray, embeddings: np.ndarray, min_size: float, ke
         labels[members] = others[np.argmax(embeddings[members] @ means.T, axis=1)]
 
 
-def forced_cut(tree: np.ndarray, embeddings: np.ndarray, k: int, min_size: float,
+def forced_cut(tree: np.ndarray, embeddings: np.ndarray, plain: np.ndarray, k: int, min_size: float,
                spans: list[Window] | None = None, tries: int = 20) -> np.ndarray:
     """k clusters (fewer only with fewer windows): the first cut of the dendrogram from k clusters on (at most
     `tries` further) that holds k clusters of at least min_size, its smaller ones joined to the nearest, so
-    that a burst of noise or a cough does not take one of the k speakers; the plain cut at k otherwise."""
+    that a burst of noise or a cough does not take one of the k speakers; `plain`, the cut at k, otherwise."""
     from scipy.cluster.hierarchy import cut_tree
 
     n = len(tree) + 1
-    plain = compact(cut_tree(tree, n_clusters=min(k, n))[:, 0])
-    for cut in range(k, min(n, k + tries) + 1):
-        labels = plain if cut == k else compact(cut_tree(tree, n_clusters=cut)[:, 0])
+    further = list(range(k + 1, min(n, k + tries) + 1))
+    cuts = cut_tree(tree, n_clusters=further) if further else np.zeros((n, 0), dtype=np.int64)   # one pass
+    for labels in [plain, *(compact(cuts[:, i]) for i in range(len(further)))]:
         large = int((cluster_sizes(labels, spans) >= min_size).sum())
         if large >= k:
             joined = absorb_small(labels, embeddings, min_size, k, spans)
@@ -206,7 +202,7 @@ def cluster(embeddings: np.ndarray, cfg: DiarizeConfig, heard: int = 1, tuning: 
     if cfg.num_speakers > 0:
         if spans is None:
             return labels
-        return forced_cut(tree, embeddings, k, tuning.min_cluster_seconds, spans)
+        return forced_cut(tree, embeddings, labels, k, tuning.min_cluster_seconds, spans)
     return absorb_small(labels, embeddings, tuning.min_cluster, low)
 
 

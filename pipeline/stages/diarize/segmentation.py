@@ -6,7 +6,7 @@ of three local speakers, or two of them at once). Per frame, the windows coverin
 pyannote.audio's Inference.aggregate does, without Hamming weights) into how many people speak: with
 `soft_count`, the expected number of speakers under those probabilities; otherwise the number in each
 window's most probable class (pyannote's own hard count). Each window's local speakers also give a lower
-bound on the number of speakers (clustering.local_speakers).
+bound on the number of speakers (clustering.voices_heard).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class Activity:
 
     count: np.ndarray                # per frame: how many people speak (0 = silence)
     frames: FrameGrid                # the frames count is given on
-    min_speakers: int                # most distinct voices heard within one 10 s window (see local_speakers)
+    min_speakers: int                # most distinct voices heard within one 10 s window (see voices_heard)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ class Tuning:
     count_threshold: float = 0.5     # a frame has speech when the windows hear this many speakers on average …
     overlap_threshold: float = 0.3   # … and n >= 2 speakers when they hear n - 1 + this on average
     evidence_seconds: float = 1.0    # s a local speaker must talk in one 10 s window to count as a voice …
-    evidence_windows: int = 1        # … in at least this many windows (see clustering.local_speakers)
+    evidence_windows: int = 1        # … in at least this many windows (see clustering.voices_heard)
     # CAM++ embedding windows
     window: float = 1.5              # s of audio per CAM++ embedding
     hop: float = 0.75                # s between embedding windows
