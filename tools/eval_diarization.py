@@ -85,7 +85,7 @@ def long_recording(minutes: float, tuning: Tuning) -> None:
     with tempfile.TemporaryDirectory(prefix="exhibit-diar-") as folder:
         wav = build_input(minutes, Path(folder))
         duration = minutes * 60
-        models = load_models(tuning)
+        models = load_models()
         loaded = rss_mib()
         reset = reset_peak()
         reports: list[float] = []
@@ -121,7 +121,7 @@ def main() -> None:
     if args.minutes:
         return long_recording(args.minutes, tuning)
     files = [f for f in FILES + [STEREO] if not args.only or f[0] in args.only.split(",")]
-    models = load_models(tuning)
+    models = load_models()
     cfg = DiarizeConfig()
     references = {name: load_rttm(DIAR / name) for name in {rttm for _, _, rttm in files} if name}
     metrics = {0.25: DiarizationErrorRate(collar=0.25, skip_overlap=False),

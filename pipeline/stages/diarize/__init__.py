@@ -55,10 +55,10 @@ def diarize_audio(mono: np.ndarray | Callable[[], np.ndarray], stereo: np.ndarra
         raise ConfigError("channels = split needs a recording with two channels (one side of the call on each); "
                           "this recording has one: use channels = auto or mix")
     if stereo is not None and cfg.channels != "mix":
-        models = models or load_models(tuning)
-        if cfg.channels == "split" or is_call(stereo, models.embedder, tuning):
+        models = models or load_models()
+        if cfg.channels == "split" or is_call(stereo, lambda: models.embedder, tuning):
             return diarize_channels(stereo, models, progress, tuning)
     samples = mono() if callable(mono) else mono
     if cfg.backend == "pyannote-pipeline":
         return diarize_with_pipeline(np.asarray(samples, dtype=np.float32), cfg, progress)
-    return diarize_samples(samples, cfg, models or load_models(tuning), progress, tuning)
+    return diarize_samples(samples, cfg, models or load_models(), progress, tuning)

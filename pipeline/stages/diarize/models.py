@@ -11,7 +11,6 @@ from pipeline.errors import MissingModelError
 from pipeline.models import hub_offline, loaded, resolve
 from pipeline.stages.diarize.embedder import SpeakerEmbedder
 from pipeline.stages.diarize.segmentation import Segmenter
-from pipeline.stages.diarize.tuning import TUNING, Tuning
 
 SEGMENTATION_KEY = "segmentation-3.0"
 SEGMENTATION_WEIGHTS = "pytorch_model.bin"
@@ -35,9 +34,9 @@ def import_pyannote(offline: bool = True):
     return pyannote.audio
 
 
-def load_models(tuning: Tuning = TUNING) -> DiarizeModels:
+def load_models() -> DiarizeModels:
     """Both models, from models/, verified against configs/models.toml (kept for the next recordings in a batch
-    worker, see pipeline.models.keep_loaded). They do not depend on the tuning (kept for callers)."""
+    worker, see pipeline.models.keep_loaded)."""
     return loaded(("diarize",), _load)
 
 

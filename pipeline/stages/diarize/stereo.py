@@ -4,6 +4,7 @@ one room, and diarizing a call as one speaker per channel (diarize_channels)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import numpy as np
 
@@ -32,11 +33,11 @@ def frame_energy(samples: np.ndarray, frames: FrameGrid, n_frames: int, width: f
     return 10 * np.log10(mean + 1e-10)
 
 
-def is_call(stereo: np.ndarray, embedder: SpeakerEmbedder, tuning: Tuning = TUNING) -> bool:
+def is_call(stereo: np.ndarray, embedder: Callable[[], SpeakerEmbedder], tuning: Tuning = TUNING) -> bool:
     """Whether two channels carry two different voices (a call recorded one side per channel): most
     speech frames (`stereo_frame` s) are dominated by one channel (louder by `dominance_db`), each channel
     dominates some of them, and the CAM++ embeddings of each channel's dominated speech are dissimilar.
-    The embedder is only used once the levels point to a call."""
+    `embedder` gives the embedder, asked for (and so loaded) only once the levels point to a call."""
     left, right = stereo[0], stereo[1]
     hop = int(tuning.stereo_frame * SAMPLE_RATE)
     n = min(len(left), len(right)) // hop
@@ -62,7 +63,7 @@ def is_call(stereo: np.ndarray, embedder: SpeakerEmbedder, tuning: Tuning = TUNI
         if len(audio) < tuning.min_window * SAMPLE_RATE:
             return False
         chunks.append(audio)
-    a, b = embedder.embed(chunks)
+    a, b = embedder().embed(chunks)
     similarity = float(a @ b)
     log.debug("stereo: the channels' voices have cosine similarity %.2f", similarity)
     return similarity < tuning.call_similarity
