@@ -58,8 +58,8 @@ class _Section:
                 raise ConfigError(f"{where} should be a {type(default).__name__}, not {value!r}")
             label = f.metadata.get("label", f.name)
             for text in (value,) if isinstance(value, str) else value if isinstance(value, tuple) else ():
-                if find_control(text):
-                    raise ConfigError(f"{label} holds {find_control(text)}: remove it ({where})")
+                if found := find_control(text):
+                    raise ConfigError(f"{label} holds {found}: remove it ({where})")
             options = f.metadata.get("choices")
             if options and value not in options:
                 raise ConfigError(f"{label} must be one of {', '.join(options)}, not {value!r} ({where})")

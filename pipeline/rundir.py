@@ -263,7 +263,6 @@ def _acquire(path: Path) -> int:
                 raise BlockingIOError
         except BlockingIOError:
             os.close(fd)
-            holder = holder or {}
             who = f"pid {holder['pid']}, {holder.get('doing', 'a run')} since {holder.get('since', '?')}" \
                 if holder.get("pid") else "another process"
             raise PipelineError(f"{path.parent} is in use by another exhibit run ({who}): wait until it has "

@@ -73,13 +73,12 @@ def coverage(transcript: Transcript, labelled: Labelled, low_confidence: float) 
     words = [w for u in labelled.items for w in u.words]
     written = [(u.start, u.end) for u in labelled.items if Flag.CORRECTED in u.flags and u.text]  # by a person
     near_words = _union([(w.start - WORD_MARGIN, w.end + WORD_MARGIN) for w in words] + written)
-    unheard = _union((u.start, u.end) for u in labelled.items if Flag.INAUDIBLE in u.flags)
+    unheard = _intersection(speech, _union((u.start, u.end) for u in labelled.items if Flag.INAUDIBLE in u.flags))
     return Coverage(
         speech_heard=round(_length(speech), 3),
         covered_by_text=round(_length(_intersection(speech, near_words)), 3),
         # a stereo call: one side's inaudible line may lie under the other side's words; counted once, as text
-        unintelligible=round(_length(_intersection(speech, unheard))
-                             - _length(_intersection(_intersection(speech, unheard), near_words)), 3),
+        unintelligible=round(_length(unheard) - _length(_intersection(unheard, near_words)), 3),
         words=len(words),
         low_confidence_words=sum(1 for w in words if w.probability < low_confidence),
         hallucination_lines=sum(Flag.HALLUCINATION in u.flags for u in labelled.items),
