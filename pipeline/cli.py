@@ -25,15 +25,13 @@ def _fail(exc: PipelineError) -> None:
     raise typer.Exit(code=2)
 
 
-# the case details as the closing lines of a run name them, and the option that gives each
-CASE_DETAILS = {"case_name": "case name", "case_number": "case number", "exhibit_number": "exhibit number",
-                "submitting_party": "submitting party", "recorded_on": "recording date and time",
-                "recorded_place": "recording place", "recorded_device": "recording device, the original carrier",
-                "recorded_by": "who recorded it", "reviewed_by": "reviewer"}
-CASE_OPTIONS = {"case_name": "--case-name", "case_number": "--case-number", "exhibit_number": "--exhibit",
-                "submitting_party": "--party", "recorded_on": "--recorded-on", "recorded_place": "--recorded-place",
-                "recorded_device": "--recorded-device", "recorded_by": "--recorded-by",
-                "reviewed_by": "--reviewed-by"}
+# each case detail as the closing lines of a run name it: "case name (--case-name)", the option that gives it
+CASE_DETAILS = {"case_name": "case name (--case-name)", "case_number": "case number (--case-number)",
+                "exhibit_number": "exhibit number (--exhibit)", "submitting_party": "submitting party (--party)",
+                "recorded_on": "recording date and time (--recorded-on)",
+                "recorded_place": "recording place (--recorded-place)",
+                "recorded_device": "recording device, the original carrier (--recorded-device)",
+                "recorded_by": "who recorded it (--recorded-by)", "reviewed_by": "reviewer (--reviewed-by)"}
 
 
 class _RichHook:
@@ -137,7 +135,7 @@ def transcript(
     missing = settings.case.missing()
     if missing:
         out.print("case details still missing: "
-                  + ", ".join(f"{CASE_DETAILS[name]} ({CASE_OPTIONS[name]})" for name in missing))
+                  + ", ".join(CASE_DETAILS[name] for name in missing))
     out.print(f"original unchanged: sha256 {result.manifest.original_sha256_after}")
 
 

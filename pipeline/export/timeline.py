@@ -200,8 +200,8 @@ def _ticks(axis_end: float) -> Iterator[float]:
         yield i * step
 
 
-def tick_text(seconds: float, axis_end: float) -> str:
-    """hh:mm:ss, the exhibit's one format for a time in the recording (axis_end: kept for callers)."""
+def tick_text(seconds: float) -> str:
+    """hh:mm:ss, the exhibit's one format for a time in the recording."""
     return hms(seconds)
 
 
@@ -257,7 +257,7 @@ def _label_lanes(ax, texts: Sequence[str], fonts: Sequence[FontProperties]) -> N
 def _time_axis(ax, axis_end: float, axis_text: str, axis_font: FontProperties) -> None:
     ticks = list(_ticks(axis_end))
     ax.set_xlim(0.0, axis_end)
-    ax.set_xticks(ticks, labels=[tick_text(t, axis_end) for t in ticks])
+    ax.set_xticks(ticks, labels=[tick_text(t) for t in ticks])
     tick_font = FontProperties(fname=FontPath(str(BUNDLED_SANS), 0), size=TICK_SIZE_PT)
     for label in ax.get_xticklabels():
         label.set_fontproperties(tick_font)
