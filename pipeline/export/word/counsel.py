@@ -28,6 +28,7 @@ from pipeline.export.word.blocks import heading, lead, paragraph, table
 from pipeline.export.word.facts import index_table
 from pipeline.export.word.corrections import corrections_table
 from pipeline.export.word.method import integrity_section, review_text
+from pipeline.stages.review import counts
 from pipeline.timefmt import hms
 
 CHECKLIST_COLUMNS = (Cm(10.0), Cm(6.0))
@@ -62,7 +63,7 @@ def todo_items(content: ExhibitContent, wording: Wording) -> list[str]:
         items.append(words["no_basis"].format(speakers=_list(unsourced, wording)))
     reviewer = case.reviewed_by.strip()
     items.append(words["reviewed"].format(reviewer=reviewer) if reviewer else words["not_reviewed"])
-    unchecked = sum(u.status == Status.MACHINE for u in content.labelled.items)
+    unchecked = counts(content.labelled)[Status.MACHINE]
     if unchecked:
         items.append(words["unchecked"].format(count=unchecked, total=len(content.labelled.items)))
     if content.integrity:
@@ -91,7 +92,7 @@ def checklist_section(doc: DocumentObject, content: ExhibitContent, wording: Wor
     """What the recording proves at a glance: each element with the times it was heard, or "not found"."""
     words = wording["checklist"]
     speakers = speakers_by_id(content.labelled)
-    separator = "、" if wording["language"] == "zh" else ", "
+    separator = wording["facts"]["separator"]
     rows = []
     for item in checklist(content.labelled, content.facts):
         if item.key == "identity":
