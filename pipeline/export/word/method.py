@@ -23,9 +23,10 @@ from pipeline.export.integrity import describe, detail
 from pipeline.export.manifest import NOT_INSTALLED, SHOWN_PACKAGES
 from pipeline.export.word import styles as S
 from pipeline.export.word.blocks import heading, lead, paragraph, table
+from pipeline.export.word.recording import stated_value
 from pipeline.export.wording import Wording
 from pipeline.stages.review import counts
-from pipeline.timefmt import duration_text, hms, moment_text, stated_moment_text
+from pipeline.timefmt import duration_text, hms, moment_text
 
 # Column widths (layout, not look): each table spans the 16 cm text width of the A4 page.
 COVERAGE_COLUMNS = (Cm(8.0), Cm(4.0), Cm(4.0))
@@ -196,9 +197,7 @@ def stated_lines(content: ExhibitContent, wording: Wording) -> list[str]:
     words, case = wording["declaration"], content.settings.case
     lines = []
     for key in STATED:
-        value = getattr(case, key).strip()
-        if key == "recorded_on" and value:
-            value = stated_moment_text(value, wording["formats"])
+        value = stated_value(case, key, wording["formats"])
         lines.append(words[key].format(value=value or words["blank_name"]))
     return lines
 

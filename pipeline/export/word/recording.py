@@ -8,6 +8,7 @@ from docx.document import Document as DocumentObject
 from docx.shared import Cm
 
 from pipeline.artifacts import AudioAsset, Transcript
+from pipeline.config import CaseConfig
 from pipeline.export.content import ExhibitContent
 from pipeline.export.wording import Wording
 from pipeline.export.word import styles as S
@@ -20,6 +21,13 @@ HASH_ROWS = ("sha256", "md5")   # long hex strings: the hash style, so that each
 # (every model and rule file with its sha256 is listed in the method section, method.py)
 CASE_FIELDS = ("case_name", "case_number", "exhibit_number", "submitting_party")
 STATED_FIELDS = ("recorded_on", "recorded_place", "recorded_device", "recorded_by")
+
+
+def stated_value(case: CaseConfig, key: str, formats: Wording) -> str:
+    """What the submitting party states for one of STATED_FIELDS, as the documents show it ("" when nothing):
+    the recording's date and time in the exhibit's format, the others as given."""
+    value = getattr(case, key).strip()
+    return stated_moment_text(value, formats) if key == "recorded_on" and value else value
 # metadata keys (without a "stream." prefix) that give the creation date, and that name the device or the
 # software that wrote the file; keys under these prefixes are device tags too (iPhone, Android recorders)
 CREATION_TAGS = ("creation_time", "com.apple.quicktime.creationdate", "date", "creation_date")
@@ -110,8 +118,7 @@ def recording_rows(content: ExhibitContent, wording: Wording) -> list[tuple[str,
         ("modified", tagged_moment_text(asset.modified, formats)),
         ("created", created_text(asset.tags, formats)),
         ("device_tags", device_tags_text(asset.tags)),
-        ("recorded_on", stated_moment_text(case.recorded_on, formats) if case.recorded_on.strip() else ""),
-        *((key, getattr(case, key).strip()) for key in STATED_FIELDS if key != "recorded_on"),
+        *((key, stated_value(case, key, formats)) for key in STATED_FIELDS),
         ("processed", moment_text(content.processed, formats, seconds=False)),
         ("language", language),
         ("transcription_model", _model_text(transcript, formats)),
