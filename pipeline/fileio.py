@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 
 CHUNK = 1 << 20
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)   # the earliest date a zip entry can carry
+TEMP_NAME = re.compile(r"\..+\.(\d+)\.tmp")   # .<name>.<pid>.tmp: temp_beside's names
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,12 @@ def sha256_json(value: Any) -> str:
 def temp_beside(path: Path) -> Path:
     """A temp file's name beside `path`, this process's own (two writers never share one)."""
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def temp_writer(path: Path) -> int | None:
+    """The pid of the process that wrote `path`, if it is named as temp_beside names a temp file."""
+    match = TEMP_NAME.fullmatch(path.name)
+    return int(match[1]) if match else None
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:

@@ -31,7 +31,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from pipeline.errors import PipelineError
-from pipeline.fileio import write_text_atomic
+from pipeline.fileio import temp_writer, write_text_atomic
 
 try:
     import fcntl
@@ -218,16 +218,24 @@ class RunDir:
     def lock(self, doing: str) -> Iterator[None]:
         """Hold the run folder for one run or packaging (`doing`): a second one stops with one line naming the
         holder. The lock file holds the holder's pid; a lock left by a process that no longer runs (killed) is
-        taken over."""
+        taken over, and the temp files such a process left half-written are removed."""
         fd = _acquire(self.lock_file)
         try:
             os.ftruncate(fd, 0)
             os.write(fd, json.dumps({"pid": os.getpid(), "doing": doing,
                                      "since": datetime.now().astimezone().isoformat(timespec="seconds")}).encode())
+            self._remove_temps()
             yield
         finally:
             self.lock_file.unlink(missing_ok=True)
             os.close(fd)
+
+    def _remove_temps(self) -> None:
+        """Remove the temp files a killed run was writing when it stopped (their writer no longer runs)."""
+        for path in sorted(self.root.rglob(".*.tmp")):
+            writer = temp_writer(path)
+            if writer not in (None, os.getpid()) and path.is_file() and not _running(writer):
+                path.unlink(missing_ok=True)
 
 
 def _holder(fd: int) -> dict:

@@ -357,6 +357,25 @@ def test_8_a_second_run_on_a_folder_in_use_stops_with_one_line_naming_the_holder
     assert not (run_dir / ".lock").exists()
 
 
+
+def test_9_temp_files_of_a_killed_writer_are_removed_when_the_folder_is_next_taken_a_live_writers_kept(tmp_path):
+    """kill -9 between writing a temp file and renaming it leaves `.<name>.<pid>.tmp`: the next run or package
+    removes it (its writer no longer runs) and keeps one whose writer still runs."""
+    run_dir, _ = finished_run(tmp_path)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        left = [run_dir / "stages" / f".records.json.{dead.pid}.tmp", run_dir / f".transcript.csv.{dead.pid}.tmp"]
+        kept = [run_dir / f".speakers.csv.{live.pid}.tmp", run_dir / "stages" / ".notes.tmp"]
+        for path in left + kept:
+            path.write_text("half", encoding="utf-8")
+        with RunDir(run_dir).lock("exhibit package"):
+            assert [p.exists() for p in left + kept] == [False, False, True, True]
+    finally:
+        live.kill()
+        live.wait()
+
 # -------------------------------------------------------------------------- 10. a secret in the settings
 
 
