@@ -16,6 +16,7 @@ import io
 from pathlib import Path
 
 from pipeline.controls import find_control
+from pipeline.errors import PipelineError
 from pipeline.fileio import write_bytes_atomic
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -115,3 +116,14 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         if number > first + 1 and any(values):
             rows.append(dict(zip(header, values)))
     return header, rows
+
+
+def read_users_csv(path: Path, error: type[PipelineError], advice: str) -> tuple[list[str], list[dict[str, str]]]:
+    """read_csv of a file the user edits, its problems said in one line as `error`: a control character by its
+    row and column, anything else as "cannot be read" followed by `advice` (what to do about it)."""
+    try:
+        return read_csv(path)
+    except CellError as exc:
+        raise error(f"{path}: {exc}") from exc
+    except (OSError, ValueError) as exc:
+        raise error(f"{path}: cannot be read ({exc}); {advice}") from exc

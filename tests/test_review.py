@@ -87,6 +87,7 @@ def test_a_line_given_to_another_speaker_is_corrected_and_the_talk_times_follow(
     (lambda rows: rows[1].update(id="u0099", start="40.0", end="41.0", text="x"), "row 3: there is no line 'u0099'"),
     (lambda rows: rows[0].update(speaker_id="SPEAKER_07", text="x"), "row 2: unknown speaker id 'SPEAKER_07'"),
     (lambda rows: rows[2].update(status="checked"), "row 4: status 'checked' is not one of machine, reviewed"),
+    (lambda rows: rows[1].update(text="你什么时候\x0b还？"), "row 3, column text holds"),
     (lambda rows: [r.update(text="") for r in rows], "every line's text is empty"),
     (lambda rows: rows[1].update(id="u0001", start="0.5", end="3.0", text="另一句"), "rows 2 and 3 both review line u0001"),
 ])

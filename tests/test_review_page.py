@@ -20,7 +20,9 @@ from docx import Document
 
 from conftest import ROOT
 from pipeline.config import load_settings
-from pipeline.csvio import read_csv
+from pipeline.csvio import read_csv, write_csv
+from pipeline.errors import TranscriptCsvError
+from pipeline.review.record import Run, save, state
 from pipeline.runner import run
 
 pytestmark = pytest.mark.integration
@@ -162,6 +164,29 @@ def test_a_broken_transcript_csv_is_said_in_one_line_on_the_page(page, folder):
     page.locator("#render").click()
     page.wait_for_selector("#message.error")
     assert "row 2: status 'checked' is not one of machine, reviewed" in page.locator("#message").inner_text()
+
+
+def test_the_page_reads_transcript_csv_as_the_run_does_and_never_saves_over_a_file_the_run_refuses(folder):
+    """The page and the review stage read the file one way: a status in Chinese is a status; a file the run
+    would refuse is refused by the page in the same line (shown, not saved over: the person's work stays)."""
+    path = folder / "transcript.csv"
+    header, rows = read_csv(path)
+    rows[0]["status"] = "已核对"
+    write_csv(path, header, [[r[h] for h in header] for r in rows])
+    shown = state(Run.open(folder))["lines"]
+    assert [line["status"] for line in shown] == ["reviewed"] + ["machine"] * 5
+    for cell, message in (("status", "row 3: status 'checked' is not one of machine, reviewed, corrected"),
+                          ("text", "row 3, column text holds an invisible control character (U+000B)")):
+        broken = [dict(r) for r in rows]
+        broken[1][cell] = "checked" if cell == "status" else broken[1]["text"] + "\x0b"
+        write_csv(path, header, [[r[h] for h in header] for r in broken])
+        written = path.read_bytes()
+        for call in (lambda: state(Run.open(folder)),
+                     lambda: save(Run.open(folder), [{"id": rows[0]["id"], "text": "改过的一句"}])):
+            with pytest.raises(TranscriptCsvError) as info:
+                call()
+            assert message in str(info.value) and str(path) in str(info.value)
+        assert path.read_bytes() == written
 
 
 def test_every_request_without_the_token_is_refused(server):

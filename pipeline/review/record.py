@@ -10,14 +10,14 @@ from typing import Any
 
 from pipeline.artifacts import Labelled, RunManifest, Status, Utterance, load
 from pipeline.config import Settings, settings_from_record
-from pipeline.csvio import read_csv, write_csv
+from pipeline.csvio import write_csv
 from pipeline.errors import PipelineError
 from pipeline.export.manifest import read_manifest
 from pipeline.export.tables import write_transcript_csv
 from pipeline.export.word.transcript import uncertain_spans
 from pipeline.export.wording import exhibit_language, load_wording, marks, speaker_text
 from pipeline.rundir import RunDir
-from pipeline.stages.review import COLUMNS
+from pipeline.stages.review import COLUMNS, Row, parse_rows, read_table
 
 EDITABLE = ("speaker_id", "text", "status")
 
@@ -44,28 +44,25 @@ class Run:
         return cls(folder, manifest, settings, labelled, exhibit_language(settings.export, labelled.language))
 
 
-def _read(path: Path) -> tuple[list[str], list[dict[str, str]], dict[str, dict[str, str]]]:
-    """transcript.csv's columns, rows, and rows by line id (none when it is absent, unreadable or has no ids)."""
-    try:
-        header, rows = read_csv(path)
-    except (OSError, ValueError):
+def _read(path: Path) -> tuple[list[str], list[dict[str, str]], dict[str, tuple[Row, dict[str, str]]]]:
+    """transcript.csv's columns and rows, and by line id each row as the review stage reads it beside the row
+    as the file has it (none when the file is absent or has no ids). A file the stage would refuse is refused
+    here too, in the same line: the page neither shows nor saves over what the run would not take."""
+    if not path.exists():
         return [], [], {}
-    return header, rows, ({r["id"]: r for r in rows if r.get("id")} if "id" in header else {})
+    header, rows = read_table(path)
+    parsed = parse_rows(header, rows, path) or []
+    return header, rows, {row.id: (row, raw) for row, raw in zip(parsed, rows) if row.id}
 
 
-def _rows(run: Run) -> dict[str, dict[str, str]]:
-    """transcript.csv's rows by line id ({} when it is absent or unreadable: the run's lines are shown)."""
-    return _read(run.folder.transcript_csv)[2]
-
-
-def _line(number: int, u: Utterance, row: dict[str, str] | None, wording, threshold: float) -> dict:
+def _line(number: int, u: Utterance, row: Row | None, wording, threshold: float) -> dict:
     """One line: as the file has it now, the machine's text and speaker beside it, its marks (as the last run
     flagged it) and the character spans of the words the machine was unsure of (while the text is its own)."""
-    text = row["text"] if row else u.text
+    text = row.text if row else u.text
     shaded = uncertain_spans(u, threshold) if text == u.text and u.status != Status.CORRECTED else []
     return {"id": u.id, "number": number, "start": u.start, "end": u.end,
-            "speaker_id": (row.get("speaker_id") or u.speaker) if row else u.speaker,
-            "text": text, "status": (row.get("status") or u.status) if row else u.status,
+            "speaker_id": (row.speaker_id or u.speaker) if row else u.speaker,
+            "text": text, "status": row.status if row else u.status,
             "machine_text": u.machine_text or u.text, "machine_speaker_id": u.machine_speaker or u.speaker,
             "marks": marks(u, wording), "uncertain": [list(span) for span in shaded]}
 
@@ -73,7 +70,7 @@ def _line(number: int, u: Utterance, row: dict[str, str] | None, wording, thresh
 def state(run: Run) -> dict[str, Any]:
     """Everything the page shows."""
     wording = load_wording(run.language)
-    rows = _rows(run)
+    rows = {line_id: row for line_id, (row, _) in _read(run.folder.transcript_csv)[2].items()}
     threshold = run.settings.merge.low_confidence
     lines = [_line(n, u, rows.get(u.id), wording, threshold) for n, u in enumerate(run.labelled.items, start=1)]
     return {"language": run.language, "file": run.manifest.original, "words": dict(wording["review"]),
@@ -91,7 +88,7 @@ def save(run: Run, edits: list[dict[str, Any]]) -> Path:
         write_transcript_csv(path, run.labelled, run.language)
         header, rows, by_id = _read(path)
     for edit in edits:
-        row = by_id.get(str(edit.get("id")))
+        row = by_id.get(str(edit.get("id")), (None, None))[1]
         if row is None:
             raise PipelineError(f"{path}: no line {edit.get('id')!r} to save")
         for column in EDITABLE:

@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 
 from pipeline.artifacts import Fact, Facts
-from pipeline.csvio import CellError, read_csv
+from pipeline.csvio import read_users_csv
 from pipeline.errors import PipelineError
 from pipeline.fileio import write_text_atomic
 
@@ -36,13 +36,7 @@ def _read_review(path: Path) -> dict[str, str] | None:
     """fact_id → note of each row of key_facts.csv; None when there is no file or no fact_id column."""
     if not path.exists():
         return None
-    try:
-        header, rows = read_csv(path)
-    except CellError as exc:
-        raise PipelineError(f"{path}: {exc}") from exc
-    except (OSError, ValueError) as exc:
-        raise PipelineError(f"{path}: cannot read it back ({exc}); fix it, or delete it to list every key fact "
-                            "again") from exc
+    header, rows = read_users_csv(path, PipelineError, "fix it, or delete it to list every key fact again")
     if ID_COLUMN not in header:
         log.warning("%s has no %s column: every key fact is listed again", path, ID_COLUMN)
         return None

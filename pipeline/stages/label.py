@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.artifacts import UNKNOWN_SPEAKER, Diarization, Labelled, Speaker, Utterance, Utterances
-from pipeline.csvio import CellError, read_csv, write_csv
+from pipeline.csvio import read_users_csv, write_csv
 from pipeline.errors import SpeakersCsvError
 from pipeline.fileio import write_bytes_atomic, write_text_atomic
 from pipeline.rundir import RunDir
@@ -79,13 +79,8 @@ def write_csv_file(run: RunDir, utterances: Utterances, names: Names) -> None:
 def read_names(path: Path, known: list[str]) -> Names:
     """{speaker id: (name, role, identified_by)} from the user's speakers.csv (a file without the
     identified_by column, as earlier versions wrote it, is read too); a clear error for anything wrong."""
-    try:
-        header, rows = read_csv(path)
-    except CellError as exc:
-        raise SpeakersCsvError(f"{path}: {exc}") from exc
-    except (OSError, ValueError) as exc:
-        raise SpeakersCsvError(f"{path}: cannot be read ({exc}); save it from Excel as CSV, or delete it to get a "
-                               "fresh one (the names written in it are then lost)") from exc
+    header, rows = read_users_csv(path, SpeakersCsvError, "save it from Excel as CSV, or delete it to get a fresh "
+                                  "one (the names written in it are then lost)")
     missing = [c for c in ("speaker_id", "name") if c not in header]
     if missing:
         raise SpeakersCsvError(

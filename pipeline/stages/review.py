@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.artifacts import Flag, Labelled, Status, Utterance
-from pipeline.csvio import read_csv
+from pipeline.csvio import read_users_csv
 from pipeline.errors import TranscriptCsvError
 from pipeline.stages.label import with_lines
 from pipeline.timefmt import hms
@@ -67,13 +67,21 @@ def _number(value: str | None) -> float | None:
         return None
 
 
+def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """transcript.csv's columns and rows as the file holds them; one line naming the problem when it cannot be
+    read."""
+    return read_users_csv(path, TranscriptCsvError, "fix it, or delete it to start the review over from the "
+                          "machine's text")
+
+
 def read_rows(path: Path) -> list[Row] | None:
     """The rows of transcript.csv; None when the file holds no review (an older file without an id column)."""
-    try:
-        header, rows = read_csv(path)
-    except (OSError, ValueError) as exc:
-        raise TranscriptCsvError(f"{path}: cannot be read ({exc}); fix it, or delete it to start the review "
-                                 "over from the machine's text") from exc
+    return parse_rows(*read_table(path), path)
+
+
+def parse_rows(header: list[str], rows: list[dict[str, str]], path: Path) -> list[Row] | None:
+    """The rows of transcript.csv read by read_table (`path` names it in the messages); None when it has no id
+    column (an older file: no review)."""
     if "id" not in header:
         log.warning("%s has no id column (written by an earlier version): read as not reviewed", path)
         return None

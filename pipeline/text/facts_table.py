@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipeline.csvio import CellError, read_csv, write_csv
+from pipeline.csvio import read_users_csv, write_csv
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.text.rules import CATEGORIES, Match, RuleSet, match_text, utterance_language
 
@@ -60,12 +60,7 @@ def read_lines(path: Path) -> list[Line]:
     """The utterances of a CSV; PipelineError (one line) when the file or a required column is missing."""
     if not path.is_file():
         raise PipelineError(f"{path}: no such file")
-    try:
-        header, rows = read_csv(path)
-    except CellError as exc:
-        raise PipelineError(f"{path}: {exc}") from exc
-    except (OSError, ValueError) as exc:
-        raise PipelineError(f"{path}: cannot read it as CSV: {exc}") from exc
+    header, rows = read_users_csv(path, PipelineError, "save it as CSV (UTF-8, or as Excel saves it)")
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise PipelineError(f"{path}: missing column(s) {', '.join(missing)} (it needs id and text; lang and "
