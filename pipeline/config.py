@@ -222,10 +222,6 @@ class CaseConfig(_Section):
             raise ConfigError(f"recorded date {self.recorded_on!r} is not a date written YYYY-MM-DD, with the time "
                               "of day if known (e.g. 2025-03-05 or 2025-03-05 15:30)") from None
 
-    def recorded_time_stated(self) -> bool:
-        """Whether recorded_on gives a time of day, not only the day."""
-        return self.recorded_moment() is not None and len(self.recorded_on.strip()) > len("YYYY-MM-DD")
-
     def recorded_date(self) -> date | None:
         """The day of recorded_on, None when not given."""
         moment = self.recorded_moment()

@@ -47,7 +47,7 @@ def test_the_recording_time_may_carry_a_time_of_day():
     from datetime import date, datetime
     case = CaseConfig(recorded_on="2025-03-05 15:30")
     assert case.recorded_moment() == datetime(2025, 3, 5, 15, 30) and case.recorded_date() == date(2025, 3, 5)
-    assert case.recorded_time_stated() and not CaseConfig(recorded_on="2025-03-05").recorded_time_stated()
+    assert CaseConfig(recorded_on="2025-03-05").recorded_moment() == datetime(2025, 3, 5)
     with pytest.raises(ConfigError, match="YYYY-MM-DD, with the time of day"):
         CaseConfig(recorded_on="下午三点")
 

@@ -121,7 +121,7 @@ def test_bad_input_is_one_clear_line_naming_the_file(tmp_path, make, message):
         ingest(path, digests, RunDir(work))
     text = str(info.value)
     assert message in text and str(path) in text and "\n" not in text
-    assert not any(work.iterdir())  # nothing written
+    assert not [p for p in work.rglob("*") if p.is_file()]  # nothing written: no working copy, no temp file
 
 
 def test_a_two_channel_original_also_gets_a_two_channel_working_copy(tmp_path):

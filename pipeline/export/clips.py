@@ -33,12 +33,10 @@ def clearest_stretch(diarization: Diarization, speaker: str) -> tuple[float, flo
 
 def write_speaker_clips(run: RunDir, diarization: Diarization, into: RunDir | None = None) -> dict[str, Path]:
     """speaker id → clip file, for every speaker with speech of their own, cut from the run's working copy
-    into the speakers/ folder of `into` (the run folder itself when not given)."""
+    into the speakers/ folder of `into` (the run folder itself when not given). The clip of an id no longer
+    found is removed when the new outputs are moved into place (runner._stale)."""
     into = into or run
     into.speaker_clips.mkdir(exist_ok=True)
-    for stale in into.speaker_clips.glob("*.wav"):  # clips of an earlier diarization's ids
-        if stale.stem not in diarization.speakers:
-            stale.unlink()
     clips = {}
     for speaker in diarization.speakers:
         stretch = clearest_stretch(diarization, speaker)

@@ -7,7 +7,6 @@ wheel) can read works: wav, mp3, m4a/aac, amr, flac, ogg/opus, and the audio tra
 from __future__ import annotations
 
 import logging
-import shutil
 from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
@@ -151,22 +150,17 @@ def ingest(path: Path, digests: Digests, run: RunDir, progress: StageProgress = 
         stream = container.streams.audio[0]
         declared = declared_seconds(container)
         stereo_wanted = (stream.codec_context.channels or 0) >= 2
-        created = not run.work.exists()
         run.work.mkdir(parents=True, exist_ok=True)
-        try:
-            with WavWriter(run.wav) as mono, \
-                    (WavWriter(run.stereo_wav, 2) if stereo_wanted else nullcontext()) as stereo:
-                duration = _decode(path, container, stream, progress, declared, mono, stereo)
-                if mono.samples == 0:
-                    raise BadAudioError(f"{path}: the audio track holds no sound that can be decoded")
-                slack = max(TRUNCATION_TOLERANCE[0], TRUNCATION_TOLERANCE[1] * declared)
-                if declared > 0 and duration < declared - slack:
-                    raise BadAudioError(f"{path}: the file is truncated: its header declares {hms(declared)} "
-                                        f"but only {hms(duration)} of audio could be decoded")
-        except BadAudioError:       # the working copies are not put in place; a first run leaves nothing behind
-            if created:
-                shutil.rmtree(run.work, ignore_errors=True)
-            raise
+        # a bad file raises inside the writers: the working copies are then not put in place (no file is left)
+        with WavWriter(run.wav) as mono, \
+                (WavWriter(run.stereo_wav, 2) if stereo_wanted else nullcontext()) as stereo:
+            duration = _decode(path, container, stream, progress, declared, mono, stereo)
+            if mono.samples == 0:
+                raise BadAudioError(f"{path}: the audio track holds no sound that can be decoded")
+            slack = max(TRUNCATION_TOLERANCE[0], TRUNCATION_TOLERANCE[1] * declared)
+            if declared > 0 and duration < declared - slack:
+                raise BadAudioError(f"{path}: the file is truncated: its header declares {hms(declared)} "
+                                    f"but only {hms(duration)} of audio could be decoded")
         ctx = stream.codec_context
         asset_fields = dict(
             container=container.format.name,
