@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, os_error
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Turn a recording into a court transcript exhibit, beside the untouched original.")
@@ -169,7 +169,7 @@ def facts(
     except PipelineError as exc:
         _fail(exc)
     except OSError as exc:
-        _fail(PipelineError(f"{exc.filename or out_file}: {exc.strerror or exc}"))
+        _fail(os_error(exc, out_file))
     marked = sum(bool(f.matches) for f in found)
     out.print(f"{out_file}: {len(found)} lines, {marked} with key facts")
 

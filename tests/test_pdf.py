@@ -107,6 +107,29 @@ def test_the_same_docx_gives_the_same_pdf_bytes(exhibit_pdf, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]           # no temporary file left
 
 
+def test_a_full_disk_while_writing_the_pdf_is_one_line_and_leaves_the_previous_pdf(exhibit_pdf, tmp_path,
+                                                                                     monkeypatch):
+    import errno
+
+    docx, made = exhibit_pdf
+    pdf = tmp_path / "借款录音.pdf"
+    pdf.write_bytes(b"%PDF the previous one")
+    real = Path.write_bytes
+
+    def full(self, data):
+        if self.name.endswith(".tmp"):
+            real(self, data[:100])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(PipelineError) as caught:
+        docx_to_pdf(docx, pdf)
+    assert str(caught.value) == (f"{pdf}: the disk is full: free some space, then run again (the files of the "
+                                 "previous run are as they were)")
+    assert pdf.read_bytes() == b"%PDF the previous one" and sorted(p.name for p in tmp_path.iterdir()) == [pdf.name]
+
+
 def _one_line_error(docx: Path, pdf: Path) -> str:
     with pytest.raises(PipelineError) as caught:
         docx_to_pdf(docx, pdf)

@@ -28,7 +28,8 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, os_error
+from pipeline.fileio import write_bytes_atomic
 from pipeline.timefmt import parse_moment
 
 log = logging.getLogger(__name__)
@@ -187,10 +188,7 @@ def docx_to_pdf(docx: Path, pdf: Path, timeout: float = TIMEOUT, soffice: str | 
         if not data.startswith(b"%PDF"):
             raise PipelineError(f"LibreOffice wrote no PDF for {docx.name}"
                                 f"{' (' + said + ')' if said else ''}: is it a Word document that opens?")
-        partial = pdf.with_name(f".{pdf.name}.tmp")
         try:
-            partial.write_bytes(reproducible(data, source))
-            partial.replace(pdf)
+            write_bytes_atomic(pdf, reproducible(data, source))
         except OSError as exc:
-            partial.unlink(missing_ok=True)
-            raise PipelineError(f"{exc.filename or pdf}: {exc.strerror or exc}") from exc
+            raise os_error(exc, pdf) from exc
