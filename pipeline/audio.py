@@ -45,12 +45,6 @@ def decode(path: Path, stereo: bool = False, rate: int = SAMPLE_RATE) -> np.ndar
     return np.concatenate(blocks).astype(np.float32) if blocks else np.zeros(0, np.float32)
 
 
-def wav_samples(path: Path) -> int:
-    """How many samples (per channel) a WAV working copy holds."""
-    with wave.open(str(path), "rb") as wf:
-        return wf.getnframes()
-
-
 def read_wav(path: Path, start: int = 0, end: int | None = None) -> np.ndarray:
     """A 16-bit PCM WAV (or its samples start:end) as float32 in [-1, 1], shape (samples,) for mono or
     (channels, samples). Reading a part keeps memory to that part on a long recording."""
@@ -69,15 +63,17 @@ def read_wav(path: Path, start: int = 0, end: int | None = None) -> np.ndarray:
 
 
 class WavView:
-    """A 16-bit mono WAV working copy as a read-only float32 sequence: len() samples, view[a:b] read from the
-    file (read_wav's values), np.asarray(view) for all of it. A three-hour recording is read a window at a time
-    instead of becoming 700 MB of float32."""
+    """A 16-bit WAV working copy as a read-only float32 sequence: len() samples, view[a:b] read from the file
+    (read_wav's values), np.asarray(view) for all of it; of a mono file, or of one channel (`channel`) of a file
+    with more. A three-hour recording is read a window at a time instead of becoming 700 MB of float32."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+    def __init__(self, path: Path, channel: int | None = None) -> None:
+        self.path, self.channel = Path(path), channel
         with wave.open(str(self.path), "rb") as wf:
-            if wf.getnchannels() != 1 or wf.getsampwidth() != 2:
-                raise ValueError(f"{path}: expected 16-bit mono PCM")
+            channels = wf.getnchannels()
+            if wf.getsampwidth() != 2 or (channels != 1 if channel is None else not 0 <= channel < channels):
+                raise ValueError(f"{path}: expected 16-bit {'mono ' if channel is None else ''}PCM"
+                                 f"{f' with a channel {channel}' if channel is not None else ''}")
             self._length = wf.getnframes()
 
     def __len__(self) -> int:
@@ -87,11 +83,19 @@ class WavView:
         if not isinstance(index, slice) or index.step not in (None, 1):
             raise TypeError("WavView is read by slices: view[a:b]")
         start, stop, _ = index.indices(self._length)
-        return read_wav(self.path, start, max(start, stop))
+        samples = read_wav(self.path, start, max(start, stop))
+        return samples if self.channel is None else samples[self.channel].copy()
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         samples = self[:]
         return samples if dtype is None else samples.astype(dtype)
+
+
+def channel_views(path: Path) -> list[WavView]:
+    """A WavView of each channel of a WAV working copy with two or more channels."""
+    with wave.open(str(path), "rb") as wf:
+        channels = wf.getnchannels()
+    return [WavView(path, i) for i in range(channels)]
 
 
 class WavWriter:

@@ -200,6 +200,41 @@ def test_two_identical_channels_are_not_a_call():
     assert not is_call(np.stack([speech, 0.9 * speech]), embedder=None)
 
 
+def test_a_two_channel_copy_is_read_a_block_at_a_time_with_the_levels_of_reading_it_whole(tmp_path):
+    """The channels of a long call are read from the file a block at a time (memory flat in duration): the
+    levels is_call and diarize_channels compare are those of the whole recording read at once."""
+    from pipeline.audio import WavView, channel_views, read_wav
+    from pipeline.stages.diarize.clustering import FrameGrid
+    from pipeline.stages.diarize.stereo import BLOCK_SECONDS, _levels, frame_energy
+
+    rng = np.random.default_rng(3)
+    seconds = int(2.5 * BLOCK_SECONDS)                     # three blocks, the last one short
+    gate = np.repeat(rng.random((2, seconds * 10)) > 0.5, SAMPLE_RATE // 10, axis=1)
+    path = tmp_path / "call.wav"
+    write_wav(path, (rng.standard_normal((2, seconds * SAMPLE_RATE)) * gate * [[0.2], [0.05]]).astype(np.float32))
+    whole = read_wav(path)
+    sides = channel_views(path)
+    assert len(sides) == 2 and len(sides[1]) == whole.shape[1]
+    assert np.array_equal(sides[1][70 * SAMPLE_RATE:70 * SAMPLE_RATE + 9], whole[1, 70 * SAMPLE_RATE:70 * SAMPLE_RATE + 9])
+    hop = int(TUNING.stereo_frame * SAMPLE_RATE)
+    n = whole.shape[1] // hop
+    at_once = 10 * np.log10((whole[:, :n * hop].reshape(2, n, hop).astype(np.float64) ** 2).mean(axis=2) + 1e-10)
+    assert np.array_equal(_levels(sides, hop, n), at_once)
+    grid = FrameGrid(0.0, 0.016875, 0.0619375)
+    frames = int(seconds / grid.step) - 4
+    power = np.concatenate([np.zeros((2, 1)), np.cumsum(whole.astype(np.float64) ** 2, axis=1)], axis=1)
+    centres = grid.middles(np.arange(frames))
+    a = np.clip(np.round((centres - 0.025) * SAMPLE_RATE).astype(np.int64), 0, whole.shape[1])
+    b = np.clip(np.round((centres + 0.025) * SAMPLE_RATE).astype(np.int64), 0, whole.shape[1])
+    reference = 10 * np.log10((power[:, b] - power[:, a]) / np.maximum(b - a, 1) + 1e-10)
+    blocked = frame_energy(sides, grid, frames, 0.05)
+    assert blocked.shape == (2, frames) and np.abs(blocked - reference).max() < 1e-6
+    assert blocked[0].max() > blocked[1].max() + 10             # the quiet side (12 dB lower) stays the quiet one
+    for wrong in ((), (2,)):
+        with pytest.raises(ValueError, match="expected 16-bit"):
+            WavView(path, *wrong)                                # a stereo file is not mono; it has no channel 2
+
+
 def test_split_channels_on_a_one_channel_recording_is_a_clear_error(tmp_path):
     from pipeline.audio import write_wav
 

@@ -7,9 +7,11 @@ alternating, --runs times (median): wall, CPU and peak RSS of each, and the rati
 default compute type is not float32, plain float32 faster-whisper is measured too.
 
 make bench-long (--stages): one run in this process on a 60-minute file, each stage's seconds and peak RSS, then
-the re-render after naming a speaker in speakers.csv.
+the re-render after naming a speaker in speakers.csv. With --call the file is a two-channel phone call instead:
+turns of CALL_TURN seconds of the same AMI excerpts, one side at a time, other meetings' voices on each channel
+(split per channel by the channels stage).
 
-    .venv/bin/python tools/bench.py [--minutes 5] [--runs 3] [--stages] [--keep DIR]
+    .venv/bin/python tools/bench.py [--minutes 5] [--runs 3] [--stages [--call]] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.artifacts import Channels, load
 from pipeline.audio import SAMPLE_RATE, decode, write_wav
 from pipeline.config import load_settings
 from pipeline.csvio import read_csv, write_csv
 from pipeline.export.manifest import read_manifest
+from pipeline.rundir import RunDir
 from pipeline.runner import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +60,24 @@ def build_input(minutes: float, folder: Path) -> Path:
     """The joined AMI excerpts as one long recording in `folder`."""
     path = folder / f"bench_{minutes:g}min.wav"
     write_wav(path, joined_ami(minutes))
+    return path
+
+
+CALL_TURN = 4.0     # s each side talks before the other answers, in the --call recording
+CALL_SHIFT = 150.0  # s between where the left and the right side are taken from the joined excerpts
+
+
+def build_call(minutes: float, folder: Path) -> Path:
+    """A two-channel call of `minutes` in `folder`: CALL_TURN-second turns, one side at a time, of the joined AMI
+    excerpts, the right side CALL_SHIFT seconds further on (five excerpts on: other meetings, other voices)."""
+    need, turn = int(minutes * 60 * SAMPLE_RATE), int(CALL_TURN * SAMPLE_RATE)
+    left = joined_ami(minutes)
+    sides = (left, np.roll(left, -int(CALL_SHIFT * SAMPLE_RATE)))
+    call = np.zeros((2, need), np.float32)
+    for i, start in enumerate(range(0, need, turn)):
+        call[i % 2, start:start + turn] = sides[i % 2][start:start + turn]
+    path = folder / f"bench_call_{minutes:g}min.wav"
+    write_wav(path, call)
     return path
 
 
@@ -156,14 +178,15 @@ class StageMeter:
         self._thread.join()
 
 
-def stages(source: Path, folder: Path, minutes: float) -> None:
+def stages(source: Path, folder: Path, minutes: float, call: bool = False) -> None:
     duration = minutes * 60
     meter = StageMeter()
     t0 = time.perf_counter()
     result = run(source, folder / "out", load_settings(), meter)
     total = time.perf_counter() - t0
     meter.close()
-    print(f"input: {source.name}, {duration:.0f} s of real meeting audio (AMI excerpts from ../shared/eval)")
+    print(f"input: {source.name}, {duration:.0f} s of " + ("a two-channel call (the AMI excerpts, other meetings on "
+          f"each side, {CALL_TURN:g} s turns)" if call else "real meeting audio (AMI excerpts from ../shared/eval)"))
     print(f"machine: {os.cpu_count()} cores")
     print(f"{'stage':<12}{'seconds':>10}{'RTF':>9}{'peak RSS MiB':>14}")
     for rec in result.manifest.stages:
@@ -171,7 +194,9 @@ def stages(source: Path, folder: Path, minutes: float) -> None:
     print(f"{'total':<12}{total:>10.2f}{total / duration:>9.3f}{max(meter.peak.values()):>14.0f}")
     print("(diarize and transcribe run at the same time: each one's seconds are its own, its peak RSS the "
           "process's while it ran)")
-    print(f"utterances: {len(result.labelled.items)}, speakers found: {len(result.labelled.speakers)}")
+    split = load(Channels, RunDir(folder / "out").artifact("channels"))
+    print(f"utterances: {len(result.labelled.items)}, speakers found: {len(result.labelled.speakers)}"
+          f"{' (one per channel: ' + split.why + ')' if split.split else ''}")
     csv_path = result.outputs["speakers"]
     header, rows = read_csv(csv_path)
     rows[0]["name"] = "张三"
@@ -188,14 +213,15 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--stages", action="store_true", help="per-stage time and peak RSS of one run here")
+    parser.add_argument("--call", action="store_true", help="with --stages: a two-channel call (build_call)")
     parser.add_argument("--keep", type=Path, help="keep the input and outputs in this folder")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="exhibit-bench-") as scratch:   # removed afterwards unless --keep
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        source = build_input(args.minutes, folder)
+        source = (build_call if args.call else build_input)(args.minutes, folder)
         if args.stages:
-            stages(source, folder, args.minutes)
+            stages(source, folder, args.minutes, args.call)
         else:
             side_by_side(source, folder, args.runs)
 

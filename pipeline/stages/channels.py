@@ -7,7 +7,7 @@ mix say so)."""
 from __future__ import annotations
 
 from pipeline.artifacts import AudioAsset, Channels
-from pipeline.audio import read_wav
+from pipeline.audio import channel_views
 from pipeline.config import DiarizeConfig
 from pipeline.errors import ConfigError
 from pipeline.rundir import RunDir
@@ -25,5 +25,5 @@ def decide(asset: AudioAsset, run: RunDir, cfg: DiarizeConfig) -> Channels:
         return Channels(split=cfg.channels == "split", why=f"channels = {cfg.channels}")
     from pipeline.stages.diarize import is_call, load_models
 
-    call = is_call(read_wav(run.stereo_wav), lambda: load_models().embedder)   # the models only when needed
+    call = is_call(channel_views(run.stereo_wav), lambda: load_models().embedder)   # models only when needed
     return Channels(split=call, why="a voice of its own on each channel" if call else "the same voices on both")

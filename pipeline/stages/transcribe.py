@@ -15,11 +15,10 @@ import logging
 import math
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.artifacts import Segment, Transcript, Word
-from pipeline.audio import SAMPLE_RATE, read_wav, wav_samples
+from pipeline.audio import SAMPLE_RATE, WavView
 from pipeline.config import TranscribeConfig
 from pipeline.csvio import read_csv
 from pipeline.errors import MissingModelError
@@ -110,18 +109,6 @@ HEAR_SECONDS = 300.0     # the model hears at most this much speech at once (its
 DETECT_SECONDS = 30.0    # the language is detected on the first 30 s of speech (one Whisper window)
 
 
-@dataclass(frozen=True)
-class _Track:
-    """One track of sound in a working copy: the mono file, or one channel of the two-channel file."""
-
-    path: Path
-    channel: int = -1           # -1: the file is mono
-
-    def read(self, start: int, end: int):
-        samples = read_wav(self.path, start, end)
-        return samples if self.channel < 0 else samples[self.channel]
-
-
 def speech_chunks(audio, options, offset: int = 0) -> list[dict]:
     """What faster-whisper's Silero VAD hears as speech with these options: [{"start", "end"}] in samples
     (counted from `offset`)."""
@@ -133,10 +120,10 @@ def speech_chunks(audio, options, offset: int = 0) -> list[dict]:
             for c in get_speech_timestamps(audio, options, sampling_rate=SAMPLE_RATE)]
 
 
-def _heard(track: _Track, total: int, options) -> list[dict]:
+def _heard(track: WavView, total: int, options) -> list[dict]:
     """The VAD's speech over the whole track, READ_SECONDS at a time (one pass when the track is shorter)."""
     step = int(READ_SECONDS * SAMPLE_RATE)
-    return [c for start in range(0, total, step) for c in speech_chunks(track.read(start, start + step), options,
+    return [c for start in range(0, total, step) for c in speech_chunks(track[start:start + step], options,
                                                                        start)]
 
 
@@ -160,15 +147,15 @@ def _parts(chunks: list[dict], limit: float = HEAR_SECONDS) -> list[list[dict]]:
     return parts
 
 
-def _speech_only(track: _Track, chunks: list[dict]):
+def _speech_only(track: WavView, chunks: list[dict]):
     """The track's samples the VAD heard as speech in these chunks, joined (as faster-whisper joins them when
     it filters itself)."""
     import numpy as np
 
     if not chunks:
-        return track.read(0, 0)
+        return track[0:0]
     first = chunks[0]["start"]
-    span = track.read(first, chunks[-1]["end"])
+    span = track[first:chunks[-1]["end"]]
     return np.concatenate([span[c["start"] - first:c["end"] - first] for c in chunks])
 
 
@@ -200,8 +187,8 @@ def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = 
         model, digest = load_model(cfg)
     else:
         digest = resolve_model(cfg.model)[1]
-    mono = _Track(wav_path)
-    total = wav_samples(wav_path)
+    mono = WavView(wav_path)
+    total = len(mono)
     duration = total / SAMPLE_RATE
     language = cfg.language or None
     hotwords = cfg.hotwords if hotwords is None else hotwords
@@ -210,9 +197,9 @@ def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = 
     probability = 1.0
     if language is None and duration > 0:
         first = _speech_only(mono, _first_speech(chunks)) if cfg.vad else \
-            mono.read(0, int(DETECT_SECONDS * SAMPLE_RATE))
+            mono[:int(DETECT_SECONDS * SAMPLE_RATE)]
         language, probability, _ = model.detect_language(first)
-    tracks = [(mono, chunks)] if channels_path is None else [(_Track(channels_path, i), None) for i in (0, 1)]
+    tracks = [(mono, chunks)] if channels_path is None else [(WavView(channels_path, i), None) for i in (0, 1)]
     segments, speech, heard_by_track = [], 0.0, []
     for index, (track, heard) in enumerate(tracks):
         done = index * duration
@@ -242,7 +229,7 @@ def _recorded(options) -> dict[str, float]:
     return {k: float(v) for k, v in dataclasses.asdict(options).items() if v is not None and math.isfinite(v)}
 
 
-def _transcribe_track(model, track: _Track, total: int, chunks: list[dict] | None, language: str | None,
+def _transcribe_track(model, track: WavView, total: int, chunks: list[dict] | None, language: str | None,
                       cfg: TranscribeConfig, report, hotwords: str = "") -> tuple[list[Segment], float, str | None]:
     """(segments, seconds of speech the model heard, language) of one track: with VAD `chunks`, only their
     speech, HEAR_SECONDS at a time, the times mapped back to the track's; without, the whole track in parts of
@@ -264,7 +251,7 @@ def _transcribe_track(model, track: _Track, total: int, chunks: list[dict] | Non
         found = restore_speech_timestamps(found, part, SAMPLE_RATE)
         language = info.language or language
         for s in found:
-            segments.append(_segment(s, track.channel))
+            segments.append(_segment(s, -1 if track.channel is None else track.channel))
             report(s.end)
         report(part[-1]["end"] / SAMPLE_RATE)
     return segments, heard / SAMPLE_RATE, language

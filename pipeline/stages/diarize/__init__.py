@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.artifacts import Diarization
-from pipeline.audio import WavView, read_wav
+from pipeline.audio import WavView, channel_views
 from pipeline.config import DiarizeConfig
 from pipeline.errors import ConfigError
 from pipeline.progress import StageProgress, silent
@@ -22,7 +22,7 @@ from pipeline.stages.diarize.hub import METHOD_PIPELINE, diarize_with_pipeline, 
 from pipeline.stages.diarize.local import METHOD, diarize_samples
 from pipeline.stages.diarize.models import DiarizeModels, load_models
 from pipeline.stages.diarize.segmentation import Segmenter, segment
-from pipeline.stages.diarize.stereo import METHOD_STEREO, diarize_channels, is_call
+from pipeline.stages.diarize.stereo import METHOD_STEREO, Sides, diarize_channels, is_call
 from pipeline.stages.diarize.tuning import TUNING, Tuning
 
 VERSION = 5   # 5: model_files names the ONNX exports that ran
@@ -37,19 +37,21 @@ def diarize(wav_path: Path, cfg: DiarizeConfig, progress: StageProgress = silent
     """Diarize the 16 kHz working copy (read a window at a time: WavView). `models` may be passed in to reuse
     loaded models (tests, eval).
     `stereo_path`, the two-channel working copy of a 2+ channel original, allows one speaker per channel
-    (cfg.channels: "split", or "auto" when the channels carry different voices, see is_call)."""
-    stereo = read_wav(stereo_path) if stereo_path else None
-    return diarize_audio(lambda: WavView(wav_path), stereo, cfg, models, progress)
+    (cfg.channels: "split", or "auto" when the channels carry different voices, see is_call); its channels are
+    read a window at a time too."""
+    sides = channel_views(stereo_path) if stereo_path else None
+    return diarize_audio(lambda: WavView(wav_path), sides, cfg, models, progress)
 
 
-def diarize_audio(mono: np.ndarray | Callable[[], np.ndarray], stereo: np.ndarray | None, cfg: DiarizeConfig,
+def diarize_audio(mono: np.ndarray | Callable[[], np.ndarray], stereo: Sides | None, cfg: DiarizeConfig,
                   models: DiarizeModels | None = None, progress: StageProgress = silent,
                   tuning: Tuning = TUNING) -> Diarization:
     """Diarize 16 kHz float32 audio: `mono` (samples or a WavView, or a function that gives them, called only
-    when the mono mix is diarized) and `stereo`, the (channels, samples) copy of a 2+ channel recording or None.
+    when the mono mix is diarized) and `stereo`, the channels of a 2+ channel recording (a (channels, samples)
+    array or channel_views) or None.
     One speaker per channel when cfg.channels is "split", or "auto" and is_call; the mono mix otherwise,
     with cfg.backend. Models are loaded when needed and not given. Progress 0 → 1."""
-    if stereo is not None and (stereo.ndim != 2 or stereo.shape[0] < 2):
+    if stereo is not None and ((isinstance(stereo, np.ndarray) and stereo.ndim != 2) or len(stereo) < 2):
         stereo = None
     if cfg.channels == "split" and stereo is None:
         raise ConfigError("channels = split needs a recording with two channels (one side of the call on each); "
