@@ -16,7 +16,8 @@ from pipeline.config import CaseConfig
 from pipeline.export.timeline import TimelineRow, timeline_png
 from pipeline.export.word import COUNSEL, write_docx
 from pipeline.export.word import styles as S
-from pipeline.export.word.transcript import styled_runs, timeline_rows, word_spans
+from pipeline.export.word.blocks import styled_runs
+from pipeline.export.word.transcript import timeline_rows, word_spans
 from pipeline.export.wording import load_wording
 from tests.test_export import ADMIT, SHA, asset, content, labelled, make_docx, utterances
 
@@ -175,7 +176,7 @@ def test_word_spans_follow_the_joined_text():
 
 
 def test_uncertain_wins_where_it_overlaps_a_key_fact(tmp_path):
-    assert styled_runs("我承认借了", uncertain=[(2, 4)], key_facts=[(0, 3)]) == [
+    assert styled_runs("我承认借了", ((S.KEY_FACT, [(0, 3)]), (S.UNCERTAIN, [(2, 4)]))) == [
         ("我承", S.KEY_FACT), ("认借", S.UNCERTAIN), ("了", None)]
     base = labelled()
     first = base.items[0]

@@ -45,6 +45,23 @@ def run(target: Paragraph, text: str, style: str | None = None) -> Run:
     return added
 
 
+def styled_runs(text: str, layers: Sequence[tuple[str, Sequence[tuple[int, int]]]]) -> list[tuple[str, str | None]]:
+    """text cut into (piece, character style) runs: each layer (style, character spans) in turn, a later layer
+    winning where spans of two overlap; pieces outside every span have no style (None)."""
+    marks: list[str | None] = [None] * len(text)
+    for style, spans in layers:
+        for start, end in spans:
+            for i in range(max(0, start), min(end, len(text))):
+                marks[i] = style
+    runs: list[tuple[str, str | None]] = []
+    for ch, style in zip(text, marks):
+        if runs and runs[-1][1] == style:
+            runs[-1] = (runs[-1][0] + ch, style)
+        else:
+            runs.append((ch, style))
+    return runs
+
+
 def paragraph(doc: DocumentObject, text: str = "", style: str = S.NORMAL) -> Paragraph:
     return styled(doc.add_paragraph(text), style)
 

@@ -17,7 +17,7 @@ from pipeline.artifacts import Fact, Utterance
 from pipeline.export.content import ExhibitContent
 from pipeline.export.wording import Wording, speaker_text, speakers_by_id, value_text
 from pipeline.export.word import styles as S
-from pipeline.export.word.blocks import cell_line, cell_text, heading, lead, paragraph, run, table
+from pipeline.export.word.blocks import cell_line, cell_text, heading, lead, paragraph, run, styled_runs, table
 from pipeline.text.rules import CATEGORIES
 from pipeline.timefmt import hms
 
@@ -62,14 +62,8 @@ def _quote(cell: _Cell, row: IndexRow, wording: Wording, counsel: bool) -> None:
     first = cell_text(cell, "")
     if not spans:
         first.add_run(text or "；".join(f.matched for f in row.facts))
-    cursor = 0
-    for start, end in spans:
-        if start > cursor:
-            first.add_run(text[cursor:start])
-        run(first, text[start:end], S.STRONG)
-        cursor = end
-    if spans and cursor < len(text):
-        first.add_run(text[cursor:])
+    for piece, style in styled_runs(text, ((S.STRONG, spans),)) if spans else ():
+        run(first, piece, style)
     if counsel:
         for note in dict.fromkeys(f.note for f in row.facts if f.note):
             cell_line(cell, wording["facts"]["note"].format(note=note))

@@ -17,7 +17,7 @@ from pipeline.export.content import ExhibitContent
 from pipeline.export.timeline import TimelineRow, timeline_png
 from pipeline.export.wording import Wording, number_label, speaker_text, speakers_by_id, utterance_text
 from pipeline.export.word import styles as S
-from pipeline.export.word.blocks import cell_text, heading, lead, paragraph, run, table
+from pipeline.export.word.blocks import cell_text, heading, lead, paragraph, run, styled_runs, table
 from pipeline.timefmt import duration_text, hms
 
 PARTIES_COLUMNS = (Cm(2.2), Cm(3.0), Cm(2.2), Cm(4.2), Cm(2.2), Cm(2.2))
@@ -147,23 +147,6 @@ def uncertain_spans(utterance: Utterance, threshold: float) -> list[Span]:
     return [span for span, w in zip(spans, utterance.words) if w.probability < threshold and span[1] > span[0]]
 
 
-def styled_runs(text: str, uncertain: list[Span], key_facts: list[Span]) -> list[tuple[str, str | None]]:
-    """text cut into (piece, character style) runs. A character both heard with low confidence and part of a
-    key fact is shown Uncertain: doubt about a word is never hidden behind a highlight."""
-    marks: list[str | None] = [None] * len(text)
-    for style, spans in ((S.KEY_FACT, key_facts), (S.UNCERTAIN, uncertain)):
-        for start, end in spans:
-            for i in range(max(0, start), min(end, len(text))):
-                marks[i] = style
-    runs: list[tuple[str, str | None]] = []
-    for ch, style in zip(text, marks):
-        if runs and runs[-1][1] == style:
-            runs[-1] = (runs[-1][0] + ch, style)
-        else:
-            runs.append((ch, style))
-    return runs
-
-
 def _line(target: Paragraph, number: int, u: Utterance, line: str, uncertain: list[Span],
           key_facts: list[Span], wording: Wording) -> None:
     lead = f"\t{number}\t{wording['speaker']['time'].format(time=hms(u.start))}\t"   # number right-aligned
@@ -174,7 +157,9 @@ def _line(target: Paragraph, number: int, u: Utterance, line: str, uncertain: li
     skipped = len(u.text) - len(u.text.lstrip())
     shift = lambda spans: [(s - skipped, e - skipped) for s, e in spans]  # noqa: E731
     target.add_run(lead + line[:len(line) - len(stripped)])
-    for piece, style in styled_runs(stripped, shift(uncertain), shift(key_facts)):
+    # a character both heard with low confidence and part of a key fact is shown Uncertain: doubt about a
+    # word is never hidden behind a highlight
+    for piece, style in styled_runs(stripped, ((S.KEY_FACT, shift(key_facts)), (S.UNCERTAIN, shift(uncertain)))):
         run(target, piece, style)
 
 
