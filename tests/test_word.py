@@ -301,6 +301,9 @@ def test_styles_not_code_carry_the_look_of_the_key_facts_index(tmp_path):
     assert {p.style.name for c in index.rows[0].cells for p in c.paragraphs} == {S.TABLE_HEADING}
     assert [p.style.name for p in index.rows[1].cells[4].paragraphs] == [S.TABLE_TEXT]   # no rule in the court copy
     assert ADMIT in index.rows[1].cells[3].text
+    quote = [(r.text, r.style.name) for p in index.rows[1].cells[3].paragraphs for r in p.runs]
+    assert quote == [("我承认", S.STRONG), ("借了你", "Default Paragraph Font"), ("五万块钱", S.STRONG),
+                     ("。", "Default Paragraph Font")]                  # the words that matched, in Strong
     path = tmp_path / "counsel.docx"
     write_docx(path, content(), COUNSEL)
     counsel = next(t for t in Document(str(path)).tables if t.rows[0].cells[1].text == "行号")
