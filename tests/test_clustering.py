@@ -274,4 +274,4 @@ def test_the_maths_imports_no_model_library():
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert imported <= {"__future__", "logging", "dataclasses", "numpy", "scipy.cluster.hierarchy",
-                        "pipeline.config", "pipeline.stages.diarize.tuning"}, imported
+                        "pipeline.config", "pipeline.spans", "pipeline.stages.diarize.tuning"}, imported

@@ -19,6 +19,7 @@ from bisect import bisect_right
 
 from pipeline.artifacts import UNKNOWN_SPEAKER, Diarization, Flag, Transcript, Turn, Utterance, Utterances, Word
 from pipeline.config import MergeConfig
+from pipeline.spans import intersection, union
 from pipeline.text.chinese import join_words
 
 VERSION = 5
@@ -104,17 +105,6 @@ def unheard_stretches(regions, words: list[Word], minimum: float = INAUDIBLE_MIN
     return [(round(a, 3), round(b, 3)) for a, b in out if b - a >= minimum - 1e-9]
 
 
-def _within(spans, limits: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The parts of `spans` inside any of `limits` (both lists of (start, end)), joined where they touch."""
-    out: list[tuple[float, float]] = []
-    for a, b in sorted((max(a, c), min(b, d)) for a, b in spans for c, d in limits if min(b, d) > max(a, c)):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
-
-
 def _inaudible(index: int, speaker: str, start: float, end: float, overlapped: bool) -> Utterance:
     flags = [Flag.INAUDIBLE] + ([Flag.OVERLAP] if overlapped else []) + \
         ([Flag.NO_SPEAKER] if speaker == UNKNOWN_SPEAKER else [])
@@ -193,8 +183,9 @@ def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig) ->
     gaps = []
     if by_channel and len(transcript.channel_regions) == len(diarization.channel_speakers):
         for channel, speaker in enumerate(diarization.channel_speakers):
-            heard = _within(transcript.channel_regions[channel],
-                            [(t.start, t.end) for t in diarization.turns if t.speaker == speaker])
+            # the channel's speech where the diarizer heard its party speak
+            heard = intersection(union(transcript.channel_regions[channel]),
+                                 union((t.start, t.end) for t in diarization.turns if t.speaker == speaker))
             words = _spoken(w for s in transcript.segments if s.channel == channel for w in s.words)
             for a, b in unheard_stretches(heard, words):
                 gaps.append((a, speaker, b, _in_overlap(Word(a, b, "", 1.0), regions)))

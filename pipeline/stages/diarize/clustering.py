@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.config import DiarizeConfig
+from pipeline.spans import length, union
 from pipeline.stages.diarize.tuning import TUNING, Tuning
 
 log = logging.getLogger(__name__)
@@ -136,11 +137,7 @@ def cluster_sizes(labels: np.ndarray, spans: list[Window] | None = None) -> np.n
         return np.bincount(labels).astype(float)
     sizes = np.zeros(labels.max() + 1)
     for c in np.unique(labels):
-        covered, end = 0.0, -np.inf
-        for a, b in sorted(spans[i] for i in np.flatnonzero(labels == c)):
-            covered += max(0.0, b - max(a, end))
-            end = max(end, b)
-        sizes[c] = covered
+        sizes[c] = length(union(spans[i] for i in np.flatnonzero(labels == c)))
     return sizes
 
 
