@@ -18,7 +18,7 @@ from pipeline.errors import ConfigError, PipelineError
 from pipeline.stages.facts import find_facts, reference_date
 from pipeline.text.facts_score import score, split, table
 from pipeline.text.facts_table import Line, LineFacts, facts_for_csv, facts_of_lines, write_facts_csv
-from pipeline.text.rules import CATEGORIES, PARTY_RULE_ID, Match, clause_bounds, load_rules, match_text
+from pipeline.text.rules import CATEGORIES, PARTY_RULE_ID, Match, answered, clause_bounds, load_rules, match_text
 
 RULE_FILES = [CONFIG_DIR / "rules" / "zh.toml", CONFIG_DIR / "rules" / "en.toml"]
 RECORDED = date(2025, 3, 5)  # the dev lines' recording date (d03: 今天是2025年3月5号)
@@ -256,6 +256,17 @@ def test_an_answer_confirms_the_identity_the_other_speaker_asked_about():
     found = [(f.utterance_id, f.category, f.value, f.rule_id, f.speaker)
              for f in find_facts(Labelled("zh", speakers, items), FactsConfig()).items]
     assert found == [("u0002", "self_id", "张三", "zh-self-id-confirmed", "SPEAKER_01")]
+
+
+def test_a_line_answers_the_last_line_with_text_said_by_another_known_speaker(tmp_path, rules):
+    lines = [("SPEAKER_00", "张三吗？"), ("SPEAKER_01", ""), ("SPEAKER_01", "嗯，是我。"),   # an inaudible line between
+             ("SPEAKER_01", "对。"), ("UNKNOWN", "是我。"), ("SPEAKER_00", "好。"), ("", "谁？")]
+    assert answered(lines) == ["", "张三吗？", "张三吗？", "", "", "", ""]
+    # `exhibit facts` reads a table as the facts stage reads a transcript
+    table = tmp_path / "lines.csv"
+    write_csv(table, ["id", "text", "speaker"], [[f"u{i}", text, who] for i, (who, text) in enumerate(lines)])
+    assert [(f.id, [m.value for m in f.matches if m.category == "self_id"]) for f in facts_for_csv(table, rules)
+            if any(m.category == "self_id" for m in f.matches)] == [("u2", ["张三"])]
 
 
 def test_find_facts_records_each_rule_file_hash():

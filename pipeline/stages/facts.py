@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeline.artifacts import UNKNOWN_SPEAKER, AudioAsset, Fact, Facts, Labelled, Utterance
+from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled
 from pipeline.config import CaseConfig, FactsConfig
-from pipeline.text.rules import load_rules, match_text, utterance_language
+from pipeline.text.rules import answered, load_rules, match_text, utterance_language
 from pipeline.timefmt import parse_moment
 
 VERSION = 4
@@ -31,21 +31,14 @@ def reference_date(case: CaseConfig, asset: AudioAsset | None) -> date | None:
     return case.recorded_date() or (tagged_date(asset) if asset is not None else None)
 
 
-def _other_speaker(before: Utterance, line: Utterance) -> bool:
-    """Whether two consecutive lines are said by two speakers both known."""
-    return UNKNOWN_SPEAKER not in (before.speaker, line.speaker) and before.speaker != line.speaker
-
-
 def find_facts(labelled: Labelled, cfg: FactsConfig, reference: date | None = None) -> Facts:
     """Key facts of every utterance. reference: the recording's date when known (resolves 去年12月20号)."""
     paths = cfg.paths
     rules = load_rules(paths)
     parties = [s.name for s in labelled.speakers if s.name]
     items = []
-    said = [u for u in labelled.items if u.text.strip()]
-    for before, u in zip([None, *said], said):
+    for u, asked in zip(labelled.items, answered([(u.speaker, u.text) for u in labelled.items])):
         lang = utterance_language(u.text, labelled.language)
-        asked = before.text if before is not None and _other_speaker(before, u) else ""
         for m in match_text(u.text, lang, rules, parties, reference, asked):
             items.append(Fact(utterance_id=u.id, start=u.start, speaker=u.speaker, category=m.category,
                               rule_id=m.rule_id, span=m.span, matched=m.matched, value=m.value,

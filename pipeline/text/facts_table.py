@@ -2,9 +2,10 @@
 tools/eval_facts.py both go through facts_for_csv, so what is measured is what the command does.
 
 UTTERANCES.csv: columns id and text, optionally lang (zh/en; else read from the text) and speaker; other
-columns are ignored. Lines are read in order: a line whose speaker differs from that of the line before it
-(both given) may answer it ("张三吗？" — "嗯，是我"). FACTS.csv: id, categories (joined by ';'), amounts (plain numbers joined by '|'), dates
-(normalised values joined by '|') — the format of ../shared/eval/keyfacts_dev.csv.
+columns are ignored. Lines are read in order, as the facts stage reads a transcript (rules.answered): a line
+whose speaker differs from that of the last line with text before it (both given) may answer it ("张三吗？" —
+"嗯，是我"). FACTS.csv: id, categories (joined by ';'), amounts (plain numbers joined by '|'), dates (normalised
+values joined by '|') — the format of ../shared/eval/keyfacts_dev.csv.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from pipeline.csvio import read_users_csv, write_csv
 from pipeline.errors import ConfigError, PipelineError
-from pipeline.text.rules import CATEGORIES, Match, RuleSet, match_text, utterance_language
+from pipeline.text.rules import CATEGORIES, Match, RuleSet, answered, match_text, utterance_language
 
 REQUIRED_COLUMNS = ("id", "text")
 FACTS_HEADER = ["id", "categories", "amounts", "dates"]
@@ -72,14 +73,11 @@ def facts_of_lines(lines: list[Line], rules: RuleSet, reference: date | None = N
     """The engine on each line: the line's lang when given, else the language its text is written in; the line
     before it as `previous` when another speaker said it."""
     out = []
-    for i, line in enumerate(lines):
+    for line, asked in zip(lines, answered([(line.speaker, line.text) for line in lines])):
         lang = line.lang or utterance_language(line.text, "zh")
         if lang not in ("zh", "en"):
             raise ConfigError(f"line {line.id}: lang must be zh or en, not {line.lang!r}")
-        before = lines[i - 1] if i else None
-        answered = before.text if before and before.speaker and line.speaker and before.speaker != line.speaker \
-            else ""
-        out.append(LineFacts(line.id, tuple(match_text(line.text, lang, rules, (), reference, answered))))
+        out.append(LineFacts(line.id, tuple(match_text(line.text, lang, rules, (), reference, asked))))
     return out
 
 

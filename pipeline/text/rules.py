@@ -40,9 +40,11 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline.artifacts import UNKNOWN_SPEAKER
 from pipeline.errors import ConfigError
 from pipeline.text.chinese import has_cjk
 from pipeline.text.dates import normalise_date
@@ -206,6 +208,19 @@ def match_text(text: str, lang: str, rules: RuleSet, party_names: list[str] | tu
     found = [m for rule in rules.for_language(lang) for m in _rule_matches(rule, text, lang, reference, previous)]
     found += _party_matches(text, lang, party_names, rules.party_explanations.get(lang, ""))
     return _dedupe(found)
+
+
+def answered(lines: Sequence[tuple[str, str]]) -> list[str]:
+    """For each (speaker, text) line in order, what it may answer (match_text's `previous`): the last line with
+    text before it when another speaker said that one, both speakers known (not "" nor UNKNOWN_SPEAKER); else
+    "". A line without text (an inaudible stretch) is passed over."""
+    out, last = [], None
+    for speaker, text in lines:
+        known = last is not None and UNKNOWN_SPEAKER not in (last[0], speaker) and "" not in (last[0], speaker)
+        out.append(last[1] if known and last[0] != speaker else "")
+        if text.strip():
+            last = (speaker, text)
+    return out
 
 
 def _asked(rule: Rule, previous: str) -> str | None:
