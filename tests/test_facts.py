@@ -148,6 +148,17 @@ def test_clause_keeps_numbers_and_titles_whole():
     assert text[slice(*clause_bounds(text, text.index("Did"), text.index("Did") + 3))] == " Did he?"
 
 
+def test_a_rule_and_the_merge_end_a_sentence_at_the_same_marks():
+    from pipeline.artifacts import Word
+    from pipeline.stages.merge import ends_sentence
+    from pipeline.text.rules import _SENTENCE_END
+
+    for text, ends in (("还了…", True), ("借的。", True), ("right?", True), ("Prof.", False), ("vs.", False),
+                       ("DR.", False), ("paid.", True), ("1.5", False), ("我，", False)):
+        assert ends_sentence(Word(0.0, 1.0, text, 0.9)) == ends, text
+        assert bool(_SENTENCE_END.search(text)) == ends, text
+
+
 # ----------------------------------------------------------------------------------------- rule files
 
 

@@ -21,6 +21,7 @@ from pipeline.artifacts import UNKNOWN_SPEAKER, Diarization, Flag, Transcript, T
 from pipeline.config import MergeConfig
 from pipeline.spans import intersection, union
 from pipeline.text.chinese import join_words
+from pipeline.text.punctuation import SENTENCE_ENDS, TITLES
 
 VERSION = 5
 NEAREST_TURN = 1.0  # seconds
@@ -112,14 +113,10 @@ def _inaudible(index: int, speaker: str, start: float, end: float, overlapped: b
                      flags=tuple(flags))
 
 
-_SENTENCE_END = ("。", "！", "？", "!", "?", ".", "…")
-_ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "vs.", "jr.", "sr.", "prof.")
-
-
 def ends_sentence(word: Word) -> bool:
-    """Whether a sentence ends with this word: it ends in 。！？ or . ! ? (not a title such as Mr.)."""
+    """Whether a sentence ends with this word: it ends in 。！？… or . ! ? (not a title such as Mr.)."""
     text = word.text.strip().lower()
-    return text.endswith(_SENTENCE_END) and not text.endswith(_ABBREVIATIONS)
+    return text.endswith(SENTENCE_ENDS) and not text.endswith(tuple(f"{title}." for title in TITLES))
 
 
 def _sentences(words: list[Word]) -> list[list[Word]]:

@@ -35,6 +35,10 @@ SYLLABLE_SECONDS = 0.5              # longest a spoken character takes; beyond i
 CONFIDENT = 0.5                     # probability from which a long word's extra length counts as pause
 SHORT_CLAUSE = 3                    # "你呢", "那你呢": a clause this short ending in 呢 asks a question
 COMMA, FULL_STOP, QUESTION_MARK = "，", "。", "？"
+# what ends a sentence (where merge may cut a line, what a rule's `unless_sentence` looks within): one of these
+# marks, or a "." that does not follow an English title (Mr. Chen)
+SENTENCE_ENDS = ("。", "！", "？", "!", "?", "…", ".")
+TITLES = ("mr", "mrs", "ms", "dr", "vs", "jr", "sr", "prof")
 
 _CJK_CHAR = re.compile(CJK_CHARACTER)
 _QUESTION_PARTICLES = ("吗",)

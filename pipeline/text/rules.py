@@ -49,6 +49,7 @@ from pipeline.errors import ConfigError
 from pipeline.text.chinese import has_cjk
 from pipeline.text.dates import normalise_date
 from pipeline.text.numerals import parse_amount
+from pipeline.text.punctuation import SENTENCE_ENDS, TITLES
 
 CATEGORIES = ("admission", "denial", "amount", "date", "place", "name", "promise", "threat", "self_id")
 PARTY_RULE_ID = "party_name"
@@ -57,10 +58,12 @@ _REQUIRED = {"id", "category", "patterns", "explanation"}
 _OPTIONAL = {"unless", "unless_sentence", "case_sensitive", "currency", "previous"}
 _DEF_REF = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _LATIN = re.compile(r"[A-Za-z]")
-# Clause boundaries for `unless`: sentence and clause punctuation; an ASCII , or . only when no digit follows
-# (12,000 and 1.5 stay whole) and a . not after an English title (Mr. Chen).
-_SENTENCE_END = re.compile(r"[。！？!?\n]|(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)\.(?!\d)")
-_CLAUSE_END = re.compile(r"[。！？；!?;，、\n]|,(?!\d)|(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)\.(?!\d)")
+# Clause boundaries for `unless`: sentence (punctuation.SENTENCE_ENDS) and clause punctuation; an ASCII , or .
+# only when no digit follows (12,000 and 1.5 stay whole) and a . not after an English title (Mr. Chen).
+_FULL_STOP = "".join(rf"(?<!\b(?i:{title}))" for title in TITLES) + r"\.(?!\d)"
+_MARKS = "".join(re.escape(mark) for mark in SENTENCE_ENDS if mark != ".")
+_SENTENCE_END = re.compile(rf"[{_MARKS}\n]|{_FULL_STOP}")
+_CLAUSE_END = re.compile(rf"[{_MARKS}；;，、\n]|,(?!\d)|{_FULL_STOP}")
 
 
 @dataclass(frozen=True)
