@@ -71,7 +71,8 @@ class WavView:
         self.path, self.channel = Path(path), channel
         with wave.open(str(self.path), "rb") as wf:
             channels = wf.getnchannels()
-            if wf.getsampwidth() != 2 or (channels != 1 if channel is None else not 0 <= channel < channels):
+            if wf.getsampwidth() != 2 or (channels != 1 if channel is None else not 0 <= channel < channels
+                                          or channels < 2):
                 raise ValueError(f"{path}: expected 16-bit {'mono ' if channel is None else ''}PCM"
                                  f"{f' with a channel {channel}' if channel is not None else ''}")
             self._length = wf.getnframes()
@@ -92,7 +93,7 @@ class WavView:
 
 
 def channel_views(path: Path) -> list[WavView]:
-    """A WavView of each channel of a WAV working copy with two or more channels."""
+    """A WavView of each channel of a WAV working copy with two or more channels (ValueError for one)."""
     with wave.open(str(path), "rb") as wf:
         channels = wf.getnchannels()
     return [WavView(path, i) for i in range(channels)]

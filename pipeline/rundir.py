@@ -218,24 +218,28 @@ class RunDir:
     def lock(self, doing: str) -> Iterator[None]:
         """Hold the run folder for one run or packaging (`doing`): a second one stops with one line naming the
         holder. The lock file holds the holder's pid; a lock left by a process that no longer runs (killed) is
-        taken over, and the temp files such a process left half-written are removed."""
+        taken over, and the temp files it left half-written are removed."""
         fd = _acquire(self.lock_file)
         try:
+            left_by = _holder(fd).get("pid")     # a holder killed while it held the folder
             os.ftruncate(fd, 0)
             os.write(fd, json.dumps({"pid": os.getpid(), "doing": doing,
                                      "since": datetime.now().astimezone().isoformat(timespec="seconds")}).encode())
-            self._remove_temps()
+            if isinstance(left_by, int) and left_by != os.getpid() and not _running(left_by):
+                self._remove_temps(left_by)
             yield
         finally:
             self.lock_file.unlink(missing_ok=True)
             os.close(fd)
 
-    def _remove_temps(self) -> None:
-        """Remove the temp files a killed run was writing when it stopped (their writer no longer runs)."""
-        for path in sorted(self.root.rglob(".*.tmp")):
-            writer = temp_writer(path)
-            if writer not in (None, os.getpid()) and path.is_file() and not _running(writer):
-                path.unlink(missing_ok=True)
+    def _remove_temps(self, pid: int) -> None:
+        """Remove the temp files process `pid` (killed while it held the folder) was writing when it stopped."""
+        try:
+            for path in sorted(self.root.rglob(f".*.{pid}.tmp")):
+                if temp_writer(path) == pid and path.is_file():
+                    path.unlink(missing_ok=True)
+        except OSError as exc:      # left as they are: nothing reads them
+            log.warning("%s: the temp files of the stopped run could not all be removed (%s)", self.root, exc)
 
 
 def _holder(fd: int) -> dict:

@@ -230,9 +230,11 @@ def test_a_two_channel_copy_is_read_a_block_at_a_time_with_the_levels_of_reading
     blocked = frame_energy(sides, grid, frames, 0.05)
     assert blocked.shape == (2, frames) and np.abs(blocked - reference).max() < 1e-6
     assert blocked[0].max() > blocked[1].max() + 10             # the quiet side (12 dB lower) stays the quiet one
-    for wrong in ((), (2,)):
+    mono = tmp_path / "mono.wav"
+    write_wav(mono, whole[0])
+    for source, wrong in ((path, ()), (path, (2,)), (mono, (0,))):
         with pytest.raises(ValueError, match="expected 16-bit"):
-            WavView(path, *wrong)                                # a stereo file is not mono; it has no channel 2
+            WavView(source, *wrong)         # a stereo file is not mono; it has no channel 2; a mono file no channels
 
 
 def test_split_channels_on_a_one_channel_recording_is_a_clear_error(tmp_path):

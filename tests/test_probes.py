@@ -357,24 +357,34 @@ def test_8_a_second_run_on_a_folder_in_use_stops_with_one_line_naming_the_holder
     assert not (run_dir / ".lock").exists()
 
 
-
-def test_9_temp_files_of_a_killed_writer_are_removed_when_the_folder_is_next_taken_a_live_writers_kept(tmp_path):
+def test_9_the_temp_files_of_a_run_killed_in_the_folder_are_removed_when_it_is_next_taken(tmp_path):
     """kill -9 between writing a temp file and renaming it leaves `.<name>.<pid>.tmp`: the next run or package
-    removes it (its writer no longer runs) and keeps one whose writer still runs."""
+    that takes the folder removes those of the killed holder, and keeps any other (another writer's)."""
     run_dir, _ = finished_run(tmp_path)
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
+    holder = subprocess.Popen([sys.executable, "-c", "import os, time\nfrom pathlib import Path\n"
+                               "from pipeline.rundir import RunDir\n"
+                               f"root = Path({str(run_dir)!r})\n"
+                               "with RunDir(root).lock('exhibit transcript'):\n"
+                               "    for name in ('stages/.records.json', '.transcript.csv'):\n"
+                               "        (root / f'{name}.{os.getpid()}.tmp').write_text('half')\n"
+                               "    print('held', flush=True); time.sleep(60)\n"],
+                              stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        left = [run_dir / "stages" / f".records.json.{dead.pid}.tmp", run_dir / f".transcript.csv.{dead.pid}.tmp"]
-        kept = [run_dir / f".speakers.csv.{live.pid}.tmp", run_dir / "stages" / ".notes.tmp"]
-        for path in left + kept:
-            path.write_text("half", encoding="utf-8")
+        assert holder.stdout.readline().strip() == "held"
+        holder.kill()
+        holder.wait()
+        left = [run_dir / "stages" / f".records.json.{holder.pid}.tmp", run_dir / f".transcript.csv.{holder.pid}.tmp"]
+        kept = [run_dir / f".transcript.csv.{live.pid}.tmp", run_dir / "stages" / ".notes.tmp"]
+        for path in kept:
+            path.write_text("another writer's", encoding="utf-8")
+        assert all(p.exists() for p in left)
         with RunDir(run_dir).lock("exhibit package"):
             assert [p.exists() for p in left + kept] == [False, False, True, True]
     finally:
         live.kill()
         live.wait()
+
 
 # -------------------------------------------------------------------------- 10. a secret in the settings
 

@@ -21,7 +21,7 @@ from docx import Document
 from conftest import ROOT
 from pipeline.config import load_settings
 from pipeline.csvio import read_csv, write_csv
-from pipeline.errors import TranscriptCsvError
+from pipeline.errors import PipelineError, TranscriptCsvError
 from pipeline.review.record import Run, save, state
 from pipeline.runner import run
 
@@ -168,25 +168,51 @@ def test_a_broken_transcript_csv_is_said_in_one_line_on_the_page(page, folder):
 
 def test_the_page_reads_transcript_csv_as_the_run_does_and_never_saves_over_a_file_the_run_refuses(folder):
     """The page and the review stage read the file one way: a status in Chinese is a status; a file the run
-    would refuse is refused by the page in the same line (shown, not saved over: the person's work stays)."""
+    would refuse is refused by the page in the same line (shown, not saved over: the person's work stays), and
+    the page cannot save what the run would refuse."""
     path = folder / "transcript.csv"
     header, rows = read_csv(path)
     rows[0]["status"] = "已核对"
     write_csv(path, header, [[r[h] for h in header] for r in rows])
     shown = state(Run.open(folder))["lines"]
     assert [line["status"] for line in shown] == ["reviewed"] + ["machine"] * 5
-    for cell, message in (("status", "row 3: status 'checked' is not one of machine, reviewed, corrected"),
-                          ("text", "row 3, column text holds an invisible control character (U+000B)")):
+    first = rows[0]["id"]
+    for cell, value, message in (
+            ("status", "checked", "row 3: status 'checked' is not one of machine, reviewed, corrected"),
+            ("text", rows[1]["text"] + "\x0b", "row 3, column text holds an invisible control character (U+000B)"),
+            ("speaker_id", "SPEAKER_09", "row 3: unknown speaker id 'SPEAKER_09'")):
         broken = [dict(r) for r in rows]
-        broken[1][cell] = "checked" if cell == "status" else broken[1]["text"] + "\x0b"
+        broken[1][cell] = value
         write_csv(path, header, [[r[h] for h in header] for r in broken])
         written = path.read_bytes()
-        for call in (lambda: state(Run.open(folder)),
-                     lambda: save(Run.open(folder), [{"id": rows[0]["id"], "text": "改过的一句"}])):
+        for call in (lambda: state(Run.open(folder)), lambda: save(Run.open(folder), [{"id": first, "text": "改"}])):
             with pytest.raises(TranscriptCsvError) as info:
                 call()
-            assert message in str(info.value) and str(path) in str(info.value)
+            assert message in str(info.value) and str(path) in str(info.value), info.value
         assert path.read_bytes() == written
+    write_csv(path, header, [[r[h] for h in header] for r in rows])
+    written = path.read_bytes()
+    for edit, message in (({"text": "改\x0b过"}, f"line {first}: the text holds an invisible control character"),
+                          ({"status": "maybe"}, "row 2: status 'maybe' is not one of"),
+                          ({"speaker_id": "SPEAKER_09"}, "row 2: unknown speaker id 'SPEAKER_09'")):
+        with pytest.raises(PipelineError) as info:     # what the page would save, the run would refuse
+            save(Run.open(folder), [{"id": first, **edit}])
+        assert message in str(info.value)
+        assert path.read_bytes() == written
+
+
+def test_the_page_opens_on_a_broken_transcript_csv_and_says_what_is_wrong(folder):
+    path = folder / "transcript.csv"
+    path.write_text(path.read_text(encoding="utf-8-sig").replace(",machine,", ",checked,", 1), encoding="utf-8-sig")
+    server = Server(folder)
+    try:
+        with urllib.request.urlopen(server.url, timeout=10) as answer:
+            assert answer.status == 200 and "<title>录音核对" in answer.read().decode("utf-8")
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(f"{server.base}/api/state?token={server.token}", timeout=10)
+        assert info.value.code == 400 and "status 'checked' is not one of" in json.load(info.value)["error"]
+    finally:
+        server.stop()
 
 
 def test_every_request_without_the_token_is_refused(server):

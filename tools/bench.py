@@ -216,6 +216,8 @@ def main() -> None:
     parser.add_argument("--call", action="store_true", help="with --stages: a two-channel call (build_call)")
     parser.add_argument("--keep", type=Path, help="keep the input and outputs in this folder")
     args = parser.parse_args()
+    if args.call and not args.stages:
+        parser.error("--call goes with --stages (the side-by-side comparison is on the mono recording)")
     with tempfile.TemporaryDirectory(prefix="exhibit-bench-") as scratch:   # removed afterwards unless --keep
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)

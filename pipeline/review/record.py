@@ -10,6 +10,7 @@ from typing import Any
 
 from pipeline.artifacts import Labelled, RunManifest, Status, Utterance, load
 from pipeline.config import Settings, settings_from_record
+from pipeline.controls import find_control
 from pipeline.csvio import write_csv
 from pipeline.errors import PipelineError
 from pipeline.export.manifest import read_manifest
@@ -17,7 +18,7 @@ from pipeline.export.tables import write_transcript_csv
 from pipeline.export.word.transcript import uncertain_spans
 from pipeline.export.wording import exhibit_language, load_wording, marks, speaker_text
 from pipeline.rundir import RunDir
-from pipeline.stages.review import COLUMNS, Row, parse_rows, read_table
+from pipeline.stages.review import COLUMNS, Row, parse_rows, read_table, reviewed
 
 EDITABLE = ("speaker_id", "text", "status")
 
@@ -30,29 +31,39 @@ class Run:
     manifest: RunManifest
     settings: Settings
     labelled: Labelled          # the lines as the last run reviewed them
+    machine: Labelled           # the lines before any review (what the review stage applies the file to)
     language: str               # the exhibit's language: the page's too
 
     @classmethod
     def open(cls, root: Path) -> Run:
         folder = RunDir(Path(root))
-        labelled = load(Labelled, folder.artifact("review"))
-        if not folder.manifest.is_file() or labelled is None or not folder.wav.is_file():
+        labelled, machine = load(Labelled, folder.artifact("review")), load(Labelled, folder.artifact("label"))
+        if not folder.manifest.is_file() or labelled is None or machine is None or not folder.wav.is_file():
             raise PipelineError(f"{root} is not a finished exhibit folder: make the exhibit first with "
                                 "`exhibit transcript <recording>`")
         manifest = read_manifest(folder.manifest)
         settings = settings_from_record(manifest.settings)
-        return cls(folder, manifest, settings, labelled, exhibit_language(settings.export, labelled.language))
+        return cls(folder, manifest, settings, labelled, machine,
+                   exhibit_language(settings.export, labelled.language))
 
 
-def _read(path: Path) -> tuple[list[str], list[dict[str, str]], dict[str, tuple[Row, dict[str, str]]]]:
+def _read(run: Run) -> tuple[list[str], list[dict[str, str]], dict[str, tuple[Row, dict[str, str]]]]:
     """transcript.csv's columns and rows, and by line id each row as the review stage reads it beside the row
-    as the file has it (none when the file is absent or has no ids). A file the stage would refuse is refused
-    here too, in the same line: the page neither shows nor saves over what the run would not take."""
+    as the file has it (none when the file is absent or has no ids). A file the run would refuse is refused
+    here, in the same line (the review stage's own checks): the page neither shows nor saves over it."""
+    path = run.folder.transcript_csv
     if not path.exists():
         return [], [], {}
     header, rows = read_table(path)
-    parsed = parse_rows(header, rows, path) or []
+    parsed = _checked(run, header, rows)
     return header, rows, {row.id: (row, raw) for row, raw in zip(parsed, rows) if row.id}
+
+
+def _checked(run: Run, header: list[str], rows: list[dict[str, str]]) -> list[Row]:
+    """The rows parsed, once the review stage has found nothing wrong in them."""
+    parsed = parse_rows(header, rows, run.folder.transcript_csv)
+    reviewed(run.machine, parsed, run.folder.transcript_csv)
+    return parsed or []
 
 
 def _line(number: int, u: Utterance, row: Row | None, wording, threshold: float) -> dict:
@@ -70,7 +81,7 @@ def _line(number: int, u: Utterance, row: Row | None, wording, threshold: float)
 def state(run: Run) -> dict[str, Any]:
     """Everything the page shows."""
     wording = load_wording(run.language)
-    rows = {line_id: row for line_id, (row, _) in _read(run.folder.transcript_csv)[2].items()}
+    rows = {line_id: row for line_id, (row, _) in _read(run)[2].items()}
     threshold = run.settings.merge.low_confidence
     lines = [_line(n, u, rows.get(u.id), wording, threshold) for n, u in enumerate(run.labelled.items, start=1)]
     return {"language": run.language, "file": run.manifest.original, "words": dict(wording["review"]),
@@ -83,17 +94,23 @@ def save(run: Run, edits: list[dict[str, Any]]) -> Path:
     """Write the page's edits ({id, speaker_id, text, status} per line) into transcript.csv, atomically, keeping
     every other column and row as the file has them."""
     path = run.folder.transcript_csv
-    header, rows, by_id = _read(path)
+    header, rows, by_id = _read(run)
     if not by_id:
         write_transcript_csv(path, run.labelled, run.language)
-        header, rows, by_id = _read(path)
+        header, rows, by_id = _read(run)
     for edit in edits:
         row = by_id.get(str(edit.get("id")), (None, None))[1]
         if row is None:
             raise PipelineError(f"{path}: no line {edit.get('id')!r} to save")
         for column in EDITABLE:
             if column in edit:
-                row[column] = str(edit[column]).replace("\r", " ").replace("\n", " ").strip()
+                value = str(edit[column]).replace("\r", " ").replace("\n", " ").strip()
+                problem = find_control(value)
+                if problem:
+                    raise PipelineError(f"{path}: line {edit['id']}: the {column} holds {problem}: delete it and "
+                                        "save again")
+                row[column] = value
     columns = header if set(COLUMNS) <= set(header) else COLUMNS
+    _checked(run, columns, rows)        # what is written, the run takes
     write_csv(path, columns, [[r.get(c, "") for c in columns] for r in rows])
     return path

@@ -25,6 +25,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainT
 from starlette.routing import Route
 
 from pipeline.errors import PipelineError
+from pipeline.export.wording import load_wording
 from pipeline.review.record import Run, save, state
 from pipeline.rundir import RunDir
 from pipeline.runner import run as run_pipeline
@@ -49,7 +50,7 @@ def make_app(folder: Path, token: str) -> Starlette:
         run = Run.open(folder)
         html = (STATIC / "index.html").read_text(encoding="utf-8")
         return HTMLResponse(html.replace("{{token}}", token).replace("{{lang}}", run.language)
-                            .replace("{{title}}", state(run)["words"]["title"]))
+                            .replace("{{title}}", load_wording(run.language)["review"]["title"]))
 
     async def asset(request: Request) -> Response:
         name = request.path_params["name"]

@@ -15,6 +15,7 @@ channel where the diarizer gives its party a turn, so that the other side's echo
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 
 from pipeline.artifacts import UNKNOWN_SPEAKER, Diarization, Flag, Transcript, Turn, Utterance, Utterances, Word
@@ -23,7 +24,7 @@ from pipeline.spans import intersection, union
 from pipeline.text.chinese import join_words
 from pipeline.text.punctuation import SENTENCE_ENDS, TITLES
 
-VERSION = 5
+VERSION = 6   # 6: a word ending in ms. / dr. … (items.) ends a sentence; only the titles themselves do not
 NEAREST_TURN = 1.0  # seconds
 INAUDIBLE_MIN = 1.0  # seconds: a shorter stretch of speech with no text is not shown
 WORD_MARGIN = 0.5    # seconds around each word counted as heard (the VAD pads speech by 0.4 s)
@@ -116,7 +117,9 @@ def _inaudible(index: int, speaker: str, start: float, end: float, overlapped: b
 def ends_sentence(word: Word) -> bool:
     """Whether a sentence ends with this word: it ends in 。！？… or . ! ? (not a title such as Mr.)."""
     text = word.text.strip().lower()
-    return text.endswith(SENTENCE_ENDS) and not text.endswith(tuple(f"{title}." for title in TITLES))
+    if not text.endswith(SENTENCE_ENDS):
+        return False
+    return not (text.endswith(".") and re.split(r"\W", text[:-1])[-1] in TITLES)
 
 
 def _sentences(words: list[Word]) -> list[list[Word]]:

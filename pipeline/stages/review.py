@@ -164,7 +164,11 @@ def _apply(line: Utterance, row: Row | None, speakers: set[str], path: Path) -> 
 
 def review(labelled: Labelled, csv_path: Path) -> Labelled:
     """The lines as reviewed in transcript.csv (every line as the machine wrote it when there is no file)."""
-    rows = read_rows(csv_path) if csv_path.exists() else None
+    return reviewed(labelled, read_rows(csv_path) if csv_path.exists() else None, csv_path)
+
+
+def reviewed(labelled: Labelled, rows: list[Row] | None, csv_path: Path) -> Labelled:
+    """The lines as reviewed in `rows` (parse_rows of the file at `csv_path`, which the messages name)."""
     placed = _place(rows, labelled.items, csv_path) if rows else {}
     speakers = {s.id for s in labelled.speakers}
     items = tuple(_apply(u, placed.get(u.id), speakers, csv_path) for u in labelled.items)

@@ -70,8 +70,8 @@ def read_lines(path: Path) -> list[Line]:
 
 
 def facts_of_lines(lines: list[Line], rules: RuleSet, reference: date | None = None) -> list[LineFacts]:
-    """The engine on each line: the line's lang when given, else the language its text is written in; the line
-    before it as `previous` when another speaker said it."""
+    """The engine on each line: the line's lang when given, else the language its text is written in; as
+    `previous`, what the line may answer (rules.answered)."""
     out = []
     for line, asked in zip(lines, answered([(line.speaker, line.text) for line in lines])):
         lang = line.lang or utterance_language(line.text, "zh")

@@ -15,7 +15,7 @@ A rule file (one per language) reads:
     explanation = "承认是自己所为"
     patterns = ['是我(?:借|拿|签)的']
     unless = ['不是我', '[吗？?]']   # optional: searched around the match (below); any hit drops it
-    unless_sentence = ['如果']  # optional: searched in the whole sentence (to 。！？), e.g. 如果…，我早就还了
+    unless_sentence = ['如果']  # optional: searched in the whole sentence (to 。！？… or .), e.g. 如果…，我早就还了
     case_sensitive = false     # optional (default false)
     currency = "CNY"           # optional, amounts only: overrides the currency the words imply
     previous = ['...']         # optional: the rule answers the line before it, said by another speaker
@@ -38,9 +38,9 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 

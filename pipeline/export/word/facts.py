@@ -60,10 +60,11 @@ def _quote(cell: _Cell, row: IndexRow, wording: Wording, counsel: bool) -> None:
     text = row.utterance.text if row.utterance else ""
     spans = _spans(text, row.facts)
     first = cell_text(cell, "")
-    if not spans:
+    if spans:
+        for piece, style in styled_runs(text, ((S.STRONG, spans),)):
+            run(first, piece, style)
+    else:
         first.add_run(text or "；".join(f.matched for f in row.facts))
-    for piece, style in styled_runs(text, ((S.STRONG, spans),)) if spans else ():
-        run(first, piece, style)
     if counsel:
         for note in dict.fromkeys(f.note for f in row.facts if f.note):
             cell_line(cell, wording["facts"]["note"].format(note=note))
