@@ -225,13 +225,19 @@ def test_4_a_control_character_in_speakers_csv_is_one_line_naming_row_and_column
     assert f"(U+{ord(control):04X}) after '李'" in message
 
 
-def test_4_a_control_character_in_a_key_facts_note_is_one_line_naming_row_and_column(tmp_path):
+def _key_facts_edited(tmp_path: Path, row: int, column: str, value: str) -> RunDir:
+    """A run folder whose key_facts.csv, as the export writes it, has one cell changed as a person would."""
     run = RunDir(tmp_path)
     run.work.mkdir()
     write_key_facts_csv(run.key_facts_csv, labelled(), facts(), "zh")
     header, rows = read_csv(run.key_facts_csv)
-    rows[1]["note"] = "核实\x01"
+    rows[row][column] = value
     write_csv(run.key_facts_csv, header, [[r[h] for h in header] for r in rows])
+    return run
+
+
+def test_4_a_control_character_in_a_key_facts_note_is_one_line_naming_row_and_column(tmp_path):
+    run = _key_facts_edited(tmp_path, 1, "note", "核实\x01")
     with pytest.raises(PipelineError, match=r"key_facts.csv: row 3, column note holds an invisible control "
                                             r"character \(U\+0001\) after '核实'"):
         apply_review(facts(), run.key_facts_csv, run.key_facts_seen)
@@ -415,12 +421,7 @@ def test_10_the_hub_token_reaches_no_output(tmp_path):
 
 
 def test_11_a_key_facts_row_with_an_unknown_id_is_reported(tmp_path, caplog):
-    run = RunDir(tmp_path)
-    run.work.mkdir()
-    write_key_facts_csv(run.key_facts_csv, labelled(), facts(), "zh")
-    header, rows = read_csv(run.key_facts_csv)
-    rows[0]["fact_id"] = "u9999-amount-0"
-    write_csv(run.key_facts_csv, header, [[r[h] for h in header] for r in rows])
+    run = _key_facts_edited(tmp_path, 0, "fact_id", "u9999-amount-0")
     with caplog.at_level(logging.WARNING, logger="pipeline.stages.fact_review"):
         apply_review(facts(), run.key_facts_csv, run.key_facts_seen)
     assert [r.getMessage() for r in caplog.records] == [
