@@ -154,9 +154,8 @@ def _speech_only(track: WavView, chunks: list[dict]):
 
     if not chunks:
         return track[0:0]
-    first = chunks[0]["start"]
-    span = track[first:chunks[-1]["end"]]
-    return np.concatenate([span[c["start"] - first:c["end"] - first] for c in chunks])
+    # each chunk read on its own: a part may span hours of silence between two of them
+    return np.concatenate([track[c["start"]:c["end"]] for c in chunks])
 
 
 def _first_speech(chunks: list[dict]) -> list[dict]:
