@@ -15,14 +15,13 @@ channel where the diarizer gives its party a turn, so that the other side's echo
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 
 from pipeline.artifacts import UNKNOWN_SPEAKER, Diarization, Flag, Transcript, Turn, Utterance, Utterances, Word
 from pipeline.config import MergeConfig
 from pipeline.spans import intersection, union
 from pipeline.text.chinese import join_words
-from pipeline.text.punctuation import SENTENCE_ENDS, TITLES
+from pipeline.text.punctuation import ends_sentence
 
 VERSION = 6   # 6: a word ending in ms. / dr. … (items.) ends a sentence; only the titles themselves do not
 NEAREST_TURN = 1.0  # seconds
@@ -114,19 +113,11 @@ def _inaudible(index: int, speaker: str, start: float, end: float, overlapped: b
                      flags=tuple(flags))
 
 
-def ends_sentence(word: Word) -> bool:
-    """Whether a sentence ends with this word: it ends in 。！？… or . ! ? (not a title such as Mr.)."""
-    text = word.text.strip().lower()
-    if not text.endswith(SENTENCE_ENDS):
-        return False
-    return not (text.endswith(".") and re.split(r"\W", text[:-1])[-1] in TITLES)
-
-
 def _sentences(words: list[Word]) -> list[list[Word]]:
     out: list[list[Word]] = [[]]
     for word in words:
         out[-1].append(word)
-        if ends_sentence(word):
+        if ends_sentence(word.text):
             out.append([])
     return [s for s in out if s]
 
@@ -165,19 +156,16 @@ def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig) ->
     invented = {id(w) for s in transcript.segments if Flag.HALLUCINATION in s.flags for w in s.words}
     regions = overlap_regions(diarization.turns)
     by_channel = diarization.channel_speakers and any(s.channel >= 0 for s in transcript.segments)
+    all_words = _spoken(w for s in transcript.segments for w in s.words)
     if by_channel:  # a stereo call transcribed per channel: each channel's words are its party's
-        groups = [
-            group
-            for channel, speaker in enumerate(diarization.channel_speakers)
-            for group in _group([(w, speaker) for w in _spoken(w for s in transcript.segments
-                                                               if s.channel == channel for w in s.words)], cfg)
-        ]
+        spoken = [_spoken(w for s in transcript.segments if s.channel == channel for w in s.words)
+                  for channel in range(len(diarization.channel_speakers))]
+        groups = [group for speaker, words in zip(diarization.channel_speakers, spoken)
+                  for group in _group([(w, speaker) for w in words], cfg)]
     else:
         turns = tuple(sorted(diarization.exclusive_turns, key=lambda t: t.start))
         starts = [t.start for t in turns]
-        words = _spoken(w for s in transcript.segments for w in s.words)
-        groups = _group([(w, _speaker_of(w, turns, starts)) for w in words], cfg)
-    all_words = _spoken(w for s in transcript.segments for w in s.words)
+        groups = _group([(w, _speaker_of(w, turns, starts)) for w in all_words], cfg)
     turns = tuple(sorted(diarization.exclusive_turns or diarization.turns, key=lambda t: t.start))
     starts = [t.start for t in turns]
     gaps = []
@@ -186,8 +174,7 @@ def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig) ->
             # the channel's speech where the diarizer heard its party speak
             heard = intersection(union(transcript.channel_regions[channel]),
                                  union((t.start, t.end) for t in diarization.turns if t.speaker == speaker))
-            words = _spoken(w for s in transcript.segments if s.channel == channel for w in s.words)
-            for a, b in unheard_stretches(heard, words):
+            for a, b in unheard_stretches(heard, spoken[channel]):
                 gaps.append((a, speaker, b, _in_overlap(Word(a, b, "", 1.0), regions)))
     else:
         for a, b in unheard_stretches(transcript.speech_regions, all_words):
