@@ -12,7 +12,7 @@ from pipeline.config import CaseConfig, FactsConfig
 from pipeline.text.rules import answered, load_rules, match_text, utterance_language
 from pipeline.timefmt import parse_moment
 
-VERSION = 5   # 5: a rule's sentence ends as merge's does (punctuation.SENTENCE_ENDS, TITLES)
+VERSION = 5   # 5: a rule's sentence ends as merge's does (punctuation.SENTENCE_END)
 DATE_TAGS = ("creation_time", "stream.creation_time", "date", "DATE")
 
 

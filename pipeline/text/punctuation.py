@@ -35,10 +35,11 @@ SYLLABLE_SECONDS = 0.5              # longest a spoken character takes; beyond i
 CONFIDENT = 0.5                     # probability from which a long word's extra length counts as pause
 SHORT_CLAUSE = 3                    # "你呢", "那你呢": a clause this short ending in 呢 asks a question
 COMMA, FULL_STOP, QUESTION_MARK = "，", "。", "？"
-# what ends a sentence (where merge may cut a line, what a rule's `unless_sentence` looks within): one of these
-# marks, or a "." that does not follow an English title (Mr. Chen)
-SENTENCE_ENDS = ("。", "！", "？", "!", "?", "…", ".")
+# what ends a sentence (where merge may cut a line, what a rule's `unless_sentence` looks within), as a regular
+# expression: one of these marks, or a "." that follows no English title (Mr. Chen) and no number goes on (1.5)
 TITLES = ("mr", "mrs", "ms", "dr", "vs", "jr", "sr", "prof")
+SENTENCE_END = "[。！？!?…]|" + "".join(rf"(?<!\b(?i:{title}))" for title in TITLES) + r"\.(?!\d)"
+_ENDS_HERE = re.compile(rf"(?:{SENTENCE_END})$")
 
 _CJK_CHAR = re.compile(CJK_CHARACTER)
 _QUESTION_PARTICLES = ("吗",)
@@ -54,6 +55,10 @@ RUN_ON_ENDINGS = ("因为", "所以", "但是", "可是", "而且", "并且", "�
                   "这些", "那些", "这种", "那种")
 RUN_ON_SHORTEST = 3                 # a clause this short may be a whole answer (就是！): not counted as open
 
+
+def ends_sentence(text: str) -> bool:
+    """Whether a sentence ends with this text (a word, a line): its last mark is one SENTENCE_END matches."""
+    return _ENDS_HERE.search(text.strip()) is not None
 
 def punctuate(words: Sequence[Word], pause: float = PAUSE_SECONDS) -> tuple[Word, ...]:
     """The words of one Chinese segment with "，" after pauses (`pause` seconds or more) and spaces between

@@ -49,7 +49,7 @@ from pipeline.errors import ConfigError
 from pipeline.text.chinese import has_cjk
 from pipeline.text.dates import normalise_date
 from pipeline.text.numerals import parse_amount
-from pipeline.text.punctuation import SENTENCE_ENDS, TITLES
+from pipeline.text.punctuation import SENTENCE_END
 
 CATEGORIES = ("admission", "denial", "amount", "date", "place", "name", "promise", "threat", "self_id")
 PARTY_RULE_ID = "party_name"
@@ -58,12 +58,10 @@ _REQUIRED = {"id", "category", "patterns", "explanation"}
 _OPTIONAL = {"unless", "unless_sentence", "case_sensitive", "currency", "previous"}
 _DEF_REF = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _LATIN = re.compile(r"[A-Za-z]")
-# Clause boundaries for `unless`: sentence (punctuation.SENTENCE_ENDS) and clause punctuation; an ASCII , or .
-# only when no digit follows (12,000 and 1.5 stay whole) and a . not after an English title (Mr. Chen).
-_FULL_STOP = "".join(rf"(?<!\b(?i:{title}))" for title in TITLES) + r"\.(?!\d)"
-_MARKS = "".join(re.escape(mark) for mark in SENTENCE_ENDS if mark != ".")
-_SENTENCE_END = re.compile(rf"[{_MARKS}\n]|{_FULL_STOP}")
-_CLAUSE_END = re.compile(rf"[{_MARKS}；;，、\n]|,(?!\d)|{_FULL_STOP}")
+# Clause boundaries for `unless`: a sentence end (punctuation.SENTENCE_END) or clause punctuation; an ASCII ,
+# only when no digit follows (12,000 stays whole).
+_SENTENCE_END = re.compile(rf"{SENTENCE_END}|\n")
+_CLAUSE_END = re.compile(rf"{SENTENCE_END}|[；;，、\n]|,(?!\d)")
 
 
 @dataclass(frozen=True)
