@@ -204,9 +204,12 @@ class RunDir:
         return False
 
     def discard_incoming(self) -> None:
-        """Throw away outputs made but not yet moved into place (a run that failed before moving them)."""
+        """Throw away outputs made but not yet moved into place (a run that failed before moving them), and the
+        export's record of them (stages/export.json): it names outputs no longer to be had, and the next run,
+        comparing them with the folder's, would take the previous run's files for changed ones."""
         if self.incoming.exists() and not (self.incoming / PLAN).is_file():
             shutil.rmtree(self.incoming, ignore_errors=True)
+            self.artifact("export").unlink(missing_ok=True)
 
     # ------------------------------------------------------------------------------------------- the lock
 

@@ -230,3 +230,37 @@ def test_a_stage_that_gives_way_runs_at_a_lower_priority_only_beside_another(tmp
     run_stages(again, Context(source=tmp_path / "none", original=None, settings=Settings(), run=run))
     assert seen == {"a": base}
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base if sys.platform == "linux" else True
+
+
+def test_outputs_thrown_away_after_a_failed_run_are_made_again_without_a_false_changed_warning(tmp_path, caplog):
+    """A run that fails after the export made its outputs (in .incoming/) but before they were moved into place:
+    the next run makes them again, and says nothing of files changed behind its back (none were)."""
+    from pipeline.artifacts import Exported
+    from pipeline.export.stage import still_written
+
+    run = RunDir(tmp_path / "run")
+    run.work.mkdir(parents=True)
+    source = tmp_path / "rec.wav"
+    source.write_bytes(b"sound")
+    text = {"now": "first"}
+
+    def export(c: Context) -> Exported:
+        c.run.staged().root.mkdir(exist_ok=True)
+        (c.run.staged().root / "out.txt").write_text(text["now"], encoding="utf-8")
+        return Exported(files={"out": "out.txt"}, sha256={"out.txt": sha256_file(c.run.staged().root / "out.txt")})
+
+    table = (Stage("export", 1, Exported, export, environment=lambda c: text["now"], still_valid=still_written),)
+
+    def go() -> list[bool]:
+        c = Context(source=source, original=file_digests(source), settings=Settings(), run=run)
+        return [r.ran for r in run_stages(table, c)]
+
+    assert go() == [True]
+    run.publish(remove=[])
+    text["now"] = "second"
+    assert go() == [True]
+    run.discard_incoming()                      # the run failed before its outputs were moved into place
+    assert (run.root / "out.txt").read_text(encoding="utf-8") == "first"
+    with caplog.at_level(logging.WARNING):
+        assert go() == [True]
+    assert not [r for r in caplog.records if "changed" in r.getMessage()], caplog.text
