@@ -24,8 +24,11 @@ from pipeline.errors import PipelineError
 from pipeline.fileio import sha256_file, sha256_json, write_text_atomic
 from pipeline.rundir import RunDir
 
+# what a stage's key covers, as its record names it: earlier artifacts ("ingest", "ingest.wav_sha256"), settings
+# ("settings:diarize"), files of the run folder ("file:speakers.csv") and the environment
 ENVIRONMENT = "environment"
-OTHER_KINDS = ("settings:", "file:")    # what a key covers besides earlier artifacts and the environment
+SETTING, FILE = "settings:", "file:"
+OTHER_KINDS = (SETTING, FILE)
 
 
 def original_identity(sha256: str, path: str, modified: str) -> dict[str, str]:

@@ -16,6 +16,10 @@ def silent(completed: float, total: float) -> None:
     """The default for a stage called without a hook."""
 
 
+def quiet(stage: str, completed: float, total: float) -> None:
+    """The default for a run called without a hook: nothing shown."""
+
+
 def part(progress: StageProgress, start: float, end: float) -> StageProgress:
     """A hook for one part of a stage's work: the part reports (completed, total) on its own scale, the stage's
     hook hears it as the share start → end of the whole (0–1)."""

@@ -49,9 +49,9 @@ from pipeline.export import stage as export
 from pipeline.export.content import exhibit_content, model_files
 from pipeline.export.manifest import read_manifest, software_versions, write_manifest
 from pipeline.fileio import file_digests, sha256_file
-from pipeline.progress import ProgressHook
+from pipeline.progress import ProgressHook, quiet
 from pipeline.rundir import RunDir
-from pipeline.stagecache import ABSENT, Context, Stage, quiet, run_stages
+from pipeline.stagecache import ABSENT, Context, Stage, run_stages
 from pipeline.stages import (
     channels,
     diarize,
@@ -231,7 +231,7 @@ def _stale(run: RunDir, manifest: RunManifest) -> list[str]:
         previous = read_manifest(run.manifest).outputs if run.manifest.is_file() else {}
     except (OSError, ValueError, KeyError, TypeError):
         previous = {}
-    return sorted(set(previous) - set(manifest.outputs) - {run.relative(run.speakers_csv)})
+    return sorted(set(previous) - set(manifest.outputs))
 
 
 def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook, strict: bool) -> RunResult:

@@ -19,20 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.artifacts import StageRecord, from_dict, load, save, to_dict
-from pipeline.chain import read_records, write_records
+from pipeline.chain import ENVIRONMENT, FILE, SETTING, read_records, upstream, write_records
 from pipeline.config import ROOT, Settings
 from pipeline.errors import TamperedError
 from pipeline.fileio import Digests, sha256_file, sha256_json
-from pipeline.progress import ProgressHook, StageProgress
+from pipeline.progress import ProgressHook, StageProgress, quiet, silent
 from pipeline.rundir import RunDir
 
 log = logging.getLogger(__name__)
 
 ABSENT = "absent"                               # a file's digest in a key when the file does not exist
-
-
-def quiet(stage: str, completed: float, total: float) -> None:
-    """The default progress hook: nothing shown."""
 
 
 @dataclass
@@ -45,7 +41,7 @@ class Context:
     settings: Settings
     run: RunDir
     artifacts: dict[str, Any] = field(default_factory=dict)
-    progress: StageProgress = lambda completed, total: None
+    progress: StageProgress = silent
 
     def __getitem__(self, stage: str) -> Any:
         return self.artifacts[stage]
@@ -88,14 +84,14 @@ def _covered(stage: Stage, c: Context, records: dict[str, StageRecord]) -> dict[
     its sha256."""
     covered = {}
     for name in stage.inputs:
-        source, _, part = name.partition(".")
+        source, part = upstream(name)
         covered[name] = sha256_json(to_dict(getattr(c[source], part))) if part else records[source].artifact_sha256
     for name in stage.settings:
-        covered[f"settings:{name}"] = sha256_json(c.settings.value(name))
+        covered[f"{SETTING}{name}"] = sha256_json(c.settings.value(name))
     for path in stage.files(c.settings, c.run):
-        covered[f"file:{_file_name(Path(path), c.run)}"] = sha256_file(path) if Path(path).is_file() else ABSENT
+        covered[f"{FILE}{_file_name(Path(path), c.run)}"] = sha256_file(path) if Path(path).is_file() else ABSENT
     if stage.environment is not None:
-        covered["environment"] = sha256_json(stage.environment(c))
+        covered[ENVIRONMENT] = sha256_json(stage.environment(c))
     return covered
 
 
@@ -199,7 +195,7 @@ def waves(stages: tuple[Stage, ...]) -> list[list[Stage]]:
     grouped: list[list[Stage]] = []
     for stage in stages:
         last = grouped[-1] if grouped else []
-        reads = {name.split(".")[0] for name in stage.inputs}
+        reads = {upstream(name)[0] for name in stage.inputs}
         if stage.alongside and last and all(s.alongside for s in last) and not reads & {s.name for s in last}:
             last.append(stage)
         else:
