@@ -146,7 +146,8 @@ def _check(run: RunDir) -> tuple[RunManifest, AudioAsset, Labelled, Facts]:
     return manifest, asset, labelled, facts
 
 
-def _build(run: RunDir, tmp: Path) -> str:
+def _build(run: RunDir, tmp: Path) -> tuple[RunManifest, str]:
+    """The package's files made in `tmp`: (the run's manifest, why there is no PDF or "")."""
     manifest, asset, labelled, facts = _check(run)
     stem = Path(asset.file_name).stem
     # what goes to the court and the other side: the court copy and its companions; the counsel's working copy
@@ -159,7 +160,7 @@ def _build(run: RunDir, tmp: Path) -> str:
     for path in outputs + [run.manifest]:
         shutil.copyfile(path, tmp / path.name)
     _write_clips(tmp / CLIPS, run.wav, facts.items, labelled)
-    return _add_pdf(tmp / f"{stem}.docx", tmp / f"{stem}.pdf")
+    return manifest, _add_pdf(tmp / f"{stem}.docx", tmp / f"{stem}.pdf")
 
 
 def build_package(run_dir: Path) -> Package:
@@ -180,10 +181,10 @@ def _package(run: RunDir) -> Package:
     old = run_dir / ".package.old"
     try:
         os.chmod(tmp, READABLE)
-        no_pdf = _build(run, tmp)
+        manifest, no_pdf = _build(run, tmp)
         sums = _sums(tmp)
         (tmp / SUMS).write_text("".join(f"{sha}  {name}\n" for name, sha in sums.items()), encoding="utf-8")
-        moment = datetime.fromisoformat(read_manifest(run.manifest).created)
+        moment = datetime.fromisoformat(manifest.created)
         root = run_dir.resolve().name
         data = zip_bytes(((f"{root}/{name}", (tmp / name).read_bytes()) for name in [*sums, SUMS]),
                          moment.timetuple())

@@ -222,9 +222,9 @@ class RunDir:
         """Hold the run folder for one run or packaging (`doing`): a second one stops with one line naming the
         holder. The lock file holds the holder's pid; a lock left by a process that no longer runs (killed) is
         taken over, and the temp files it left half-written are removed."""
-        fd = _acquire(self.lock_file)
+        fd, holder = _acquire(self.lock_file)
         try:
-            left_by = _holder(fd).get("pid")     # a holder killed while it held the folder
+            left_by = holder.get("pid")     # a holder killed while it held the folder
             os.ftruncate(fd, 0)
             os.write(fd, json.dumps({"pid": os.getpid(), "doing": doing,
                                      "since": datetime.now().astimezone().isoformat(timespec="seconds")}).encode())
@@ -266,8 +266,9 @@ def _running(pid: object) -> bool:
     return True
 
 
-def _acquire(path: Path) -> int:
-    """An open descriptor of the lock file, locked by this process; PipelineError when another holds it."""
+def _acquire(path: Path) -> tuple[int, dict]:
+    """An open descriptor of the lock file, locked by this process, and what the file said of its last holder;
+    PipelineError when another holds it."""
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         holder = _holder(fd)
@@ -290,5 +291,5 @@ def _acquire(path: Path) -> int:
             if holder.get("pid") and holder.get("pid") != os.getpid():
                 log.info("%s: took over the lock left by pid %s, which is no longer running", path.parent,
                          holder["pid"])
-            return fd
+            return fd, holder
         os.close(fd)
