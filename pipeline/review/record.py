@@ -47,16 +47,15 @@ class Run:
                    exhibit_language(settings.export, labelled.language))
 
 
-def _read(run: Run) -> tuple[list[str], list[dict[str, str]], dict[str, tuple[Row, dict[str, str]]]]:
-    """transcript.csv's columns and rows, and by line id each row as the review stage reads it beside the row
-    as the file has it (none when the file is absent or has no ids). A file the run would refuse is refused
-    here, in the same line (the review stage's own checks): the page neither shows nor saves over it."""
+def _read(run: Run) -> tuple[list[str], list[dict[str, str]], list[Row]]:
+    """transcript.csv's columns, its rows as the file has them and the same rows as the review stage reads them
+    (none when the file is absent or has no ids). A file the run would refuse is refused here, in the same line
+    (the review stage's own checks): the page neither shows nor saves over it."""
     path = run.folder.transcript_csv
     if not path.exists():
-        return [], [], {}
+        return [], [], []
     header, rows = read_table(path)
-    parsed = _checked(run, header, rows)
-    return header, rows, {row.id: (row, raw) for row, raw in zip(parsed, rows) if row.id}
+    return header, rows, _checked(run, header, rows)
 
 
 def _checked(run: Run, header: list[str], rows: list[dict[str, str]]) -> list[Row]:
@@ -81,7 +80,7 @@ def _line(number: int, u: Utterance, row: Row | None, wording, threshold: float)
 def state(run: Run) -> dict[str, Any]:
     """Everything the page shows."""
     wording = load_wording(run.language)
-    rows = {line_id: row for line_id, (row, _) in _read(run)[2].items()}
+    rows = {row.id: row for row in _read(run)[2] if row.id}
     threshold = run.settings.merge.low_confidence
     lines = [_line(n, u, rows.get(u.id), wording, threshold) for n, u in enumerate(run.labelled.items, start=1)]
     return {"language": run.language, "file": run.manifest.original, "words": dict(wording["review"]),
@@ -94,12 +93,13 @@ def save(run: Run, edits: list[dict[str, Any]]) -> Path:
     """Write the page's edits ({id, speaker_id, text, status} per line) into transcript.csv, atomically, keeping
     every other column and row as the file has them."""
     path = run.folder.transcript_csv
-    header, rows, by_id = _read(run)
-    if not by_id:
+    header, rows, _ = _read(run)
+    if not any(r.get("id") for r in rows):
         write_transcript_csv(path, run.labelled, run.language)
-        header, rows, by_id = _read(run)
+        header, rows, _ = _read(run)
+    by_id = {r["id"]: r for r in rows if r.get("id")}
     for edit in edits:
-        row = by_id.get(str(edit.get("id")), (None, None))[1]
+        row = by_id.get(str(edit.get("id")))
         if row is None:
             raise PipelineError(f"{path}: no line {edit.get('id')!r} to save")
         for column in EDITABLE:
