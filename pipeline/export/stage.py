@@ -5,8 +5,7 @@ re-run with nothing changed reuses them only while every one is still as written
 
 The files are written into the run folder's .incoming/ folder; the runner moves them into place as one set
 with the manifest (RunDir.publish), so that a run that fails or is killed half-way leaves the previous set
-whole. Text the machine found (file name, tags, the model's words) goes into the Word exhibit with any
-control character written out (controls.visible_copy): python-docx cannot hold one."""
+whole."""
 
 from __future__ import annotations
 
@@ -15,7 +14,6 @@ from pathlib import Path
 
 from pipeline.artifacts import Exported
 from pipeline.config import CONFIG_DIR
-from pipeline.controls import visible_copy
 from pipeline.export.clips import write_speaker_clips
 from pipeline.export.content import ExhibitContent
 from pipeline.export.integrity import write_integrity_json
@@ -45,15 +43,14 @@ def export(content: ExhibitContent, run: RunDir, progress: StageProgress = silen
     files = {"docx": into.docx(stem), "counsel_docx": into.counsel_docx(stem), "transcript_csv": into.transcript_csv,
              "key_facts_csv": into.key_facts_csv, "srt": into.srt(stem), "json": into.json(stem),
              "rttm": into.rttm(stem), "integrity": into.integrity_json}
-    shown = visible_copy(content)
     writers = (lambda: write_transcript_csv(files["transcript_csv"], labelled, language),
                lambda: write_key_facts_csv(files["key_facts_csv"], labelled, content.facts, language),
                lambda: write_srt(files["srt"], labelled, language),
                lambda: write_json(files["json"], content),
                lambda: write_rttm(files["rttm"], content.diarization, stem),
                lambda: write_integrity_json(files["integrity"], content.asset, content.integrity),
-               lambda: write_docx(files["docx"], shown),
-               lambda: write_docx(files["counsel_docx"], shown, COUNSEL))
+               lambda: write_docx(files["docx"], content),
+               lambda: write_docx(files["counsel_docx"], content, COUNSEL))
     for done, write in enumerate(writers):
         progress(done, len(writers) + 1)
         write()

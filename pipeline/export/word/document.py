@@ -20,6 +20,7 @@ from docx.document import Document as DocumentObject
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
 from pipeline.config import COURT_SECTIONS
+from pipeline.controls import visible_copy
 from pipeline.errors import ConfigError
 from pipeline.export.content import ExhibitContent
 from pipeline.export.wording import Wording, load_wording
@@ -101,9 +102,12 @@ def _properties(doc: DocumentObject, title: str, processed: datetime) -> None:
 
 def docx_bytes(content: ExhibitContent, copy: str = COURT) -> bytes:
     """The court copy (COURT) or the counsel's working copy (COUNSEL) as .docx bytes in content.language ("zh"
-    or "en"). The same content (and processed time, to the minute) gives byte-identical files."""
+    or "en"). The same content (and processed time, to the minute) gives byte-identical files. Text the machine
+    found (file name, tags, the model's words) is shown with any control character written out
+    (controls.visible_copy): python-docx cannot hold one."""
     if copy not in (COURT, COUNSEL):
         raise ValueError(f"no such document: {copy!r}")
+    content = visible_copy(content)
     counsel = copy == COUNSEL
     wording = load_wording(content.language)
     shown = set(COURT_SECTIONS) if counsel else set(content.settings.export.court_sections)
