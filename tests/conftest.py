@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
+from docx import Document
 
 from pipeline.audio import decode
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT.parent / "shared" / "eval"
+
+
+def exhibit(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`exhibit ARGS…` as a person runs it, in `cwd` (a command that runs the models needs a longer timeout)."""
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT)}, timeout=timeout)
+
+
+def one_line(proc: subprocess.CompletedProcess) -> str:
+    """The one line a failed command printed (the test fails if it printed more, or did not fail with 2)."""
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
+    return lines[0]
+
+
+def docx_text(path: Path) -> str:
+    """The text of a Word document: its paragraphs, then every table cell."""
+    doc = Document(str(path))
+    return "\n".join([p.text for p in doc.paragraphs] +
+                     [c.text for t in doc.tables for row in t.rows for c in row.cells])
 
 
 def eval_file(relative: str) -> Path:

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from conftest import encode, eval_file
-
-
-def exhibit(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
+from conftest import encode, eval_file, exhibit
+from pipeline.audio import write_wav
 
 
 def _bad_inputs(d: Path) -> dict[str, tuple[Path, str]]:
@@ -23,16 +16,21 @@ def _bad_inputs(d: Path) -> dict[str, tuple[Path, str]]:
     (d / "empty.m4a").write_bytes(b"")
     (d / "借条.mp3").write_text("这不是录音文件\n" * 50, encoding="utf-8")
     (d / "cut.mp3").write_bytes(cut[: len(cut) // 3])
+    (d / "folder.wav").mkdir()
+    write_wav(d / "silent.wav", np.zeros(0, np.float32))
     return {
         "missing": (d / "nowhere.m4a", "no such file"),
         "empty": (d / "empty.m4a", "the file is empty"),
         "not audio": (d / "借条.mp3", "not a recognised audio or video file"),
         "truncated": (d / "cut.mp3", "truncated"),
         "no audio track": (encode(None, d / "screen.mp4"), "has no audio track"),
+        "folder": (d / "folder.wav", "is a folder, not a recording"),
+        "zero samples": (d / "silent.wav", "holds no sound that can be decoded"),
     }
 
 
-@pytest.mark.parametrize("case", ["missing", "empty", "not audio", "truncated", "no audio track"])
+@pytest.mark.parametrize("case", ["missing", "empty", "not audio", "truncated", "no audio track", "folder",
+                                  "zero samples"])
 def test_bad_input_gives_one_line_exit_2_and_no_output_folder(tmp_path, case):
     path, message = _bad_inputs(tmp_path)[case]
     proc = exhibit("transcript", str(path), cwd=tmp_path)

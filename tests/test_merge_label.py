@@ -167,14 +167,15 @@ def test_a_broken_speakers_csv_is_a_clear_error_naming_the_row(tmp_path, utteran
     csv_path.write_text(content, encoding="utf-8")
     with pytest.raises(SpeakersCsvError) as info:
         label(utterances, csv_path)
-    assert message in str(info.value) and CSV_NAME in str(info.value)
+    assert message in str(info.value) and CSV_NAME in str(info.value) and "\n" not in str(info.value)
 
 
 def test_a_binary_file_in_place_of_speakers_csv_is_refused(tmp_path, utterances):
     csv_path = tmp_path / CSV_NAME
     csv_path.write_bytes(bytes(range(256)) * 4)
-    with pytest.raises(SpeakersCsvError, match="cannot be read"):
+    with pytest.raises(SpeakersCsvError, match="cannot be read") as info:
         label(utterances, csv_path)
+    assert "\n" not in str(info.value)
 
 
 def test_voices_match_by_embedding_not_by_id():

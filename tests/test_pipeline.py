@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from conftest import ROOT
+from conftest import ROOT, docx_text
 from pipeline.artifacts import Transcript, load
 from pipeline.config import MODELS_DIR, load_settings
 from pipeline.csvio import read_csv, write_csv
@@ -25,13 +25,6 @@ SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def docx_text(path: Path) -> str:
-    doc = Document(str(path))
-    parts = [p.text for p in doc.paragraphs]
-    parts += [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
-    return "\n".join(parts)
 
 
 def ran(result) -> dict[str, bool]:
@@ -319,7 +312,6 @@ def test_corrections_in_excel_reach_the_exhibit_without_the_models_and_survive_a
     assert kept.get("我在滨海新区有房。") == "corrected", kept
     assert any("欢迎大家来体验" in t for t in kept), kept
     assert "我在滨海新区有房。" in docx_text(out / "zh_five_speakers.docx")
-
 
 
 def test_a_broken_review_file_is_one_line_exit_2_and_the_last_exhibit_stays(first):

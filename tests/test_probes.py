@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from docx import Document
 
-from conftest import ROOT, encode, eval_file
-from pipeline.artifacts import Facts, Labelled, RunManifest, Utterances, load, to_dict
+from conftest import ROOT, docx_text, eval_file, exhibit, one_line
+from pipeline.artifacts import AudioAsset, Facts, Labelled, RunManifest, Utterances, load, to_dict
+from pipeline.chain import original_identity
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
 from pipeline.config import CaseConfig, DiarizeConfig, Settings, load_settings
 from pipeline.controls import visible
@@ -32,7 +32,7 @@ from pipeline.export.json import exhibit_document
 from pipeline.export.manifest import read_manifest, write_manifest
 from pipeline.export.stage import export
 from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
-from pipeline.fileio import file_digests, sha256_file
+from pipeline.fileio import file_digests, sha256_file, sha256_json
 from pipeline.package import build_package
 from pipeline.rundir import RunDir
 from pipeline.runner import STAGES
@@ -47,18 +47,6 @@ from test_package import finished_run
 
 SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
 HOSTILE = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "+cmd", "-1+1", "@SUM(1)"]
-
-
-def exhibit(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT)}, timeout=timeout)
-
-
-def one_line(proc: subprocess.CompletedProcess) -> str:
-    """The one line a failed command printed (the test fails if it printed more, or did not fail with 2)."""
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
-    return lines[0]
 
 
 def first_two_stages(tmp_path: Path) -> tuple[RunDir, Callable[..., dict[str, bool]]]:
@@ -186,7 +174,6 @@ def test_3_formula_like_names_notes_and_roles_are_neutralised_in_every_csv_and_r
     _, rows = read_csv(run.key_facts_csv)
     assert {r["note"] for r in rows} == {HOSTILE[2]}
     assert [f.note for f in apply_review(found, run.key_facts_csv, run.key_facts_seen).items] == [HOSTILE[2]] * 2
-    assert all(c.startswith("00:") or not c.startswith("-") for c in raw_cells(run.transcript_csv))
 
 
 def test_3_speakers_csv_rewritten_with_new_ids_keeps_hostile_names_neutralised_and_unchanged(tmp_path):
@@ -277,8 +264,7 @@ def test_4_control_characters_the_machine_found_are_written_out_in_the_word_exhi
     write_wav(run.wav, np.zeros(70 * SAMPLE_RATE, np.float32))
     made = export(dataclasses.replace(base, asset=asset, labelled=lab), run)
     docx = run.incoming / made.files["docx"]
-    text = "\n".join([p.text for p in Document(str(docx)).paragraphs] +
-                     [c.text for t in Document(str(docx)).tables for row in t.rows for c in row.cells])
+    text = docx_text(docx)
     assert "借款[U+0001]录音.m4a" in text
     assert "Lavf[U+000B]58" in text
     assert "[U+001F]" in text
@@ -411,9 +397,7 @@ def test_10_the_hub_token_reaches_no_output(tmp_path):
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert len(written) > 8 and not [p for p in written if secret.encode() in p.read_bytes()]
     for docx in [p for p in written if p.suffix == ".docx"]:
-        doc = Document(str(docx))
-        text = [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for row in t.rows for c in row.cells]
-        assert secret not in "\n".join(text)
+        assert secret not in docx_text(docx)
     assert secret not in json.dumps(exhibit_document(dataclasses.replace(content(), settings=settings)))
 
 
@@ -477,51 +461,6 @@ def test_11_a_full_disk_while_writing_the_exhibit_leaves_the_previous_outputs_an
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
 
 
-# ------------------------------------------------------------------------------------ already handled
-
-
-@pytest.mark.parametrize("case", ["folder", "zero samples", "renamed text", "missing", "empty", "video only"])
-def test_probes_that_already_passed_still_give_one_line_and_no_output_folder(tmp_path, case):
-    if case == "folder":
-        path = tmp_path / "rec.wav"
-        path.mkdir()
-        message = "is a folder, not a recording"
-    elif case == "zero samples":
-        path = tmp_path / "rec.wav"
-        write_wav(path, np.zeros(0, np.float32))
-        message = "holds no sound that can be decoded"
-    elif case == "renamed text":
-        path = tmp_path / "借条.wav"
-        path.write_text("借条\n今借到张三人民币五万元整。\n" * 40, encoding="utf-8")
-        message = "not a recognised audio or video file"
-    elif case == "missing":
-        path, message = tmp_path / "nowhere.m4a", "no such file"
-    elif case == "empty":
-        path, message = tmp_path / "empty.m4a", "the file is empty"
-        path.write_bytes(b"")
-    else:
-        path, message = encode(None, tmp_path / "screen.mp4"), "has no audio track"
-    line = one_line(exhibit("transcript", str(path), cwd=tmp_path))
-    assert message in line and path.name in line and not (tmp_path / "out").exists()
-
-
-@pytest.mark.parametrize("content_, message", [
-    ("speaker_id,name\nSPEAKER_00,张三\nSPEAKER_00,李四\n", "row 3: speaker id SPEAKER_00 appears twice"),
-    ("speaker_id,name\nSPEAKER_09,张三\n", "row 2: unknown speaker id 'SPEAKER_09'"),
-    ("id,who\nSPEAKER_00,张三\n", "missing: speaker_id, name"),
-    ("\x00\x01\x02binary", "cannot be read"),
-])
-def test_broken_duplicated_and_unknown_id_speakers_csv_are_one_line(tmp_path, content_, message):
-    run = RunDir(tmp_path)
-    run.work.mkdir()
-    utterances = merge(CALL, CALL_TURNS, CFG)
-    label(utterances, CALL_TURNS, run)
-    run.speakers_csv.write_text(content_, encoding="utf-8")
-    with pytest.raises(SpeakersCsvError) as info:
-        label(utterances, CALL_TURNS, run)
-    assert message in str(info.value) and "\n" not in str(info.value)
-
-
 def test_the_records_of_a_finished_folder_are_linked_up_to_the_original(tmp_path):
     """What package checks, on the hand-built folder: every record's inputs name the artifact they were made
     from; ingest names the original."""
@@ -531,4 +470,6 @@ def test_the_records_of_a_finished_folder_are_linked_up_to_the_original(tmp_path
     assert chain["export"].inputs["label"] == chain["label"].artifact_sha256
     assert load(Labelled, run_dir / "stages" / "label.json") is not None
     assert to_dict(manifest.stages) == json.loads((run_dir / "stages" / "records.json").read_text())["stages"]
-    assert manifest.original_sha256_after == sha256_file(original)
+    asset = load(AudioAsset, run_dir / "stages" / "ingest.json")
+    assert chain["ingest"].inputs == {"environment": sha256_json(original_identity(sha256_file(original),
+                                                                                   str(original), asset.modified))}

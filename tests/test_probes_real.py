@@ -12,12 +12,13 @@ import shutil
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
-from docx import Document
 
-from conftest import ROOT
+from conftest import ROOT, docx_text, one_line
+from conftest import exhibit as exhibit_command
 from pipeline.config import load_settings
 from pipeline.errors import PipelineError
 from pipeline.export.manifest import read_manifest
@@ -27,6 +28,7 @@ from pipeline.runner import STAGES, run
 pytestmark = pytest.mark.integration
 SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
 ENV = {**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT)}
+exhibit = partial(exhibit_command, timeout=900)    # the commands here run the models
 
 # a run of `exhibit transcript` that kills itself (SIGKILL, as kill -9) in a given stage: at its start, after
 # its n-th file written ("written3"), or right after the first output is moved into place ("moving"); with a
@@ -67,27 +69,13 @@ run(Path(source), Path(out), load_settings(overrides=overrides), hook)
 CHANGED = "en"    # the export rows of the matrix change every output: the exhibit, tables, subtitles in English
 
 
-def exhibit(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, capture_output=True, text=True,
-                          env=ENV, timeout=900)
-
-
-def one_line(proc: subprocess.CompletedProcess) -> str:
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
-    return lines[0]
-
-
 def ran(folder: Path) -> dict[str, bool]:
     return {r.stage: r.ran for r in read_manifest(folder / "manifest.json").stages}
 
 
-def docx_text(path: Path) -> str:
+def exhibit_text(path: Path) -> str:
     """The exhibit's text, the processed minute (which differs between two runs' exports) left out."""
-    doc = Document(str(path))
-    text = "\n".join([p.text for p in doc.paragraphs] +
-                     [c.text for t in doc.tables for row in t.rows for c in row.cells])
-    return re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "<minute>", text)
+    return re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "<minute>", docx_text(path))
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -109,7 +97,7 @@ def same_run(folder: Path, reference: Path) -> list[str]:
     assert sorted(got) == sorted(want)
     rewritten = {n for n in want if n.endswith(".docx") and got[n] != want[n]}
     for name in rewritten:      # the minute it was made in is part of its text: that may differ
-        assert _minutes_out(docx_text(folder / name)) == _minutes_out(docx_text(reference / name))
+        assert _minutes_out(exhibit_text(folder / name)) == _minutes_out(exhibit_text(reference / name))
 
     def chain(data: dict) -> list[tuple]:
         return [(r["stage"], r["cache_key"], r["inputs"], r["artifact_sha256"] if r["stage"] != "export" or

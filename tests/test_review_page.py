@@ -16,9 +16,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from docx import Document
 
-from conftest import ROOT
+from conftest import ROOT, docx_text
 from pipeline.config import load_settings
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import PipelineError, TranscriptCsvError
@@ -97,12 +96,6 @@ def page(browser, server):
     opened.wait_for_selector(".line")
     yield opened
     opened.close()
-
-
-def docx_text(path: Path) -> str:
-    doc = Document(str(path))
-    return "\n".join([p.text for p in doc.paragraphs] +
-                     [c.text for t in doc.tables for r in t.rows for c in r.cells])
 
 
 def test_the_page_shows_every_line_and_a_click_plays_from_its_start(page, folder):
