@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -37,6 +39,20 @@ def docx_text(path: Path) -> str:
     doc = Document(str(path))
     return "\n".join([p.text for p in doc.paragraphs] +
                      [c.text for t in doc.tables for row in t.rows for c in row.cells])
+
+
+def disk_full_when(monkeypatch, writing: Callable[[Path], bool]) -> None:
+    """From now on the disk is full for the files `writing` picks: Path.write_bytes writes 100 bytes of them,
+    then fails as a full disk does (ENOSPC); every other file is written."""
+    real = Path.write_bytes
+
+    def full(self: Path, data: bytes) -> int:
+        if writing(self):
+            real(self, data[:100])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
 
 
 def eval_file(relative: str) -> Path:

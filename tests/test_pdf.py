@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import disk_full_when
 from pipeline.artifacts import Utterance
 from pipeline.errors import PipelineError
 from pipeline.export.pdf import docx_to_pdf, find_soffice
@@ -109,20 +110,10 @@ def test_the_same_docx_gives_the_same_pdf_bytes(exhibit_pdf, tmp_path):
 
 def test_a_full_disk_while_writing_the_pdf_is_one_line_and_leaves_the_previous_pdf(exhibit_pdf, tmp_path,
                                                                                      monkeypatch):
-    import errno
-
     docx, made = exhibit_pdf
     pdf = tmp_path / "借款录音.pdf"
     pdf.write_bytes(b"%PDF the previous one")
-    real = Path.write_bytes
-
-    def full(self, data):
-        if self.name.endswith(".tmp"):
-            real(self, data[:100])
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real(self, data)
-
-    monkeypatch.setattr(Path, "write_bytes", full)
+    disk_full_when(monkeypatch, lambda path: path.name.endswith(".tmp"))
     with pytest.raises(PipelineError) as caught:
         docx_to_pdf(docx, pdf)
     assert str(caught.value) == (f"{pdf}: the disk is full: free some space, then run again (the files of the "

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT, docx_text, eval_file, exhibit, one_line
+from conftest import ROOT, disk_full_when, docx_text, eval_file, exhibit, one_line
 from pipeline.artifacts import AudioAsset, Facts, Labelled, RunManifest, Utterances, load, to_dict
 from pipeline.chain import original_identity
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
@@ -437,8 +437,6 @@ def test_11_a_full_disk_while_writing_the_exhibit_leaves_the_previous_outputs_an
     """Disk full in the middle of writing the exhibit (the real thing, on a tiny tmpfs, is in
     test_probes_real.py): the outputs of the previous run are untouched (before: new CSV, JSON and SRT beside
     the old .docx) and no .tmp file is left."""
-    import errno
-
     run = RunDir(tmp_path)
     run.work.mkdir()
     write_wav(run.wav, np.zeros(70 * SAMPLE_RATE, np.float32))
@@ -446,15 +444,7 @@ def test_11_a_full_disk_while_writing_the_exhibit_leaves_the_previous_outputs_an
                 ("transcript.csv", "key_facts.csv", "借款录音.srt", "借款录音.json", "借款录音.docx")}
     for name, data in previous.items():
         (tmp_path / name).write_bytes(data)
-    real = Path.write_bytes
-
-    def full(self, data):
-        if self.name.endswith(".tmp") and ".docx" in self.name:
-            real(self, data[:100])
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real(self, data)
-
-    monkeypatch.setattr(Path, "write_bytes", full)
+    disk_full_when(monkeypatch, lambda path: path.name.endswith(".tmp") and ".docx" in path.name)
     with pytest.raises(OSError):
         export(content(), run)
     assert {name: (tmp_path / name).read_bytes() for name in previous} == previous
