@@ -24,6 +24,8 @@ COMPUTE_TYPES = ("float32", "int8", "int8_float32", "int16", "float16", "int8_fl
 DEVICES = ("cpu", "cuda", "auto")
 BACKENDS = ("local", "pyannote-pipeline")
 CHANNELS = ("auto", "split", "mix")
+SPLIT_NEEDS_TWO_CHANNELS = ("channels = split needs a recording with two channels (one side of the call on each); "
+                            "this recording has one: use channels = auto or mix")
 DOC_LANGUAGES = ("zh", "en")         # the languages the exhibit is written in (configs/exhibit_<lang>.toml)
 HIGHLIGHTS = ("none", "inline")      # the transcript body plain, or key-fact words shaded in it too
 # the sections the court copy may show besides the recording, speakers, notation, transcript and declaration

@@ -28,7 +28,7 @@ from pyannote.core import Annotation, Segment, Timeline
 from pyannote.database.util import load_rttm
 from pyannote.metrics.diarization import DiarizationErrorRate
 
-from pipeline.audio import SAMPLE_RATE, decode, read_wav
+from pipeline.audio import SAMPLE_RATE, decode
 from pipeline.config import DiarizeConfig
 from pipeline.stages.diarize import METHOD_STEREO, TUNING, Tuning, diarize, diarize_audio, load_models
 from bench import build_input, rss_mib   # tools/: the same joined recording make bench-long times
@@ -90,11 +90,7 @@ def long_recording(minutes: float, tuning: Tuning) -> None:
         reset = reset_peak()
         reports: list[float] = []
         wall, cpu = time.perf_counter(), time.process_time()
-        if tuning == TUNING:
-            result = diarize(wav, DiarizeConfig(), lambda c, t: reports.append(c / t), models)
-        else:
-            result = diarize_audio(read_wav(wav), None, DiarizeConfig(), models, lambda c, t: reports.append(c / t),
-                                   tuning)
+        result = diarize(wav, DiarizeConfig(), lambda c, t: reports.append(c / t), models, tuning=tuning)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak = rss_mib("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{minutes:g} min of AMI excerpts joined: {len(result.speakers)} speakers, {len(result.turns)} turns")

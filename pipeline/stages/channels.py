@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pipeline.artifacts import AudioAsset, Channels
 from pipeline.audio import channel_views
-from pipeline.config import DiarizeConfig
+from pipeline.config import SPLIT_NEEDS_TWO_CHANNELS, DiarizeConfig
 from pipeline.errors import ConfigError
 from pipeline.rundir import RunDir
 
@@ -18,8 +18,7 @@ VERSION = 1
 def decide(asset: AudioAsset, run: RunDir, cfg: DiarizeConfig) -> Channels:
     if not asset.stereo_wav_path:
         if cfg.channels == "split":
-            raise ConfigError("channels = split needs a recording with two channels (one side of the call on "
-                              "each); this recording has one: use channels = auto or mix")
+            raise ConfigError(SPLIT_NEEDS_TWO_CHANNELS)
         return Channels(split=False, why="one channel")
     if cfg.channels != "auto":
         return Channels(split=cfg.channels == "split", why=f"channels = {cfg.channels}")

@@ -13,7 +13,7 @@ import numpy as np
 
 from pipeline.artifacts import Diarization
 from pipeline.audio import WavView, channel_views
-from pipeline.config import DiarizeConfig
+from pipeline.config import SPLIT_NEEDS_TWO_CHANNELS, DiarizeConfig
 from pipeline.errors import ConfigError
 from pipeline.progress import StageProgress, silent
 from pipeline.stages.diarize.clustering import FrameGrid
@@ -33,14 +33,15 @@ __all__ = ["METHOD", "METHOD_PIPELINE", "METHOD_STEREO", "TUNING", "VERSION", "D
 
 
 def diarize(wav_path: Path, cfg: DiarizeConfig, progress: StageProgress = silent,
-            models: DiarizeModels | None = None, stereo_path: Path | None = None) -> Diarization:
+            models: DiarizeModels | None = None, stereo_path: Path | None = None,
+            tuning: Tuning = TUNING) -> Diarization:
     """Diarize the 16 kHz working copy (read a window at a time: WavView). `models` may be passed in to reuse
-    loaded models (tests, eval).
+    loaded models (tests, eval), `tuning` other parameters (tools/eval_diarization.py --tuning).
     `stereo_path`, the two-channel working copy of a 2+ channel original, allows one speaker per channel
     (cfg.channels: "split", or "auto" when the channels carry different voices, see is_call); its channels are
     read a window at a time too."""
     sides = channel_views(stereo_path) if stereo_path else None
-    return diarize_audio(lambda: WavView(wav_path), sides, cfg, models, progress)
+    return diarize_audio(lambda: WavView(wav_path), sides, cfg, models, progress, tuning)
 
 
 def diarize_audio(mono: np.ndarray | Callable[[], np.ndarray], stereo: Sides | None, cfg: DiarizeConfig,
@@ -54,8 +55,7 @@ def diarize_audio(mono: np.ndarray | Callable[[], np.ndarray], stereo: Sides | N
     if stereo is not None and ((isinstance(stereo, np.ndarray) and stereo.ndim != 2) or len(stereo) < 2):
         stereo = None
     if cfg.channels == "split" and stereo is None:
-        raise ConfigError("channels = split needs a recording with two channels (one side of the call on each); "
-                          "this recording has one: use channels = auto or mix")
+        raise ConfigError(SPLIT_NEEDS_TWO_CHANNELS)
     if stereo is not None and cfg.channels != "mix":
         models = models or load_models()
         if cfg.channels == "split" or is_call(stereo, lambda: models.embedder, tuning):
