@@ -128,9 +128,7 @@ THREADS = 1
 def runtime(spec: Export, network=None) -> Runtime | None:
     """The network in ONNX Runtime, or None: torch runs it. The checked export in models/ is used as it is
     (neither torch nor `network` is needed then); else it is exported from `network`, when given."""
-    model = checked(spec)
-    if model is None and network is not None:
-        model = ensure(spec, network)
+    model = ensure(spec, network) if network is not None else checked(spec)
     return Runtime(spec, model, THREADS) if model else None
 
 
