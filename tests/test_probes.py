@@ -14,16 +14,15 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import ROOT, disk_full_when, docx_text, eval_file, exhibit, one_line
+from conftest import ROOT, disk_full_when, docx_text, exhibit, one_line
 from pipeline.artifacts import AudioAsset, Facts, Labelled, RunManifest, Utterances, load, to_dict
-from pipeline.chain import original_identity
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
+from pipeline.chain import original_identity
 from pipeline.config import CaseConfig, DiarizeConfig, Settings, load_settings
 from pipeline.controls import visible
 from pipeline.csvio import read_csv, write_csv
@@ -35,8 +34,6 @@ from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
 from pipeline.fileio import file_digests, sha256_file, sha256_json
 from pipeline.package import build_package
 from pipeline.rundir import RunDir
-from pipeline.runner import STAGES
-from pipeline.stagecache import Context, run_stages
 from pipeline.stages.fact_review import apply_review
 from pipeline.stages.ingest import ingest
 from pipeline.stages.label import label
@@ -44,24 +41,20 @@ from pipeline.stages.merge import merge
 from test_export import content, facts, labelled
 from test_merge_label import CALL, CALL_TURNS, CFG, _diar
 from test_package import finished_run
+from test_runner import first_two_stages
 
 SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
 HOSTILE = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "+cmd", "-1+1", "@SUM(1)"]
 
 
-def first_two_stages(tmp_path: Path) -> tuple[RunDir, Callable[..., dict[str, bool]]]:
-    """A run folder for a real clip and a function that runs the real ingest and integrity stages on it again
-    (strict or not), giving which of them ran."""
-    source = tmp_path / "call.wav"
-    source.write_bytes(eval_file("zh/csharp_AliParaformerAsr_example_1.wav").read_bytes())
-    run = RunDir(tmp_path / "out")
-    run.work.mkdir(parents=True)
-
-    def again(strict: bool = False) -> dict[str, bool]:
-        c = Context(source=source, original=file_digests(source), settings=Settings(), run=run)
-        return {r.stage: r.ran for r in run_stages(STAGES[:2], c, strict=strict)}
-
-    return run, again
+def _labelled_once(tmp_path: Path) -> tuple[RunDir, Utterances]:
+    """A run folder after the label stage's first run on the hand-built call (speakers.csv and the voices
+    written), and the call's lines."""
+    run = RunDir(tmp_path)
+    run.work.mkdir()
+    utterances = merge(CALL, CALL_TURNS, CFG)
+    label(utterances, CALL_TURNS, run)
+    return run, utterances
 
 
 def raw_cells(path: Path) -> list[str]:
@@ -178,10 +171,7 @@ def test_3_formula_like_names_notes_and_roles_are_neutralised_in_every_csv_and_r
 
 def test_3_speakers_csv_rewritten_with_new_ids_keeps_hostile_names_neutralised_and_unchanged(tmp_path):
     csv_path = tmp_path / "speakers.csv"
-    run = RunDir(tmp_path)
-    run.work.mkdir()
-    utterances: Utterances = merge(CALL, CALL_TURNS, CFG)
-    label(utterances, CALL_TURNS, run)                                   # writes speakers.csv and the voices
+    run, utterances = _labelled_once(tmp_path)
     write_csv(csv_path, ["speaker_id", "name", "role"], [["SPEAKER_00", HOSTILE[1], HOSTILE[4]],
                                                          ["SPEAKER_01", HOSTILE[3], HOSTILE[2]]])
     swapped = _diar([(0.0, 2.0, "SPEAKER_01"), (2.5, 4.5, "SPEAKER_00"), (5.8, 7.0, "SPEAKER_01")],
@@ -198,10 +188,7 @@ def test_3_speakers_csv_rewritten_with_new_ids_keeps_hostile_names_neutralised_a
 
 @pytest.mark.parametrize("control", ["\x0b", "\x01", "\x1f"])
 def test_4_a_control_character_in_speakers_csv_is_one_line_naming_row_and_column(tmp_path, control):
-    run = RunDir(tmp_path)
-    run.work.mkdir()
-    utterances = merge(CALL, CALL_TURNS, CFG)
-    label(utterances, CALL_TURNS, run)
+    run, utterances = _labelled_once(tmp_path)
     write_csv(run.speakers_csv, ["speaker_id", "name", "role"], [["SPEAKER_00", "张三", ""],
                                                                  ["SPEAKER_01", f"李{control}四", "被告"]])
     with pytest.raises(SpeakersCsvError) as info:
@@ -415,10 +402,7 @@ def test_11_a_key_facts_row_with_an_unknown_id_is_reported(tmp_path, caplog):
 
 @pytest.mark.parametrize("bom", [True, False])
 def test_11_speakers_csv_saved_by_excel_as_unicode_text_is_read(tmp_path, bom):
-    run = RunDir(tmp_path)
-    run.work.mkdir()
-    utterances = merge(CALL, CALL_TURNS, CFG)
-    label(utterances, CALL_TURNS, run)
+    run, utterances = _labelled_once(tmp_path)
     text = "speaker_id\tname\trole\r\nSPEAKER_00\t张三\t原告\r\nSPEAKER_01\t=李四\t被告\r\n"
     run.speakers_csv.write_bytes((b"\xff\xfe" if bom else b"") + text.encode("utf-16-le"))
     named = label(utterances, CALL_TURNS, run)
