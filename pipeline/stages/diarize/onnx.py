@@ -1,38 +1,48 @@
 """The diarizer's two networks run by ONNX Runtime. On these CPUs (2 cores, AVX2) it needs about half the CPU
 time of torch for CAM++ and 20 % less for segmentation-3.0, and its memory does not grow with the number of
 distinct input lengths (torch's oneDNN keeps compiled kernels per input shape: CAM++ on the windows of a
-20-minute recording grew it by 450 MB). Same outputs to within 3e-5; same turns on the evaluation files.
+20-minute recording grew it by 450 MB).
 
-Each ONNX file is exported from the verified checkpoint in models/ (torch.onnx, opset 17; nothing is
-downloaded) by `make models` (python -m pipeline.stages.diarize.onnx), or on first use if missing, and kept
-in models/<folder>/ only when its sha256 is the one recorded here; it is checked again on every load. Another
-torch (or onnx) version may export different bytes: the file is then not used and the network runs in torch.
+Each ONNX file is made on the user's machine by `make models` (pipeline.modelsetup: exported from the verified
+checkpoint, then checked against torch on real speech) and kept with a record beside it, `<file>.json`: the
+sha256 of the file as it was made there, the checkpoint it was made from, what the check measured. Another
+torch, onnx or CPU may well make other bytes, so the bytes are never pinned: an export is trusted for what it
+computes. Here it is only loaded, never made: it runs when its record says it passed its check, names the
+checkpoint pinned in configs/models.toml, and the file's sha256 is still the one recorded; otherwise the
+network runs in torch, with the reason in one line.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
+import json
 import logging
-import tempfile
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from pipeline.config import MODELS_DIR
+from pipeline.fileio import sha256_bytes
+from pipeline.models import specs
 
 log = logging.getLogger(__name__)
+
+# An export passes its check when, on the check's inputs, it gives torch's outputs to within this: the largest
+# difference of any L2-normalised embedding component (CAM++) or of any class probability (segmentation-3.0).
+# Kernel differences measured 1e-6 and 4e-5 (2 cores, AVX2); an export that computes something else is off by
+# more than 0.1.
+TOLERANCE = 1e-3
+MAKE_IT = "`make models` makes it"
 
 
 @dataclass(frozen=True)
 class Export:
-    """How one network is exported, and the sha256 of the file torch 2.13.0 makes of it."""
+    """How one network is exported to ONNX, and from which checkpoint in configs/models.toml."""
 
+    name: str                                     # what a person calls it
+    checkpoint: str                               # its model's key in configs/models.toml
     folder: str
     file: str
-    sha256: str
     input: str
     output: str
     example: tuple[int, ...]                      # the shape traced
@@ -41,65 +51,104 @@ class Export:
     def path(self, models_dir: Path = MODELS_DIR) -> Path:
         return models_dir / self.folder / self.file
 
+    def record_path(self, models_dir: Path = MODELS_DIR) -> Path:
+        return models_dir / self.folder / f"{self.file}.json"
 
-CAMPPLUS = Export("campplus-zh-en-onnx", "campplus_cn_en_common.onnx",
-                  "eb1fd418a3873624b083ba94063eaf103be01703de8d10671e43f306273e5e3b",
+    def pinned(self) -> dict[str, str]:
+        """The checkpoint's files and their sha256, as configs/models.toml pins them."""
+        return {f.name: f.sha256 for f in specs()[self.checkpoint].files}
+
+
+CAMPPLUS = Export("CAM++ (speaker voices)", "campplus-zh-en", "campplus-zh-en-onnx", "campplus_cn_en_common.onnx",
                   "feats", "embedding", (1, 148, 80), {0: "batch", 1: "frames"})
-SEGMENTATION = Export("segmentation-3.0-onnx", "segmentation-3.0.onnx",
-                      "ece347ec1b4e76fe02c80693df8747ee520c658dc331cbd4b5017e7ba8ac89eb",
-                      "waveform", "scores", (1, 1, 160000), {0: "batch"})
+SEGMENTATION = Export("segmentation-3.0 (who speaks when)", "segmentation-3.0", "segmentation-3.0-onnx",
+                      "segmentation-3.0.onnx", "waveform", "scores", (1, 1, 160000), {0: "batch"})
+EXPORTS = (SEGMENTATION, CAMPPLUS)
 
 
-def export(spec: Export, network) -> bytes:
-    """The ONNX export of a torch network in eval mode."""
-    import torch
+@dataclass(frozen=True)
+class ExportRecord:
+    """What `make models` made of one network on this machine, and what its check against torch measured."""
 
-    buffer = io.BytesIO()
-    # the tracer's advice (LSTM batch size, the legacy TorchScript exporter, whose bytes are the ones recorded):
-    # the export is checked by its sha256 and its outputs are tested against torch's
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(network, (torch.zeros(spec.example),), buffer, input_names=[spec.input],
-                          output_names=[spec.output], opset_version=17, dynamo=False,
-                          dynamic_axes={spec.input: spec.dynamic, spec.output: {0: "batch"}})
-    return buffer.getvalue()
+    file: str
+    sha256: str                      # of the file as made here ("" when refused: no file was kept)
+    made_from: dict[str, str]        # checkpoint file → sha256
+    made_with: dict[str, str]        # torch, onnx, onnxruntime → version
+    checked_on: str                  # the check's inputs
+    max_difference: float | None     # the largest difference from torch measured on them (None: not run)
+    tolerance: float
+    refused: str = ""                # why the export was not kept ("" when it passed)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> ExportRecord:
+        data = json.loads(text)
+        record = cls(**data)
+        if not (isinstance(record.sha256, str) and isinstance(record.made_from, dict)
+                and isinstance(record.max_difference, (int, float, type(None))) and isinstance(record.refused, str)):
+            raise ValueError("a field has the wrong type")
+        return record
 
 
-def checked(spec: Export, models_dir: Path = MODELS_DIR) -> bytes | None:
-    """The ONNX model of `spec` in models/ if it is there and its sha256 is the recorded one, else None."""
-    path = spec.path(models_dir)
-    if not path.is_file():
-        return None
-    data = path.read_bytes()
-    return data if hashlib.sha256(data).hexdigest() == spec.sha256 else None
-
-
-def ensure(spec: Export, network, models_dir: Path = MODELS_DIR) -> bytes | None:
-    """The checked ONNX model of `spec`: read from models/, or exported from `network` and written there if
-    missing or not the recorded one; None (with the reason logged) when no such export can be made."""
-    path = spec.path(models_dir)
-    data = checked(spec, models_dir)
-    if data is not None:
-        return data
+def read_record(spec: Export, models_dir: Path = MODELS_DIR) -> ExportRecord | None:
+    """The record of `spec`'s export, or None when there is none or it cannot be read as one."""
     try:
-        data = export(spec, network)
-    except Exception as exc:  # onnx not installed, an exporter that cannot trace it: torch runs the network
-        log.info("%s runs in torch: no ONNX export (%s)", spec.file, exc)
+        return ExportRecord.from_json(spec.record_path(models_dir).read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return None
-    if hashlib.sha256(data).hexdigest() != spec.sha256:
-        log.info("%s runs in torch: this torch exports another file than the one recorded", spec.file)
+    except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
+        log.debug("unreadable export record %s: %s", spec.record_path(models_dir), exc)
         return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{spec.file}.", delete=False) as tmp:
-        tmp.write(data)                      # a name of its own: two workers may export at once
-    Path(tmp.name).replace(path)
-    return data
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An export as found in models/: its bytes and recorded sha256 when it may run, else why not."""
+
+    model: bytes | None
+    record: ExportRecord | None = None
+    why_not: str = ""
+
+
+def checked(spec: Export, models_dir: Path = MODELS_DIR) -> Checked:
+    """The export of `spec` in models/ when it may run (see the module's docstring), else the reason, one line."""
+    record = read_record(spec, models_dir)
+    path = spec.path(models_dir)
+    if record is None:
+        kind = "no ONNX export" if not path.is_file() else "an ONNX export without a readable record"
+        return Checked(None, why_not=f"{kind} in {spec.folder}/ ({MAKE_IT})")
+    if record.refused:
+        return Checked(None, why_not=f"its ONNX export was refused when made: {record.refused}")
+    if record.made_from != spec.pinned() or record.file != spec.file:
+        return Checked(None, why_not=f"its ONNX export was made from another checkpoint than configs/models.toml "
+                                     f"names ({MAKE_IT} again)")
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return Checked(None, why_not=f"its ONNX export {spec.file} is missing ({MAKE_IT} again)")
+    if sha256_bytes(data) != record.sha256:
+        return Checked(None, why_not=f"{spec.file} is not the file made on this machine: its sha256 differs "
+                                     f"from its record ({MAKE_IT} again)")
+    return Checked(data, record)
+
+
+def engine(spec: Export, models_dir: Path = MODELS_DIR) -> tuple[str, str]:
+    """Which engine runs the network, and why: ("ONNX Runtime", what its check measured) or ("torch", why)."""
+    found = checked(spec, models_dir)
+    if found.model is None:
+        return "torch", found.why_not
+    record = found.record
+    return "ONNX Runtime", (f"export checked against torch on {record.checked_on}: largest difference "
+                            f"{record.max_difference:.1e} (tolerance {record.tolerance:.0e}); sha256 "
+                            f"{record.sha256[:12]}…")
 
 
 class Runtime:
     """An ONNX Runtime session of one network, called on one float32 array."""
 
-    def __init__(self, spec: Export, model: bytes, threads: int) -> None:   # threads ≥ 1
+    def __init__(self, spec: Export, model: bytes, sha256: str, threads: int) -> None:   # threads ≥ 1
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
@@ -111,7 +160,7 @@ class Runtime:
         # buffers fragment the C heap: +2.2 GB over 60 minutes (measured), against +0.1 GB with it.
         options.enable_cpu_mem_arena = True
         self.input = spec.input
-        self.model_files = {spec.file: spec.sha256}   # what ran: the checked export (see Diarization.model_files)
+        self.model_files = {spec.file: sha256}   # what ran: the checked export (see Diarization.model_files)
         self.session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
     def __call__(self, array: np.ndarray) -> np.ndarray:
@@ -125,23 +174,11 @@ class Runtime:
 THREADS = 1
 
 
-def runtime(spec: Export, network=None) -> Runtime | None:
-    """The network in ONNX Runtime, or None: torch runs it. The checked export in models/ is used as it is
-    (neither torch nor `network` is needed then); else it is exported from `network`, when given."""
-    model = ensure(spec, network) if network is not None else checked(spec)
-    return Runtime(spec, model, THREADS) if model else None
-
-
-def main() -> None:
-    """make models: export both networks to ONNX into models/ (checked), or say why torch will run them."""
-    from pipeline.stages.diarize.embedder import SpeakerEmbedder
-    from pipeline.stages.diarize.models import load_segmentation
-
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    for spec, network in ((CAMPPLUS, SpeakerEmbedder.load(onnx=False).network), (SEGMENTATION, load_segmentation())):
-        made = ensure(spec, network) is not None
-        log.info("%s for ONNX Runtime: %s", spec.file, spec.path() if made else "not made (torch runs it)")
-
-
-if __name__ == "__main__":
-    main()
+def runtime(spec: Export, models_dir: Path = MODELS_DIR) -> Runtime | None:
+    """The network in ONNX Runtime from its checked export in models/ (neither torch nor the network is needed
+    then), or None with the reason as a warning: torch runs it."""
+    found = checked(spec, models_dir)
+    if found.model is None:
+        log.warning("%s runs in torch, more slowly: %s", spec.name, found.why_not)
+        return None
+    return Runtime(spec, found.model, found.record.sha256, THREADS)

@@ -67,9 +67,8 @@ class Segmenter:
         return cls(forward=runtime, powerset=powerset(), window=WINDOW_SAMPLES, frames=FRAMES)
 
     @classmethod
-    def from_pyannote(cls, model, runtime: Forward | None = None) -> Segmenter:
-        """From a loaded pyannote.audio segmentation Model (in eval mode), run by `runtime` (the same network
-        in ONNX Runtime) when given, else by torch."""
+    def from_pyannote(cls, model) -> Segmenter:
+        """From a loaded pyannote.audio segmentation Model (in eval mode), run by torch."""
         import torch
         from pyannote.audio.utils.powerset import Powerset
 
@@ -79,7 +78,7 @@ class Segmenter:
 
         rf, spec = model.receptive_field, model.specifications
         powerset = Powerset(len(spec.classes), spec.powerset_max_classes).mapping.numpy().astype(np.float32)
-        return cls(forward=runtime or forward, powerset=powerset,
+        return cls(forward=forward, powerset=powerset,
                    window=model.audio.get_num_samples(model.specifications.duration),
                    frames=FrameGrid(start=rf.start, step=rf.step, duration=rf.duration))
 
