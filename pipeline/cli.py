@@ -287,10 +287,14 @@ def models() -> None:
 @app.command()
 def doctor() -> None:
     """One screen for a support request: versions, the machine, model files and their sha256, which engine runs
-    each diarizer network, free disk, LibreOffice and Chromium. Exit 2 if a model file is missing or changed."""
+    each diarizer network, free disk, LibreOffice and Chromium. Exit 2 if a setting is bad or a model file is
+    missing or changed."""
     from pipeline.doctor import report
 
-    found = report()
+    try:
+        found = report()
+    except PipelineError as exc:
+        _fail(exc)
     for line in found.lines:
         out.print(line)
     if found.problems:

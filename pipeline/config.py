@@ -96,7 +96,7 @@ class TranscribeConfig(_Section):
     compute_type: str = _choice("int8", "compute type", COMPUTE_TYPES)
     # how fast, not what: 1 and 2 threads gave identical transcripts of 4 eval clips (zh, en, AMI), so a
     # change of threads (or a batch worker's share of the cores) reuses the transcript
-    cpu_threads: int = _number(0, "threads", 0, outside_keys=True)
+    cpu_threads: int = _number(0, "threads", 0, 1024, outside_keys=True)
     beam_size: int = _number(5, "beam size", 1)
     vad: bool = True
     # Silero VAD, one set of options for language detection, transcription and the speech regions
@@ -300,24 +300,27 @@ def _read_toml(path: Path, what: str) -> dict[str, Any]:
         raise ConfigError(f"cannot read {what} {path}: {reason}") from exc
 
 
-# Settings that change what the models compute, also taken from the environment for every command (a run or the
-# whole test suite with another compute type or thread count, the kind of difference another CPU makes); the
-# settings file is read first, a command-line option wins.
-ENVIRONMENT = {"EXHIBIT_COMPUTE_TYPE": ("transcribe", "compute_type", str),
-               "EXHIBIT_CPU_THREADS": ("transcribe", "cpu_threads", int)}
+# [transcribe] settings that change what the models compute, also taken from the environment for every command
+# (a run or the whole test suite with another compute type or thread count, the kind of difference another CPU
+# makes); the settings file is read first, a command-line option wins.
+ENVIRONMENT = {"EXHIBIT_COMPUTE_TYPE": ("compute_type", str), "EXHIBIT_CPU_THREADS": ("cpu_threads", int)}
 
 
 def _from_environment() -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for name, (section, key, kind) in ENVIRONMENT.items():
+    """ENVIRONMENT's values that are set, each checked as its section checks it; a bad one names the variable."""
+    found: dict[str, Any] = {}
+    for name, (key, kind) in ENVIRONMENT.items():
         value = os.environ.get(name, "").strip()
         if not value:
             continue
         try:
-            found.setdefault(section, {})[key] = kind(value)
+            TranscribeConfig(**{key: kind(value)})
         except ValueError:
             raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
-    return found
+        except ConfigError as exc:
+            raise ConfigError(f"{name}={value!r}: {str(exc).split(' ([')[0]}") from None
+        found[key] = kind(value)
+    return {"transcribe": found} if found else {}
 
 
 def load_settings(path: Path | None = None, overrides: dict[str, dict[str, Any]] | None = None,

@@ -28,7 +28,7 @@ LOW_DISK = 2 << 30                       # under 2 GB free: a long recording's w
 @dataclass(frozen=True)
 class Report:
     lines: tuple[str, ...]
-    problems: tuple[str, ...]           # what stops a run (missing or changed model files), one line each
+    problems: tuple[str, ...]           # what stops a run (bad settings, missing or changed model files)
 
 
 def cpu() -> str:
@@ -58,7 +58,7 @@ def model_lines(models_dir: Path = MODELS_DIR) -> tuple[list[str], list[str]]:
                 problems.append(f"{spec.folder}/{f.name} is {state.split()[0].lower()}: run `make models`")
     for spec in EXPORTS:
         found = checked(spec, models_dir)
-        state = f"sha256 {found.record.sha256[:16]}… (made on this machine)" if found.model else "not used"
+        state = f"sha256 {found.record.sha256[:16]}… (as make models recorded it)" if found.model else "not used"
         lines.append(f"  {spec.folder}/{spec.file}: {state}")
     return lines, problems
 
@@ -74,9 +74,12 @@ def report() -> Report:
         given = [f"{name}={os.environ[name]}" for name in ENVIRONMENT if os.environ.get(name, "").strip()]
         lines.append(f"transcribe: model {t.model}, {t.device}, compute type {t.compute_type}, "
                      f"threads {t.cpu_threads or 'all'}" + (f" (set by {', '.join(given)})" if given else ""))
+        settings_problem = []
     except PipelineError as exc:
         lines.append(f"settings: {exc}")
+        settings_problem = [str(exc)]
     files, problems = model_lines()
+    problems = settings_problem + problems
     lines += ["model files (configs/models.toml):", *files, "diarizer networks:", *(f"  {e}" for e in engines())]
     free = shutil.disk_usage(ROOT).free
     lines.append(f"free disk where out/ is: {free / (1 << 30):.1f} GB" + (" (low)" if free < LOW_DISK else ""))

@@ -77,16 +77,21 @@ def hub_offline(offline: bool = True) -> None:
 
 
 def specs() -> dict[str, ModelSpec]:
-    data = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))
-    return {
-        key: ModelSpec(
-            key=key,
-            wheels=tuple(entry["wheels"]),
-            folder=entry["folder"],
-            files=tuple(ModelFile(f["name"], tuple(f["from"]), f["sha256"]) for f in entry["files"]),
-        )
-        for key, entry in data.items()
-    }
+    """configs/models.toml: each model's wheels, folder and files with their sha256."""
+    try:
+        data = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))
+        return {
+            key: ModelSpec(
+                key=key,
+                wheels=tuple(entry["wheels"]),
+                folder=entry["folder"],
+                files=tuple(ModelFile(f["name"], tuple(f["from"]), f["sha256"]) for f in entry["files"]),
+            )
+            for key, entry in data.items()
+        }
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise MissingModelError(f"{MANIFEST} cannot be read ({type(exc).__name__}: {exc}): restore it from the "
+                                "repository") from exc
 
 
 def verify(spec: ModelSpec) -> dict[str, str]:

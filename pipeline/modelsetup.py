@@ -9,24 +9,24 @@ import logging
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
 from pipeline.audio import SAMPLE_RATE, decode
 from pipeline.config import MODELS_DIR, ROOT
-from pipeline.errors import MissingModelError
+from pipeline.errors import MissingModelError, os_error
 from pipeline.fileio import sha256_bytes, write_bytes_atomic, write_text_atomic
 from pipeline.models import fetch_all
 from pipeline.stages.diarize.embedder import SpeakerEmbedder, fbank
 from pipeline.stages.diarize.models import load_segmentation
 from pipeline.stages.diarize.onnx import (CAMPPLUS, EXPORTS, SEGMENTATION, THREADS, TOLERANCE, Export, ExportRecord,
-                                          Runtime, checked, engine)
+                                          Runtime, checked, engine, installed)
 
 log = logging.getLogger(__name__)
 
 SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
+SAMPLE_SHA256 = "abb944ac81e18b78682383b07c1f3e0faaac442f573d228b328fdd727728d1cb"   # a file of the repository
 VERIFIED_STAMP = MODELS_DIR / ".verified"      # make's mark that `make models` finished
 CHUNK_SECONDS = (0.5, 1.5, 3.7)                # CAM++: the shortest chunk it embeds, its usual window, a long one
 CHUNK_STARTS = (2.0, 9.0, 17.0)                # seconds into the sample: three voices
@@ -93,36 +93,41 @@ def export(spec: Export, network) -> bytes:
 
 
 def largest_difference(spec: Export, network, model: bytes, inputs: CheckInputs) -> float:
-    """The largest difference between torch's outputs and ONNX Runtime's on the check's inputs."""
+    """The largest difference between torch's outputs and ONNX Runtime's on the check's inputs (inf when either
+    gives something that is not a number, or a model whose input and output are not the network's)."""
     import torch
 
     session = Runtime(spec, model, sha256_bytes(model), THREADS)
+    if session.names() != (spec.input, spec.output):
+        return float("inf")
     worst = 0.0
     with torch.inference_mode():
         for batch in inputs.batches:
             expected = compared(spec, network(torch.from_numpy(np.ascontiguousarray(batch))).numpy())
             got = compared(spec, session(batch))
-            if got.shape != expected.shape or not np.isfinite(got).all():
+            if got.shape != expected.shape or not (np.isfinite(got).all() and np.isfinite(expected).all()):
                 return float("inf")
             worst = max(worst, float(np.abs(got - expected).max()))
     return worst
 
 
-def make_export(spec: Export, network, inputs: CheckInputs, models_dir: Path = MODELS_DIR) -> ExportRecord:
-    """Export `network`, check it, and keep the file with its record when it passes; else only a record of why
-    it was refused. The record goes first so that an old one never vouches for a new file."""
+def make_export(spec: Export, network, inputs: CheckInputs, models_dir: Path = MODELS_DIR,
+                model: bytes | None = None) -> ExportRecord:
+    """Export `network` (or take `model`, an export already in models/, to check it again), check it, and keep
+    the file with its record when it passes; else only a record of why it was refused. The old record goes
+    first so that it never vouches for a new file."""
     import torch
 
     path, record_path = spec.path(models_dir), spec.record_path(models_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     record_path.unlink(missing_ok=True)
-    made_with = {"torch": torch.__version__, **{name: _version(name) for name in ("onnx", "onnxruntime")}}
+    made_with = {"torch": torch.__version__, **{name: installed(name) for name in ("onnx", "onnxruntime")}}
     base = dict(file=spec.file, made_from=spec.pinned(), made_with=made_with, checked_on=inputs.described,
                 tolerance=TOLERANCE)
     try:
-        model = export(spec, network)
+        model = model or export(spec, network)
         worst = largest_difference(spec, network, model, inputs)
-    except Exception as exc:  # onnx missing, a network the exporter cannot trace, a file ONNX Runtime refuses
+    except Exception as exc:  # noqa: BLE001 - onnx missing, a network the exporter cannot trace, a file ONNX Runtime refuses
         reason = f"it could not be made or run ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
         record = ExportRecord(sha256="", max_difference=None, refused=reason, **base)
     else:
@@ -130,19 +135,12 @@ def make_export(spec: Export, network, inputs: CheckInputs, models_dir: Path = M
                                                  f"{inputs.described} (tolerance {TOLERANCE:.0e})")
         record = ExportRecord(sha256="" if refused else sha256_bytes(model), max_difference=worst,
                               refused=refused, **base)
-        if not refused:
+        if not refused and (not path.is_file() or path.read_bytes() != model):
             write_bytes_atomic(path, model)
     if record.refused:
         path.unlink(missing_ok=True)
     write_text_atomic(record_path, record.to_json())
     return record
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "not installed"
 
 
 NETWORKS: dict[str, Callable[[], object]] = {      # checkpoint → its network in torch
@@ -152,16 +150,32 @@ NETWORKS: dict[str, Callable[[], object]] = {      # checkpoint → its network 
 
 
 def make_exports(models_dir: Path = MODELS_DIR, progress: Callable[[str], None] = print) -> None:
-    """Each network's export, made and checked unless the one in models/ may already run."""
-    samples = None
+    """Each network's export in models/ checked against torch again (what a record says is not taken on trust:
+    anyone who can write in models/ can write a record), and made anew when it is missing or fails."""
+    samples = sample()
     for spec in EXPORTS:
-        if checked(spec, models_dir).model is not None:
-            continue
-        if samples is None:
-            samples = decode(SAMPLE)
-        progress(f"{spec.name}: exporting to ONNX and checking it against torch on {SAMPLE.name}")
         network = NETWORKS[spec.checkpoint]()
-        make_export(spec, network, check_inputs(spec, samples), models_dir)
+        inputs = check_inputs(spec, samples)
+        found = checked(spec, models_dir)
+        if found.model is not None:
+            progress(f"{spec.name}: checking its ONNX export against torch again on {SAMPLE.name}")
+            if make_export(spec, network, inputs, models_dir, model=found.model).passed():
+                continue
+        progress(f"{spec.name}: exporting to ONNX and checking it against torch on {SAMPLE.name}")
+        make_export(spec, network, inputs, models_dir)
+
+
+def sample() -> np.ndarray:
+    """The shipped sample's speech, the inputs of the export check: only the file the repository holds."""
+    try:
+        data = SAMPLE.read_bytes()
+    except OSError as exc:
+        raise MissingModelError(f"{SAMPLE} cannot be read ({exc.strerror or exc}): the ONNX exports are checked "
+                                "on it; restore it from the repository") from exc
+    if sha256_bytes(data) != SAMPLE_SHA256:
+        raise MissingModelError(f"{SAMPLE} is not the sample shipped with exhibit (its sha256 differs): the ONNX "
+                                "exports are checked on it; restore it from the repository")
+    return decode(SAMPLE)
 
 
 def engines(models_dir: Path = MODELS_DIR) -> list[str]:
@@ -171,9 +185,12 @@ def engines(models_dir: Path = MODELS_DIR) -> list[str]:
 
 def prepare(progress: Callable[[str], None] = print) -> None:
     """`make models`: the model files, the exports, then which engine runs each network and why."""
-    VERIFIED_STAMP.unlink(missing_ok=True)
-    fetch_all(progress)
-    make_exports(progress=progress)
-    for line in engines():
-        progress(line)
-    VERIFIED_STAMP.write_text("the model files match configs/models.toml; the ONNX exports were checked\n")
+    try:
+        VERIFIED_STAMP.unlink(missing_ok=True)
+        fetch_all(progress)
+        make_exports(progress=progress)
+        for line in engines():
+            progress(line)
+        VERIFIED_STAMP.write_text("the model files match configs/models.toml; the ONNX exports were checked\n")
+    except OSError as exc:
+        raise os_error(exc, MODELS_DIR) from exc

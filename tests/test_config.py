@@ -74,8 +74,9 @@ def test_the_compute_type_and_threads_may_come_from_the_environment_and_an_optio
 
 @pytest.mark.parametrize("name, value, message", [
     ("EXHIBIT_CPU_THREADS", "two", "EXHIBIT_CPU_THREADS must be a whole number, not 'two'"),
-    ("EXHIBIT_CPU_THREADS", "-1", "threads must be at least 0, not -1"),
-    ("EXHIBIT_COMPUTE_TYPE", "int4", "compute type must be one of float32, int8"),
+    ("EXHIBIT_CPU_THREADS", "-1", "EXHIBIT_CPU_THREADS='-1': threads must be between 0 and 1024, not -1"),
+    ("EXHIBIT_CPU_THREADS", "99999999999", "EXHIBIT_CPU_THREADS='99999999999': threads must be between 0 and 1024"),
+    ("EXHIBIT_COMPUTE_TYPE", "FLOAT32", "EXHIBIT_COMPUTE_TYPE='FLOAT32': compute type must be one of float32, int8"),
 ])
 def test_a_bad_value_in_the_environment_is_refused_in_one_line(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)

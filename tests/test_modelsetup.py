@@ -116,6 +116,99 @@ def test_an_export_is_loaded_only_as_it_was_recorded_here(tmp_path, change, why)
     assert engine(SPEC, tmp_path)[0] == "torch" and runtime(SPEC, tmp_path) is None
 
 
+@pytest.mark.parametrize("field, value", [
+    ("max_difference", 0.5), ("max_difference", None), ("max_difference", float("nan")), ("max_difference", True),
+    ("tolerance", 10.0), ("tolerance", "x"), ("refused", None), ("made_from", ["x"]), ("sha256", "abc"),
+])
+def test_a_record_that_does_not_show_a_passed_check_is_not_trusted(tmp_path, field, value):
+    make_export(SPEC, Voices(1).eval(), inputs(), tmp_path)
+    data = json.loads(SPEC.record_path(tmp_path).read_text(encoding="utf-8"))
+    data[field] = value
+    SPEC.record_path(tmp_path).write_text(json.dumps(data), encoding="utf-8")
+    assert checked(SPEC, tmp_path).model is None and runtime(SPEC, tmp_path) is None
+    name, why = engine(SPEC, tmp_path)                                  # and doctor says why, without a traceback
+    assert name == "torch" and why and "\n" not in why
+
+
+def test_a_record_without_every_field_or_nested_deep_is_not_a_record(tmp_path):
+    make_export(SPEC, Voices(1).eval(), inputs(), tmp_path)
+    data = json.loads(SPEC.record_path(tmp_path).read_text(encoding="utf-8"))
+    del data["refused"]
+    SPEC.record_path(tmp_path).write_text(json.dumps(data), encoding="utf-8")
+    assert read_record(SPEC, tmp_path) is None
+    SPEC.record_path(tmp_path).write_text("[" * 100_000, encoding="utf-8")
+    assert read_record(SPEC, tmp_path) is None and runtime(SPEC, tmp_path) is None
+
+
+def test_an_export_checked_with_another_onnx_runtime_is_checked_again(tmp_path):
+    make_export(SPEC, Voices(1).eval(), inputs(), tmp_path)
+    data = json.loads(SPEC.record_path(tmp_path).read_text(encoding="utf-8"))
+    data["made_with"]["onnxruntime"] = "1.0.0"
+    SPEC.record_path(tmp_path).write_text(json.dumps(data), encoding="utf-8")
+    assert checked(SPEC, tmp_path).why_not.startswith("its ONNX export was checked with ONNX Runtime 1.0.0, this is ")
+
+
+def _forge(path, record_path, model: bytes) -> None:
+    """What someone who can write in models/ can do: another file, and its sha256 written into the record."""
+    from pipeline.fileio import sha256_bytes
+
+    path.write_bytes(model)
+    data = json.loads(record_path.read_text(encoding="utf-8"))
+    data["sha256"] = sha256_bytes(model)
+    record_path.write_text(json.dumps(data), encoding="utf-8")
+
+
+@pytest.mark.parametrize("forged", ["not a model", "another network's export"])
+def test_a_forged_export_that_onnx_runtime_cannot_run_as_this_network_leaves_it_to_torch(tmp_path, forged, caplog):
+    from pipeline import modelsetup
+
+    make_export(SPEC, Voices(1).eval(), inputs(), tmp_path)
+    other = dataclasses.replace(SPEC, input="waveform", output="scores")     # the other network's names
+    model = b"\x08\x07 not protobuf" if forged == "not a model" else modelsetup.export(other, Voices(2).eval())
+    _forge(SPEC.path(tmp_path), SPEC.record_path(tmp_path), model)
+    assert checked(SPEC, tmp_path).model == model                     # the record vouches for it, but
+    with caplog.at_level(logging.WARNING):
+        assert runtime(SPEC, tmp_path) is None                        # no run is made to crash on it
+    (line,) = caplog.messages
+    assert "runs in torch" in line and ("cannot load" in line or "is not the export of this network" in line)
+
+
+def test_make_models_checks_the_exports_already_there_again(tmp_path, monkeypatch):
+    """A record is only what someone wrote: `make models` checks every export in models/ against torch again,
+    and one that computes something else is made anew."""
+    from pipeline import modelsetup
+
+    monkeypatch.setattr(modelsetup, "EXPORTS", (SPEC,))
+    monkeypatch.setattr(modelsetup, "NETWORKS", {SPEC.checkpoint: lambda: Voices(1).eval()})
+    said: list[str] = []
+    modelsetup.make_exports(tmp_path, said.append)
+    first = SPEC.path(tmp_path).read_bytes()
+    assert said == ["CAM++ (speaker voices): exporting to ONNX and checking it against torch on zh_five_speakers.wav"]
+    assert read_record(SPEC, tmp_path).checked_on.startswith("zh_five_speakers.wav: chunks of 0.5, 1.5, 3.7 s")
+    _forge(SPEC.path(tmp_path), SPEC.record_path(tmp_path), modelsetup.export(SPEC, Voices(2).eval()))
+    said.clear()
+    modelsetup.make_exports(tmp_path, said.append)
+    assert [line.split(":")[1].strip() for line in said] == [
+        "checking its ONNX export against torch again on zh_five_speakers.wav",
+        "exporting to ONNX and checking it against torch on zh_five_speakers.wav"]
+    assert SPEC.path(tmp_path).read_bytes() == first and checked(SPEC, tmp_path).record.passed()
+
+
+def test_the_export_check_runs_only_on_the_shipped_sample(tmp_path, monkeypatch):
+    from pipeline import modelsetup
+    from pipeline.audio import write_wav
+    from pipeline.errors import MissingModelError
+
+    silent = tmp_path / "zh_five_speakers.wav"
+    write_wav(silent, np.zeros(30 * 16000, np.float32))
+    monkeypatch.setattr(modelsetup, "SAMPLE", silent)
+    with pytest.raises(MissingModelError, match="is not the sample shipped with exhibit"):
+        modelsetup.sample()
+    monkeypatch.setattr(modelsetup, "SAMPLE", tmp_path / "gone.wav")
+    with pytest.raises(MissingModelError, match="gone.wav cannot be read"):
+        modelsetup.sample()
+
+
 def test_no_export_at_all_says_how_to_make_one(tmp_path):
     assert checked(SPEC, tmp_path).why_not == "no ONNX export in campplus-zh-en-onnx/ (`make models` makes it)"
 
@@ -165,7 +258,7 @@ def test_doctor_shows_one_screen_for_a_support_request(monkeypatch):
     assert text.startswith("exhibit ") and f"torch {torch.__version__}" in text and "onnxruntime " in text
     assert "compute type float32, threads all (set by EXHIBIT_COMPUTE_TYPE=float32)" in text
     assert "  whisper-base/model.bin: ok, sha256 d01c3014881c9c6f…" in text
-    assert "  campplus-zh-en-onnx/campplus_cn_en_common.onnx: sha256 " in text and "(made on this machine)" in text
+    assert "  campplus-zh-en-onnx/campplus_cn_en_common.onnx: sha256 " in text and "(as make models recorded it)" in text
     assert "  CAM++ (speaker voices): ONNX Runtime (" in text and "free disk where out/ is: " in text
     assert "LibreOffice (PDF): " in text and "Chromium (the review page's tests): " in text
 
@@ -198,3 +291,25 @@ def test_a_transcript_run_with_the_exports_made_imports_neither_torch_nor_pyanno
     ran = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["models"]
     for spec in (CAMPPLUS, SEGMENTATION):              # the manifest names the files that ran, as made here
         assert ran[spec.file] == read_record(spec).sha256
+
+
+def test_a_full_disk_or_a_bad_setting_is_one_line_from_models_and_doctor(monkeypatch, tmp_path):
+    import errno
+
+    from typer.testing import CliRunner
+
+    from pipeline import modelsetup
+    from pipeline.cli import app
+
+    def full(progress):
+        raise OSError(errno.ENOSPC, "No space left on device", str(modelsetup.MODELS_DIR / "x.onnx"))
+
+    monkeypatch.setattr(modelsetup, "fetch_all", full)
+    monkeypatch.setattr(modelsetup, "VERIFIED_STAMP", tmp_path / ".verified")
+    result = CliRunner().invoke(app, ["models"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-1].startswith("error: ") and "the disk is full" in result.output
+    monkeypatch.setenv("EXHIBIT_CPU_THREADS", "two")
+    result = CliRunner().invoke(app, ["doctor"])
+    assert result.exit_code == 2 and "settings: EXHIBIT_CPU_THREADS must be a whole number, not 'two'" in result.output
+    assert result.output.strip().splitlines()[-1].startswith("error: ")

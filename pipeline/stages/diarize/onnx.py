@@ -7,16 +7,20 @@ Each ONNX file is made on the user's machine by `make models` (pipeline.modelset
 checkpoint, then checked against torch on real speech) and kept with a record beside it, `<file>.json`: the
 sha256 of the file as it was made there, the checkpoint it was made from, what the check measured. Another
 torch, onnx or CPU may well make other bytes, so the bytes are never pinned: an export is trusted for what it
-computes. Here it is only loaded, never made: it runs when its record says it passed its check, names the
-checkpoint pinned in configs/models.toml, and the file's sha256 is still the one recorded; otherwise the
-network runs in torch, with the reason in one line.
+computes. Here it is only loaded, never made: it runs when its record says it passed its check (at today's
+tolerance, with the ONNX Runtime installed now), names the checkpoint pinned in configs/models.toml, the file's
+sha256 is still the one recorded, and ONNX Runtime loads it as a model with this network's input and output;
+otherwise the network runs in torch, with the reason in one line. `make models` checks every export against
+torch again, since a record is only what someone wrote.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+import math
+from dataclasses import asdict, dataclass, field, fields
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -77,35 +81,59 @@ class ExportRecord:
     checked_on: str                  # the check's inputs
     max_difference: float | None     # the largest difference from torch measured on them (None: not run)
     tolerance: float
-    refused: str = ""                # why the export was not kept ("" when it passed)
+    refused: str                     # why the export was not kept ("" when it passed)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1)
 
     @classmethod
     def from_json(cls, text: str) -> ExportRecord:
+        """The record, every field of its type (ValueError otherwise: the record is then not trusted)."""
         data = json.loads(text)
-        record = cls(**data)
-        if not (isinstance(record.sha256, str) and isinstance(record.made_from, dict)
-                and isinstance(record.max_difference, (int, float, type(None))) and isinstance(record.refused, str)):
-            raise ValueError("a field has the wrong type")
-        return record
+        if not isinstance(data, dict) or set(data) != {f.name for f in fields(cls)}:
+            raise ValueError("not the fields of an export record")
+        strings = ("file", "sha256", "checked_on", "refused")
+        tables = ("made_from", "made_with")
+        if not (all(isinstance(data[k], str) for k in strings)
+                and all(isinstance(data[k], dict) and all(isinstance(v, str) for v in data[k].values())
+                        for k in tables)
+                and _number(data["tolerance"]) and (data["max_difference"] is None or _number(data["max_difference"]))):
+            raise ValueError("a field of the export record has the wrong type")
+        return cls(**data)
+
+    def passed(self) -> bool:
+        """The check ran, at today's tolerance, and found the export within it."""
+        return (not self.refused and self.max_difference is not None and self.tolerance == TOLERANCE
+                and 0.0 <= self.max_difference <= self.tolerance and len(self.sha256) == 64)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def read_record(spec: Export, models_dir: Path = MODELS_DIR) -> ExportRecord | None:
     """The record of `spec`'s export, or None when there is none or it cannot be read as one."""
+    path = spec.record_path(models_dir)
+    if not path.is_file():                       # a folder or a pipe in its place is no record either
+        return None
     try:
-        return ExportRecord.from_json(spec.record_path(models_dir).read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        return ExportRecord.from_json(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, RecursionError) as exc:
+        log.debug("unreadable export record %s: %s", path, exc)
         return None
-    except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
-        log.debug("unreadable export record %s: %s", spec.record_path(models_dir), exc)
-        return None
+
+
+def installed(package: str) -> str:
+    """A package's installed version, read without importing it."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 @dataclass(frozen=True)
 class Checked:
-    """An export as found in models/: its bytes and recorded sha256 when it may run, else why not."""
+    """An export as found in models/: its bytes and record when it may run, else why not."""
 
     model: bytes | None
     record: ExportRecord | None = None
@@ -117,21 +145,37 @@ def checked(spec: Export, models_dir: Path = MODELS_DIR) -> Checked:
     record = read_record(spec, models_dir)
     path = spec.path(models_dir)
     if record is None:
-        kind = "no ONNX export" if not path.is_file() else "an ONNX export without a readable record"
+        kind = "no ONNX export" if not path.exists() else "an ONNX export without a readable record"
         return Checked(None, why_not=f"{kind} in {spec.folder}/ ({MAKE_IT})")
     if record.refused:
-        return Checked(None, why_not=f"its ONNX export was refused when made: {record.refused}")
-    if record.made_from != spec.pinned() or record.file != spec.file:
+        return Checked(None, why_not=f"its ONNX export was refused when made: {one_line(record.refused)}")
+    if not record.passed():
+        return Checked(None, why_not=f"its record does not show a check within {TOLERANCE:.0e} ({MAKE_IT} again)")
+    if record.file != spec.file:
+        return Checked(None, why_not=f"its record is of another file, {one_line(record.file)!r} ({MAKE_IT} again)")
+    if record.made_from != spec.pinned():
         return Checked(None, why_not=f"its ONNX export was made from another checkpoint than configs/models.toml "
                                      f"names ({MAKE_IT} again)")
+    runtime_version = installed("onnxruntime")
+    if record.made_with.get("onnxruntime") != runtime_version:
+        return Checked(None, why_not=f"its ONNX export was checked with ONNX Runtime "
+                                     f"{one_line(record.made_with.get('onnxruntime', '?'))}, this is "
+                                     f"{runtime_version} (`make models` checks it again)")
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if path.is_file() else None
     except OSError:
+        data = None
+    if data is None:
         return Checked(None, why_not=f"its ONNX export {spec.file} is missing ({MAKE_IT} again)")
     if sha256_bytes(data) != record.sha256:
         return Checked(None, why_not=f"{spec.file} is not the file made on this machine: its sha256 differs "
                                      f"from its record ({MAKE_IT} again)")
     return Checked(data, record)
+
+
+def one_line(text: str) -> str:
+    """A record's text as one line of plain characters (a hand-edited record may hold anything)."""
+    return "".join(c if c.isprintable() else " " for c in text)
 
 
 def engine(spec: Export, models_dir: Path = MODELS_DIR) -> tuple[str, str]:
@@ -140,7 +184,7 @@ def engine(spec: Export, models_dir: Path = MODELS_DIR) -> tuple[str, str]:
     if found.model is None:
         return "torch", found.why_not
     record = found.record
-    return "ONNX Runtime", (f"export checked against torch on {record.checked_on}: largest difference "
+    return "ONNX Runtime", (f"export checked against torch on {one_line(record.checked_on)}: largest difference "
                             f"{record.max_difference:.1e} (tolerance {record.tolerance:.0e}); sha256 "
                             f"{record.sha256[:12]}…")
 
@@ -166,6 +210,10 @@ class Runtime:
     def __call__(self, array: np.ndarray) -> np.ndarray:
         return self.session.run(None, {self.input: np.ascontiguousarray(array, dtype=np.float32)})[0]
 
+    def names(self) -> tuple[str, ...]:
+        """The model's input and output names: each network's export has its own."""
+        return (*(i.name for i in self.session.get_inputs()), *(o.name for o in self.session.get_outputs()))
+
 
 # The networks run on one core, always: their sums then come out in the same order whatever the machine or the
 # run, so that the same recording gives the same voices (on two cores the centroids differed in the last bits
@@ -178,7 +226,15 @@ def runtime(spec: Export, models_dir: Path = MODELS_DIR) -> Runtime | None:
     """The network in ONNX Runtime from its checked export in models/ (neither torch nor the network is needed
     then), or None with the reason as a warning: torch runs it."""
     found = checked(spec, models_dir)
-    if found.model is None:
-        log.warning("%s runs in torch, more slowly: %s", spec.name, found.why_not)
-        return None
-    return Runtime(spec, found.model, found.record.sha256, THREADS)
+    why = found.why_not
+    if found.model is not None:
+        try:
+            session = Runtime(spec, found.model, found.record.sha256, THREADS)
+        except Exception as exc:  # noqa: BLE001 - ONNX Runtime raises its own types for a file it cannot load
+            why = f"ONNX Runtime cannot load {spec.file} ({type(exc).__name__}; {MAKE_IT} again)"
+        else:
+            if session.names() == (spec.input, spec.output):
+                return session
+            why = f"{spec.file} is not the export of this network ({MAKE_IT} again)"
+    log.warning("%s runs in torch, more slowly: %s", spec.name, why)
+    return None
