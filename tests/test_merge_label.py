@@ -8,7 +8,7 @@ from pipeline.artifacts import Diarization, Segment, Transcript, Turn, Utterance
 from pipeline.config import MergeConfig
 from pipeline.csvio import read_csv
 from pipeline.errors import SpeakersCsvError
-from pipeline.export.wording import load_wording, speaker_label
+from pipeline.export.wording import load_wording, speaker_label, speaker_text
 from pipeline.rundir import RunDir
 from pipeline.stages.label import label as label_stage, match_voices
 from pipeline.stages.merge import merge, overlap_regions
@@ -225,3 +225,26 @@ def test_english_lines_are_cut_after_a_full_stop_but_not_after_a_title():
                     "en")
     lines = merge(t, _diar([(0.0, 20.0, "SPEAKER_00")]), MergeConfig(max_length=15.0)).items
     assert [u.text for u in lines] == ["I met Mr. Chen today.", "He paid."]
+
+
+def test_two_people_with_one_name_and_two_roles_stay_two_parties(tmp_path, utterances):
+    """Issue 19: 李四 the plaintiff and 李四 the defendant are two people, each shown with their own role."""
+    csv_path = tmp_path / CSV_NAME
+    csv_path.write_text("speaker_id,name,role\nSPEAKER_00,李四,原告\nSPEAKER_01,李四,被告\n", encoding="utf-8")
+    labelled = label(utterances, csv_path)
+    zh = load_wording("zh")
+    assert [(s.id, speaker_text(s, zh)) for s in labelled.speakers] == [
+        ("SPEAKER_00", "李四（原告）"), ("SPEAKER_01", "李四（被告）")]
+    assert {u.speaker for u in labelled.items} == {"SPEAKER_00", "SPEAKER_01"}     # no line moved
+
+
+def test_a_shared_name_without_a_role_is_refused_naming_the_rows(tmp_path, utterances):
+    csv_path = tmp_path / CSV_NAME
+    csv_path.write_text("speaker_id,name,role\nSPEAKER_00,李四,原告\nSPEAKER_01,李四,\n", encoding="utf-8")
+    assert {s.role for s in label(utterances, csv_path).speakers} == {"原告"}      # one person: one role given
+    csv_path.write_text("speaker_id,name,role,identified_by\nSPEAKER_00,李四,原告,\nSPEAKER_01,李四,被告,\n"
+                        "SPEAKER_02,李四,,\n", encoding="utf-8")
+    with pytest.raises(SpeakersCsvError) as info:
+        label(merge(THREE, THREE_TURNS, CFG), csv_path, THREE_TURNS)
+    assert "rows 2, 3, 4 name 李四 with the roles 原告、被告 and without one" in str(info.value)
+    assert "\n" not in str(info.value)

@@ -88,6 +88,7 @@ def read_names(path: Path, known: list[str]) -> Names:
             f"(missing: {', '.join(missing)}); delete the file to get a fresh one"
         )
     names: Names = {}
+    rows_of: dict[str, int] = {}
     for row_number, row in enumerate(rows, start=2):
         sid = (row.get("speaker_id") or "").strip()
         if sid not in known:
@@ -98,7 +99,25 @@ def read_names(path: Path, known: list[str]) -> Names:
         if sid in names:
             raise SpeakersCsvError(f"{path}: row {row_number}: speaker id {sid} appears twice")
         names[sid] = tuple((row.get(column) or "").strip() for column in ("name", "role", "identified_by"))
+        rows_of[sid] = row_number
+    _one_party_each(names, rows_of, path)
     return names
+
+
+def _one_party_each(names: Names, rows_of: dict[str, int], path: Path) -> None:
+    """Two voices with one name and two roles are two people (李四（原告）, 李四（被告）); a voice with that
+    name and no role could be either, so the file is refused naming the rows."""
+    roles: dict[str, set[str]] = {}
+    for name, role, _ in names.values():
+        if name:
+            roles.setdefault(name, set()).add(role)
+    for name, given in roles.items():
+        if len(given - {""}) > 1 and "" in given:
+            rows = sorted(rows_of[sid] for sid, n in names.items() if n[0] == name)
+            raise SpeakersCsvError(
+                f"{path}: rows {', '.join(map(str, rows))} name {name} with the roles "
+                f"{'、'.join(sorted(given - {''}))} and without one: two people share that name, so give each "
+                "row its role (or tell them apart by name)")
 
 
 def match_voices(old: dict[str, tuple[float, ...]], new: dict[str, tuple[float, ...]],
@@ -119,16 +138,27 @@ def match_voices(old: dict[str, tuple[float, ...]], new: dict[str, tuple[float, 
     return mapping
 
 
+def person(names: Names, sid: str) -> tuple[str, str] | None:
+    """Who a voice is: its name, with its role when another voice has the same name and another role (two
+    people); None when it is not named."""
+    name, role, _ = names.get(sid, UNNAMED)
+    if not name:
+        return None
+    roles = {r for n, r, _ in names.values() if n == name and r}
+    return (name, role if len(roles) > 1 else "")
+
+
 def apply_names(utterances: Utterances, names: Names) -> Labelled:
-    """Labelled utterances: names, roles and how each was identified applied, ids that share a name merged
-    under the first one; every speaker numbered by its first appearance (named or not)."""
+    """Labelled utterances: names, roles and how each was identified applied, ids that are one person (one
+    name; one role, or two where the name is shared by two people) merged under the first one; every speaker
+    numbered by its first appearance (named or not)."""
     stats = _stats(utterances.items)
     numbers = {sid: n for n, sid in enumerate((s for s in stats if s != UNKNOWN_SPEAKER), start=1)}
     canonical: dict[str, str] = {}
-    first_with_name: dict[str, str] = {}
+    first_of: dict[tuple[str, str], str] = {}
     for sid in stats:
-        name = names.get(sid, UNNAMED)[0]
-        canonical[sid] = first_with_name.setdefault(name, sid) if name else sid
+        who = person(names, sid)
+        canonical[sid] = first_of.setdefault(who, sid) if who else sid
     items = tuple(replace(u, speaker=canonical[u.speaker]) for u in utterances.items)
     speakers = []
     for sid, s in _stats(items).items():
