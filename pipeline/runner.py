@@ -208,12 +208,25 @@ def _first_missing(folder: Path) -> Path | None:
 
 
 def _check_same_recording(run: RunDir, sha256: str) -> None:
+    """Refuse a folder that holds the work of another recording: what a person wrote there (names, corrections,
+    notes) was made for that one. Its working copy says which, and so does manifest.json (the record beside
+    the person's files), so deleting stages/ does not unbind them."""
     previous = load(AudioAsset, run.artifact("ingest"))
-    if previous is not None and previous.sha256 != sha256:
-        raise PipelineError(
-            f"{run.root} already holds the exhibit of another recording ({previous.file_name}, sha256 "
-            f"{previous.sha256[:12]}…): choose another folder with --out, or delete that one"
-        )
+    found = (previous.file_name, previous.sha256) if previous is not None else None
+    if found is None and run.manifest.is_file():
+        try:
+            recorded = read_manifest(run.manifest)
+            found = (Path(recorded.original).name, recorded.original_sha256_before)
+        except (OSError, ValueError, KeyError, TypeError):
+            found = None
+    if found is None or found[1] == sha256:
+        return
+    work = [p.name for p in (run.speakers_csv, run.transcript_csv, run.key_facts_csv) if p.is_file()]
+    held = f"; its {', '.join(work)} were written for that recording and are not applied to this one" if work else ""
+    raise PipelineError(
+        f"{run.root} already holds the exhibit of another recording ({found[0]}, sha256 {found[1][:12]}…){held}: "
+        f"give this recording a folder of its own with --out (for example {run.root.name}_2), or move that "
+        "folder away")
 
 
 def _review_record(labelled: Labelled, settings: Settings, record: StageRecord) -> dict[str, Any]:
@@ -236,11 +249,11 @@ def _stale(run: RunDir, manifest: RunManifest) -> list[str]:
 
 def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook, strict: bool) -> RunResult:
     before = file_digests(source)
-    run.work.mkdir(parents=True, exist_ok=True)
     if run.finish_interrupted():
         log.warning("%s: the last run was stopped while moving its outputs into place: they were moved now",
                     run.root)
     _check_same_recording(run, before.sha256)
+    run.work.mkdir(parents=True, exist_ok=True)
     c = Context(source=source, original=before, settings=settings, run=run)
     done = run_stages(STAGES, c, progress, strict)
     after = file_digests(source)

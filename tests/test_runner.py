@@ -268,3 +268,33 @@ def test_outputs_thrown_away_after_a_failed_run_are_made_again_without_a_false_c
     with caplog.at_level(logging.WARNING):
         assert go() == [True]
     assert not [r for r in caplog.records if "changed" in r.getMessage()], caplog.text
+
+
+def test_a_folder_holding_another_recordings_work_is_refused_even_without_its_working_files(tmp_path):
+    """Issue 19, item 4 of the probe: another recording's corrections and names are never applied to this one.
+    With stages/ deleted, manifest.json still says which recording the person's files were written for."""
+    import numpy as np
+
+    from pipeline.artifacts import RunManifest
+    from pipeline.audio import write_wav
+    from pipeline.errors import PipelineError
+    from pipeline.export.manifest import write_manifest
+    from pipeline.runner import run
+
+    recording = tmp_path / "call.wav"
+    write_wav(recording, np.zeros(16000, np.float32))
+    out = tmp_path / "out" / "call"
+    out.mkdir(parents=True)
+    write_manifest(out / "manifest.json", RunManifest(
+        software={}, original="/evidence/call.m4a", original_sha256_before="a" * 64, original_sha256_after="a" * 64,
+        settings={}, models={}, stages=(), outputs={}, created="2025-03-06T14:30:00+08:00"))
+    (out / "speakers.csv").write_text("speaker_id,name,role\nSPEAKER_00,张三,被告\n", encoding="utf-8")
+    (out / "transcript.csv").write_text("index,id,text\n1,u0001,我在滨海新区有房。\n", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(PipelineError) as refused:
+        run(recording, out, Settings())
+    message = str(refused.value)
+    assert message.startswith(f"{out} already holds the exhibit of another recording (call.m4a, sha256 aaaaaaaaaaaa…)")
+    assert "its speakers.csv, transcript.csv were written for that recording and are not applied to this one" in message
+    assert "with --out (for example call_2)" in message and "\n" not in message
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != ".lock"} == before   # nothing touched
