@@ -4,6 +4,7 @@ on stderr and exit code 2."""
 from __future__ import annotations
 
 import logging
+import shlex
 from pathlib import Path
 from typing import Optional
 
@@ -187,7 +188,7 @@ def package(
     except PipelineError as exc:
         _fail(exc)
     out.print(f"package: {result.folder} ({len(result.files) + 1} files) and {result.zip_path}")
-    out.print(f"check it with: cd {result.folder} && sha256sum -c SHA256SUMS")
+    out.print(f"check it with: cd {shlex.quote(str(result.folder))} && sha256sum -c SHA256SUMS")
     if result.no_pdf:
         out.print(result.no_pdf, highlight=False)
 

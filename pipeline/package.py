@@ -175,6 +175,15 @@ def build_package(run_dir: Path) -> Package:
         raise os_error(exc, run.root) from exc
 
 
+def sums_line(sha256: str, name: str) -> str:
+    """One line of SHA256SUMS as GNU sha256sum writes it: a name holding a backslash, a newline or a carriage
+    return is escaped (\\\\, \\n, \\r) and the line starts with a backslash, so that `sha256sum -c` reads it."""
+    if not any(c in name for c in "\\\n\r"):
+        return f"{sha256}  {name}\n"
+    escaped = name.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+    return f"\\{sha256}  {escaped}\n"
+
+
 def _package(run: RunDir) -> Package:
     run_dir, folder, zip_path = run.root, run.package, run.package_zip
     tmp = Path(tempfile.mkdtemp(prefix=".package.", dir=run_dir))
@@ -183,7 +192,7 @@ def _package(run: RunDir) -> Package:
         os.chmod(tmp, READABLE)
         manifest, no_pdf = _build(run, tmp)
         sums = _sums(tmp)
-        (tmp / SUMS).write_text("".join(f"{sha}  {name}\n" for name, sha in sums.items()), encoding="utf-8")
+        (tmp / SUMS).write_text("".join(sums_line(sha, name) for name, sha in sums.items()), encoding="utf-8")
         moment = datetime.fromisoformat(manifest.created)
         root = run_dir.resolve().name
         data = zip_bytes(((f"{root}/{name}", (tmp / name).read_bytes()) for name in [*sums, SUMS]),

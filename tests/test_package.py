@@ -205,3 +205,42 @@ def test_package_command_and_its_one_line_errors(tmp_path):
         lines = [line for line in proc.stderr.splitlines() if line.strip()]
         assert proc.returncode == 2 and len(lines) == 1 and message in lines[0], proc.stderr
     shutil.rmtree(not_run)
+
+
+def test_sha256sums_escapes_names_as_gnu_sha256sum_does(tmp_path):
+    """Issue 19: a recording whose name holds a newline (or a backslash, a carriage return) broke
+    `sha256sum -c SHA256SUMS`: its line is now in GNU's escaped form, the same line sha256sum itself writes."""
+    import shutil
+    import subprocess
+
+    from pipeline.package import sums_line
+
+    if shutil.which("sha256sum") is None:
+        pytest.skip("GNU sha256sum is not installed")
+    names = ["录音\n第二行.m4a", "a\\b.wav", "c\rd.wav", "plain 证据.docx"]
+    for i, name in enumerate(names):
+        (tmp_path / name).write_bytes(bytes([i]) * 10)
+    ours = "".join(sums_line(sha256_file(tmp_path / n), n) for n in names)
+    gnu = subprocess.run(["sha256sum", "--", *names], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert ours == gnu
+    (tmp_path / "SHA256SUMS").write_text(ours, encoding="utf-8")
+    checked = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path, capture_output=True, text=True)
+    assert checked.returncode == 0 and checked.stdout.count(": OK") == 4, checked.stdout + checked.stderr
+
+
+def test_the_printed_check_command_runs_as_printed_whatever_the_folder_is_called(tmp_path, monkeypatch):
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    monkeypatch.setattr("pipeline.package.find_soffice", lambda: None)        # no PDF needed here
+    base = tmp_path / "张三's case $(date)"
+    base.mkdir()
+    run_dir, _ = finished_run(base)
+    result = CliRunner().invoke(app, ["package", str(run_dir)])
+    assert result.exit_code == 0, result.output
+    command = next(line for line in result.output.splitlines() if line.startswith("check it with: "))
+    checked = subprocess.run(["bash", "-c", command.removeprefix("check it with: ")], capture_output=True, text=True)
+    assert checked.returncode == 0 and f"{ORIGINAL}: OK" in checked.stdout, checked.stderr
