@@ -530,3 +530,18 @@ def test_json_gives_the_value_of_each_number_said_and_keeps_the_spoken_text(tmp_
     assert first["text"] == ADMIT                                   # 五万块钱 as said
     at = ADMIT.index("五万块钱")
     assert first["numbers"] == [{"said": "五万块钱", "span": [at, at + 4], "value": "50000", "currency": "CNY"}]
+
+
+@pytest.mark.parametrize("language, shown", [("zh", "无：录音中未识别出语音"),
+                                             ("en", "none: no speech was recognised in the recording")])
+def test_silence_is_said_to_hold_no_speech_not_to_be_a_language(language, shown):
+    """Issue 19: Whisper names a language with a confidence even for silence or noise (English, 0.63): a
+    recording in which no word was recognised is said to have none."""
+    from pipeline.export.wording import load_wording
+    from pipeline.export.word.recording import recording_rows
+
+    silent = dataclasses.replace(content(language), transcript=dataclasses.replace(transcript(), segments=()))
+    rows = dict(recording_rows(silent, load_wording(language)))
+    assert rows["language"] == shown
+    heard = dict(recording_rows(content(language), load_wording(language)))["language"]
+    assert "0.97" in heard and "zh" in heard                     # a recording with words keeps its language

@@ -104,9 +104,11 @@ def recording_rows(content: ExhibitContent, wording: Wording) -> list[tuple[str,
     """(row key, value) for every particular that is known, in display order: the file, its metadata, what
     the submitting party states, the processing."""
     asset, transcript, formats = content.asset, content.transcript, wording["formats"]
+    heard = any(s.words for s in transcript.segments)
     language = formats["language"].format(name=wording["languages"].get(transcript.language, transcript.language),
                                           code=transcript.language,
-                                          probability=f"{transcript.language_probability:.2f}")
+                                          probability=f"{transcript.language_probability:.2f}") \
+        if heard else formats["no_language"]      # Whisper names a language even for silence or noise
     case = content.settings.case
     rows = [
         ("name", asset.file_name),
