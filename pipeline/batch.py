@@ -17,7 +17,7 @@ from pathlib import Path
 from pipeline.artifacts import AudioAsset, Facts, load
 from pipeline.config import Settings
 from pipeline.csvio import write_csv
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, os_error
 from pipeline.fileio import sha256_file
 from pipeline.rundir import RunDir
 
@@ -69,17 +69,32 @@ def declared_duration(path: Path) -> float:
 
 
 def jobs(folder: Path, out: Path) -> list[Job]:
-    """One job per recording in `folder` (not its subfolders), by name; each into out/<name without extension>,
-    or out/<name>_<extension> where two recordings share a name."""
+    """One job per recording in `folder` (not its subfolders), by name; each into a folder of its own:
+    out/<name without extension>, or out/<name>_<extension> where two recordings share a name, and a number
+    after that where even those meet (a.wav and a.mp3 beside a_wav.mp3; names that differ only in case, which
+    many file systems take for one)."""
     if not folder.is_dir():
         raise PipelineError(f"{folder}: no such folder of recordings")
+    if out.exists() and not out.is_dir():
+        raise PipelineError(f"{out}: not a folder (--out names the folder the recordings' folders go into)")
+    if (out / SUMMARY).exists() and not (out / SUMMARY).is_file():
+        raise PipelineError(f"{out / SUMMARY}: not a file: the batch writes its summary there; move it away")
     found = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
                    and not p.name.startswith("."))
     if not found:
         raise PipelineError(f"{folder}: no recordings in it (looked for {', '.join(SUFFIXES)})")
-    stems = [p.stem for p in found]
-    return [Job(p, out / (p.stem if stems.count(p.stem) == 1 else f"{p.stem}_{p.suffix[1:]}"),
-                declared_duration(p)) for p in found]
+    stems = [p.stem.casefold() for p in found]
+    taken: set[str] = set()
+    made = []
+    for p in found:
+        name = p.stem if stems.count(p.stem.casefold()) == 1 else f"{p.stem}_{p.suffix[1:]}"
+        unique, n = name, 1
+        while unique.casefold() in taken:
+            n += 1
+            unique = f"{name}_{n}"
+        taken.add(unique.casefold())
+        made.append(Job(p, out / unique, declared_duration(p)))
+    return made
 
 
 def process(job: Job, settings: Settings) -> Outcome:
@@ -130,7 +145,10 @@ def run_batch(folder: Path, out: Path, settings: Settings, workers: int = 1, add
     import ray
 
     todo = jobs(folder, out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise os_error(exc, out) from exc
     address = address or os.environ.get("RAY_ADDRESS") or None
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")      # nothing leaves this machine
     try:

@@ -29,6 +29,33 @@ def test_every_recording_of_the_folder_is_a_job_with_its_own_folder(tmp_path):
         ("call.m4a", "call_m4a", 0.0), ("call.mp3", "call_mp3", 0.0), ("meeting.WAV", "meeting", 0.0)]
 
 
+def test_recordings_whose_folder_names_meet_each_get_their_own(tmp_path):
+    """Issue 19: a.wav and a.mp3 beside a_wav.mp3 gave two recordings out/a_wav; names that differ only in
+    case are one folder on many file systems."""
+    for name in ("a.wav", "a.mp3", "a_wav.mp3", "Call.wav", "call.mp3"):
+        (tmp_path / name).write_bytes(b"x")
+    found = jobs(tmp_path, tmp_path / "out")
+    assert {j.source.name: j.out_dir.name for j in found} == {
+        "Call.wav": "Call_wav", "a.mp3": "a_mp3", "a.wav": "a_wav", "a_wav.mp3": "a_wav_2", "call.mp3": "call_mp3"}
+
+
+def test_an_out_that_is_a_file_or_a_summary_that_is_a_folder_is_one_line_before_any_work(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.wav").write_bytes(b"x")
+    (tmp_path / "out.txt").write_text("mine", encoding="utf-8")
+    (tmp_path / "out" / "batch_summary.csv").mkdir(parents=True)
+    for out, message in ((tmp_path / "out.txt", "out.txt: not a folder (--out names the folder"),
+                         (tmp_path / "out", "batch_summary.csv: not a file: the batch writes its summary there")):
+        result = CliRunner().invoke(app, ["batch", str(tmp_path / "in"), "--out", str(out)])
+        assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+    assert (tmp_path / "out.txt").read_text(encoding="utf-8") == "mine"
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["batch_summary.csv"]
+
+
 def test_a_folder_with_no_recordings_is_one_line(tmp_path):
     with pytest.raises(PipelineError, match="no recordings in it"):
         jobs(tmp_path, tmp_path / "out")
