@@ -24,6 +24,7 @@ from pipeline.stages.integrity import (
     format_points,
     screen,
     software_points,
+    trailing_points,
     zero_runs,
 )
 
@@ -111,7 +112,8 @@ def test_every_kind_is_worded_in_both_languages_and_detail_is_the_english_wordin
     asset = _asset(eval_file(CLIP), tmp_path)
     odd = dataclasses.replace(asset, file_name="通话.m4a", container_duration=asset.duration + 3.0)
     points = format_points(odd) + software_points(odd) + duration_points(odd) + \
-        [Point("digital_silence", "digital_silence", {"ms": 61.0, "start": 65.12, "end": 65.181}, 65.12, 65.181)]
+        [Point("digital_silence", "digital_silence", {"ms": 61.0, "start": 65.12, "end": 65.181}, 65.12, 65.181),
+         Point("trailing_data", "trailing_data", {"bytes": "32,000", "seconds": 1.0})]
     assert sorted({p.kind for p in points}) == sorted(KINDS)
     english = load_wording("en")["integrity"]["details"]
     assert set(load_wording("zh")["integrity"]["details"]) == set(english) == set(KINDS)
@@ -121,3 +123,22 @@ def test_every_kind_is_worded_in_both_languages_and_detail_is_the_english_wordin
         for value in point.values.values():      # codec names, tags, extensions … stay as they are
             chinese = chinese.replace(str(value), "")
         assert chinese and not re.search(r"[A-Za-z]", chinese), (point.kind, zh(point))
+
+
+def test_sound_appended_after_a_wavs_declared_data_is_a_point_to_check(tmp_path):
+    """Issue 19: audio past the data chunk a WAV's header declares is never decoded, so never heard: the screen
+    says how many bytes (and about how many seconds) follow, unless they are well-formed chunks (LIST …)."""
+    clean = eval_file(CLIP).read_bytes()
+    assert trailing_points(eval_file(CLIP)) == []
+    appended = tmp_path / "appended.wav"
+    appended.write_bytes(clean + np.full(16000, 1200, np.int16).tobytes())      # 1 s more of 16 kHz 16-bit sound
+    (point,) = trailing_points(appended)
+    assert (point.check, point.kind, point.values) == ("trailing_data", "trailing_data",
+                                                       {"bytes": "32,000", "seconds": 1.0})
+    assert "32,000 more bytes" in detail(point) and "about 1.0 s" in detail(point) and "32,000 字节" in zh(point)
+    points, written = screened(appended, tmp_path)
+    assert [p.kind for p in points if p.kind == "trailing_data"] == ["trailing_data"]
+    listed = tmp_path / "listed.wav"
+    info = b"INFOISFT" + (6).to_bytes(4, "little") + b"exhib\0"
+    listed.write_bytes(clean + b"LIST" + len(info).to_bytes(4, "little") + info)   # a chunk after the sound
+    assert trailing_points(listed) == []

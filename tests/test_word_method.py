@@ -43,13 +43,14 @@ def point(kind: str, values: dict, start: float | None = None, end: float | None
     return Point(KINDS[kind], kind, values, start, end)
 
 
-# one point of every kind, in the screen's order (format, software, duration, digital silence)
+# one point of every kind, in the screen's order (format, software, duration, trailing data, digital silence)
 RENAMED = point("renamed_container", {"ext": ".wav", "container": "QuickTime / MOV"})
 CODEC = point("unexpected_codec", {"ext": ".wav", "expected": "pcm/adpcm/gsm", "codec": "aac"})
 SOFTWARE_TAG = point("software_tag", {"key": "encoder", "value": "Lavf58.76.100"})
 DURATION = point("duration_mismatch", {"declared": 95.3, "decoded": 94.24, "gap": 95.3 - 94.24})
+TRAILING = point("trailing_data", {"bytes": "32,000", "seconds": 1.0})
 SILENCE = point("digital_silence", {"ms": 61.0, "start": 65.12, "end": 65.181}, start=65.12, end=65.181)
-POINTS = (RENAMED, CODEC, SOFTWARE_TAG, DURATION, SILENCE)
+POINTS = (RENAMED, CODEC, SOFTWARE_TAG, DURATION, TRAILING, SILENCE)
 CASE = CaseConfig(submitting_party="原告 王五", reviewed_by="李律师", recorded_device="华为 Mate 40 手机")
 
 
@@ -172,8 +173,8 @@ def test_integrity_lists_every_point_with_its_detail_and_time(language):
         assert row[1] == describe(point.kind, point.values, words["details"]) != ""
     checks = words["checks"]
     assert [r[0] for r in table[1:]] == [checks["container"], checks["container"], checks["software"],
-                                         checks["duration"], checks["digital_silence"]]
-    assert [r[2] for r in table[1:]] == ["—", "—", "—", "—", "00:01:05"]
+                                         checks["duration"], checks["trailing_data"], checks["digital_silence"]]
+    assert [r[2] for r in table[1:]] == ["—", "—", "—", "—", "—", "00:01:05"]
 
 
 def test_integrity_wording_is_points_to_check_not_a_finding():
@@ -184,14 +185,15 @@ def test_integrity_wording_is_points_to_check_not_a_finding():
 
 def test_integrity_in_chinese_words_every_kind_from_structured_data():
     table = rows(render(integrity_section))
-    renamed, codec, software, duration, silence = (r[1] for r in table[1:])
+    renamed, codec, software, duration, trailing, silence = (r[1] for r in table[1:])
     assert renamed.startswith("文件扩展名为 .wav，实际却是 QuickTime / MOV 格式")
     assert codec.startswith(".wav 文件通常应为 pcm/adpcm/gsm 编码的音频，本文件为 aac 编码")
     assert software.startswith("元数据 encoder 的值为“Lavf58.76.100”")
     assert duration.startswith("文件容器声明的时长为 95.30 秒，音频流实际解码为 94.24 秒（相差 +1.06 秒）")
+    assert trailing.startswith("文件头声明的音频数据之后，还有 32,000 字节不属于文件任何部分的数据（按本文件的码率约合 1.0 秒")
     assert silence.startswith("00:01:05.120–00:01:05.181 处有一段 61 毫秒的数字静音")   # hh:mm:ss.mmm only
     assert {p.kind for p in POINTS} == set(KINDS)
-    for text, point in zip((renamed, codec, software, duration, silence), POINTS):
+    for text, point in zip((renamed, codec, software, duration, trailing, silence), POINTS):
         for value in point.values.values():      # codec names, tags, extensions, numbers stay as they are
             text = text.replace(str(value), "")
         text = re.sub(r"[\d:.]+", "", text)
@@ -202,7 +204,8 @@ def test_integrity_in_chinese_words_every_kind_from_structured_data():
 def test_integrity_in_english_is_the_screens_own_detail():
     english = rows(render(integrity_section, "en"))
     assert [r[1] for r in english[1:]] == [detail(p) for p in POINTS]   # one English wording, exhibit_en.toml
-    assert english[5][1].startswith("61 ms of digital silence (every sample exactly zero) at "
+    assert english[5][1].startswith("After the sound its WAV header declares, the file holds 32,000 more bytes")
+    assert english[6][1].startswith("61 ms of digital silence (every sample exactly zero) at "
                                     "00:01:05.120–00:01:05.181 between")
     assert "(+1.06 s)" in english[4][1] and "'Lavf58.76.100'" in english[3][1]
 

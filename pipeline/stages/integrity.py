@@ -1,11 +1,13 @@
 """A first integrity screen of the original recording: points an examiner would look at, never a verdict.
 
-Four checks, each giving zero or more points to check (the export writes them to out/<name>/integrity.json):
+Five checks, each giving zero or more points to check (the export writes them to out/<name>/integrity.json):
 - container/codec: the file's extension against the container and codec it actually holds (a renamed or
   converted file);
 - software tags: encoder/editor names in the metadata (Lavf, Audacity, Adobe Audition …) that suggest the
   file was re-encoded or passed through an editor, not written by the recording device;
 - duration: the container's declared duration against the decoded audio stream;
+- trailing data: bytes after a WAV's sound that belong to no chunk of the file (decoders stop where the header
+  says the sound ends, so whatever was appended is never heard);
 - digital silence: runs of samples that are exactly zero (≥ MIN_ZERO_RUN) with sound on both sides: a real
   microphone always picks up some noise, so such a run inside speech can mark an insertion or a cut.
 
@@ -30,7 +32,7 @@ from pipeline.progress import StageProgress, silent
 
 log = logging.getLogger(__name__)
 
-VERSION = 3  # bump when the screen changes, so that run folders get it again
+VERSION = 4  # bump when the screen changes, so that run folders get it again
 MIN_ZERO_RUN = 0.050        # seconds of exactly-zero samples
 CONTEXT = 0.5               # seconds on each side that must hold sound for a run to count as "inside speech"
 SOUND_DBFS = -45.0          # a 10 ms block louder than this is sound
@@ -63,6 +65,7 @@ KINDS = {
     "unexpected_codec": "container",      # values: ext, expected, codec
     "software_tag": "software",           # values: key, value
     "duration_mismatch": "duration",      # values: declared, decoded, gap (seconds)
+    "trailing_data": "trailing_data",     # values: bytes, seconds (at the file's byte rate)
     "digital_silence": "digital_silence",  # values: ms, start, end (seconds)
 }
 
@@ -108,6 +111,40 @@ def duration_points(asset: AudioAsset) -> list[Point]:
         return []
     return [_point("duration_mismatch", {"declared": asset.container_duration, "decoded": asset.duration,
                                            "gap": gap})]
+
+
+def trailing_points(original: Path) -> list[Point]:
+    """Bytes after a RIFF/WAVE file's last well-formed chunk (a chunk: four printable ASCII letters and a size
+    that fits in the file): what a recording had appended to it, or a header rewritten to end the sound early."""
+    try:
+        total = original.stat().st_size
+        with open(original, "rb") as fh:
+            head = fh.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return []
+            at, byte_rate, sound = 12, 0, False
+            while at + 8 <= total:
+                fh.seek(at)
+                header = fh.read(8)
+                kind, size = header[:4], int.from_bytes(header[4:], "little")
+                end = at + 8 + size + size % 2
+                if not all(32 <= c < 127 for c in kind) or end > total + (size % 2):
+                    break
+                if kind == b"fmt ":
+                    fmt = fh.read(min(size, 16))
+                    byte_rate = int.from_bytes(fmt[8:12], "little") if len(fmt) >= 12 else 0
+                if kind == b"data":
+                    if size in (0, 0xFFFFFFFF):      # a size never written: decoders read to the end
+                        return []
+                    sound = True
+                at = min(end, total)
+    except OSError:
+        return []
+    extra = total - at
+    if not sound or extra <= 0:
+        return []
+    seconds = round(extra / byte_rate, 1) if byte_rate else 0.0
+    return [_point("trailing_data", {"bytes": f"{extra:,}", "seconds": seconds})]
 
 
 def _frames(path: Path):
@@ -194,9 +231,9 @@ def silence_points(path: Path, progress: StageProgress = silent, duration: float
 
 
 def screen(asset: AudioAsset, original: Path, progress: StageProgress = silent) -> Integrity:
-    """Every point to check, in the order: format, software, duration, then digital silence by time (progress:
-    the original's seconds read)."""
-    points = (format_points(asset) + software_points(asset) + duration_points(asset)
+    """Every point to check, in the order: format, software, duration, trailing data, then digital silence by
+    time (progress: the original's seconds read)."""
+    points = (format_points(asset) + software_points(asset) + duration_points(asset) + trailing_points(original)
               + silence_points(original, progress, asset.duration))
     log.info("integrity screen: %d points to check", len(points))
     return Integrity(tuple(points))
