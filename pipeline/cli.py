@@ -263,7 +263,8 @@ def review(
 
     def announce(url: str) -> None:
         out.print(url)
-        out.print("review page open on this computer only; press Ctrl+C here when you are done")
+        out.print("review page open on this computer only (the address opens it once, in one browser); press "
+                  "Ctrl+C here when you are done")
 
     try:
         serve(run_dir, port=port, open_browser=not no_browser, announce=announce)

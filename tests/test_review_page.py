@@ -4,6 +4,7 @@ audio following a click, an edit saved into transcript.csv and made into the exh
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
 import re
@@ -74,8 +75,15 @@ class Server:
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      env={**os.environ, "PYTHONPATH": str(ROOT)})
         self.url = self.proc.stdout.readline().strip()
-        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{16,}", self.url), self.proc.stderr.read()
-        self.base, self.token = self.url.split("/?token=")
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/launch/[\w-]{16,}", self.url), self.proc.stderr.read()
+        self.base = self.url.split("/launch/")[0]
+
+    def opener(self) -> urllib.request.OpenerDirector:
+        """What a browser does with the address: visits it once and keeps the cookie it is given."""
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        with opener.open(self.url, timeout=10) as answer:
+            assert answer.status == 200 and answer.url == self.base + "/"
+        return opener
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -201,24 +209,69 @@ def test_the_page_opens_on_a_broken_transcript_csv_and_says_what_is_wrong(folder
     path.write_text(path.read_text(encoding="utf-8-sig").replace(",machine,", ",checked,", 1), encoding="utf-8-sig")
     server = Server(folder)
     try:
-        with urllib.request.urlopen(server.url, timeout=10) as answer:
+        opener = server.opener()
+        with opener.open(server.base + "/", timeout=10) as answer:
             assert answer.status == 200 and "<title>录音核对" in answer.read().decode("utf-8")
         with pytest.raises(urllib.error.HTTPError) as info:
-            urllib.request.urlopen(f"{server.base}/api/state?token={server.token}", timeout=10)
+            opener.open(f"{server.base}/api/state", timeout=10)
         assert info.value.code == 400 and "status 'checked' is not one of" in json.load(info.value)["error"]
     finally:
         server.stop()
 
 
-def test_every_request_without_the_token_is_refused(server):
+def test_every_request_without_the_cookie_the_launch_address_gives_is_refused(server):
     for path, data in (("/", None), ("/api/state", None), ("/audio", None), ("/static/review.js", None),
                        ("/api/save", b'{"lines": []}'), ("/api/render", b"{}")):
-        for query in ("", "?token=wrong"):
+        for cookie in ("", "exhibit_review=wrong", "exhibit_review=\u00e9t\u00e9"):        # not ASCII: no 500
+            headers = {"Cookie": cookie} if cookie else {}
+            request = urllib.request.Request(server.base + path, data=data, headers=headers)
             with pytest.raises(urllib.error.HTTPError) as info:
-                urllib.request.urlopen(urllib.request.Request(server.base + path + query, data=data), timeout=10)
-            assert info.value.code == 403, (path, query)
-    with urllib.request.urlopen(f"{server.base}/api/state?token={server.token}", timeout=10) as answer:
+                urllib.request.urlopen(request, timeout=10)
+            assert info.value.code == 403 and info.value.read().decode().startswith("refused: "), (path, cookie)
+    opener = server.opener()
+    with opener.open(f"{server.base}/api/state", timeout=10) as answer:
         assert json.load(answer)["language"] == "zh"
+        assert answer.headers["Referrer-Policy"] == "no-referrer"
+        assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
+    with pytest.raises(urllib.error.HTTPError) as info:          # the launch address works once
+        urllib.request.urlopen(server.url, timeout=10)
+    assert info.value.code == 403 and "used already" in info.value.read().decode()
+
+
+def _post(opener, url: str, body: bytes, **headers) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", **headers})
+    try:
+        with opener.open(request, timeout=30) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_the_server_refuses_what_a_careful_local_server_refuses_in_one_line(server, folder):
+    """Issue 19: DNS rebinding, another site's request, a form post, an oversized or malformed body: each gets a
+    4xx and one line, never a traceback, and transcript.csv is not touched."""
+    opener = server.opener()
+    before = (folder / "transcript.csv").read_bytes()
+    save = f"{server.base}/api/save"
+    rebound = urllib.request.Request(f"{server.base}/api/state", headers={"Host": "attacker.example"})
+    with pytest.raises(urllib.error.HTTPError) as info:
+        opener.open(rebound, timeout=10)
+    assert info.value.code == 403 and "is served as 127.0.0.1:" in info.value.read().decode()
+    answers = {
+        "foreign origin": _post(opener, save, b'{"lines": []}', Origin="https://attacker.example"),
+        "a form": _post(opener, save, b"lines=1", **{"Content-Type": "application/x-www-form-urlencoded"}),
+        "too big": _post(opener, save, b'{"lines": []}', **{"Content-Length": str((4 << 20) + 1)}),
+        "not json": _post(opener, save, b"{lines"),
+        "a list": _post(opener, save, b"[1, 2]"),
+        "lines not a list": _post(opener, save, b'{"lines": "u0001"}'),
+        "a line not an object": _post(opener, save, b'{"lines": [1]}'),
+        "deep": _post(opener, save, b"[" * 100_000),
+    }
+    for case, (status, text) in answers.items():
+        assert 400 <= status < 500 and "\n" not in text.strip() and "Traceback" not in text, (case, status, text)
+    assert [answers[c][0] for c in ("foreign origin", "a form", "too big")] == [403, 415, 413]
+    assert json.loads(answers["a list"][1])["error"].startswith("bad request: the body must be")
+    assert (folder / "transcript.csv").read_bytes() == before
 
 
 def test_the_page_speaks_the_exhibits_language(browser, folder):

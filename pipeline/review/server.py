@@ -1,8 +1,17 @@
-"""The review page's server: Starlette on uvicorn, bound to 127.0.0.1 only, every request checked for the
-random token in the address `exhibit review` prints (a request without it is refused). It serves the page
-(plain HTML/JS/CSS shipped in pipeline/review/static, nothing from the network), the working copy of the
-sound, the lines, and two actions: save the edits into transcript.csv, and make the documents again (the
-runner, with the settings the run recorded: the models are not run again)."""
+"""The review page's server: Starlette on uvicorn, bound to 127.0.0.1 only. It serves the page (plain
+HTML/JS/CSS shipped in pipeline/review/static, nothing from the network), the working copy of the sound, the
+lines, and two actions: save the edits into transcript.csv, and make the documents again (the runner, with the
+settings the run recorded: the models are not run again).
+
+A careful local server, since any web page the user visits can send requests to 127.0.0.1:
+- the address `exhibit review` prints and opens holds a one-time launch code, not the session's secret: the
+  first visit sets the secret as an HttpOnly, SameSite=Strict cookie and the code is spent (a browser's
+  command line, which other local users can read, then holds nothing that opens the page);
+- every request must carry that cookie, and name this server (Host 127.0.0.1:PORT or localhost:PORT) so that
+  a DNS-rebound name is refused;
+- a request that changes anything must be JSON, from no foreign Origin, and at most MAX_BODY bytes;
+- a bad request is answered 4xx with one line, never a traceback;
+- every answer says Referrer-Policy: no-referrer and a Content-Security-Policy of this server's files only."""
 
 from __future__ import annotations
 
@@ -21,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from pipeline.errors import PipelineError
@@ -35,21 +44,44 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 ASSETS = {"review.js": "text/javascript; charset=utf-8", "review.css": "text/css; charset=utf-8"}
 HOST = "127.0.0.1"
-REFUSED = "refused: open the page with the address `exhibit review` printed (it holds the token)"
+COOKIE = "exhibit_review"
+MAX_BODY = 4 << 20                   # bytes: the edits of a long transcript are far less
+REFUSED = "refused: open the page with the address `exhibit review` printed"
+SPENT = "refused: this address opens the page once and was used already; run `exhibit review` again"
+HEADERS = {"Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
+           "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                                      "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"}
 
 
-def make_app(folder: Path, token: str) -> Starlette:
-    """The review app for one finished run folder."""
+def make_app(folder: Path, token: str, launch: str, port: int) -> Starlette:
+    """The review app for one finished run folder, served on 127.0.0.1:`port`; `launch` opens it once."""
     lock = threading.Lock()          # one save or render at a time
+    spent = {"launch": False}
+    hosts = {f"{HOST}:{port}", f"localhost:{port}"}
+    origins = {f"http://{h}" for h in hosts}
 
     def allowed(request: Request) -> bool:
-        given = request.query_params.get("token") or request.headers.get("x-exhibit-token", "")
-        return secrets.compare_digest(given, token)
+        given = request.cookies.get(COOKIE, "")
+        return given.isascii() and secrets.compare_digest(given.encode(), token.encode())
+
+    def refuse(text: str, status: int = 403) -> Response:
+        return PlainTextResponse(text, status_code=status)
+
+    async def opened(request: Request) -> Response:
+        code = request.path_params["code"]
+        with lock:
+            fresh = not spent["launch"] and code.isascii() and secrets.compare_digest(code.encode(), launch.encode())
+            spent["launch"] = spent["launch"] or fresh
+        if not fresh:
+            return refuse(SPENT)
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/")
+        return response
 
     async def page(request: Request) -> Response:
         run = Run.open(folder)
         html = (STATIC / "index.html").read_text(encoding="utf-8")
-        return HTMLResponse(html.replace("{{token}}", token).replace("{{lang}}", run.language)
+        return HTMLResponse(html.replace("{{lang}}", run.language)
                             .replace("{{title}}", load_wording(run.language)["review"]["title"]))
 
     async def asset(request: Request) -> Response:
@@ -65,7 +97,10 @@ def make_app(folder: Path, token: str) -> Starlette:
         return JSONResponse(state(Run.open(folder)))
 
     async def save_edits(request: Request) -> Response:
-        edits = (await request.json()).get("lines", [])
+        body = json.loads(await request.body())
+        edits = body.get("lines") if isinstance(body, dict) else None
+        if not isinstance(edits, list) or not all(isinstance(e, dict) for e in edits):
+            raise ValueError('the body must be {"lines": [{"id": …, "text": …}, …]}')
         with lock:
             path = save(Run.open(folder), edits)
         return JSONResponse({"file": str(path)})
@@ -80,20 +115,47 @@ def make_app(folder: Path, token: str) -> Starlette:
                         "ran": [r.stage for r in result.manifest.stages if r.ran]}
         return JSONResponse(await run_in_threadpool(make))
 
-    async def guard(request: Request, call_next):
+    def screened(request: Request) -> Response | None:
+        """Why a request is refused, or None."""
+        if request.headers.get("host", "") not in hosts:
+            return refuse(f"refused: this page is served as {HOST}:{port} only")
+        if request.url.path.startswith("/launch/"):
+            return None
         if not allowed(request):
-            return PlainTextResponse(REFUSED, status_code=403)
-        try:
-            return await call_next(request)
-        except PipelineError as exc:         # a broken transcript.csv, a moved original …: said in one line
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        except (ValueError, json.JSONDecodeError) as exc:
-            return JSONResponse({"error": f"bad request: {exc}"}, status_code=400)
+            return refuse(REFUSED)
+        if request.method not in ("GET", "HEAD"):
+            if request.headers.get("origin", next(iter(origins))) not in origins:
+                return refuse("refused: a request from another site")
+            if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+                return refuse("refused: send JSON (Content-Type: application/json)", 415)
+            length = request.headers.get("content-length", "")
+            if not length.isdigit():
+                return refuse("refused: say the body's length (Content-Length)", 411)
+            if int(length) > MAX_BODY:
+                return refuse(f"refused: a body over {MAX_BODY:,} bytes", 413)
+        return None
 
-    return Starlette(routes=[Route("/", page), Route("/static/{name}", asset), Route("/audio", audio),
-                             Route("/api/state", lines), Route("/api/save", save_edits, methods=["POST"]),
+    async def guard(request: Request, call_next):
+        response = screened(request)
+        if response is None:
+            try:
+                response = await call_next(request)
+            except PipelineError as exc:         # a broken transcript.csv, a moved original …: said in one line
+                response = JSONResponse({"error": one_line(str(exc))}, status_code=400)
+            except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:   # a malformed body
+                response = JSONResponse({"error": one_line(f"bad request: {exc}")}, status_code=400)
+        response.headers.update(HEADERS)
+        return response
+
+    return Starlette(routes=[Route("/", page), Route("/launch/{code}", opened), Route("/static/{name}", asset),
+                             Route("/audio", audio), Route("/api/state", lines),
+                             Route("/api/save", save_edits, methods=["POST"]),
                              Route("/api/render", render, methods=["POST"])],
                      middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)])
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def serve(folder: Path, port: int = 0, open_browser: bool = True,
@@ -103,7 +165,7 @@ def serve(folder: Path, port: int = 0, open_browser: bool = True,
     import uvicorn
 
     Run.open(folder)                                  # a folder that is not a finished run: one line, now
-    token = secrets.token_urlsafe(16)
+    token, launch = secrets.token_urlsafe(24), secrets.token_urlsafe(16)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -111,10 +173,11 @@ def serve(folder: Path, port: int = 0, open_browser: bool = True,
         sock.listen(128)             # connections wait from now on, before the server loop is up
     except OSError as exc:
         raise PipelineError(f"cannot listen on {HOST}:{port} ({exc.strerror or exc}): choose another --port") from exc
-    url = f"http://{HOST}:{sock.getsockname()[1]}/?token={token}"
+    port = sock.getsockname()[1]
+    url = f"http://{HOST}:{port}/launch/{launch}"
     announce(url)
     if open_browser:
         threading.Timer(0.5, webbrowser.open, [url]).start()
-    server = uvicorn.Server(uvicorn.Config(make_app(folder, token), log_level="warning", lifespan="off",
-                                           access_log=False))
+    server = uvicorn.Server(uvicorn.Config(make_app(folder, token, launch, port), log_level="warning",
+                                           lifespan="off", access_log=False))
     server.run(sockets=[sock])

@@ -2,7 +2,6 @@
 // reviewed, save them into transcript.csv and make the exhibit again. Plain JavaScript, no libraries.
 "use strict";
 
-const token = document.body.dataset.token;
 const audio = document.getElementById("audio");
 const $ = (id) => document.getElementById(id);
 let data = null;          // what /api/state gave: words, lines, speakers …
@@ -14,7 +13,7 @@ let dirty = false;
 function api(path, body) {
   const options = body === undefined ? {} : {method: "POST", headers: {"Content-Type": "application/json"},
                                              body: JSON.stringify(body)};
-  return fetch(`${path}?token=${encodeURIComponent(token)}`, options).then(async (response) => {
+  return fetch(path, {credentials: "same-origin", ...options}).then(async (response) => {
     const answer = await response.json().catch(() => ({error: response.statusText}));
     if (!response.ok) throw new Error(answer.error || response.statusText);
     return answer;
