@@ -34,6 +34,10 @@ class TranscriptCsvError(PipelineError):
     """transcript.csv (the review of the transcript) cannot be read or names a line or speaker that does not exist."""
 
 
+class StaleSaveError(PipelineError):
+    """A save made from a page loaded before transcript.csv or the run last changed: refused, nothing written."""
+
+
 def os_error(exc: OSError, where: Path) -> PipelineError:
     """An operating-system error (disk full, no permission …) met while writing in `where`, as one line."""
     if exc.errno == errno.ENOSPC:

@@ -22,7 +22,7 @@ from conftest import ROOT, docx_text
 from pipeline.config import load_settings
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import PipelineError, TranscriptCsvError
-from pipeline.review.record import Run, save, state
+from pipeline.review.record import Run, save, state, version
 from pipeline.runner import run
 
 pytestmark = pytest.mark.integration
@@ -161,6 +161,68 @@ def test_keys_move_mark_and_save(page, folder):
     assert [r["status"] for r in rows] == ["machine", "reviewed", "machine", "machine", "machine", "machine"]
 
 
+def _edit(page, index: int, text: str) -> None:
+    page.locator(".line").nth(index).locator("button.edit").click()
+    page.locator("textarea.edit").fill(text)
+    page.keyboard.press("Enter")
+
+
+def test_two_tabs_never_lose_each_others_saves(browser, server, folder):
+    """Issue 19, defect 3: two tabs each save an edit. The second tab's save is refused (it was loaded before
+    the first saved); it then shows the first tab's edit and its own, unsaved, to apply again: both end in
+    transcript.csv."""
+    context = browser.new_context()
+    first, second = context.new_page(), context.new_page()
+    first.goto(server.url)
+    second.goto(server.base + "/")          # the same browser: the cookie the launch address set
+    for tab in (first, second):
+        tab.wait_for_selector(".line")
+    _edit(first, 1, "第一个标签页改的。")
+    first.locator("#save").click()
+    first.wait_for_selector("#message:has-text('已保存')")
+    _edit(second, 3, "第二个标签页改的。")
+    second.locator("#save").click()
+    second.wait_for_selector("#message.error")
+    assert "被更改" in second.locator("#message").inner_text() or "changed" in second.locator("#message").inner_text()
+    assert second.locator(".line").nth(1).locator(".text").inner_text().startswith("第一个标签页改的。")
+    pending = second.locator("#pending")
+    assert pending.is_visible() and "第二个标签页改的。" in pending.inner_text()
+    if os.environ.get("EXHIBIT_STALE_SCREENSHOT"):     # the README's picture of a refused save
+        second.screenshot(path=os.environ["EXHIBIT_STALE_SCREENSHOT"])
+    _, rows = read_csv(folder / "transcript.csv")
+    assert [r["text"] for r in rows].count("第二个标签页改的。") == 0          # nothing written by the refused save
+    pending.locator("button").click()
+    second.locator("#save").click()
+    second.wait_for_selector("#message:has-text('已保存')")
+    _, rows = read_csv(folder / "transcript.csv")
+    assert (rows[1]["text"], rows[1]["status"]) == ("第一个标签页改的。", "corrected")
+    assert (rows[3]["text"], rows[3]["status"]) == ("第二个标签页改的。", "corrected")
+    context.close()
+
+
+def test_an_edit_in_excel_or_a_run_after_the_page_loaded_is_never_saved_over(page, server, folder):
+    """Issue 19, defects 2 and 3: the file changed in Excel after the page loaded, or a save while a run holds
+    the folder: the save is refused, nothing is written, and the edit stays on the page."""
+    from pipeline.rundir import RunDir
+
+    header, rows = read_csv(folder / "transcript.csv")
+    rows[0]["status"] = "reviewed"                             # Excel, after the page loaded
+    write_csv(folder / "transcript.csv", header, [[r[h] for h in header] for r in rows])
+    excel = (folder / "transcript.csv").read_bytes()
+    _edit(page, 2, "页面里改的。")
+    with RunDir(folder).lock("exhibit transcript"):             # a run holds the folder
+        page.locator("#save").click()
+        page.wait_for_selector("#message.error")
+        assert "in use by another exhibit run" in page.locator("#message").inner_text()
+        assert page.locator(".line").nth(2).locator(".text").inner_text().startswith("页面里改的。")
+    assert (folder / "transcript.csv").read_bytes() == excel
+    page.locator("#save").click()                               # the run is done; the file is not what was loaded
+    page.wait_for_selector("#pending:not([hidden])")
+    assert (folder / "transcript.csv").read_bytes() == excel
+    assert page.locator(".line").nth(0).locator(".status").inner_text() == "已核对"   # Excel's work, shown
+    assert "页面里改的。" in page.locator("#pending").inner_text()
+
+
 def test_a_broken_transcript_csv_is_said_in_one_line_on_the_page(page, folder):
     text = (folder / "transcript.csv").read_text(encoding="utf-8-sig").replace(",machine,", ",checked,", 1)
     (folder / "transcript.csv").write_text(text, encoding="utf-8-sig")
@@ -188,7 +250,7 @@ def test_the_page_reads_transcript_csv_as_the_run_does_and_never_saves_over_a_fi
         broken[1][cell] = value
         write_csv(path, header, [[r[h] for h in header] for r in broken])
         written = path.read_bytes()
-        for call in (lambda: state(Run.open(folder)), lambda: save(Run.open(folder), [{"id": first, "text": "改"}])):
+        for call in (lambda: state(Run.open(folder)), lambda: save(folder, [{"id": first, "text": "改"}], version(Run.open(folder)))):
             with pytest.raises(TranscriptCsvError) as info:
                 call()
             assert message in str(info.value) and str(path) in str(info.value), info.value
@@ -199,7 +261,7 @@ def test_the_page_reads_transcript_csv_as_the_run_does_and_never_saves_over_a_fi
                           ({"status": "maybe"}, "row 2: status 'maybe' is not one of"),
                           ({"speaker_id": "SPEAKER_09"}, "row 2: unknown speaker id 'SPEAKER_09'")):
         with pytest.raises(PipelineError) as info:     # what the page would save, the run would refuse
-            save(Run.open(folder), [{"id": first, **edit}])
+            save(folder, [{"id": first, **edit}], version(Run.open(folder)))
         assert message in str(info.value)
         assert path.read_bytes() == written
 

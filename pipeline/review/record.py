@@ -12,11 +12,12 @@ from pipeline.artifacts import Labelled, RunManifest, Status, Utterance, load
 from pipeline.config import Settings, settings_from_record
 from pipeline.controls import find_control
 from pipeline.csvio import write_csv
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, StaleSaveError
 from pipeline.export.manifest import read_manifest
 from pipeline.export.tables import write_transcript_csv
 from pipeline.export.word.transcript import uncertain_spans
 from pipeline.export.wording import exhibit_language, load_wording, marks, speaker_text
+from pipeline.fileio import sha256_file, sha256_json
 from pipeline.rundir import RunDir
 from pipeline.stages.review import COLUMNS, Row, parse_rows, read_table, reviewed
 
@@ -77,21 +78,44 @@ def _line(number: int, u: Utterance, row: Row | None, wording, threshold: float)
             "marks": marks(u, wording), "uncertain": [list(span) for span in shaded]}
 
 
+def version(run: Run) -> str:
+    """What the page loaded: transcript.csv as the file is now and the run that made the lines (its manifest).
+    A save made against another version is refused (StaleSaveError): another tab, Excel or a run changed them."""
+    csv, manifest = run.folder.transcript_csv, run.folder.manifest
+    return sha256_json([sha256_file(csv) if csv.is_file() else "", sha256_file(manifest) if manifest.is_file() else ""])
+
+
 def state(run: Run) -> dict[str, Any]:
-    """Everything the page shows."""
+    """Everything the page shows, and the version it shows (see version)."""
     wording = load_wording(run.language)
     rows = {row.id: row for row in _read(run)[2] if row.id}
     threshold = run.settings.merge.low_confidence
     lines = [_line(n, u, rows.get(u.id), wording, threshold) for n, u in enumerate(run.labelled.items, start=1)]
     return {"language": run.language, "file": run.manifest.original, "words": dict(wording["review"]),
+            "version": version(run),
             "statuses": {s.value: wording["review"][f"status_{s.value}"] for s in Status},
             "threshold": threshold, "lines": lines,
             "speakers": [{"id": s.id, "label": speaker_text(s, wording)} for s in run.labelled.speakers]}
 
 
-def save(run: Run, edits: list[dict[str, Any]]) -> Path:
-    """Write the page's edits ({id, speaker_id, text, status} per line) into transcript.csv, atomically, keeping
-    every other column and row as the file has them."""
+def save(root: Path, edits: list[dict[str, Any]], loaded: str) -> tuple[Path, str]:
+    """Write the page's edits ({id, speaker_id, text, status} per changed line) into transcript.csv, atomically,
+    keeping every other column and row as the file has them, under the folder's lock (a run cannot move its
+    outputs over it meanwhile), and only when the file and the run are still the version the page `loaded`.
+    Returns the file and its new version."""
+    folder = RunDir(Path(root))
+    with folder.lock("exhibit review: saving"):
+        run = Run.open(root)
+        now = version(run)
+        if loaded != now:
+            raise StaleSaveError(f"{run.folder.transcript_csv} or the exhibit was changed since this page was "
+                                 "loaded (in another tab, in Excel or by a new run): nothing was saved; the page "
+                                 "shows the lines as they are now and your edits beside them to apply again")
+        path = _write(run, edits)
+        return path, version(run)
+
+
+def _write(run: Run, edits: list[dict[str, Any]]) -> Path:
     path = run.folder.transcript_csv
     header, rows, _ = _read(run)
     if not any(r.get("id") for r in rows):

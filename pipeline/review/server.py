@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, StaleSaveError
 from pipeline.export.wording import load_wording
 from pipeline.review.record import Run, save, state
 from pipeline.rundir import RunDir
@@ -99,11 +99,12 @@ def make_app(folder: Path, token: str, launch: str, port: int) -> Starlette:
     async def save_edits(request: Request) -> Response:
         body = json.loads(await request.body())
         edits = body.get("lines") if isinstance(body, dict) else None
-        if not isinstance(edits, list) or not all(isinstance(e, dict) for e in edits):
-            raise ValueError('the body must be {"lines": [{"id": …, "text": …}, …]}')
+        loaded = body.get("version") if isinstance(body, dict) else None
+        if not isinstance(edits, list) or not all(isinstance(e, dict) for e in edits) or not isinstance(loaded, str):
+            raise ValueError('the body must be {"version": …, "lines": [{"id": …, "text": …}, …]}')
         with lock:
-            path = save(Run.open(folder), edits)
-        return JSONResponse({"file": str(path)})
+            path, now = save(folder, edits, loaded)
+        return JSONResponse({"file": str(path), "version": now})
 
     async def render(request: Request) -> Response:
         def make() -> dict:
@@ -140,6 +141,8 @@ def make_app(folder: Path, token: str, launch: str, port: int) -> Starlette:
         if response is None:
             try:
                 response = await call_next(request)
+            except StaleSaveError as exc:        # the page was loaded before the file or the run last changed
+                response = JSONResponse({"error": one_line(str(exc)), "stale": True}, status_code=409)
             except PipelineError as exc:         # a broken transcript.csv, a moved original …: said in one line
                 response = JSONResponse({"error": one_line(str(exc))}, status_code=400)
             except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:   # a malformed body

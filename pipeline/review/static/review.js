@@ -9,15 +9,24 @@ let current = 0;          // the line the keys act on
 let playing = -1;         // the line the recording is in
 let editing = null;       // {index, textarea, select} while a line is being edited
 let dirty = false;
+let loaded = new Map();   // line id → "speaker\ttext\tstatus" as the server last gave it (what a save compares)
+let pending = [];         // edits a refused save could not write: shown beside the lines, to apply again
 
 function api(path, body) {
   const options = body === undefined ? {} : {method: "POST", headers: {"Content-Type": "application/json"},
                                              body: JSON.stringify(body)};
   return fetch(path, {credentials: "same-origin", ...options}).then(async (response) => {
     const answer = await response.json().catch(() => ({error: response.statusText}));
-    if (!response.ok) throw new Error(answer.error || response.statusText);
+    if (!response.ok) throw Object.assign(new Error(answer.error || response.statusText), {stale: !!answer.stale});
     return answer;
   });
+}
+
+const shape = (line) => `${line.speaker_id}\t${line.text}\t${line.status}`;
+
+async function load() {
+  data = await api("/api/state");
+  loaded = new Map(data.lines.map((line) => [line.id, shape(line)]));
 }
 
 function hms(seconds) {
@@ -238,16 +247,59 @@ function finishEdit(keep) {
 // ------------------------------------------------------------------------------------------- save, render
 
 async function save() {
-  const lines = data.lines.map((l) => ({id: l.id, speaker_id: l.speaker_id, text: l.text, status: l.status}));
+  // only the lines changed since the page loaded them, and the version loaded: a save over newer work is refused
+  const changedLines = data.lines.filter((l) => loaded.get(l.id) !== shape(l));
+  const lines = changedLines.map((l) => ({id: l.id, speaker_id: l.speaker_id, text: l.text, status: l.status}));
   try {
-    const answer = await api("/api/save", {lines});
+    const answer = await api("/api/save", {version: data.version, lines});
+    data.version = answer.version;
+    for (const l of changedLines) loaded.set(l.id, shape(l));
     dirty = false;
     say(fill(data.words.saved, {file: answer.file}));
     return true;
   } catch (error) {
+    if (error.stale) {         // another tab, Excel or a run changed the file: show it as it is, and the edits
+      pending = changedLines.map((l) => ({id: l.id, start: l.start, speaker_id: l.speaker_id, text: l.text,
+                                          status: l.status}));
+      await load();
+      dirty = false;
+      drawAll();
+      drawPending();
+      setCurrent(Math.min(current, data.lines.length - 1));
+    }
     say(fill(data.words.failed, {error: error.message}), "error");
     return false;
   }
+}
+
+function drawPending() {
+  const box = $("pending");
+  box.hidden = pending.length === 0;
+  if (!pending.length) { box.replaceChildren(); return; }
+  const title = document.createElement("strong");
+  title.textContent = data.words.pending_title;
+  const items = pending.map((edit, i) => {
+    const item = document.createElement("div");
+    item.className = "pending-edit";
+    const index = data.lines.findIndex((l) => l.id === edit.id && Math.abs(l.start - edit.start) < 0.5);
+    item.textContent = `[${hms(edit.start)}] ${speakerLabel(edit.speaker_id)}：${edit.text} `;
+    if (index >= 0) {          // the same line is still there: apply the edit to it again, for the person to save
+      const again = document.createElement("button");
+      again.type = "button";
+      again.textContent = data.words.pending_apply;
+      again.addEventListener("click", () => {
+        Object.assign(data.lines[index], {speaker_id: edit.speaker_id, text: edit.text, status: edit.status,
+                                          uncertain: [], marks: []});
+        pending.splice(i, 1);
+        redraw(index);
+        drawPending();
+        changed();
+      });
+      item.appendChild(again);
+    }
+    return item;
+  });
+  box.replaceChildren(title, ...items);
 }
 
 async function render() {
@@ -256,7 +308,7 @@ async function render() {
   $("render").disabled = true;
   try {
     const answer = await api("/api/render", {});
-    data = await api("/api/state");           // the lines as the new run reviewed them (marks, statuses)
+    await load();                             // the lines as the new run reviewed them (marks, statuses)
     drawAll();
     setCurrent(current);
     say(fill(data.words.rendered, {file: answer.exhibit, seconds: answer.seconds}));
@@ -283,12 +335,14 @@ document.addEventListener("keydown", (event) => {
   keys[event.key]();
 });
 
-window.addEventListener("beforeunload", (event) => { if (dirty) { event.preventDefault(); event.returnValue = ""; } });
+window.addEventListener("beforeunload", (event) => {
+  if (dirty || pending.length) { event.preventDefault(); event.returnValue = ""; }
+});
 
 // ---------------------------------------------------------------------------------------------------- start
 
 async function start() {
-  data = await api("/api/state");
+  await load();
   const w = data.words;
   document.title = w.title;
   $("title").textContent = w.title;
