@@ -237,6 +237,21 @@ def _review_record(labelled: Labelled, settings: Settings, record: StageRecord) 
             "machine_changed": [u.id for u in labelled.items if u.reviewed_against]}
 
 
+def _keep_the_persons_review(run: RunDir, review_record: StageRecord, written: dict[str, str]) -> dict[str, str]:
+    """transcript.csv changed (in Excel, say) after the review stage read it: the person's file is kept as it
+    is, not replaced by this run's (which does not hold that change), and the manifest records it as it is.
+    Returns the outputs' sha256 as they will be in the folder."""
+    name = run.relative(run.transcript_csv)
+    read = review_record.inputs.get(f"file:{name}", ABSENT)
+    now = sha256_file(run.transcript_csv) if run.transcript_csv.is_file() else ABSENT
+    if read == now or now == ABSENT:
+        return written
+    run.staged().transcript_csv.unlink(missing_ok=True)
+    log.warning("%s was changed while this run made the exhibit: it is kept as you left it, and this exhibit "
+                "does not hold that change yet; run again to apply it", run.transcript_csv)
+    return {**written, name: now}
+
+
 def _stale(run: RunDir, manifest: RunManifest) -> list[str]:
     """The outputs of the previous run that this one does not make again (another recording name's files, the
     clip of a voice no longer found): removed when the new set is moved into place."""
@@ -262,6 +277,7 @@ def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook, 
                             "that nothing else is writing to")
     exported: Exported = c["export"]
     labelled: Labelled = c["review"]
+    written = _keep_the_persons_review(run, next(r for r in done if r.stage == "review"), dict(exported.sha256))
     outputs = {role: run.root / name for role, name in exported.files.items()}
     outputs["speakers"] = run.speakers_csv
     manifest = RunManifest(
@@ -272,7 +288,7 @@ def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook, 
         settings=settings.public(),
         models=model_files(c["transcribe"], c["diarize"]),
         stages=tuple(done),
-        outputs={**exported.sha256, run.relative(run.speakers_csv): sha256_file(run.speakers_csv)},
+        outputs={**written, run.relative(run.speakers_csv): sha256_file(run.speakers_csv)},
         created=datetime.now().astimezone().isoformat(timespec="seconds"),
         flagged={flag: tuple(u.id for u in labelled.items if flag in u.flags) for flag in FLAGGED},
         review=_review_record(labelled, c.settings, next(r for r in done if r.stage == "review")),

@@ -351,3 +351,34 @@ def test_a_broken_review_file_is_one_line_exit_2_and_the_last_exhibit_stays(firs
     assert lines[0].startswith("error:") and "transcript.csv: row 4: unknown speaker id 'SPEAKER_09'" in lines[0]
     after = {p.name: sha256(p) for p in out.iterdir() if p.is_file()}
     assert after == {**before, "transcript.csv": edited}            # nothing else was written
+
+
+def test_a_review_saved_while_a_run_makes_the_exhibit_is_kept_and_applied_by_the_next(first, monkeypatch, caplog):
+    """Issue 19, defect 3: an edit saved in Excel while a run works on the folder was overwritten when the run
+    moved its outputs into place. The run now keeps the person's file as they left it, says so, and the next
+    run applies it."""
+    import logging
+
+    import pipeline.runner as runner
+
+    _, out, _ = first
+    real = runner.run_stages
+
+    def excel_saves_meanwhile(*args, **kwargs):
+        done = real(*args, **kwargs)              # every stage has run, review included: then Excel saves
+        header, rows = read_csv(out / "transcript.csv")
+        rows[0]["status"] = "reviewed"
+        write_csv(out / "transcript.csv", header, [[r[h] for h in header] for r in rows])
+        return done
+
+    monkeypatch.setattr(runner, "run_stages", excel_saves_meanwhile)
+    case = {"case_name": "张三诉李四民间借贷纠纷"}              # so that the export runs again
+    with caplog.at_level(logging.WARNING):
+        result = run(SAMPLE, out, load_settings(overrides={"case": case}))
+    assert read_csv(out / "transcript.csv")[1][0]["status"] == "reviewed"          # the person's file, kept
+    assert result.manifest.outputs["transcript.csv"] == sha256(out / "transcript.csv")
+    assert "was changed while this run made the exhibit: it is kept as you left it" in caplog.text
+    monkeypatch.setattr(runner, "run_stages", real)
+    again = run(SAMPLE, out, load_settings(overrides={"case": case}))
+    assert ran(again)["review"] and again.labelled.items[0].status.value == "reviewed"
+    assert read_csv(out / "transcript.csv")[1][0]["status"] == "reviewed"
