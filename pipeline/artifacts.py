@@ -235,7 +235,6 @@ class Utterance:
     status: str = Status.MACHINE    # the review (set by the review stage from transcript.csv)
     machine_text: str = ""      # the machine's text, kept when a person corrects the line ("" before review)
     machine_speaker: str = ""   # the machine's speaker id, when a person gave the line to another speaker
-    reviewed_against: str = ""  # the machine text a person reviewed, when a later machine run changed it
 
 
 @dataclass(frozen=True)
@@ -263,11 +262,38 @@ class Speaker:
 
 @dataclass(frozen=True)
 class Labelled:
-    """Utterances with speaker ids replaced by the user's naming (merged where two ids share a name)."""
+    """Utterances with speaker ids replaced by the user's naming (merged where two ids share a name), and after
+    review the person's reviews the lines no longer take unambiguously (kept as conflicts, never applied)."""
 
     language: str
     speakers: tuple[Speaker, ...]
     items: tuple[Utterance, ...]
+    conflicts: tuple[Conflict, ...] = ()
+
+
+class ConflictReason(StrEnum):
+    """Why a person's review was not carried onto this transcript's lines."""
+
+    GONE = "gone"                       # no line is over its stretch of time any more
+    SPLIT = "split"                     # its stretch is now under two or more lines (or two speakers)
+    CHANGED = "changed"                 # the machine's text under it is not the text the person reviewed
+    PARTIAL = "partial"                 # a review (no correction) of what is now part of a longer line
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A person's review of a stretch of the recording, as transcript.csv held it, that the machine's new lines
+    do not take unambiguously: shown to review again, never applied and never dropped."""
+
+    start: float
+    end: float
+    text: str                   # the person's text
+    speaker: str                # the person's speaker id (as of the transcript they reviewed)
+    status: str                 # Status: reviewed or corrected
+    machine_text: str           # the machine's text the person reviewed or corrected
+    machine_speaker: str
+    reason: str                 # ConflictReason
+    lines: tuple[str, ...]      # the ids of the lines now over its stretch
 
 
 # --------------------------------------------------------------------------------------------- facts

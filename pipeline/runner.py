@@ -231,10 +231,10 @@ def _check_same_recording(run: RunDir, sha256: str) -> None:
 
 def _review_record(labelled: Labelled, settings: Settings, record: StageRecord) -> dict[str, Any]:
     """What the manifest says of the review: the file as read, the lines machine / reviewed / corrected, who
-    reviewed, and the lines whose machine text changed under a person's review."""
+    reviewed, and how many reviews the lines no longer take (conflicts: to review again, not applied)."""
     return {"file": "transcript.csv", "sha256": record.inputs.get("file:transcript.csv", ABSENT),
             "lines": review.counts(labelled), "reviewer": settings.case.reviewed_by.strip(),
-            "machine_changed": [u.id for u in labelled.items if u.reviewed_against]}
+            "conflicts": len(labelled.conflicts)}
 
 
 def _keep_the_persons_review(run: RunDir, review_record: StageRecord, written: dict[str, str]) -> dict[str, str]:

@@ -337,11 +337,12 @@ def test_transcript_csv_reads_back_with_columns_and_chinese(tmp_path):
     data, rows = read_back(path)
     assert data.startswith(b"\xef\xbb\xbf")
     assert rows[0] == TRANSCRIPT_HEADER == ["index", "id", "start", "end", "start_hms", "speaker_id", "speaker",
-                                            "role", "text", "status", "flags", "machine_text", "machine_speaker_id"]
+                                            "role", "text", "status", "flags", "machine_text", "machine_speaker_id",
+                                            "conflict"]
     assert rows[1] == ["1", "u0001", "12.700", "15.200", "00:00:12", "SPEAKER_00", "张三", "被告", ADMIT, "machine",
-                       "", ADMIT, "SPEAKER_00"]
+                       "", ADMIT, "SPEAKER_00", ""]
     assert rows[2] == ["2", "u0002", "62.500", "64.300", "00:01:02", "SPEAKER_01", "说话人2", "", OVERLAP, "machine",
-                       "overlap;low_confidence", OVERLAP, "SPEAKER_01"]
+                       "overlap;low_confidence", OVERLAP, "SPEAKER_01", ""]
 
 
 def test_key_facts_csv_reads_back(tmp_path):

@@ -50,7 +50,7 @@ def test_without_a_file_every_line_is_the_machines_and_keeps_its_text(tmp_path):
 def test_the_file_as_written_reads_back_unchanged(tmp_path):
     path, header, rows = _written(tmp_path)
     assert header == ["index", "id", "start", "end", "start_hms", "speaker_id", "speaker", "role", "text", "status",
-                      "flags", "machine_text", "machine_speaker_id"]
+                      "flags", "machine_text", "machine_speaker_id", "conflict"]
     assert [(r["id"], r["status"], r["machine_text"]) for r in rows] == [
         ("u0001", "machine", "我在冰海星区有房。"), ("u0002", "machine", ""), ("u0003", "machine", "那五万块是我借的。")]
     assert review(MACHINE, path).items == review(MACHINE, tmp_path / "absent.csv").items
@@ -84,12 +84,12 @@ def test_a_line_given_to_another_speaker_is_corrected_and_the_talk_times_follow(
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda rows: rows[1].update(id="u0099", start="40.0", end="41.0", text="x"), "row 3: there is no line 'u0099'"),
     (lambda rows: rows[0].update(speaker_id="SPEAKER_07", text="x"), "row 2: unknown speaker id 'SPEAKER_07'"),
     (lambda rows: rows[2].update(status="checked"), "row 4: status 'checked' is not one of machine, reviewed"),
     (lambda rows: rows[1].update(text="你什么时候\x0b还？"), "row 3, column text holds"),
     (lambda rows: [r.update(text="") for r in rows], "every line's text is empty"),
-    (lambda rows: rows[1].update(id="u0001", start="0.5", end="3.0", text="另一句"), "rows 2 and 3 both review line u0001"),
+    (lambda rows: rows[1].update(id="u0001", start="0.5", end="3.0", text="另一句", machine_text=rows[0]["machine_text"]),
+     "rows 2 and 3 both review line u0001"),
 ])
 def test_a_wrong_edit_is_one_line_naming_the_row(tmp_path, edit, message):
     path, header, rows = _written(tmp_path)
@@ -101,27 +101,105 @@ def test_a_wrong_edit_is_one_line_naming_the_row(tmp_path, edit, message):
     assert message in str(info.value) and "transcript.csv" in str(info.value) and "\n" not in str(info.value)
 
 
-def test_a_new_machine_run_never_overwrites_a_persons_text(tmp_path):
+def test_a_new_machine_run_never_overwrites_a_persons_text_nor_applies_it_to_other_words(tmp_path):
     path, header, rows = _written(tmp_path)
     rows[0]["text"] = "我在滨海新区有房。"
     rows[2]["status"] = "reviewed"
     _save(path, header, rows)
-    # another model cuts the lines differently (ids move) and hears line 3 otherwise
+    # another model cuts the lines differently (ids move), hears line 1 as before and line 3 otherwise
     again = Labelled("zh", SPEAKERS, (
-        Utterance("u0001", "SPEAKER_00", 0.4, 1.0, "喂。", ()),
-        Utterance("u0002", "SPEAKER_00", 1.2, 3.1, "我在冰海新区有房。", ()),
+        Utterance("u0001", "SPEAKER_00", 0.1, 0.4, "喂。", ()),
+        Utterance("u0002", "SPEAKER_00", 0.6, 3.1, "我在冰海星区有房。", ()),
         Utterance("u0003", "SPEAKER_01", 3.5, 6.0, "", (), ("inaudible",)),
         Utterance("u0004", "SPEAKER_00", 6.5, 8.0, "那五万是我借的。", ()),
     ))
-    lines = review(again, path).items
-    assert [(u.id, u.status, u.text) for u in lines] == [
+    result = review(again, path)
+    assert [(u.id, u.status, u.text) for u in result.items] == [
         ("u0001", "machine", "喂。"),
-        ("u0002", "corrected", "我在滨海新区有房。"),       # found again by its time
+        ("u0002", "corrected", "我在滨海新区有房。"),       # found again by its time and the words it corrected
         ("u0003", "machine", ""),
-        ("u0004", "corrected", "那五万块是我借的。"),        # reviewed against a text the machine no longer gives
+        ("u0004", "machine", "那五万是我借的。"),           # the machine's text changed under the review: not applied
     ]
-    assert lines[3].reviewed_against == "那五万块是我借的。" and lines[3].machine_text == "那五万是我借的。"
-    assert lines[1].reviewed_against == "我在冰海星区有房。"
+    (conflict,) = result.conflicts                          # … but kept, to review again, with both texts
+    assert (conflict.reason, conflict.text, conflict.machine_text, conflict.status, conflict.lines) == (
+        "changed", "那五万块是我借的。", "那五万块是我借的。", "reviewed", ("u0004",))
+
+
+def _recut(*lines: tuple[str, str, float, float, str]) -> Labelled:
+    return Labelled("zh", SPEAKERS, tuple(Utterance(i, s, a, b, t, ()) for i, s, a, b, t in lines))
+
+
+def test_a_correction_inside_a_longer_line_replaces_only_its_own_words(tmp_path):
+    """Issue 19, defect 1: another speaker count merges three lines into one: the correction of the middle one
+    replaces its words and the machine's words around it stay (it used to swallow the whole line)."""
+    three = _recut(("u0001", "SPEAKER_00", 0.0, 2.88, "Hello, it's Mark."),
+                   ("u0002", "SPEAKER_00", 2.88, 7.26, "About the money."),
+                   ("u0003", "SPEAKER_00", 7.26, 11.28, "I paid you fifty dollars."),
+                   ("u0004", "SPEAKER_00", 11.28, 13.74, "Right?"))
+    path, header, rows = _written(tmp_path, three)
+    rows[2]["text"] = "I paid you fifteen dollars."
+    _save(path, header, rows)
+    merged = _recut(("u0001", "SPEAKER_00", 0.0, 13.74,
+                     "Hello, it's Mark. About the money. I paid you fifty dollars. Right?"))
+    result = review(merged, path)
+    (line,) = result.items
+    assert line.text == "Hello, it's Mark. About the money. I paid you fifteen dollars. Right?"
+    assert line.status == "corrected" and line.machine_text == merged.items[0].text and result.conflicts == ()
+
+
+@pytest.mark.parametrize("lines, reason, under", [
+    ((("u0001", "SPEAKER_00", 0.0, 9.0, "Hello, it's Mark. I paid you"), ("u0002", "SPEAKER_01", 9.0, 13.7,
+                                                                         "fifty dollars. Right?")),
+     "split", ("u0001", "u0002")),                    # the stretch is now under two lines, two speakers
+    ((("u0001", "SPEAKER_00", 0.0, 6.0, "Hello."), ("u0002", "SPEAKER_00", 12.0, 13.7, "Right?")),
+     "gone", ()),                                      # no line over it any more
+    ((("u0001", "SPEAKER_00", 0.0, 13.7, "Hello, I paid you fifty five dollars right"),),
+     "changed", ("u0001",)),                           # the machine's words under it are not the ones corrected
+])
+def test_a_correction_the_new_lines_do_not_take_unambiguously_is_a_conflict_never_applied(tmp_path, lines, reason,
+                                                                                           under):
+    path, header, rows = _written(tmp_path, _recut(("u0001", "SPEAKER_00", 0.0, 7.26, "Hello, it's Mark."),
+                                                    ("u0002", "SPEAKER_00", 7.26, 11.28, "I paid you fifty dollars."),
+                                                    ("u0003", "SPEAKER_00", 11.28, 13.74, "Right?")))
+    rows[1]["text"] = "I paid you fifteen dollars."
+    _save(path, header, rows)
+    result = review(_recut(*lines), path)
+    assert [u.text for u in result.items] == [line[4] for line in lines]           # the machine's, untouched
+    assert all(u.status == "machine" for u in result.items)
+    (conflict,) = result.conflicts
+    assert (conflict.reason, conflict.lines, conflict.text, conflict.machine_text) == (
+        reason, under, "I paid you fifteen dollars.", "I paid you fifty dollars.")
+    assert (conflict.start, conflict.end) == (7.26, 11.28)
+    # written back to transcript.csv as its own row, read again as a conflict: never dropped
+    write_transcript_csv(path, result, "zh")
+    header, again = read_csv(path)
+    assert again[-1]["id"] == "" and again[-1]["text"] == "I paid you fifteen dollars." and again[-1]["conflict"]
+    assert review(_recut(*lines), path).conflicts == result.conflicts
+
+
+def test_a_review_of_part_of_a_longer_line_does_not_mark_the_whole_line_reviewed(tmp_path):
+    path, header, rows = _written(tmp_path, _recut(("u0001", "SPEAKER_00", 0.0, 7.26, "Hello, it's Mark."),
+                                                    ("u0002", "SPEAKER_00", 7.26, 11.28, "I paid you fifty dollars.")))
+    rows[1]["status"] = "reviewed"
+    _save(path, header, rows)
+    result = review(_recut(("u0001", "SPEAKER_00", 0.0, 11.28, "Hello, it's Mark. I paid you fifty dollars.")), path)
+    assert result.items[0].status == "machine" and [c.reason for c in result.conflicts] == ["partial"]
+
+
+def test_a_conflict_is_settled_once_its_lines_are_reviewed_again(tmp_path):
+    path, header, rows = _written(tmp_path, _recut(("u0001", "SPEAKER_00", 0.0, 7.26, "Hello, it's Mark."),
+                                                    ("u0002", "SPEAKER_00", 7.26, 11.28, "I paid you fifty dollars.")))
+    rows[1]["text"] = "I paid you fifteen dollars."
+    _save(path, header, rows)
+    heard_again = _recut(("u0001", "SPEAKER_00", 0.0, 7.26, "Hello, it's Mark."),
+                         ("u0002", "SPEAKER_00", 7.26, 11.28, "I paid you fifty five dollars."))
+    write_transcript_csv(path, review(heard_again, path), "zh")
+    header, rows = read_csv(path)
+    assert [r["conflict"] != "" for r in rows] == [False, False, True]
+    rows[1]["text"] = "I paid you fifteen dollars."          # the person listens again and corrects the new line
+    _save(path, header, rows)
+    result = review(heard_again, path)
+    assert result.conflicts == () and result.items[1].status == "corrected"
 
 
 def test_corrections_reach_the_exhibit_and_the_json_keeps_the_machines_text(tmp_path):
@@ -172,3 +250,24 @@ def test_a_new_diarization_moves_untouched_lines_to_their_new_speaker(tmp_path):
     assert [(u.speaker, u.status) for u in lines] == [("SPEAKER_01", "corrected"), ("SPEAKER_01", "machine"),
                                                       ("SPEAKER_01", "machine")]
 
+
+
+def test_a_conflict_is_shown_to_counsel_with_both_texts_and_never_reaches_the_court_copy(tmp_path):
+    path, header, rows = _written(tmp_path)
+    rows[2]["text"] = "那五万块是我借你的。"
+    _save(path, header, rows)
+    heard_again = dataclasses.replace(MACHINE, items=(*LINES[:2], dataclasses.replace(LINES[2], text="那五万是我借的。")))
+    result = review(heard_again, path)
+    made = dataclasses.replace(content(lab=result), labelled=result)
+    write_docx(tmp_path / "court.docx", made)
+    court = "\n".join(p.text for p in Document(str(tmp_path / "court.docx")).paragraphs)
+    assert "那五万块是我借你的。" not in court and "那五万是我借的。" in court and "待重新核对" not in court
+    write_docx(tmp_path / "counsel.docx", made, COUNSEL)
+    doc = Document(str(tmp_path / "counsel.docx"))
+    assert "待重新核对" in [p.text for p in doc.paragraphs]
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "时段")
+    assert [c.text for c in table.rows[1].cells] == [
+        "00:00:06–00:00:08", "那五万块是我借的。", "那五万块是我借你的。", "该时段软件识别的文字已与核对时不同：请重新核对"]
+    write_json(tmp_path / "x.json", made)
+    (kept,) = json.loads((tmp_path / "x.json").read_text(encoding="utf-8"))["conflicts"]
+    assert (kept["text"], kept["reason"], kept["lines"]) == ("那五万块是我借你的。", "changed", ["u0003"])

@@ -348,3 +348,55 @@ def test_the_page_speaks_the_exhibits_language(browser, folder):
         opened.close()
     finally:
         english.stop()
+
+
+def test_a_correction_stays_on_its_words_when_the_lines_are_cut_again(browser, tmp_path):
+    """Issue 19, defect 1, on a real two-speaker recording: a correction, then a run with --speakers 1 (the
+    lines are cut again, several into one): the correction replaces only its own words in the longer line and
+    the machine's words around it stay. Then a run with the speakers found again (the longer line is split):
+    the correction no line takes unambiguously is a conflict, shown in the page, the working copy and the
+    manifest, applied to no line."""
+    from conftest import eval_file
+
+    recording = eval_file("diar/dev00.wav")
+    out, alone = tmp_path / "call", tmp_path / "alone"
+    first = run(recording, out, load_settings())
+    merged = run(recording, alone, load_settings(overrides={"diarize": {"num_speakers": 1}}))
+    longer = {u.text: u for u in merged.labelled.items}
+    # a line of the first run that the one-speaker run puts inside a longer line (whatever this CPU heard)
+    line = next(u for u in first.labelled.items if u.text and any(
+        t != u.text and t.count(u.text) == 1 for t in longer))
+    into = next(t for t in longer if t != line.text and t.count(line.text) == 1)
+    header, rows = read_csv(out / "transcript.csv")
+    row = next(r for r in rows if r["id"] == line.id)
+    row["text"] = f"CORRECTED {line.text}"
+    write_csv(out / "transcript.csv", header, [[r[h] for h in header] for r in rows])
+
+    one = run(recording, out, load_settings(overrides={"diarize": {"num_speakers": 1}}))
+    (carried,) = [u for u in one.labelled.items if u.status == "corrected"]
+    assert carried.text == into.replace(line.text, f"CORRECTED {line.text}", 1) and carried.machine_text == into
+    assert one.labelled.conflicts == () and one.manifest.review["conflicts"] == 0
+    court = docx_text(out / "dev00.docx")
+    assert "[corrected]" in court and carried.text in court
+
+    again = run(recording, out, load_settings())
+    assert [u for u in again.labelled.items if u.status != "machine"] == []          # on no other words
+    (conflict,) = again.labelled.conflicts
+    assert conflict.reason == "split" and conflict.text == carried.text and len(conflict.lines) >= 2
+    assert again.manifest.review["conflicts"] == 1
+    counsel = docx_text(out / "dev00_counsel.docx")
+    assert "To review again" in counsel and carried.text in counsel and carried.text not in docx_text(out / "dev00.docx")
+    _, rows = read_csv(out / "transcript.csv")
+    assert rows[-1]["text"] == carried.text and rows[-1]["conflict"].startswith("this stretch is now under two")
+    server = Server(out)
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(server.url)
+        page.wait_for_selector("#conflicts:not([hidden])")
+        shown = page.locator("#conflicts").inner_text()
+        assert "To review again" in shown and carried.text in shown and into in shown
+        if os.environ.get("EXHIBIT_CONFLICT_SCREENSHOT"):
+            page.screenshot(path=os.environ["EXHIBIT_CONFLICT_SCREENSHOT"])
+        page.close()
+    finally:
+        server.stop()

@@ -36,7 +36,7 @@ def _utterance(u: Utterance, label: str) -> dict[str, Any]:
     words as the machine heard them."""
     return {"id": u.id, "speaker_id": u.speaker, "speaker": label, "start": u.start, "end": u.end,
             "text": u.text, "status": u.status, "machine_text": u.machine_text or u.text,
-            "machine_speaker_id": u.machine_speaker or u.speaker, "reviewed_against": u.reviewed_against,
+            "machine_speaker_id": u.machine_speaker or u.speaker,
             "flags": list(u.flags), "numbers": _numbers(u.text), "words": [_word(w) for w in u.words]}
 
 
@@ -70,6 +70,7 @@ def exhibit_document(content: ExhibitContent) -> dict[str, Any]:
         "speakers": [{**to_dict(s), "label": speaker_label(s, wording)} for s in labelled.speakers],
         "utterances": [_utterance(u, speaker_label(speakers[u.speaker], wording) if u.speaker in speakers
                                   else u.speaker) for u in labelled.items],
+        "conflicts": to_dict(labelled.conflicts),         # reviews to do again: kept, not applied
         "facts": to_dict(content.facts.items),
         "rule_files": dict(content.facts.rule_files),
         "coverage": _coverage(content.coverage),

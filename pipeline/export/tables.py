@@ -33,7 +33,13 @@ def write_transcript_csv(path: Path, labelled: Labelled, language: str) -> None:
         rows.append([index, u.id, _seconds(u.start), _seconds(u.end), hms(u.start), u.speaker,
                      speaker_label(speaker, wording) if speaker else u.speaker, speaker.role if speaker else "",
                      u.text, u.status, FLAG_SEPARATOR.join(u.flags), u.machine_text or u.text,
-                     u.machine_speaker or u.speaker])
+                     u.machine_speaker or u.speaker, ""])
+    for c in labelled.conflicts:      # a person's review no line takes: its own row, kept until reviewed again
+        speaker = speakers.get(c.speaker)
+        rows.append(["", "", _seconds(c.start), _seconds(c.end), hms(c.start), c.speaker,
+                     speaker_label(speaker, wording) if speaker else c.speaker, speaker.role if speaker else "",
+                     c.text, c.status, "", c.machine_text, c.machine_speaker,
+                     wording["conflicts"][c.reason]])
     write_csv(path, TRANSCRIPT_HEADER, rows)
 
 

@@ -66,6 +66,15 @@ def _checked(run: Run, header: list[str], rows: list[dict[str, str]]) -> list[Ro
     return parsed or []
 
 
+def _conflicts(run: Run, rows: list[Row], wording) -> list[dict[str, Any]]:
+    """The reviews the lines no longer take, as the review stage finds them in the file now: to review again."""
+    found = reviewed(run.machine, rows, run.folder.transcript_csv).conflicts if rows else ()
+    speakers = {s.id: s for s in run.labelled.speakers}
+    return [{"start": c.start, "end": c.end, "text": c.text, "machine_text": c.machine_text,
+             "speaker": speaker_text(speakers.get(c.speaker), wording, fallback=c.speaker),
+             "reason": wording["conflicts"][c.reason]} for c in found]
+
+
 def _line(number: int, u: Utterance, row: Row | None, wording, threshold: float) -> dict:
     """One line: as the file has it now, the machine's text and speaker beside it, its marks (as the last run
     flagged it) and the character spans of the words the machine was unsure of (while the text is its own)."""
@@ -88,13 +97,15 @@ def version(run: Run) -> str:
 def state(run: Run) -> dict[str, Any]:
     """Everything the page shows, and the version it shows (see version)."""
     wording = load_wording(run.language)
-    rows = {row.id: row for row in _read(run)[2] if row.id}
+    parsed = _read(run)[2]
+    rows = {row.id: row for row in parsed if row.id}
     threshold = run.settings.merge.low_confidence
     lines = [_line(n, u, rows.get(u.id), wording, threshold) for n, u in enumerate(run.labelled.items, start=1)]
     return {"language": run.language, "file": run.manifest.original, "words": dict(wording["review"]),
             "version": version(run),
             "statuses": {s.value: wording["review"][f"status_{s.value}"] for s in Status},
-            "threshold": threshold, "lines": lines,
+            "threshold": threshold, "lines": lines, "conflicts": _conflicts(run, parsed, wording),
+            "conflict_words": dict(wording["conflicts"]),
             "speakers": [{"id": s.id, "label": speaker_text(s, wording)} for s in run.labelled.speakers]}
 
 

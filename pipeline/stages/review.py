@@ -7,10 +7,15 @@ it (set by itself when the text or the speaker differs from the machine's). This
 and gives every later stage (key facts, coverage, the documents) the reviewed lines. The machine's text is
 never lost: each line keeps it (Utterance.machine_text), and a corrected line is flagged `corrected`.
 
-A row is found again by the line its time overlaps most (its own line id first among equals; a later run with
-another model may cut the lines differently). So a new machine run never
-overwrites a person's text; a reviewed or corrected line whose machine text has changed since keeps the
-person's text and records the text they reviewed (Utterance.reviewed_against).
+A person's row is anchored by the stretch of time it covers (start, end) and the machine's text it reviewed
+(machine_text), not by its line id: another speaker count, model or merge setting may cut the lines
+differently. It is carried onto this transcript's lines only where that is unambiguous: one line is over its
+stretch and its machine text is the one reviewed (the whole line), or one longer line holds that machine text
+once (the correction replaces those words; the machine's words around them stay). Anything else (the stretch
+now under two lines, the machine's text under it changed, no line left there, a review of what is now part of
+a longer line) is a conflict (Labelled.conflicts): written back to transcript.csv as its own row, shown in the
+review page and the working copy as "to review again" with both texts, counted in the manifest, never applied
+and never dropped, until a person reviews those lines again.
 
 Anything wrong in the file (a line id or speaker that does not exist, a status that is not one, two reviewed
 rows on one line, every line emptied) stops the run in one line naming the row; the outputs of the last run
@@ -23,7 +28,7 @@ import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.artifacts import Flag, Labelled, Status, Utterance
+from pipeline.artifacts import Conflict, ConflictReason, Flag, Labelled, Status, Utterance
 from pipeline.csvio import read_users_csv
 from pipeline.errors import TranscriptCsvError
 from pipeline.stages.label import with_lines
@@ -31,11 +36,13 @@ from pipeline.timefmt import hms
 
 log = logging.getLogger(__name__)
 
-VERSION = 1
+VERSION = 2
+UNDER = 0.2     # a line is over a row's stretch when it overlaps at least this share of it
+TOUCH = 0.25    # seconds: a line overlapping a row's stretch by more holds some of its words
 # the columns of transcript.csv, as the export writes them; id, speaker_id, text, status and the machine's text
 # and speaker (what the person saw) are read back, start and end only to find a line again
 COLUMNS = ["index", "id", "start", "end", "start_hms", "speaker_id", "speaker", "role", "text", "status", "flags",
-           "machine_text", "machine_speaker_id"]
+           "machine_text", "machine_speaker_id", "conflict"]
 STATUS_WORDS = {"machine": Status.MACHINE, "reviewed": Status.REVIEWED, "corrected": Status.CORRECTED,
                 "": Status.MACHINE, "机器": Status.MACHINE, "已核对": Status.REVIEWED, "已校正": Status.CORRECTED}
 MACHINE_ONLY = (Flag.INAUDIBLE, Flag.HALLUCINATION)   # the machine's marks that a person's text replaces
@@ -110,47 +117,104 @@ def _overlap(row: Row, line: Utterance) -> float:
         1e-9 if row.start == line.start else 0.0)
 
 
-def _place(rows: list[Row], lines: tuple[Utterance, ...], path: Path) -> dict[str, Row]:
-    """line id → the row that reviews it."""
+def _under(row: Row, lines: tuple[Utterance, ...]) -> list[Utterance]:
+    """The lines over a row's stretch of time: each overlapping at least UNDER of it (a neighbour's edge a few
+    hundredths of a second over it is not)."""
+    if row.start is None or row.end is None:
+        return []
+    length = max(row.end - row.start, 1e-6)
+    return [u for u in lines if _overlap(row, u) > 0 and _overlap(row, u) >= UNDER * length]
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a person's row goes on this transcript: onto a whole line, spliced into a longer line in place of
+    the machine words it replaced, or nowhere (a conflict)."""
+
+    row: Row
+    line: Utterance | None
+    splice: bool = False
+    conflict: Conflict | None = None
+
+
+def _conflict(row: Row, reason: ConflictReason, under: list[Utterance], seen: str) -> Conflict:
+    return Conflict(start=row.start or 0.0, end=row.end or 0.0, text=row.text, speaker=row.speaker_id,
+                    status=row.status if row.status != Status.MACHINE else Status.CORRECTED, machine_text=seen,
+                    machine_speaker=row.machine_speaker or "", reason=reason, lines=tuple(u.id for u in under))
+
+
+def _anchor(row: Row, lines: tuple[Utterance, ...], by_id: dict[str, Utterance]) -> Placed:
+    """A touched row on this transcript's lines, anchored by the time it covers and the machine text it
+    reviewed: carried only where that is unambiguous and the machine's text under it is unchanged."""
+    if row.start is None or row.end is None:           # a file without times: its own line, as it was
+        line = by_id.get(row.id)
+        return Placed(row, line) if line else Placed(row, None, conflict=_conflict(row, ConflictReason.GONE, [], ""))
+    under = _under(row, lines)
+    seen = row.machine_text if row.machine_text is not None else (under[0].text if len(under) == 1 else "")
+    if not under:
+        return Placed(row, None, conflict=_conflict(row, ConflictReason.GONE, under, seen))
+    if len(under) > 1:
+        return Placed(row, None, conflict=_conflict(row, ConflictReason.SPLIT, under, seen))
+    line = under[0]
+    if line.text == seen:
+        return Placed(row, line)
+    own_speaker = row.speaker_id in ("", row.machine_speaker or line.speaker)
+    if seen and line.text.count(seen) == 1 and own_speaker and (row.machine_speaker or line.speaker) == line.speaker:
+        if row.text == seen:                  # a review, not a correction, of part of what is now a longer line
+            return Placed(row, None, conflict=_conflict(row, ConflictReason.PARTIAL, under, seen))
+        return Placed(row, line, splice=True)
+    touching = [u for u in lines if _overlap(row, u) > TOUCH]
+    split = len(touching) > 1                 # its words are now in this line and (a little) in others
+    return Placed(row, None, conflict=_conflict(row, ConflictReason.SPLIT if split else ConflictReason.CHANGED,
+                                                touching if split else under, seen))
+
+
+def _place(rows: list[Row], lines: tuple[Utterance, ...], path: Path) -> tuple[dict[str, list[Placed]],
+                                                                                 list[Conflict]]:
+    """line id → the rows that review it; and the rows no line takes unambiguously (conflicts). Untouched rows
+    of an earlier transcript carry nothing."""
     by_id = {u.id: u for u in lines}
-    placed: dict[str, Row] = {}
+    placed: dict[str, list[Placed]] = {}
+    conflicts = []
     for row in rows:
-        if row.start is None or row.end is None:
-            line = by_id.get(row.id)
-        else:   # the line its time overlaps most (its own id first among equals)
-            best = max(lines, key=lambda u: (_overlap(row, u), u.id == row.id), default=None)
-            line = best if best is not None and _overlap(row, best) > 0 else None
-        if line is None:
-            if not row.touched:
-                continue              # an untouched row of an earlier transcript: nothing to keep
-            known = f"{lines[0].id}–{lines[-1].id}" if lines else "none"
-            raise TranscriptCsvError(f"{path}: row {row.number}: there is no line {row.id!r}"
-                                     f"{f' at {hms(row.start)}' if row.start is not None else ''} in this "
-                                     f"transcript (its lines are {known}); fix the id, or delete the row")
-        earlier = placed.get(line.id)
-        if earlier is not None:
-            if not row.touched:
-                continue
-            if earlier.touched:
-                raise TranscriptCsvError(f"{path}: rows {earlier.number} and {row.number} both review line "
-                                         f"{line.id} ({hms(line.start)}): put their text in one row and delete "
-                                         "the other")
-        placed[line.id] = row
-    return placed
+        if not row.touched:
+            continue
+        found = _anchor(row, lines, by_id)
+        if found.conflict is not None:
+            conflicts.append(found.conflict)
+            continue
+        earlier = placed.setdefault(found.line.id, [])
+        if earlier and not (found.splice and all(p.splice for p in earlier)):
+            first = earlier[0].row
+            raise TranscriptCsvError(f"{path}: rows {first.number} and {row.number} both review line "
+                                     f"{found.line.id} ({hms(found.line.start)}): put their text in one row and "
+                                     "delete the other")
+        earlier.append(found)
+    return placed, conflicts
 
 
-def _apply(line: Utterance, row: Row | None, speakers: set[str], path: Path) -> Utterance:
-    machine = replace(line, machine_text=line.text, status=Status.MACHINE)
-    if row is None or not row.touched:
-        return machine      # untouched: the machine's (current) text and speaker
+def _speaker(row: Row, line: Utterance, speakers: set[str], path: Path) -> str:
     seen_speaker = row.machine_speaker or line.speaker        # the speaker the person saw
     speaker = line.speaker if row.speaker_id in ("", seen_speaker) else row.speaker_id
     if speaker not in speakers:
         raise TranscriptCsvError(f"{path}: row {row.number}: unknown speaker id {speaker!r} (this recording has "
                                  f"{', '.join(sorted(speakers))})")
-    seen = row.machine_text if row.machine_text is not None else line.text   # what the person reviewed
-    changed = seen != line.text
-    if row.status == Status.MACHINE and row.text == seen and speaker == line.speaker:
+    return speaker
+
+
+def _apply(line: Utterance, rows: list[Placed], speakers: set[str], path: Path) -> Utterance:
+    machine = replace(line, machine_text=line.text, status=Status.MACHINE)
+    if not rows:
+        return machine      # untouched: the machine's (current) text and speaker
+    if rows[0].splice:      # corrections of parts of what is now one longer line: the machine words around stay
+        text = line.text
+        for placed in rows:
+            text = text.replace(placed.row.machine_text, placed.row.text, 1)
+        flags = tuple(f for f in line.flags if f not in MACHINE_ONLY) + (Flag.CORRECTED,)
+        return replace(line, text=text, flags=flags, status=Status.CORRECTED, machine_text=line.text)
+    row = rows[0].row
+    speaker = _speaker(row, line, speakers, path)
+    if row.status == Status.MACHINE and row.text == line.text and speaker == line.speaker:
         return machine
     corrected = row.text != line.text or speaker != line.speaker
     flags = line.flags
@@ -158,8 +222,7 @@ def _apply(line: Utterance, row: Row | None, speakers: set[str], path: Path) -> 
         flags = tuple(f for f in flags if f not in MACHINE_ONLY) + (Flag.CORRECTED,)
     return replace(line, text=row.text, speaker=speaker, flags=flags,
                    status=Status.CORRECTED if corrected else Status.REVIEWED, machine_text=line.text,
-                   machine_speaker=line.speaker if speaker != line.speaker else "",
-                   reviewed_against=seen if changed else "")
+                   machine_speaker=line.speaker if speaker != line.speaker else "")
 
 
 def review(labelled: Labelled, csv_path: Path) -> Labelled:
@@ -168,18 +231,21 @@ def review(labelled: Labelled, csv_path: Path) -> Labelled:
 
 
 def reviewed(labelled: Labelled, rows: list[Row] | None, csv_path: Path) -> Labelled:
-    """The lines as reviewed in `rows` (parse_rows of the file at `csv_path`, which the messages name)."""
-    placed = _place(rows, labelled.items, csv_path) if rows else {}
+    """The lines as reviewed in `rows` (parse_rows of the file at `csv_path`, which the messages name), and the
+    rows the lines no longer take unambiguously, as conflicts. A conflict whose lines a person has since
+    reviewed or corrected again, as they are now, is settled by that review."""
+    placed, conflicts = _place(rows, labelled.items, csv_path) if rows else ({}, [])
     speakers = {s.id for s in labelled.speakers}
-    items = tuple(_apply(u, placed.get(u.id), speakers, csv_path) for u in labelled.items)
+    items = tuple(_apply(u, placed.get(u.id, []), speakers, csv_path) for u in labelled.items)
     if any(u.text for u in labelled.items) and not any(u.text for u in items):
         raise TranscriptCsvError(f"{csv_path}: every line's text is empty: the transcript would say nothing; "
                                  "restore the text, or delete the file to start the review over")
-    for u in items:
-        if u.reviewed_against:
-            log.warning("line %s (%s): the machine's text changed since it was reviewed; the person's text is kept",
-                        u.id, hms(u.start))
-    return with_lines(labelled, items)
+    settled = {u.id for u in items if u.id in placed and not placed[u.id][0].splice}
+    open_ = tuple(c for c in conflicts if not (c.lines and set(c.lines) <= settled))
+    for c in open_:
+        log.warning("%s–%s: a review no longer fits this transcript's lines (%s): shown to review again, not "
+                    "applied", hms(c.start), hms(c.end), c.reason)
+    return replace(with_lines(labelled, items), conflicts=open_)
 
 
 def counts(labelled: Labelled) -> dict[str, int]:

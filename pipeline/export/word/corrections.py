@@ -1,6 +1,6 @@
 """The record of a person's corrections, in the counsel's working copy: each corrected line with its number
-and time, the software's text beside the corrected text (and the speaker, when that changed), and a note where
-a later recognition changed the software's text under the correction."""
+and time, the software's text beside the corrected text (and the speaker, when that changed); then the reviews
+a later recognition's lines no longer take (Labelled.conflicts), to review again, with both texts."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from docx.shared import Cm
 
 from pipeline.artifacts import Flag
 from pipeline.export.content import ExhibitContent
-from pipeline.export.word.blocks import cell_line, lead, table
+from pipeline.export.word import styles as S
+from pipeline.export.word.blocks import cell_line, lead, paragraph, table
 from pipeline.export.wording import Wording, speaker_text, speakers_by_id
 from pipeline.timefmt import hms
 
 COLUMNS = (Cm(1.4), Cm(2.2), Cm(6.2), Cm(6.2))
+CONFLICT_COLUMNS = (Cm(3.0), Cm(4.6), Cm(4.6), Cm(3.8))
 
 
 def corrections_table(doc: Document, content: ExhibitContent, wording: Wording) -> bool:
@@ -32,6 +34,18 @@ def corrections_table(doc: Document, content: ExhibitContent, wording: Wording) 
             before = speaker_text(speakers.get(u.machine_speaker), wording, fallback=u.machine_speaker)
             after = speaker_text(speakers.get(u.speaker), wording, fallback=u.speaker)
             cell_line(row.cells[3], words["speaker"].format(machine=before, reviewed=after))
-        if u.reviewed_against:
-            cell_line(row.cells[3], words["changed"].format(text=u.reviewed_against))
+    return True
+
+
+def conflicts_table(doc: Document, content: ExhibitContent, wording: Wording) -> bool:
+    """The reviews to do again; False (nothing added) when there are none."""
+    conflicts = content.labelled.conflicts
+    if not conflicts:
+        return False
+    words = wording["conflicts"]
+    paragraph(doc, words["heading"], S.SUBHEADING)
+    lead(doc, words["intro"])
+    table(doc, CONFLICT_COLUMNS, [words["time"], words["machine"], words["person"], words["reason"]],
+          [[f"{hms(c.start)}–{hms(c.end)}", c.machine_text or wording["corrections"]["empty"],
+            c.text or wording["corrections"]["empty"], words[c.reason]] for c in conflicts])
     return True

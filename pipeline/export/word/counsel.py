@@ -26,7 +26,7 @@ from pipeline.export.wording import Wording, number_label, speaker_text, speaker
 from pipeline.export.word import styles as S
 from pipeline.export.word.blocks import heading, lead, paragraph, table
 from pipeline.export.word.facts import index_table
-from pipeline.export.word.corrections import corrections_table
+from pipeline.export.word.corrections import conflicts_table, corrections_table
 from pipeline.export.word.method import integrity_section, review_text
 from pipeline.stages.review import counts
 from pipeline.timefmt import hms
@@ -125,6 +125,7 @@ def review_section(doc: DocumentObject, content: ExhibitContent, wording: Wordin
     paragraph(doc, review_text(content, wording["method"]))
     if not corrections_table(doc, content, wording):
         paragraph(doc, words["review_none"])
+    conflicts_table(doc, content, wording)
 
 
 def counsel_sections(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:

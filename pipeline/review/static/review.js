@@ -123,7 +123,41 @@ function redraw(index) {
 function drawAll() {
   const box = $("lines");
   box.replaceChildren(...data.lines.map((_, i) => drawLine(i)));
+  drawConflicts();
   count();
+}
+
+function drawConflicts() {
+  // a person's reviews the lines no longer take: both texts, to review again (never applied by the software)
+  const box = $("conflicts");
+  box.hidden = data.conflicts.length === 0;
+  if (!data.conflicts.length) { box.replaceChildren(); return; }
+  const title = document.createElement("strong");
+  title.textContent = data.conflict_words.heading;
+  const intro = document.createElement("div");
+  intro.className = "conflict-intro";
+  intro.textContent = data.conflict_words.intro;
+  const items = data.conflicts.map((c) => {
+    const item = document.createElement("div");
+    item.className = "conflict";
+    const when = document.createElement("span");
+    when.className = "time";
+    when.textContent = `[${hms(c.start)}–${hms(c.end)}] ${c.speaker}`;
+    const person = document.createElement("span");
+    person.className = "person";
+    const colon = data.language === "zh" ? "：" : ": ";
+    person.textContent = `${data.conflict_words.person}${colon}${c.text}`;
+    const machine = document.createElement("span");
+    machine.className = "machine";
+    machine.textContent = `${data.conflict_words.machine}${colon}${c.machine_text}`;
+    const reason = document.createElement("span");
+    reason.className = "reason";
+    reason.textContent = c.reason;
+    item.append(when, person, machine, reason);
+    item.addEventListener("click", () => { audio.currentTime = c.start; audio.play().catch(() => {}); });
+    return item;
+  });
+  box.replaceChildren(title, intro, ...items);
 }
 
 function count() {
