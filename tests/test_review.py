@@ -271,3 +271,13 @@ def test_a_conflict_is_shown_to_counsel_with_both_texts_and_never_reaches_the_co
     write_json(tmp_path / "x.json", made)
     (kept,) = json.loads((tmp_path / "x.json").read_text(encoding="utf-8"))["conflicts"]
     assert (kept["text"], kept["reason"], kept["lines"]) == ("那五万块是我借你的。", "changed", ["u0003"])
+
+
+def test_two_corrections_in_one_longer_line_each_replace_their_own_words(tmp_path):
+    path, header, rows = _written(tmp_path, _recut(("u0001", "SPEAKER_00", 0.0, 3.0, "I paid fifty."),
+                                                    ("u0002", "SPEAKER_00", 3.0, 6.0, "You paid fifty.")))
+    rows[0]["text"] = "I paid fifty yuan. You paid fifty."        # the first correction holds the second's words
+    rows[1]["text"] = "You paid fifteen."
+    _save(path, header, rows)
+    result = review(_recut(("u0001", "SPEAKER_00", 0.0, 6.0, "I paid fifty. You paid fifty.")), path)
+    assert result.items[0].text == "I paid fifty yuan. You paid fifty. You paid fifteen." and result.conflicts == ()

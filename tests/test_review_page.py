@@ -397,6 +397,12 @@ def test_a_correction_stays_on_its_words_when_the_lines_are_cut_again(browser, t
         assert "To review again" in shown and carried.text in shown and into in shown
         if os.environ.get("EXHIBIT_CONFLICT_SCREENSHOT"):
             page.screenshot(path=os.environ["EXHIBIT_CONFLICT_SCREENSHOT"])
+        page.locator("#conflicts button").click()              # the person has dealt with it, and saves
+        page.locator("#save").click()
+        page.wait_for_selector("#message:has-text('Saved')")
         page.close()
     finally:
         server.stop()
+    _, rows = read_csv(out / "transcript.csv")
+    assert [r["conflict"] for r in rows if r["conflict"]] == []
+    assert run(recording, out, load_settings()).labelled.conflicts == ()

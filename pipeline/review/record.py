@@ -109,11 +109,13 @@ def state(run: Run) -> dict[str, Any]:
             "speakers": [{"id": s.id, "label": speaker_text(s, wording)} for s in run.labelled.speakers]}
 
 
-def save(root: Path, edits: list[dict[str, Any]], loaded: str) -> tuple[Path, str]:
+def save(root: Path, edits: list[dict[str, Any]], loaded: str,
+         dismissed: list[dict[str, Any]] | None = None) -> tuple[Path, str]:
     """Write the page's edits ({id, speaker_id, text, status} per changed line) into transcript.csv, atomically,
     keeping every other column and row as the file has them, under the folder's lock (a run cannot move its
-    outputs over it meanwhile), and only when the file and the run are still the version the page `loaded`.
-    Returns the file and its new version."""
+    outputs over it meanwhile), and only when the file and the run are still the version the page `loaded`. The
+    conflicts the person `dismissed` ({start, end, text} of each) are taken out of the file. Returns the file
+    and its new version."""
     folder = RunDir(Path(root))
     with folder.lock("exhibit review: saving"):
         run = Run.open(root)
@@ -122,11 +124,26 @@ def save(root: Path, edits: list[dict[str, Any]], loaded: str) -> tuple[Path, st
             raise StaleSaveError(f"{run.folder.transcript_csv} or the exhibit was changed since this page was "
                                  "loaded (in another tab, in Excel or by a new run): nothing was saved; the page "
                                  "shows the lines as they are now and your edits beside them to apply again")
-        path = _write(run, edits)
+        path = _write(run, edits, dismissed or [])
         return path, version(run)
 
 
-def _write(run: Run, edits: list[dict[str, Any]]) -> Path:
+def _dismissed(row: dict[str, str], dismissed: list[dict[str, Any]]) -> bool:
+    """Whether a conflict row of transcript.csv is one the person dismissed on the page."""
+    if row.get("id") or not row.get("conflict"):
+        return False
+    return any(_same(row.get("start"), d.get("start")) and _same(row.get("end"), d.get("end"))
+               and row.get("text", "").strip() == str(d.get("text", "")).strip() for d in dismissed)
+
+
+def _same(cell: str | None, value: Any) -> bool:
+    try:
+        return abs(float(cell or "nan") - float(value)) < 5e-4
+    except (TypeError, ValueError):
+        return False
+
+
+def _write(run: Run, edits: list[dict[str, Any]], dismissed: list[dict[str, Any]]) -> Path:
     path = run.folder.transcript_csv
     header, rows, _ = _read(run)
     if not any(r.get("id") for r in rows):
@@ -145,6 +162,7 @@ def _write(run: Run, edits: list[dict[str, Any]]) -> Path:
                     raise PipelineError(f"{path}: line {edit['id']}: the {column} holds {problem}: delete it and "
                                         "save again")
                 row[column] = value
+    rows = [r for r in rows if not _dismissed(r, dismissed)]
     columns = header if set(COLUMNS) <= set(header) else COLUMNS
     _checked(run, columns, rows)        # what is written, the run takes
     write_csv(path, columns, [[r.get(c, "") for c in columns] for r in rows])

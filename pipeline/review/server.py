@@ -100,10 +100,12 @@ def make_app(folder: Path, token: str, launch: str, port: int) -> Starlette:
         body = json.loads(await request.body())
         edits = body.get("lines") if isinstance(body, dict) else None
         loaded = body.get("version") if isinstance(body, dict) else None
-        if not isinstance(edits, list) or not all(isinstance(e, dict) for e in edits) or not isinstance(loaded, str):
-            raise ValueError('the body must be {"version": …, "lines": [{"id": …, "text": …}, …]}')
+        dismissed = body.get("dismiss", []) if isinstance(body, dict) else None
+        if not (isinstance(edits, list) and all(isinstance(e, dict) for e in edits) and isinstance(loaded, str)
+                and isinstance(dismissed, list) and all(isinstance(d, dict) for d in dismissed)):
+            raise ValueError('the body must be {"version": …, "lines": [{"id": …, "text": …}, …], "dismiss": […]}')
         with lock:
-            path, now = save(folder, edits, loaded)
+            path, now = save(folder, edits, loaded, dismissed)
         return JSONResponse({"file": str(path), "version": now})
 
     async def render(request: Request) -> Response:

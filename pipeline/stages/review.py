@@ -184,6 +184,9 @@ def _place(rows: list[Row], lines: tuple[Utterance, ...], path: Path) -> tuple[d
             conflicts.append(found.conflict)
             continue
         earlier = placed.setdefault(found.line.id, [])
+        if found.splice and any(_crosses(found, p) for p in earlier if p.splice):   # two corrections of one word
+            conflicts.append(_conflict(row, ConflictReason.CHANGED, [found.line], row.machine_text or ""))
+            continue
         if earlier and not (found.splice and all(p.splice for p in earlier)):
             first = earlier[0].row
             raise TranscriptCsvError(f"{path}: rows {first.number} and {row.number} both review line "
@@ -191,6 +194,17 @@ def _place(rows: list[Row], lines: tuple[Utterance, ...], path: Path) -> tuple[d
                                      "delete the other")
         earlier.append(found)
     return placed, conflicts
+
+
+def _span(placed: Placed) -> tuple[int, int]:
+    """Where the machine words a spliced correction replaces are in its line's text (they occur there once)."""
+    at = placed.line.text.index(placed.row.machine_text)
+    return at, at + len(placed.row.machine_text)
+
+
+def _crosses(a: Placed, b: Placed) -> bool:
+    (a0, a1), (b0, b1) = _span(a), _span(b)
+    return a0 < b1 and b0 < a1
 
 
 def _speaker(row: Row, line: Utterance, speakers: set[str], path: Path) -> str:
@@ -208,8 +222,9 @@ def _apply(line: Utterance, rows: list[Placed], speakers: set[str], path: Path) 
         return machine      # untouched: the machine's (current) text and speaker
     if rows[0].splice:      # corrections of parts of what is now one longer line: the machine words around stay
         text = line.text
-        for placed in rows:
-            text = text.replace(placed.row.machine_text, placed.row.text, 1)
+        for placed in sorted(rows, key=_span, reverse=True):     # from the end, so the places stay where they were
+            start, end = _span(placed)
+            text = text[:start] + placed.row.text + text[end:]
         flags = tuple(f for f in line.flags if f not in MACHINE_ONLY) + (Flag.CORRECTED,)
         return replace(line, text=text, flags=flags, status=Status.CORRECTED, machine_text=line.text)
     row = rows[0].row

@@ -11,6 +11,7 @@ let editing = null;       // {index, textarea, select} while a line is being edi
 let dirty = false;
 let loaded = new Map();   // line id → "speaker\ttext\tstatus" as the server last gave it (what a save compares)
 let pending = [];         // edits a refused save could not write: shown beside the lines, to apply again
+let dismissed = [];       // conflicts the person has dealt with, taken out of transcript.csv by the next save
 
 function api(path, body) {
   const options = body === undefined ? {} : {method: "POST", headers: {"Content-Type": "application/json"},
@@ -153,7 +154,17 @@ function drawConflicts() {
     const reason = document.createElement("span");
     reason.className = "reason";
     reason.textContent = c.reason;
-    item.append(when, person, machine, reason);
+    const done = document.createElement("button");
+    done.type = "button";
+    done.textContent = data.conflict_words.dismiss;
+    done.addEventListener("click", (event) => {        // the person has dealt with it: out of the file on save
+      event.stopPropagation();
+      dismissed.push({start: c.start, end: c.end, text: c.text});
+      data.conflicts = data.conflicts.filter((other) => other !== c);
+      drawConflicts();
+      changed();
+    });
+    item.append(when, person, machine, reason, done);
     item.addEventListener("click", () => { audio.currentTime = c.start; audio.play().catch(() => {}); });
     return item;
   });
@@ -285,8 +296,9 @@ async function save() {
   const changedLines = data.lines.filter((l) => loaded.get(l.id) !== shape(l));
   const lines = changedLines.map((l) => ({id: l.id, speaker_id: l.speaker_id, text: l.text, status: l.status}));
   try {
-    const answer = await api("/api/save", {version: data.version, lines});
+    const answer = await api("/api/save", {version: data.version, lines, dismiss: dismissed});
     data.version = answer.version;
+    dismissed = [];
     for (const l of changedLines) loaded.set(l.id, shape(l));
     dirty = false;
     say(fill(data.words.saved, {file: answer.file}));
