@@ -382,3 +382,33 @@ def test_a_review_saved_while_a_run_makes_the_exhibit_is_kept_and_applied_by_the
     again = run(SAMPLE, out, load_settings(overrides={"case": case}))
     assert ran(again)["review"] and again.labelled.items[0].status.value == "reviewed"
     assert read_csv(out / "transcript.csv")[1][0]["status"] == "reviewed"
+
+
+def test_another_recording_into_a_folder_without_its_working_files_is_refused(first):
+    """Issue 19, defect 4, replayed: recording A's folder with names given, stages/ deleted, then recording B
+    with the same folder: refused in one line naming the person's files, and A's work is as it was."""
+    from conftest import eval_file
+    from pipeline.errors import PipelineError
+
+    _, out, _ = first
+    header, rows = read_csv(out / "speakers.csv")
+    write_csv(out / "speakers.csv", ["speaker_id", "name", "role"], [[rows[0]["speaker_id"], "张三", "被告"]])
+    shutil.rmtree(out / "stages")
+    before = {p.name: sha256(p) for p in out.iterdir() if p.is_file()}
+    with pytest.raises(PipelineError) as refused:
+        run(eval_file("zh/funasr_api_asr_example.wav"), out, load_settings())
+    assert "already holds the exhibit of another recording (zh_five_speakers.wav" in str(refused.value)
+    assert "its speakers.csv, transcript.csv, key_facts.csv were written for that recording" in str(refused.value)
+    assert {p.name: sha256(p) for p in out.iterdir() if p.is_file() and p.name != ".lock"} == before
+
+
+def test_two_people_with_one_name_stay_two_parties_in_the_court_copy(first):
+    """Issue 19, defect 5, replayed: 李四 the plaintiff and 李四 the defendant."""
+    _, out, _ = first
+    header, rows = read_csv(out / "speakers.csv")
+    write_csv(out / "speakers.csv", ["speaker_id", "name", "role"],
+              [[rows[0]["speaker_id"], "李四", "原告"], [rows[1]["speaker_id"], "李四", "被告"]])
+    result = run(SAMPLE, out, load_settings())
+    assert sorted(s.role for s in result.labelled.speakers if s.name == "李四") == ["原告", "被告"]
+    court = docx_text(out / "zh_five_speakers.docx")
+    assert "李四（原告）：" in court and "李四（被告）：" in court

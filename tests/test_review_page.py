@@ -406,3 +406,17 @@ def test_a_correction_stays_on_its_words_when_the_lines_are_cut_again(browser, t
     _, rows = read_csv(out / "transcript.csv")
     assert [r["conflict"] for r in rows if r["conflict"]] == []
     assert run(recording, out, load_settings()).labelled.conflicts == ()
+
+
+def test_a_page_left_open_never_saves_over_a_newer_run(page, folder):
+    """Issue 19, defect 2, replayed: the page is open, the exhibit is made again in the terminal with other
+    lines (another speaker count), then the old page saves: refused, nothing written; the page shows the new
+    run's lines and the edit beside them."""
+    _edit(page, 1, "旧页面上的修改。")
+    newer = run(SAMPLE, folder, load_settings(overrides={"diarize": {"num_speakers": 4}}))
+    written = (folder / "transcript.csv").read_bytes()
+    page.locator("#save").click()
+    page.wait_for_selector("#pending:not([hidden])")
+    assert (folder / "transcript.csv").read_bytes() == written
+    assert page.locator(".line").count() == len(newer.labelled.items)
+    assert "旧页面上的修改。" in page.locator("#pending").inner_text()
