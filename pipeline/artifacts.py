@@ -236,6 +236,11 @@ class Utterance:
     machine_text: str = ""      # the machine's text, kept when a person corrects the line ("" before review)
     machine_speaker: str = ""   # the machine's speaker id, when a person gave the line to another speaker
 
+    @property
+    def machine(self) -> str:
+        """The machine's text of the line ("" for a line it heard no words in, whatever a person wrote there)."""
+        return self.text if self.status == Status.MACHINE else self.machine_text
+
 
 @dataclass(frozen=True)
 class Utterances:
@@ -278,6 +283,8 @@ class ConflictReason(StrEnum):
     SPLIT = "split"                     # its stretch is now under two or more lines (or two speakers)
     CHANGED = "changed"                 # the machine's text under it is not the text the person reviewed
     PARTIAL = "partial"                 # a review (no correction) of what is now part of a longer line
+    TWICE = "twice"                     # two reviews now fall on one line
+    SPEAKER = "speaker"                 # the voices were found again: the line's speaker is not the one reviewed
 
 
 @dataclass(frozen=True)

@@ -341,14 +341,14 @@ def test_a_broken_review_file_is_one_line_exit_2_and_the_last_exhibit_stays(firs
     _, out, _ = first
     before = {p.name: sha256(p) for p in out.iterdir() if p.is_file()}
     header, rows = read_csv(out / "transcript.csv")
-    rows[2]["speaker_id"] = "SPEAKER_09"          # no such voice in this recording
+    rows[2]["status"] = "checked"                 # not a status
     write_csv(out / "transcript.csv", header, [[r[h] for h in header] for r in rows])
     edited = sha256(out / "transcript.csv")
     proc = subprocess.run([sys.executable, "-m", "pipeline", "transcript", str(SAMPLE), "--out", str(out)],
                           capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}, timeout=300)
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
-    assert lines[0].startswith("error:") and "transcript.csv: row 4: unknown speaker id 'SPEAKER_09'" in lines[0]
+    assert lines[0].startswith("error:") and "transcript.csv: row 4: status 'checked' is not one of" in lines[0]
     after = {p.name: sha256(p) for p in out.iterdir() if p.is_file()}
     assert after == {**before, "transcript.csv": edited}            # nothing else was written
 

@@ -244,8 +244,7 @@ def test_the_page_reads_transcript_csv_as_the_run_does_and_never_saves_over_a_fi
     first = rows[0]["id"]
     for cell, value, message in (
             ("status", "checked", "row 3: status 'checked' is not one of machine, reviewed, corrected"),
-            ("text", rows[1]["text"] + "\x0b", "row 3, column text holds an invisible control character (U+000B)"),
-            ("speaker_id", "SPEAKER_09", "row 3: unknown speaker id 'SPEAKER_09'")):
+            ("text", rows[1]["text"] + "\x0b", "row 3, column text holds an invisible control character (U+000B)")):
         broken = [dict(r) for r in rows]
         broken[1][cell] = value
         write_csv(path, header, [[r[h] for h in header] for r in broken])
@@ -259,7 +258,7 @@ def test_the_page_reads_transcript_csv_as_the_run_does_and_never_saves_over_a_fi
     written = path.read_bytes()
     for edit, message in (({"text": "改\x0b过"}, f"line {first}: the text holds an invisible control character"),
                           ({"status": "maybe"}, "row 2: status 'maybe' is not one of"),
-                          ({"speaker_id": "SPEAKER_09"}, "row 2: unknown speaker id 'SPEAKER_09'")):
+                          ({"speaker_id": "SPEAKER_09"}, f"line {first}: unknown speaker id 'SPEAKER_09'")):
         with pytest.raises(PipelineError) as info:     # what the page would save, the run would refuse
             save(folder, [{"id": first, **edit}], version(Run.open(folder)))
         assert message in str(info.value)

@@ -35,7 +35,7 @@ def _utterance(u: Utterance, label: str) -> dict[str, Any]:
     """A line: its text as shown (a person's, when corrected) beside the machine's, its review status, and the
     words as the machine heard them."""
     return {"id": u.id, "speaker_id": u.speaker, "speaker": label, "start": u.start, "end": u.end,
-            "text": u.text, "status": u.status, "machine_text": u.machine_text or u.text,
+            "text": u.text, "status": u.status, "machine_text": u.machine,
             "machine_speaker_id": u.machine_speaker or u.speaker,
             "flags": list(u.flags), "numbers": _numbers(u.text), "words": [_word(w) for w in u.words]}
 

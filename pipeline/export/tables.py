@@ -32,7 +32,7 @@ def write_transcript_csv(path: Path, labelled: Labelled, language: str) -> None:
         speaker = speakers.get(u.speaker)
         rows.append([index, u.id, _seconds(u.start), _seconds(u.end), hms(u.start), u.speaker,
                      speaker_label(speaker, wording) if speaker else u.speaker, speaker.role if speaker else "",
-                     u.text, u.status, FLAG_SEPARATOR.join(u.flags), u.machine_text or u.text,
+                     u.text, u.status, FLAG_SEPARATOR.join(u.flags), u.machine,
                      u.machine_speaker or u.speaker, ""])
     for c in labelled.conflicts:      # a person's review no line takes: its own row, kept until reviewed again
         speaker = speakers.get(c.speaker)

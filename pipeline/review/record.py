@@ -19,7 +19,7 @@ from pipeline.export.word.transcript import uncertain_spans
 from pipeline.export.wording import exhibit_language, load_wording, marks, speaker_text
 from pipeline.fileio import sha256_file, sha256_json
 from pipeline.rundir import RunDir
-from pipeline.stages.review import COLUMNS, Row, parse_rows, read_table, reviewed
+from pipeline.stages.review import COLUMNS, SAME_TIME, Row, parse_rows, read_table, reviewed
 
 EDITABLE = ("speaker_id", "text", "status")
 
@@ -83,8 +83,15 @@ def _line(number: int, u: Utterance, row: Row | None, wording, threshold: float)
     return {"id": u.id, "number": number, "start": u.start, "end": u.end,
             "speaker_id": (row.speaker_id or u.speaker) if row else u.speaker,
             "text": text, "status": row.status if row else u.status,
-            "machine_text": u.machine_text or u.text, "machine_speaker_id": u.machine_speaker or u.speaker,
+            "machine_text": u.machine, "machine_speaker_id": u.machine_speaker or u.speaker,
             "marks": marks(u, wording), "uncertain": [list(span) for span in shaded]}
+
+
+def _is_row_of(row: Row, run: Run) -> bool:
+    """Whether a row of transcript.csv was written for this run's line of the same id (the file may hold the
+    lines of another cut: kept when saved in Excel while a run made the exhibit)."""
+    line = next((u for u in run.labelled.items if u.id == row.id), None)
+    return line is not None and row.start is not None and abs(row.start - line.start) < SAME_TIME
 
 
 def version(run: Run) -> str:
@@ -98,7 +105,7 @@ def state(run: Run) -> dict[str, Any]:
     """Everything the page shows, and the version it shows (see version)."""
     wording = load_wording(run.language)
     parsed = _read(run)[2]
-    rows = {row.id: row for row in parsed if row.id}
+    rows = {row.id: row for row in parsed if row.id and _is_row_of(row, run)}
     threshold = run.settings.merge.low_confidence
     lines = [_line(n, u, rows.get(u.id), wording, threshold) for n, u in enumerate(run.labelled.items, start=1)]
     return {"language": run.language, "file": run.manifest.original, "words": dict(wording["review"]),
@@ -145,15 +152,24 @@ def _same(cell: str | None, value: Any) -> bool:
 
 def _write(run: Run, edits: list[dict[str, Any]], dismissed: list[dict[str, Any]]) -> Path:
     path = run.folder.transcript_csv
-    header, rows, _ = _read(run)
-    if not any(r.get("id") for r in rows):
+    header, rows, parsed = _read(run)
+    if not path.exists():
         write_transcript_csv(path, run.labelled, run.language)
-        header, rows, _ = _read(run)
+        header, rows, parsed = _read(run)
+    mine = {row.id for row in parsed if row.id and _is_row_of(row, run)}
+    if not mine or len(mine) < len({row.id for row in parsed if row.id}):
+        raise PipelineError(f"{path} holds rows that are not this exhibit's lines (ids emptied, or the lines of "
+                            "another run): nothing was saved; make the exhibit again first (it reads the file as "
+                            "it is), then edit")
     by_id = {r["id"]: r for r in rows if r.get("id")}
     for edit in edits:
         row = by_id.get(str(edit.get("id")))
         if row is None:
             raise PipelineError(f"{path}: no line {edit.get('id')!r} to save")
+        speakers = {s.id for s in run.labelled.speakers} | {s.id for s in run.machine.speakers}
+        if "speaker_id" in edit and str(edit["speaker_id"]) not in speakers:
+            raise PipelineError(f"{path}: line {edit['id']}: unknown speaker id {str(edit['speaker_id'])!r} "
+                                f"(this recording has {', '.join(sorted(speakers))})")
         for column in EDITABLE:
             if column in edit:
                 value = str(edit[column]).replace("\r", " ").replace("\n", " ").strip()
@@ -163,7 +179,7 @@ def _write(run: Run, edits: list[dict[str, Any]], dismissed: list[dict[str, Any]
                                         "save again")
                 row[column] = value
     rows = [r for r in rows if not _dismissed(r, dismissed)]
-    columns = header if set(COLUMNS) <= set(header) else COLUMNS
+    columns = header if set(COLUMNS) <= set(header) else COLUMNS + [h for h in header if h not in COLUMNS]
     _checked(run, columns, rows)        # what is written, the run takes
     write_csv(path, columns, [[r.get(c, "") for c in columns] for r in rows])
     return path

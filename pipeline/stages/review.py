@@ -17,14 +17,14 @@ a longer line) is a conflict (Labelled.conflicts): written back to transcript.cs
 review page and the working copy as "to review again" with both texts, counted in the manifest, never applied
 and never dropped, until a person reviews those lines again.
 
-Anything wrong in the file (a line id or speaker that does not exist, a status that is not one, two reviewed
-rows on one line, every line emptied) stops the run in one line naming the row; the outputs of the last run
-stay as they were.
+Anything wrong in the file (a status that is not one, a control character, every line emptied) stops the run
+in one line naming the row; the outputs of the last run stay as they were.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 VERSION = 2
 UNDER = 0.2     # a line is over a row's stretch when it overlaps at least this share of it
+SAME_TIME = 0.05   # seconds: a line this close to a row's times is the line the row was written for
 TOUCH = 0.25    # seconds: a line overlapping a row's stretch by more holds some of its words
 # the columns of transcript.csv, as the export writes them; id, speaker_id, text, status and the machine's text
 # and speaker (what the person saw) are read back, start and end only to find a line again
@@ -69,9 +70,10 @@ class Row:
 
 def _number(value: str | None) -> float | None:
     try:
-        return float(value) if value not in (None, "") else None
+        number = float(value) if value not in (None, "") else None
     except ValueError:
         return None
+    return number if number is not None and math.isfinite(number) and number >= 0 else None
 
 
 def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -143,21 +145,28 @@ def _conflict(row: Row, reason: ConflictReason, under: list[Utterance], seen: st
                     machine_speaker=row.machine_speaker or "", reason=reason, lines=tuple(u.id for u in under))
 
 
-def _anchor(row: Row, lines: tuple[Utterance, ...], by_id: dict[str, Utterance]) -> Placed:
+def _anchor(row: Row, lines: tuple[Utterance, ...], by_id: dict[str, Utterance], speakers: set[str]) -> Placed:
     """A touched row on this transcript's lines, anchored by the time it covers and the machine text it
     reviewed: carried only where that is unambiguous and the machine's text under it is unchanged."""
-    if row.start is None or row.end is None:           # a file without times: its own line, as it was
+    if row.start is None or row.end is None or row.machine_text is None:
+        # a row without its times or the machine text it reviewed (a cell emptied, a file from an earlier
+        # version): only its own line, still at its time with the text it had, takes it
         line = by_id.get(row.id)
-        return Placed(row, line) if line else Placed(row, None, conflict=_conflict(row, ConflictReason.GONE, [], ""))
+        same = line is not None and (row.machine_text is None or line.text == row.machine_text) and (
+            row.start is None or abs(line.start - row.start) < SAME_TIME) and (
+            row.end is None or abs(line.end - row.end) < SAME_TIME)
+        if same and (row.start is not None or row.machine_text is not None):
+            return _speakers_agree(row, line, speakers)
+        return Placed(row, None, conflict=_conflict(row, ConflictReason.GONE, [], row.machine_text or ""))
     under = _under(row, lines)
-    seen = row.machine_text if row.machine_text is not None else (under[0].text if len(under) == 1 else "")
+    seen = row.machine_text
     if not under:
         return Placed(row, None, conflict=_conflict(row, ConflictReason.GONE, under, seen))
     if len(under) > 1:
         return Placed(row, None, conflict=_conflict(row, ConflictReason.SPLIT, under, seen))
     line = under[0]
     if line.text == seen:
-        return Placed(row, line)
+        return _speakers_agree(row, line, speakers)
     own_speaker = row.speaker_id in ("", row.machine_speaker or line.speaker)
     if seen and line.text.count(seen) == 1 and own_speaker and (row.machine_speaker or line.speaker) == line.speaker:
         if row.text == seen:                  # a review, not a correction, of part of what is now a longer line
@@ -169,30 +178,47 @@ def _anchor(row: Row, lines: tuple[Utterance, ...], by_id: dict[str, Utterance])
                                                 touching if split else under, seen))
 
 
-def _place(rows: list[Row], lines: tuple[Utterance, ...], path: Path) -> tuple[dict[str, list[Placed]],
-                                                                                 list[Conflict]]:
+def _as_heard(row: Row, lines: tuple[Utterance, ...]) -> bool:
+    """A row of a file without the machine_text column (an earlier version's) that still says what the machine
+    says there: nobody touched it."""
+    return any(row.text and row.text in u.text for u in _under(row, lines)) or any(
+        u.id == row.id and u.text == row.text for u in lines)
+
+
+def _speakers_agree(row: Row, line: Utterance, speakers: set[str]) -> Placed:
+    """A row on its whole line, unless the person reviewed or chose a speaker and the line's speaker is no
+    longer the one they saw (the voices were told apart again: an id may now name another voice), or the voice
+    they chose is not among this transcript's."""
+    chose = row.speaker_id not in ("", row.machine_speaker or line.speaker)
+    moved = (row.status == Status.REVIEWED or chose) and row.machine_speaker and row.machine_speaker != line.speaker
+    if moved or (chose and row.speaker_id not in speakers):
+        return Placed(row, None, conflict=_conflict(row, ConflictReason.SPEAKER, [line], row.machine_text or ""))
+    return Placed(row, line)
+
+
+def _place(rows: list[Row], lines: tuple[Utterance, ...], speakers: set[str]) -> tuple[dict[str, list[Placed]],
+                                                                                       list[Conflict]]:
     """line id → the rows that review it; and the rows no line takes unambiguously (conflicts). Untouched rows
     of an earlier transcript carry nothing."""
     by_id = {u.id: u for u in lines}
     placed: dict[str, list[Placed]] = {}
     conflicts = []
     for row in rows:
-        if not row.touched:
+        if not row.touched and (row.machine_text is not None or _as_heard(row, lines)):
             continue
-        found = _anchor(row, lines, by_id)
+        found = _anchor(row, lines, by_id, speakers)
         if found.conflict is not None:
             conflicts.append(found.conflict)
-            continue
-        earlier = placed.setdefault(found.line.id, [])
-        if found.splice and any(_crosses(found, p) for p in earlier if p.splice):   # two corrections of one word
-            conflicts.append(_conflict(row, ConflictReason.CHANGED, [found.line], row.machine_text or ""))
-            continue
-        if earlier and not (found.splice and all(p.splice for p in earlier)):
-            first = earlier[0].row
-            raise TranscriptCsvError(f"{path}: rows {first.number} and {row.number} both review line "
-                                     f"{found.line.id} ({hms(found.line.start)}): put their text in one row and "
-                                     "delete the other")
-        earlier.append(found)
+        else:
+            placed.setdefault(found.line.id, []).append(found)
+    for line_id, found in list(placed.items()):
+        # several rows on one line: only corrections of different words of it go together; otherwise none is
+        # applied, and each is shown to review again
+        apart = all(p.splice for p in found) and not any(
+            _crosses(a, b) for i, a in enumerate(found) for b in found[i + 1:])
+        if len(found) > 1 and not apart:
+            conflicts += [_conflict(p.row, ConflictReason.TWICE, [p.line], p.row.machine_text or "") for p in found]
+            del placed[line_id]
     return placed, conflicts
 
 
@@ -247,20 +273,18 @@ def review(labelled: Labelled, csv_path: Path) -> Labelled:
 
 def reviewed(labelled: Labelled, rows: list[Row] | None, csv_path: Path) -> Labelled:
     """The lines as reviewed in `rows` (parse_rows of the file at `csv_path`, which the messages name), and the
-    rows the lines no longer take unambiguously, as conflicts. A conflict whose lines a person has since
-    reviewed or corrected again, as they are now, is settled by that review."""
-    placed, conflicts = _place(rows, labelled.items, csv_path) if rows else ({}, [])
+    rows the lines no longer take unambiguously, as conflicts (until the person deals with them: the row
+    deleted in Excel or marked on the review page)."""
     speakers = {s.id for s in labelled.speakers}
+    placed, conflicts = _place(rows, labelled.items, speakers) if rows else ({}, [])
     items = tuple(_apply(u, placed.get(u.id, []), speakers, csv_path) for u in labelled.items)
     if any(u.text for u in labelled.items) and not any(u.text for u in items):
         raise TranscriptCsvError(f"{csv_path}: every line's text is empty: the transcript would say nothing; "
                                  "restore the text, or delete the file to start the review over")
-    settled = {u.id for u in items if u.id in placed and not placed[u.id][0].splice}
-    open_ = tuple(c for c in conflicts if not (c.lines and set(c.lines) <= settled))
-    for c in open_:
+    for c in conflicts:
         log.warning("%s–%s: a review no longer fits this transcript's lines (%s): shown to review again, not "
                     "applied", hms(c.start), hms(c.end), c.reason)
-    return replace(with_lines(labelled, items), conflicts=open_)
+    return replace(with_lines(labelled, items), conflicts=tuple(conflicts))
 
 
 def counts(labelled: Labelled) -> dict[str, int]:
