@@ -1,5 +1,7 @@
 """Control characters in text: the invisible characters (U+0000–U+001F but tab, line feed and carriage return;
-U+007F–U+009F; U+FFFE, U+FFFF) that a Word document cannot hold and that no name, note or case field needs.
+U+007F–U+009F; U+FFFE, U+FFFF) that a Word document cannot hold, and the invisible direction controls
+(U+202A–U+202E, U+2066–U+2069) that make text show in another order than it is stored (a correction could read
+one way in the court copy and another in the record): no name, note, correction or case field needs them.
 
 Text the user gives (settings, options, the case, cells of the CSV files read back) is refused with one line
 naming where the character is (find_control). Text the machine found (the recording's file name and tags, the
@@ -12,7 +14,7 @@ import dataclasses
 import re
 from typing import Any
 
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
 
 
 def code_point(char: str) -> str:

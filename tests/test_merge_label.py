@@ -248,3 +248,11 @@ def test_a_shared_name_without_a_role_is_refused_naming_the_rows(tmp_path, utter
         label(merge(THREE, THREE_TURNS, CFG), csv_path, THREE_TURNS)
     assert "rows 2, 3, 4 name 李四 with the roles 原告、被告 and without one" in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_roles_that_differ_only_in_case_are_one_person(tmp_path, utterances):
+    csv_path = tmp_path / CSV_NAME
+    csv_path.write_text("speaker_id,name,role\nSPEAKER_00,John Smith,Plaintiff\nSPEAKER_01,John Smith,plaintiff\n",
+                        encoding="utf-8")
+    labelled = label(utterances, csv_path)
+    assert [(s.id, s.name, s.role) for s in labelled.speakers] == [("SPEAKER_00", "John Smith", "Plaintiff")]

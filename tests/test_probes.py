@@ -186,7 +186,7 @@ def test_3_speakers_csv_rewritten_with_new_ids_keeps_hostile_names_neutralised_a
 # ------------------------------------------------------------------ 4. control characters in the user's text
 
 
-@pytest.mark.parametrize("control", ["\x0b", "\x01", "\x1f"])
+@pytest.mark.parametrize("control", ["\x0b", "\x01", "\x1f", "\u202e"])    # U+202E: shown right to left
 def test_4_a_control_character_in_speakers_csv_is_one_line_naming_row_and_column(tmp_path, control):
     run, utterances = _labelled_once(tmp_path)
     write_csv(run.speakers_csv, ["speaker_id", "name", "role"], [["SPEAKER_00", "张三", ""],

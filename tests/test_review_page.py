@@ -258,7 +258,9 @@ def test_the_page_reads_transcript_csv_as_the_run_does_and_never_saves_over_a_fi
     written = path.read_bytes()
     for edit, message in (({"text": "改\x0b过"}, f"line {first}: the text holds an invisible control character"),
                           ({"status": "maybe"}, "row 2: status 'maybe' is not one of"),
-                          ({"speaker_id": "SPEAKER_09"}, f"line {first}: unknown speaker id 'SPEAKER_09'")):
+                          ({"speaker_id": "SPEAKER_09"}, f"line {first}: unknown speaker id 'SPEAKER_09'"),
+                          ({"text": {"a": 1}}, f"line {first}: the text must be text, not dict"),
+                          ({"text": "改\u202e过"}, "the text holds an invisible control character (U+202E)")):
         with pytest.raises(PipelineError) as info:     # what the page would save, the run would refuse
             save(folder, [{"id": first, **edit}], version(Run.open(folder)))
         assert message in str(info.value)

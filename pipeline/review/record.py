@@ -172,7 +172,10 @@ def _write(run: Run, edits: list[dict[str, Any]], dismissed: list[dict[str, Any]
                                 f"(this recording has {', '.join(sorted(speakers))})")
         for column in EDITABLE:
             if column in edit:
-                value = str(edit[column]).replace("\r", " ").replace("\n", " ").strip()
+                if not isinstance(edit[column], str):
+                    raise PipelineError(f"{path}: line {edit['id']}: the {column} must be text, not "
+                                        f"{type(edit[column]).__name__}")
+                value = edit[column].replace("\r", " ").replace("\n", " ").strip()
                 problem = find_control(value)
                 if problem:
                     raise PipelineError(f"{path}: line {edit['id']}: the {column} holds {problem}: delete it and "

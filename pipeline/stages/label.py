@@ -110,7 +110,7 @@ def _one_party_each(names: Names, rows_of: dict[str, int], path: Path) -> None:
     roles: dict[str, set[str]] = {}
     for name, role, _ in names.values():
         if name:
-            roles.setdefault(name, set()).add(role)
+            roles.setdefault(name, set()).add(role.casefold())
     for name, given in roles.items():
         if len(given - {""}) > 1 and "" in given:
             rows = sorted(rows_of[sid] for sid, n in names.items() if n[0] == name)
@@ -144,8 +144,8 @@ def person(names: Names, sid: str) -> tuple[str, str] | None:
     name, role, _ = names.get(sid, UNNAMED)
     if not name:
         return None
-    roles = {r for n, r, _ in names.values() if n == name and r}
-    return (name, role if len(roles) > 1 else "")
+    roles = {r.casefold() for n, r, _ in names.values() if n == name and r}     # Plaintiff = plaintiff
+    return (name, role.casefold() if len(roles) > 1 else "")
 
 
 def apply_names(utterances: Utterances, names: Names) -> Labelled:

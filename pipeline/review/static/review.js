@@ -305,8 +305,8 @@ async function save() {
     return true;
   } catch (error) {
     if (error.stale) {         // another tab, Excel or a run changed the file: show it as it is, and the edits
-      pending = changedLines.map((l) => ({id: l.id, start: l.start, speaker_id: l.speaker_id, text: l.text,
-                                          status: l.status}));
+      pending = pending.concat(changedLines.map((l) => ({id: l.id, start: l.start, speaker_id: l.speaker_id,
+                                                         text: l.text, status: l.status})));
       await load();
       dirty = false;
       drawAll();
