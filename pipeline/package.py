@@ -136,6 +136,10 @@ def _check(run: RunDir) -> tuple[RunManifest, AudioAsset, Labelled, Facts]:
     asset, labelled, facts = (_load(run, cls, stage) for stage, cls in
                               (("ingest", AudioAsset), ("label", Labelled), ("fact_review", Facts)))
     verify(run, manifest, READS)
+    open_ = manifest.review.get("conflicts", 0)
+    if open_:           # a person's reviews the lines no longer take: working material, and the review is not done
+        raise PipelineError(f"{run.root}: {open_} review(s) are to be done again (conflicts, see the review page or "
+                            "transcript.csv): deal with them and make the exhibit again, then package")
     for name, recorded in manifest.outputs.items():
         path = run.inside(name)
         if path is None or not path.is_file():

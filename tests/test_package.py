@@ -20,7 +20,7 @@ from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
 from pipeline.chain import original_identity
 from pipeline.config import Settings
 from pipeline.errors import PipelineError
-from pipeline.export.manifest import write_manifest
+from pipeline.export.manifest import read_manifest, write_manifest
 from pipeline.export.srt import write_srt
 from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
 from pipeline.export.pdf import find_soffice
@@ -244,3 +244,15 @@ def test_the_printed_check_command_runs_as_printed_whatever_the_folder_is_called
     command = next(line for line in result.output.splitlines() if line.startswith("check it with: "))
     checked = subprocess.run(["bash", "-c", command.removeprefix("check it with: ")], capture_output=True, text=True)
     assert checked.returncode == 0 and f"{ORIGINAL}: OK" in checked.stdout, checked.stderr
+
+
+def test_a_folder_with_reviews_to_do_again_is_not_packaged(tmp_path):
+    """Conflicts (a person's corrections the lines no longer take) are counsel's working material and mean the
+    review is not done: the package is refused in one line, nothing is made."""
+    run_dir, _ = finished_run(tmp_path)
+    manifest = read_manifest(run_dir / "manifest.json")
+    write_manifest(run_dir / "manifest.json", dataclasses.replace(manifest, review={"conflicts": 2}))
+    with pytest.raises(PipelineError) as refused:
+        build_package(run_dir)
+    assert "2 review(s) are to be done again (conflicts" in str(refused.value) and "\n" not in str(refused.value)
+    assert not (run_dir / "package").exists() and not (run_dir / "package.zip").exists()
