@@ -87,11 +87,12 @@ def _line(number: int, u: Utterance, row: Row | None, wording, threshold: float)
             "marks": marks(u, wording), "uncertain": [list(span) for span in shaded]}
 
 
-def _is_row_of(row: Row, run: Run) -> bool:
-    """Whether a row of transcript.csv was written for this run's line of the same id (the file may hold the
-    lines of another cut: kept when saved in Excel while a run made the exhibit)."""
-    line = next((u for u in run.labelled.items if u.id == row.id), None)
-    return line is not None and row.start is not None and abs(row.start - line.start) < SAME_TIME
+def _rows_of_run(parsed: list[Row], run: Run) -> dict[str, Row]:
+    """line id → the row of transcript.csv written for this run's line of that id (the file may hold the lines
+    of another cut: kept when saved in Excel while a run made the exhibit)."""
+    starts = {u.id: u.start for u in run.labelled.items}
+    return {row.id: row for row in parsed if row.id in starts and row.start is not None
+            and abs(row.start - starts[row.id]) < SAME_TIME}
 
 
 def version(run: Run) -> str:
@@ -105,7 +106,7 @@ def state(run: Run) -> dict[str, Any]:
     """Everything the page shows, and the version it shows (see version)."""
     wording = load_wording(run.language)
     parsed = _read(run)[2]
-    rows = {row.id: row for row in parsed if row.id and _is_row_of(row, run)}
+    rows = _rows_of_run(parsed, run)
     threshold = run.settings.merge.low_confidence
     lines = [_line(n, u, rows.get(u.id), wording, threshold) for n, u in enumerate(run.labelled.items, start=1)]
     return {"language": run.language, "file": run.manifest.original, "words": dict(wording["review"]),
@@ -156,17 +157,17 @@ def _write(run: Run, edits: list[dict[str, Any]], dismissed: list[dict[str, Any]
     if not path.exists():
         write_transcript_csv(path, run.labelled, run.language)
         header, rows, parsed = _read(run)
-    mine = {row.id for row in parsed if row.id and _is_row_of(row, run)}
+    mine = _rows_of_run(parsed, run)
     if not mine or len(mine) < len({row.id for row in parsed if row.id}):
         raise PipelineError(f"{path} holds rows that are not this exhibit's lines (ids emptied, or the lines of "
                             "another run): nothing was saved; make the exhibit again first (it reads the file as "
                             "it is), then edit")
     by_id = {r["id"]: r for r in rows if r.get("id")}
+    speakers = {s.id for s in run.labelled.speakers} | {s.id for s in run.machine.speakers}
     for edit in edits:
         row = by_id.get(str(edit.get("id")))
         if row is None:
             raise PipelineError(f"{path}: no line {edit.get('id')!r} to save")
-        speakers = {s.id for s in run.labelled.speakers} | {s.id for s in run.machine.speakers}
         if "speaker_id" in edit and str(edit["speaker_id"]) not in speakers:
             raise PipelineError(f"{path}: line {edit['id']}: unknown speaker id {str(edit['speaker_id'])!r} "
                                 f"(this recording has {', '.join(sorted(speakers))})")

@@ -15,7 +15,7 @@ once (the correction replaces those words; the machine's words around them stay)
 now under two lines, the machine's text under it changed, no line left there, a review of what is now part of
 a longer line) is a conflict (Labelled.conflicts): written back to transcript.csv as its own row, shown in the
 review page and the working copy as "to review again" with both texts, counted in the manifest, never applied
-and never dropped, until a person reviews those lines again.
+and never dropped, until the person deals with it (deletes its row, or marks it dealt with on the review page).
 
 Anything wrong in the file (a status that is not one, a control character, every line emptied) stops the run
 in one line naming the row; the outputs of the last run stay as they were.
@@ -125,7 +125,7 @@ def _under(row: Row, lines: tuple[Utterance, ...]) -> list[Utterance]:
     if row.start is None or row.end is None:
         return []
     length = max(row.end - row.start, 1e-6)
-    return [u for u in lines if _overlap(row, u) > 0 and _overlap(row, u) >= UNDER * length]
+    return [u for u in lines if (shared := _overlap(row, u)) > 0 and shared >= UNDER * length]
 
 
 @dataclass(frozen=True)
@@ -233,16 +233,7 @@ def _crosses(a: Placed, b: Placed) -> bool:
     return a0 < b1 and b0 < a1
 
 
-def _speaker(row: Row, line: Utterance, speakers: set[str], path: Path) -> str:
-    seen_speaker = row.machine_speaker or line.speaker        # the speaker the person saw
-    speaker = line.speaker if row.speaker_id in ("", seen_speaker) else row.speaker_id
-    if speaker not in speakers:
-        raise TranscriptCsvError(f"{path}: row {row.number}: unknown speaker id {speaker!r} (this recording has "
-                                 f"{', '.join(sorted(speakers))})")
-    return speaker
-
-
-def _apply(line: Utterance, rows: list[Placed], speakers: set[str], path: Path) -> Utterance:
+def _apply(line: Utterance, rows: list[Placed]) -> Utterance:
     machine = replace(line, machine_text=line.text, status=Status.MACHINE)
     if not rows:
         return machine      # untouched: the machine's (current) text and speaker
@@ -254,7 +245,8 @@ def _apply(line: Utterance, rows: list[Placed], speakers: set[str], path: Path) 
         flags = tuple(f for f in line.flags if f not in MACHINE_ONLY) + (Flag.CORRECTED,)
         return replace(line, text=text, flags=flags, status=Status.CORRECTED, machine_text=line.text)
     row = rows[0].row
-    speaker = _speaker(row, line, speakers, path)
+    # the speaker the person chose, else the line's (a chosen one is a voice of this transcript: _speakers_agree)
+    speaker = line.speaker if row.speaker_id in ("", row.machine_speaker or line.speaker) else row.speaker_id
     if row.status == Status.MACHINE and row.text == line.text and speaker == line.speaker:
         return machine
     corrected = row.text != line.text or speaker != line.speaker
@@ -277,7 +269,7 @@ def reviewed(labelled: Labelled, rows: list[Row] | None, csv_path: Path) -> Labe
     deleted in Excel or marked on the review page)."""
     speakers = {s.id for s in labelled.speakers}
     placed, conflicts = _place(rows, labelled.items, speakers) if rows else ({}, [])
-    items = tuple(_apply(u, placed.get(u.id, []), speakers, csv_path) for u in labelled.items)
+    items = tuple(_apply(u, placed.get(u.id, [])) for u in labelled.items)
     if any(u.text for u in labelled.items) and not any(u.text for u in items):
         raise TranscriptCsvError(f"{csv_path}: every line's text is empty: the transcript would say nothing; "
                                  "restore the text, or delete the file to start the review over")
