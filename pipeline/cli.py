@@ -32,7 +32,8 @@ CASE_DETAILS = {"case_name": "case name (--case-name)", "case_number": "case num
                 "recorded_on": "recording date and time (--recorded-on)",
                 "recorded_place": "recording place (--recorded-place)",
                 "recorded_device": "recording device, the original carrier (--recorded-device)",
-                "recorded_by": "who recorded it (--recorded-by)", "reviewed_by": "reviewer (--reviewed-by)"}
+                "recorded_by": "who recorded it (--recorded-by)", "reviewed_by": "reviewer (--reviewed-by)",
+                "review_method": "how it was reviewed (--review-method)"}
 
 
 class _RichHook:
@@ -75,7 +76,12 @@ def transcript(
     case_number: str = typer.Option("", "--case-number", help="Case number (案号)."),
     exhibit: str = typer.Option("", "--exhibit", help="Exhibit number (证据编号), also in every page header."),
     party: str = typer.Option("", "--party", help="Submitting party (提交人)."),
-    reviewed_by: str = typer.Option("", "--reviewed-by", help="Who checked the transcript against the recording."),
+    reviewed_by: str = typer.Option("", "--reviewed-by", help="Who reviewed the transcript line by line (the "
+                                    "review page marks each line)."),
+    review_method: str = typer.Option("", "--review-method", help="How, as the reviewer states it (核对方法, e.g. "
+                                      "逐句对照原始录音收听核对); the documents say nothing of a method not stated."),
+    time_zone: str = typer.Option("", "--time-zone", help="The zone every time in the documents is shown in, e.g. "
+                                  "Asia/Shanghai (default: this computer's)."),
     rules: list[Path] = typer.Option([], "--rules", help="Your own key-fact rule file (TOML, as "
                                                        "configs/rules/zh.toml), used beside the shipped ones."),
     recorded_on: str = typer.Option("", "--recorded-on", help="When it was recorded, as the submitting party "
@@ -108,7 +114,8 @@ def transcript(
              ("case", "case_number"): case_number, ("case", "exhibit_number"): exhibit,
              ("case", "submitting_party"): party, ("case", "recorded_on"): recorded_on,
              ("case", "recorded_place"): recorded_place, ("case", "recorded_device"): recorded_device,
-             ("case", "recorded_by"): recorded_by, ("case", "reviewed_by"): reviewed_by}
+             ("case", "recorded_by"): recorded_by, ("case", "reviewed_by"): reviewed_by,
+             ("case", "review_method"): review_method, ("case", "time_zone"): time_zone}
     overrides = _overrides(given)
     target = out_dir or Path("out") / file.stem
     try:
@@ -133,10 +140,13 @@ def transcript(
     if unsourced:
         out.print(f"say how each named speaker was identified (identified_by in {result.outputs['speakers']}): "
                   f"{', '.join(unsourced)}")
-    missing = settings.case.missing()
+    for change in result.case_changes:
+        out.print(f"{result.outputs['case']}: {CASE_DETAILS.get(change.field, change.field)} changed from "
+                  f"{change.before or '(empty)'!s} to {change.after or '(empty)'!s}")
+    missing = result.settings.case.missing()
     if missing:
-        out.print("case details still missing: "
-                  + ", ".join(CASE_DETAILS[name] for name in missing))
+        out.print("case details still missing: " + ", ".join(CASE_DETAILS[name] for name in missing)
+                  + f" (kept with the recording in {result.outputs['case']})")
     out.print(f"original unchanged: sha256 {result.manifest.original_sha256_after}")
 
 

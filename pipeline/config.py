@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipeline.controls import find_control
 from pipeline.errors import ConfigError
+from pipeline.sections import OUTSIDE_KEYS, Section, choice, number, read_toml, section_from
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "configs"
@@ -35,91 +35,40 @@ COURT_SECTIONS = ("timeline", "index", "coverage", "integrity", "method")
 SECRET = "token"                     # a setting never written to the manifest
 
 
-def _choice(default: str, label: str, options: tuple[str, ...]) -> Any:
-    return field(default=default, metadata={"label": label, "choices": options})
-
-
-def _number(default: float, label: str, low: float | None = None, high: float | None = None,
-            **more: Any) -> Any:
-    return field(default=default, metadata={"label": label, "low": low, "high": high, **more})
-
-
-OUTSIDE_KEYS = "outside_keys"   # metadata: a setting that does not change what a stage makes (left out of keys)
-
-
-class _Section:
-    """Checks a settings section when it is made: each value's type, its allowed values and range."""
-
-    section: ClassVar[str] = ""      # its name in the settings file: [transcribe]
-
-    def __post_init__(self) -> None:
-        section = self.section
-        for f in dataclasses.fields(self):
-            value, default = getattr(self, f.name), f.default
-            where = f"[{section}] {f.name}"
-            if not _same_type(value, default):
-                raise ConfigError(f"{where} should be a {type(default).__name__}, not {value!r}")
-            label = f.metadata.get("label", f.name)
-            for text in (value,) if isinstance(value, str) else value if isinstance(value, tuple) else ():
-                if found := find_control(text):
-                    raise ConfigError(f"{label} holds {found}: remove it ({where})")
-            options = f.metadata.get("choices")
-            if options and value not in options:
-                raise ConfigError(f"{label} must be one of {', '.join(options)}, not {value!r} ({where})")
-            low, high = f.metadata.get("low"), f.metadata.get("high")
-            if (low is not None and value < low) or (high is not None and value > high):
-                bounds = f"at least {low:g}" if high is None else f"between {low:g} and {high:g}"
-                raise ConfigError(f"{label} must be {bounds}, not {value!r} ({where})")
-        self.check()
-
-    def check(self) -> None:
-        """Rules between the fields of one section."""
-
-
-def _same_type(value: Any, default: Any) -> bool:
-    if isinstance(default, bool) or isinstance(value, bool):
-        return type(value) is type(default)
-    if isinstance(default, float):
-        return isinstance(value, (int, float))
-    if isinstance(default, tuple):
-        return isinstance(value, tuple) and all(isinstance(v, str) for v in value)
-    return type(value) is type(default)
-
-
 @dataclass(frozen=True)
-class TranscribeConfig(_Section):
+class TranscribeConfig(Section):
     section: ClassVar[str] = "transcribe"
 
     model: str = "base"
     language: str = ""
-    device: str = _choice("cpu", "device", DEVICES)
-    compute_type: str = _choice("int8", "compute type", COMPUTE_TYPES)
+    device: str = choice("cpu", "device", DEVICES)
+    compute_type: str = choice("int8", "compute type", COMPUTE_TYPES)
     # how fast, not what: 1 and 2 threads gave identical transcripts of 4 eval clips (zh, en, AMI), so a
     # change of threads (or a batch worker's share of the cores) reuses the transcript
-    cpu_threads: int = _number(0, "threads", 0, 1024, outside_keys=True)
-    beam_size: int = _number(5, "beam size", 1)
+    cpu_threads: int = number(0, "threads", 0, 1024, outside_keys=True)
+    beam_size: int = number(5, "beam size", 1)
     vad: bool = True
     # Silero VAD, one set of options for language detection, transcription and the speech regions
-    vad_threshold: float = _number(0.5, "VAD threshold", 0.0, 1.0)
-    vad_min_speech_ms: int = _number(0, "VAD shortest speech", 0)
-    vad_min_silence_ms: int = _number(2000, "VAD shortest silence", 0)
-    vad_speech_pad_ms: int = _number(400, "VAD padding", 0)
+    vad_threshold: float = number(0.5, "VAD threshold", 0.0, 1.0)
+    vad_min_speech_ms: int = number(0, "VAD shortest speech", 0)
+    vad_min_silence_ms: int = number(2000, "VAD shortest silence", 0)
+    vad_speech_pad_ms: int = number(400, "VAD padding", 0)
     initial_prompt_zh: str = ""
     names_as_hotwords: bool = False  # also listen for the names in speakers.csv (re-transcribes after naming)
     hotwords: str = ""          # names and terms to listen for, comma-separated ("张三,李四,借条"); --hotwords
 
 
 @dataclass(frozen=True)
-class DiarizeConfig(_Section):
+class DiarizeConfig(Section):
     section: ClassVar[str] = "diarize"
 
-    backend: str = _choice("local", "diarize backend", BACKENDS)
-    num_speakers: int = _number(0, "number of speakers", 0)
-    min_speakers: int = _number(1, "fewest speakers", 1)
-    max_speakers: int = _number(8, "most speakers", 1)
+    backend: str = choice("local", "diarize backend", BACKENDS)
+    num_speakers: int = number(0, "number of speakers", 0)
+    min_speakers: int = number(1, "fewest speakers", 1)
+    max_speakers: int = number(8, "most speakers", 1)
     pipeline: str = ""               # backend "pyannote-pipeline": a local folder with config.yaml, or a hub name
     token: str = field(default="", metadata={OUTSIDE_KEYS: True})   # hub token ("" = offline, local cache only)
-    channels: str = _choice("auto", "diarize channels", CHANNELS)   # "split": one speaker per channel
+    channels: str = choice("auto", "diarize channels", CHANNELS)   # "split": one speaker per channel
 
     def check(self) -> None:
         if self.min_speakers > self.max_speakers:
@@ -131,12 +80,12 @@ class DiarizeConfig(_Section):
 
 
 @dataclass(frozen=True)
-class NormaliseConfig(_Section):
+class NormaliseConfig(Section):
     section: ClassVar[str] = "normalise"
 
     simplified: bool = True          # Traditional → Simplified (the model's own text is kept as raw_text)
     punctuation: bool = True         # Chinese punctuation: the model's ASCII marks full-width, marks added
-    pause_seconds: float = _number(0.4, "clause pause", 0.0)   # a pause this long between Chinese words: "，"
+    pause_seconds: float = number(0.4, "clause pause", 0.0)   # a pause this long between Chinese words: "，"
     hallucinations: str = "hallucinations.toml"   # phrases Whisper invents (relative to configs/, or absolute)
 
     @property
@@ -145,16 +94,16 @@ class NormaliseConfig(_Section):
 
 
 @dataclass(frozen=True)
-class MergeConfig(_Section):
+class MergeConfig(Section):
     section: ClassVar[str] = "merge"
 
-    max_pause: float = _number(1.0, "longest pause in a line", 0.0)
-    max_length: float = _number(15.0, "longest line", 0.1)   # cut at sentence ends; one long sentence stays whole
-    low_confidence: float = _number(0.4, "low-confidence threshold", 0.0, 1.0)
+    max_pause: float = number(1.0, "longest pause in a line", 0.0)
+    max_length: float = number(15.0, "longest line", 0.1)   # cut at sentence ends; one long sentence stays whole
+    low_confidence: float = number(0.4, "low-confidence threshold", 0.0, 1.0)
 
 
 @dataclass(frozen=True)
-class FactsConfig(_Section):
+class FactsConfig(Section):
     section: ClassVar[str] = "facts"
 
     rule_files: tuple[str, ...] = ("rules/zh.toml", "rules/en.toml")
@@ -174,11 +123,11 @@ class FactsConfig(_Section):
 
 
 @dataclass(frozen=True)
-class ExportConfig(_Section):
+class ExportConfig(Section):
     section: ClassVar[str] = "export"
 
-    doc_language: str = _choice("auto", "exhibit language", ("auto", *DOC_LANGUAGES))
-    highlight: str = _choice("none", "highlight", HIGHLIGHTS)
+    doc_language: str = choice("auto", "exhibit language", ("auto", *DOC_LANGUAGES))
+    highlight: str = choice("none", "highlight", HIGHLIGHTS)
     court_sections: tuple[str, ...] = ("timeline", "index", "coverage", "method")   # of COURT_SECTIONS
 
     def check(self) -> None:
@@ -189,7 +138,7 @@ class ExportConfig(_Section):
 
 
 @dataclass(frozen=True)
-class CaseConfig(_Section):
+class CaseConfig(Section):
     """The case this recording is evidence in, as the user states it (configs/case.toml or --case FILE); every
     field optional. Shown on the documents only, as stated by the submitting party, except recorded_on, which
     also resolves 去年12月20号."""
@@ -204,15 +153,47 @@ class CaseConfig(_Section):
     recorded_place: str = ""
     recorded_device: str = ""   # the original carrier (原始载体): 华为 Mate 40 手机
     recorded_by: str = ""
-    reviewed_by: str = ""       # who checked the transcript against the recording
+    reviewed_by: str = ""       # who reviewed the transcript line by line (the review page, transcript.csv)
+    review_method: str = ""     # how, as the reviewer states it: 逐句对照原始录音收听核对 ("" = not stated)
+    time_zone: str = ""         # every time in the documents, in this zone: "Asia/Shanghai" ("" = this computer's)
+    # what decides whether a recording is admissible, as counsel establishes it ("" = an open item in the
+    # counsel copy, never assumed)
+    recorder_took_part: str = ""    # did the recorder take part in the conversation (not eavesdropping on others)
+    place_kind: str = ""            # private home / workplace / public place
+    how_recorded: str = ""          # openly / secretly; no threat, coercion, restricted liberty or inducement
+    privacy_or_secrets: str = ""    # content touching others' privacy or trade secrets
+    carrier_holder: str = ""        # who holds the original device now
+    carrier_sha256: str = ""        # sha256 of the file as it sits on the original device
+    purpose_of_proof: str = ""      # 证明目的
+    corroboration: str = ""         # the other evidence that corroborates it
 
     # what the documents need from the case file, in the order the closing lines of a run name them
     DETAILS: ClassVar[tuple[str, ...]] = ("case_name", "case_number", "exhibit_number", "submitting_party",
                                           "recorded_on", "recorded_place", "recorded_device", "recorded_by",
                                           "reviewed_by")
+    # the admissibility points the counsel copy checks (each an open item until stated)
+    CHECKS: ClassVar[tuple[str, ...]] = ("recorder_took_part", "place_kind", "how_recorded", "privacy_or_secrets",
+                                         "recorded_device", "carrier_holder", "carrier_sha256", "purpose_of_proof",
+                                         "corroboration")
 
     def check(self) -> None:
         self.recorded_moment()
+        self.zone()
+        digest = self.carrier_sha256.strip().lower()
+        if digest and not (len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
+            raise ConfigError(f"carrier_sha256 {self.carrier_sha256!r} is not a SHA-256 (64 hexadecimal digits, "
+                              "as `sha256sum` prints it)")
+
+    def zone(self) -> tzinfo:
+        """The zone every time in the documents is shown in: time_zone, else this computer's."""
+        name = self.time_zone.strip()
+        if not name:
+            return datetime.now().astimezone().tzinfo or timezone.utc
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"time zone {self.time_zone!r} is not a zone name such as Asia/Shanghai or "
+                              "Europe/London (time_zone)") from None
 
     def recorded_moment(self) -> datetime | None:
         """recorded_on as a date and time (midnight when only the day is stated); None when not given."""
@@ -270,34 +251,8 @@ def settings_from_record(data: dict[str, Any], where: str = "manifest.json") -> 
     sections = {}
     for f in dataclasses.fields(Settings):
         values = {k: v for k, v in dict(data.get(f.name, {})).items() if k != SECRET}
-        sections[f.name] = _section(type(getattr(Settings(), f.name)), values, f"{where} [{f.name}]")
+        sections[f.name] = section_from(type(getattr(Settings(), f.name)), values, f"{where} [{f.name}]")
     return Settings(**sections)
-
-
-def _section(cls: type, data: dict[str, Any], where: str) -> Any:
-    known = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}")
-    values = {}
-    for name, value in data.items():
-        default = known[name].default
-        if isinstance(default, tuple) and isinstance(value, list):
-            value = tuple(value)
-        elif isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not _same_type(value, default):
-            raise ConfigError(f"{where}: {name} should be a {type(default).__name__}, not {value!r}")
-        values[name] = value
-    return cls(**values)
-
-
-def _read_toml(path: Path, what: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise ConfigError(f"cannot read {what} {path}: {reason}") from exc
 
 
 # [transcribe] settings that change what the models compute, also taken from the environment for every command
@@ -325,24 +280,25 @@ def _from_environment() -> dict[str, dict[str, Any]]:
 
 def load_settings(path: Path | None = None, overrides: dict[str, dict[str, Any]] | None = None,
                   case_path: Path | None = None, rules: list[Path] | tuple[Path, ...] = ()) -> Settings:
-    """Read the settings file (configs/default.toml by default) and the case file (its keys are the [case]
-    section; configs/case.toml by default, where a missing file means an empty case), apply ENVIRONMENT, then
-    the overrides {section: {key: value}}, and add the user's own key-fact rule files."""
+    """Read the settings file (configs/default.toml by default), apply ENVIRONMENT, then the overrides
+    {section: {key: value}}, and add the user's own key-fact rule files. The [case] section is the case as given
+    for this run: the case file named (case_path, --case), then the overrides' case options; a run settles it
+    with the case kept in the recording's folder (casefile.py), configs/case.toml being only the defaults of a
+    new folder."""
     path = path or CONFIG_DIR / "default.toml"
-    data = _read_toml(path, "settings file")
+    data = read_toml(path, "settings file")
     if "case" in data:
         raise ConfigError(f"{path.name}: the case is described in a case file (configs/case.toml), not [case]")
     if case_path is not None and not case_path.is_file():
         raise ConfigError(f"cannot read case file {case_path}: no such case file (--case)")
-    case_file = case_path or CONFIG_DIR / "case.toml"
-    data["case"] = _read_toml(case_file, "case file") if case_path or case_file.is_file() else {}
+    data["case"] = read_case_data(case_path) if case_path else {}
     for given in (_from_environment(), overrides or {}):
         for section, values in given.items():
             data.setdefault(section, {}).update(values)
     sections = {}
     for f in dataclasses.fields(Settings):
-        where = case_file.name if f.name == "case" else f"{path.name} [{f.name}]"
-        sections[f.name] = _section(type(getattr(Settings(), f.name)), data.pop(f.name, {}), where)
+        where = case_path.name if f.name == "case" and case_path else f"{path.name} [{f.name}]"
+        sections[f.name] = section_from(type(getattr(Settings(), f.name)), data.pop(f.name, {}), where)
     if data:
         raise ConfigError(f"{path.name}: unknown section(s) {', '.join(sorted(data))}")
     settings = Settings(**sections)
@@ -350,3 +306,12 @@ def load_settings(path: Path | None = None, overrides: dict[str, dict[str, Any]]
         settings = dataclasses.replace(settings, facts=settings.facts.with_rules(rules))
     return settings
 
+
+BINDING = "recording_sha256"    # in a run folder's case.toml: the recording the case file was written for
+
+
+def read_case_data(path: Path) -> dict[str, Any]:
+    """A case file's values (the binding to a recording left out, see casefile.py)."""
+    data = read_toml(path, "case file")
+    data.pop(BINDING, None)
+    return data

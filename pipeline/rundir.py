@@ -6,6 +6,7 @@ out/<name>/
     <stem>.srt, <stem>.json, <stem>.rttm                      the exhibit's companions (<stem>: the
     transcript.csv, key_facts.csv, integrity.json              recording's file name without extension)
     speakers.csv, speakers.previous.csv                       the user's naming of the voices
+    case.toml                                                 the case, kept with the recording (casefile.py)
     speakers/SPEAKER_00.wav …                                 a listening clip per voice
     manifest.json                                             the record of the run
     .lock                                                     held by the run (or packaging) under way: pid
@@ -97,6 +98,11 @@ class RunDir:
     @property
     def key_facts_csv(self) -> Path:
         return self.root / "key_facts.csv"
+
+    @property
+    def case_toml(self) -> Path:
+        """The case this recording is evidence in, kept with it (casefile.py)."""
+        return self.root / "case.toml"
 
     @property
     def transcript_csv(self) -> Path:

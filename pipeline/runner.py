@@ -42,6 +42,7 @@ from pipeline.artifacts import (
     Utterances,
     load,
 )
+from pipeline import casefile
 from pipeline.chain import original_identity, working_copy_changed
 from pipeline.config import Settings
 from pipeline.errors import PipelineError, os_error
@@ -168,6 +169,8 @@ class RunResult:
     outputs: dict[str, Path]     # role ("docx", "speakers", …) → file
     manifest: RunManifest
     labelled: Labelled
+    settings: Settings                       # as the run used them: the case settled with the folder's case.toml
+    case_changes: tuple[casefile.Change, ...] = ()   # what this run changed in the folder's case.toml
 
 
 def check_inputs(source: Path, settings: Settings) -> None:
@@ -252,6 +255,22 @@ def _keep_the_persons_review(run: RunDir, review_record: StageRecord, written: d
     return {**written, name: now}
 
 
+def _keep_the_case(run: RunDir, settled: casefile.Settled, source: Path, sha256: str,
+                   written: dict[str, str]) -> dict[str, str]:
+    """The folder's case.toml with the case this run used, staged with the outputs; when a person changed it
+    while the run made the exhibit, theirs is kept as they left it (and the run says to run again). Returns the
+    outputs' sha256 as they will be in the folder."""
+    name = run.relative(run.case_toml)
+    now = sha256_file(run.case_toml) if run.case_toml.is_file() else ""
+    if now != settled.read:
+        log.warning("%s was changed while this run made the exhibit: it is kept as you left it, and this exhibit "
+                    "does not hold that change yet; run again to apply it", run.case_toml)
+        return {**written, name: now} if now else written
+    run.incoming.mkdir(exist_ok=True)
+    casefile.write(run.staged().case_toml, settled.case, sha256, source.name)
+    return {**written, name: sha256_file(run.staged().case_toml)}
+
+
 def _stale(run: RunDir, manifest: RunManifest) -> list[str]:
     """The outputs of the previous run that this one does not make again (another recording name's files, the
     clip of a voice no longer found): removed when the new set is moved into place."""
@@ -268,6 +287,8 @@ def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook, 
         log.warning("%s: the last run was stopped while moving its outputs into place: they were moved now",
                     run.root)
     _check_same_recording(run, before.sha256)
+    settled = casefile.settle(run, settings.case, before.sha256)
+    settings = dataclasses.replace(settings, case=settled.case)
     run.work.mkdir(parents=True, exist_ok=True)
     c = Context(source=source, original=before, settings=settings, run=run)
     done = run_stages(STAGES, c, progress, strict)
@@ -278,6 +299,7 @@ def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook, 
     exported: Exported = c["export"]
     labelled: Labelled = c["review"]
     written = _keep_the_persons_review(run, next(r for r in done if r.stage == "review"), dict(exported.sha256))
+    written = _keep_the_case(run, settled, source, before.sha256, written)
     outputs = {role: run.root / name for role, name in exported.files.items()}
     outputs["speakers"] = run.speakers_csv
     manifest = RunManifest(
@@ -294,7 +316,8 @@ def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook, 
         review=_review_record(labelled, c.settings, next(r for r in done if r.stage == "review")),
     )
     outputs["manifest"] = run.manifest
-    run.incoming.mkdir(exist_ok=True)
+    outputs["case"] = run.case_toml
     write_manifest(run.staged().manifest, manifest)
     run.publish(remove=_stale(run, manifest))
-    return RunResult(out_dir=run.root, outputs=outputs, manifest=manifest, labelled=labelled)
+    return RunResult(out_dir=run.root, outputs=outputs, manifest=manifest, labelled=labelled, settings=settings,
+                     case_changes=settled.changes)

@@ -118,9 +118,12 @@ def test_a_run_closes_naming_both_documents_the_case_details_missing_and_unsourc
                     Speaker("SPEAKER_01", "李四", "原告", 2, 2.0, 1, 3.0, 5.0),
                     Speaker("SPEAKER_02", "", "", 3, 2.0, 1, 6.0, 8.0))
         manifest = RunManifest({}, str(source), "ab" * 32, "ab" * 32, {}, {}, (), {}, "2025-03-06T14:30:00+08:00")
+        from pipeline.casefile import Change
+
         return pipeline.runner.RunResult(out, {"docx": out / "rec.docx", "counsel_docx": out / "rec_counsel.docx",
-                                               "speakers": out / "speakers.csv"}, manifest,
-                                         Labelled("zh", speakers, ()))
+                                               "speakers": out / "speakers.csv", "case": out / "case.toml"}, manifest,
+                                         Labelled("zh", speakers, ()), settings,
+                                         (Change("exhibit_number", "证据3", "证据4"),))
 
     monkeypatch.setattr(pipeline.runner, "run", fake_run)
     (tmp_path / "rec.wav").write_bytes(b"x")
@@ -138,4 +141,6 @@ def test_a_run_closes_naming_both_documents_the_case_details_missing_and_unsourc
     assert "say how each named speaker was identified (identified_by in" in result.output and "李四" in result.output
     missing = next(line for line in lines if line.startswith("case details still missing: "))
     assert missing == ("case details still missing: case name (--case-name), case number (--case-number), exhibit "
-                       "number (--exhibit), submitting party (--party), reviewer (--reviewed-by)")
+                       "number (--exhibit), submitting party (--party), reviewer (--reviewed-by) (kept with the "
+                       f"recording in {tmp_path / 'o' / 'case.toml'})")
+    assert f"{tmp_path / 'o' / 'case.toml'}: exhibit number (--exhibit) changed from 证据3 to 证据4" in lines

@@ -11,7 +11,9 @@ from pipeline.errors import ConfigError
 
 
 def test_the_shipped_case_file_is_empty_and_complete():
-    assert load_settings().case == CaseConfig()
+    from pipeline.casefile import default_case
+
+    assert default_case() == CaseConfig() and load_settings().case == CaseConfig()
     text = (CONFIG_DIR / "case.toml").read_text(encoding="utf-8")
     for name in (f.name for f in dataclasses.fields(CaseConfig)):
         assert f"\n{name} = \"\"" in text, name

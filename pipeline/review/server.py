@@ -15,6 +15,7 @@ A careful local server, since any web page the user visits can send requests to 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import secrets
@@ -33,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from pipeline.config import CaseConfig
 from pipeline.errors import PipelineError, StaleSaveError
 from pipeline.export.wording import load_wording
 from pipeline.review.record import Run, save, state
@@ -113,7 +115,9 @@ def make_app(folder: Path, token: str, launch: str, port: int) -> Starlette:
             with lock:
                 run = Run.open(folder)
                 started = time.perf_counter()
-                result = run_pipeline(Path(run.manifest.original), run.folder.root, run.settings)
+                # the case as the folder keeps it (case.toml, perhaps edited since the last run): none given here
+                result = run_pipeline(Path(run.manifest.original), run.folder.root,
+                                      dataclasses.replace(run.settings, case=CaseConfig()))
                 return {"exhibit": str(result.outputs["docx"]), "seconds": round(time.perf_counter() - started, 1),
                         "ran": [r.stage for r in result.manifest.stages if r.ran]}
         return JSONResponse(await run_in_threadpool(make))
