@@ -94,8 +94,9 @@ def test_the_working_copy_is_marked_on_every_page_and_names_the_court_copy(tmp_p
     notice = next(p for p in doc.paragraphs if p.style.name == S.NOTICE)
     assert "不得提交法院" in notice.text and "《借款录音.docx》" in notice.text
     court = write(tmp_path, COURT)
-    assert "工作底稿" not in court.sections[0].header.paragraphs[0].text
-    assert not [p for p in court.paragraphs if p.style.name == S.NOTICE]
+    assert "工作底稿" not in "".join(p.text for p in court.sections[0].header.paragraphs)
+    notices = [p.text for p in court.paragraphs if p.style.name == S.NOTICE]     # the draft notice only
+    assert len(notices) == 1 and notices[0].startswith("草稿：") and "工作底稿" not in notices[0]
 
 
 def test_the_working_copy_puts_its_own_sections_first_then_everything_the_court_copy_has(tmp_path):
@@ -113,7 +114,7 @@ def test_before_filing_names_what_is_missing_unsourced_unreviewed_and_to_weigh(t
     made = dataclasses.replace(content(lab=lab, found=found, case=CASE), integrity=(SILENCE,))
     items = todo_items(made, load_wording("zh"))
     assert items[0] == ("案件信息尚缺：案号、录音时间、录音设备（原始载体）、录音人、核对人。提交法院的文本中相应处留有空白横线；"
-                        "在案件文件（configs/case.toml）中填写后重新运行即可。")
+                        "在本录音文件夹的案件文件（case.toml）中填写后重新运行即可。")
     assert "已填写姓名但未写指认依据：李四" in items[1]          # 张三 has a basis, 李四 none
     assert items[2].startswith("尚未记录核对人") and items[3].startswith("尚有 2 句未记录逐句核对（共 2 句）")
     assert "1 处待核查之处" in items[4] and "威胁性言语的有 1 处" in items[5]

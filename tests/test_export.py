@@ -176,7 +176,9 @@ def test_docx_sections_come_in_order_title_first(tmp_path):
     assert headings[:5] == ["一、录音文件信息", "二、说话人", "三、标注说明", "四、录音内容", "五、关键内容索引"]
     assert headings[5:] == ["六、录音覆盖情况", "七、整理方法", "八、声明"]    # the integrity points: counsel's
     body = [el.tag.split("}")[1] for el in doc.element.body]
-    assert body[:6] == ["p", "p", "tbl", "p", "p", "tbl"]   # title, heading, file table, heading, lead, parties
+    assert texts[1].startswith("草稿：")         # not every line reviewed: a draft, said under the title
+    assert body[:7] == ["p", "p", "p", "tbl", "p", "p", "tbl"]   # title, draft, heading, file table, heading, lead,
+                                                                 # parties
 
 
 def test_docx_transcript_lines_are_exact_and_plain(tmp_path):

@@ -61,8 +61,8 @@ def test_every_page_header_has_the_exhibit_number_and_the_sha_prefix_and_the_foo
 
 def test_the_header_without_an_exhibit_number_shows_the_sha_prefix_only(tmp_path):
     _, doc = make_docx(tmp_path, "en")
-    header = doc.sections[0].header.paragraphs[0].text
-    assert header.strip() == f"Original SHA-256 {SHA[:16]}…"
+    draft, header = (p.text for p in doc.sections[0].header.paragraphs)
+    assert draft == "\tDRAFT — NOT REVIEWED" and header.strip() == f"Original SHA-256 {SHA[:16]}…"
     assert _fields(doc.sections[0].footer.paragraphs[0]) == ["PAGE", "NUMPAGES"]
 
 
@@ -308,3 +308,41 @@ def test_styles_not_code_carry_the_look_of_the_key_facts_index(tmp_path):
     write_docx(path, content(), COUNSEL)
     counsel = next(t for t in Document(str(path)).tables if t.rows[0].cells[1].text == "行号")
     assert [p.style.name for p in counsel.rows[1].cells[4].paragraphs] == [S.TABLE_TEXT, S.TABLE_NOTE, S.TABLE_NOTE]
+
+
+def test_the_court_copy_is_a_draft_until_every_line_is_reviewed_and_a_reviewer_named(tmp_path):
+    """Issue 20, item 1: the draft mark on every page (header), under the title (why) and in the declaration,
+    until every line is reviewed or corrected and a reviewer is named; then none of it. The working copy is never
+    marked a draft (it is never filed)."""
+    from pipeline.artifacts import Status
+
+    lab = labelled()
+    done = dataclasses.replace(lab, items=tuple(dataclasses.replace(u, status=Status.REVIEWED if i else
+                                                                    Status.CORRECTED)
+                                                for i, u in enumerate(lab.items)))
+    half = dataclasses.replace(done, items=(dataclasses.replace(done.items[0], status=Status.MACHINE),
+                                            *done.items[1:]))
+    named = CaseConfig(reviewed_by="李律师")
+    total = len(lab.items)
+    for language, the, case, reason in (
+            ("zh", half, named, f"草稿：尚有 1 句（共 {total} 句）未记录人工核对。"),
+            ("zh", done, CaseConfig(), "草稿：核对人尚未写明。"),
+            ("zh", lab, CaseConfig(), f"草稿：尚有 {total} 句（共 {total} 句）未记录人工核对；核对人尚未写明。"),
+            ("en", half, named, f"DRAFT: 1 of {total} lines have no recorded review."),
+            ("zh", done, named, ""),
+            ("en", done, named, "")):
+        _, doc = make_docx(tmp_path, language, lab=the, case=case)
+        header = [p.text for p in doc.sections[0].header.paragraphs]
+        title, under = doc.paragraphs[0].text, doc.paragraphs[1].text
+        made = next(p.text for p in doc.paragraphs if p.text.startswith(("本整理稿根据", "This transcript was made")))
+        mark = load_wording(language)["header"]["draft"]
+        if reason:
+            assert header[0] == f"\t{mark}" and under.startswith(reason), (language, under)
+            assert made.endswith(("不得作为正式整理稿提交。", "not to be filed as the transcript."))
+        else:
+            assert mark not in "".join(header) and not under.startswith(("草稿", "DRAFT")), under
+            assert "草稿" not in made and "DRAFT" not in made
+        assert title in ("录音文字整理稿", "Transcript of Audio Recording")
+        counsel = write_docx(tmp_path / "c.docx", content(language, lab=the, case=case), COUNSEL)
+        assert counsel is None and mark not in "".join(p.text for p in Document(str(tmp_path / "c.docx"))
+                                                       .sections[0].header.paragraphs)

@@ -263,20 +263,23 @@ def test_method_statement_claims_a_review_only_when_a_reviewer_is_recorded():
     zh = texts(render(method_section))[1]
     assert "由计算机软件制作" in zh and "语音识别" in zh and "说话人区分" in zh
     assert "整理时间为 2025年3月6日 14:30（UTC+08:00）。" in zh
-    assert "其后由 李律师 对照原始录音逐句核对，共 2 句，其中更正 0 句" in zh
+    assert "核对记录显示，李律师 将软件生成的全部 2 句逐句标为已核对，其中更正 0 句（正文中标有“[已校正]”）。核对方法未记录。" in zh
+    assert "对照原始录音" not in zh           # a method nobody stated is never claimed
+    stated = dataclasses.replace(CASE, review_method="逐句对照原始录音收听核对")
+    assert texts(render(method_section, case=stated))[1].endswith("核对方法（核对人陈述）：逐句对照原始录音收听核对。")
     unreviewed = texts(render(method_section, case=CaseConfig(), statuses=("machine", "machine")))[1]
-    assert "尚未记录经人工对照原始录音核对" in unreviewed and "________________" not in unreviewed
+    assert "软件生成的文字尚未记录经人工核对。" in unreviewed and "________________" not in unreviewed
     en = texts(render(method_section, "en", case=CaseConfig(), statuses=("machine", "machine")))[1]
     assert "produced by machine" in en and "made on 2025-03-06 14:30 (UTC+08:00)" in en
-    assert "No check of the software's text against the original recording has been recorded." in en
+    assert "No review of the software's text by a person has been recorded." in en
 
 
 @pytest.mark.parametrize("statuses, case, said", [
-    (("corrected", "machine"), CASE, "其后由 李律师 对照原始录音核对了其中 1 句（共 2 句），更正 1 句（正文中标有“[已校正]”）；"
-                                     "其余 1 句尚未记录核对。"),
+    (("corrected", "machine"), CASE, "核对记录显示，李律师 将软件生成的 1 句（共 2 句）标为已核对，其中更正 1 句"
+                                     "（正文中标有“[已校正]”）；其余 1 句尚未记录核对。核对方法未记录。"),
     (("machine", "machine"), CASE, "核对人为 李律师，但尚未逐句记录核对结果。"),
-    (("reviewed", "machine"), CaseConfig(), "已对照原始录音核对了 1 句（共 2 句），更正 0 句；核对人尚未写明。"),
-    (("machine", "machine"), CaseConfig(), "软件生成的文字尚未记录经人工对照原始录音核对。"),
+    (("reviewed", "machine"), CaseConfig(), "核对记录显示软件生成的 1 句（共 2 句）已标为已核对，更正 0 句；核对人尚未写明。"),
+    (("machine", "machine"), CaseConfig(), "软件生成的文字尚未记录经人工核对。"),
 ])
 def test_the_review_is_stated_as_recorded_line_by_line(statuses, case, said):
     assert said in texts(render(method_section, case=case, statuses=statuses))[1]
@@ -300,7 +303,7 @@ def test_declaration_says_what_the_software_did_and_what_the_party_states_as_sta
     assert lines[1] == "（一）本整理稿的制作"
     made = lines[2]
     assert SHA in made and "借款录音.m4a" in made and "1,572,864 字节" in made and "2025年3月6日 14:30（UTC+08:00）" in made
-    assert "已由 李律师 对照该录音文件逐句核对（共 2 句，更正 0 句）" in made
+    assert "已由 李律师 逐句核对（共 2 句，更正 0 句）。核对方法未记录。" in made and "草稿" not in made
     assert lines[3:9] == ["（二）录音情况（提交人陈述）",
                           "以下各项由提交人陈述，软件未作核实；未陈述的，由提交人在横线上填写。",
                           "原始载体（录音设备）：华为 Mate 40 手机", "录音时间：________________",
@@ -320,7 +323,11 @@ def test_declaration_without_case_details_asserts_nothing_and_leaves_lines_to_fi
             assert claim not in text, (language, claim)
         assert sum("________________" in line for line in lines) >= 5      # four stated items and the party
     en = texts(render(declaration, "en", case=CaseConfig(), statuses=("machine", "machine")))
-    assert "No check of the software's text by a person has been recorded." in en[2]
+    assert "No review of the software's text by a person has been recorded." in en[2]
+    assert en[2].endswith("This transcript is a DRAFT: its review by a person is not complete, and it is not to be "
+                          "filed as the transcript.")
+    zh = texts(render(declaration, case=CaseConfig(), statuses=("machine", "machine")))
+    assert zh[2].endswith("本整理稿为草稿，尚未完成人工核对，不得作为正式整理稿提交。")
     assert en[5] == "Original carrier (recording device): ________________"
     assert not any(line.startswith("Reviewed by") for line in en)        # no reviewer recorded: no reviewer line
     assert en[-2] == "Submitting party: ________________" and en[-1].startswith("Signature or seal")

@@ -10,6 +10,7 @@ from pipeline.artifacts import AudioAsset, Diarization, Facts, Labelled, Point, 
 from pipeline.config import Settings
 from pipeline.export.coverage import Coverage, coverage
 from pipeline.export.wording import exhibit_language
+from pipeline.stages.review import unfinished
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,11 @@ class ExhibitContent:
     software: dict[str, str]   # package → version (manifest.software_versions)
     language: str              # the language of every output: "zh" or "en"
     processed: datetime        # when this run made the exhibit (to the minute in the document)
+
+    @property
+    def unfinished(self) -> dict[str, int]:
+        """Why the court copy is a draft ({} when it is not): review.unfinished."""
+        return unfinished(self.labelled, self.settings.case.reviewed_by)
 
 
 def model_files(transcript: Transcript, diarization: Diarization) -> dict[str, str]:

@@ -282,3 +282,12 @@ def reviewed(labelled: Labelled, rows: list[Row] | None, csv_path: Path) -> Labe
 def counts(labelled: Labelled) -> dict[str, int]:
     """How many lines are as the machine wrote them, reviewed and corrected."""
     return {status.value: sum(u.status == status for u in labelled.items) for status in Status}
+
+
+def unfinished(labelled: Labelled, reviewer: str) -> dict[str, int]:
+    """Why the transcript is still a draft: lines with no recorded review ("unchecked"), no reviewer named
+    ("no_reviewer": 1) and reviews to do again ("conflicts"), each left out when none; {} when every line is
+    reviewed or corrected by a named reviewer — only then may the court copy look final."""
+    why = {"unchecked": counts(labelled)[Status.MACHINE], "no_reviewer": int(not reviewer.strip()),
+           "conflicts": len(labelled.conflicts)}
+    return {key: n for key, n in why.items() if n}

@@ -49,13 +49,15 @@ def load_template() -> DocumentObject:
 
 def page_marks(doc: DocumentObject, content: ExhibitContent, wording: Wording, counsel: bool = False) -> None:
     """On every page: the exhibit number (when given) and the start of the recording's SHA-256 in the header —
-    in the working copy under a first line `律师工作底稿·不得提交` —, `第 X 页 共 Y 页` in the footer."""
+    under a first line `律师工作底稿·不得提交` in the working copy, `草稿·未经人工核对` in a court copy that is still a
+    draft (content.unfinished) —, `第 X 页 共 Y 页` in the footer."""
     section = doc.sections[0]
     words = wording["header"]
     top = section.header.paragraphs[0]
     top.style = S.HEADER
-    if counsel:
-        top.add_run(f"\t{words['counsel']}")
+    mark = words["counsel"] if counsel else words["draft"] if content.unfinished else ""
+    if mark:
+        top.add_run(f"\t{mark}")
         top = section.header.add_paragraph(style=S.HEADER)
     exhibit = content.settings.case.exhibit_number.strip()
     sha = words["sha"].format(sha=content.asset.sha256[:HEADER_SHA_PREFIX])

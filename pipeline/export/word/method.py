@@ -111,15 +111,17 @@ def integrity_section(doc: Document, content: ExhibitContent, wording: Wording) 
 
 
 def review_text(content: ExhibitContent, words: Wording) -> str:
-    """Whether a person checked the software's text, in the words of a section ([method] or [declaration]): who
-    (the reviewer named) checked how many lines (as transcript.csv records them) and how many were corrected;
-    never a check that is not recorded."""
-    reviewer = content.settings.case.reviewed_by.strip()
+    """Whether a person reviewed the software's text, in the words of a section ([method] or [declaration]): who
+    (the reviewer named) marked how many lines (as transcript.csv records them), how many were corrected, and
+    how, only as the reviewer states it (review_method); never a review or a method that is not recorded."""
+    case = content.settings.case
+    reviewer, method = case.reviewed_by.strip(), case.review_method.strip()
     lines = counts(content.labelled)
     checked = lines[Status.REVIEWED] + lines[Status.CORRECTED]
     total = len(content.labelled.items)
     values = {"reviewer": reviewer, "total": total, "checked": checked, "corrected": lines[Status.CORRECTED],
-              "unchecked": total - checked}
+              "unchecked": total - checked,
+              "method": words["review_method"].format(method=method) if method else words["no_review_method"]}
     if reviewer:
         key = "reviewed_all" if total and checked == total else "reviewed_some" if checked else "reviewed_unrecorded"
     else:
@@ -212,7 +214,8 @@ def declaration(doc: Document, content: ExhibitContent, wording: Wording) -> Non
     paragraph(doc, words["made_heading"], S.SUBHEADING)
     paragraph(doc, words["made"].format(file_name=asset.file_name, size=f"{asset.size_bytes:,}", sha256=asset.sha256,
                                         processed=processed_text(content, wording),
-                                        review=review_text(content, words)))
+                                        review=review_text(content, words),
+                                        draft=words["draft"] if content.unfinished else ""))
     paragraph(doc, words["stated_heading"], S.SUBHEADING)
     paragraph(doc, words["stated_intro"])
     for line in stated_lines(content, wording):

@@ -48,10 +48,23 @@ def human_size(size: int) -> str:
     return f"{value:.1f} {unit}"
 
 
+def draft_text(content: ExhibitContent, wording: Wording) -> str:
+    """Why the court copy is a draft, in one sentence (草稿：尚有 3 句（共 8 句）未记录人工核对；核对人尚未写明。…)."""
+    why, total = content.unfinished, len(content.labelled.items)
+    reasons = [wording["draft_unchecked"].format(unchecked=why["unchecked"], total=total)] if "unchecked" in why else []
+    if "no_reviewer" in why:
+        reasons.append(wording["draft_no_reviewer"])
+    if "conflicts" in why:
+        reasons.append(wording["draft_conflicts"].format(count=why["conflicts"]))
+    return wording["draft"].format(reasons=wording["draft_separator"].join(reasons))
+
+
 def title_block(doc: DocumentObject, content: ExhibitContent, wording: Wording, counsel: bool = False) -> None:
-    """The title (the working copy's own for counsel), and under it each case field the user gave (none when the
-    case file is empty)."""
+    """The title (the working copy's own for counsel), under it in a court copy that is still a draft why it is
+    one, then each case field the user gave (none when the case file is empty)."""
     paragraph(doc, wording["counsel_title" if counsel else "title"], S.TITLE)
+    if not counsel and content.unfinished:
+        paragraph(doc, draft_text(content, wording), S.NOTICE)
     case = content.settings.case
     for key in CASE_FIELDS:
         value = getattr(case, key).strip()
