@@ -32,6 +32,10 @@ HIGHLIGHTS = ("none", "inline")      # the transcript body plain, or key-fact wo
 # the sections the court copy may show besides the recording, speakers, notation, transcript and declaration
 # (the counsel's working copy shows them all)
 COURT_SECTIONS = ("timeline", "index", "coverage", "integrity", "method")
+# what the court copy's particulars may disclose besides the file's identity and what the party states, each only
+# when counsel chooses it ([export] court_discloses): the file's embedded tags (encoder, device), the file
+# system's times, the dates in its metadata (the counsel copy shows them all)
+DISCLOSURES = ("tags", "file_times", "metadata_dates")
 SECRET = "token"                     # a setting never written to the manifest
 
 
@@ -129,12 +133,15 @@ class ExportConfig(Section):
     doc_language: str = choice("auto", "exhibit language", ("auto", *DOC_LANGUAGES))
     highlight: str = choice("none", "highlight", HIGHLIGHTS)
     court_sections: tuple[str, ...] = ("timeline", "index", "coverage", "method")   # of COURT_SECTIONS
+    court_discloses: tuple[str, ...] = ()                     # of DISCLOSURES
+    counsel_only_categories: tuple[str, ...] = ("threat",)    # key-content categories kept out of the court copy
 
     def check(self) -> None:
-        unknown = [name for name in self.court_sections if name not in COURT_SECTIONS]
-        if unknown:
-            raise ConfigError(f"court sections must be among {', '.join(COURT_SECTIONS)}, not "
-                              f"{', '.join(map(repr, unknown))} ([export] court_sections)")
+        for key, allowed in (("court_sections", COURT_SECTIONS), ("court_discloses", DISCLOSURES)):
+            unknown = [name for name in getattr(self, key) if name not in allowed]
+            if unknown:
+                raise ConfigError(f"{key.replace('_', ' ')} must be among {', '.join(allowed)}, not "
+                                  f"{', '.join(map(repr, unknown))} ([export] {key})")
 
 
 @dataclass(frozen=True)

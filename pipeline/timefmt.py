@@ -3,14 +3,15 @@
 - a time in the recording: hh:mm:ss everywhere (00:01:05), with milliseconds where they matter (00:01:05.120);
 - a length: hh:mm:ss.t (00:01:35.2);
 - a moment in the world (file times, metadata dates, when the exhibit was made): the date as the document's
-  language writes it, the time, and its zone (2025年3月5日 20:14:03（UTC+08:00） / 2025-03-05 20:14:03 (UTC+08:00));
-  a moment the user states without a zone is shown as stated, marked local.
+  language writes it and the time, in the document's one zone (the case's time_zone, else the computer's), which
+  the document states once (clock_text: 北京时间（UTC+08:00）); a moment the user states without a zone is shown
+  as stated, a file's date with no zone marked so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 
 def hms(seconds: float) -> str:
@@ -64,29 +65,46 @@ def date_text(day: date, formats: Mapping[str, str]) -> str:
     return formats["date"].format(year=day.year, month=day.month, day=day.day)
 
 
-def moment_text(moment: datetime, formats: Mapping[str, str], seconds: bool = True) -> str:
-    """A moment with its zone (formats["moment"]: '{date} {time}（{zone}）'); one with no zone, as a user states
-    it, with formats["local_moment"]."""
+def in_zone(moment: datetime, zone: tzinfo) -> datetime:
+    """A moment with a zone, in the document's zone; one without a zone (as a person states it) as it is."""
+    return moment.astimezone(zone) if moment.tzinfo is not None else moment
+
+
+def moment_text(moment: datetime, formats: Mapping[str, str], zone: tzinfo, seconds: bool = True) -> str:
+    """A moment in the document's one zone, which the document states once (clock_text), so no zone beside it
+    (formats["local_moment"]: '{date} {time}'); a moment with no zone, as a person states it, as it is."""
+    moment = in_zone(moment, zone)
     clock = moment.strftime("%H:%M:%S" if seconds else "%H:%M")
-    if moment.tzinfo is None:
-        return formats["local_moment"].format(date=date_text(moment, formats), time=clock)
-    return formats["moment"].format(date=date_text(moment, formats), time=clock, zone=zone_text(moment.utcoffset()))
+    return formats["local_moment"].format(date=date_text(moment, formats), time=clock)
 
 
-def stated_moment_text(text: str, formats: Mapping[str, str]) -> str:
+def clock_text(zone: tzinfo, formats: Mapping[str, str], at: datetime) -> str:
+    """The document's zone, said once: 北京时间（UTC+08:00） when it is UTC+08:00 (formats["beijing"]), a zone's
+    name when it has one (Europe/London), else its offset from UTC at `at`."""
+    offset = at.astimezone(zone).utcoffset()
+    if offset == timedelta(hours=8):
+        return formats["beijing"].format(zone=zone_text(offset))
+    name = getattr(zone, "key", "")
+    return formats["named_zone"].format(name=name, zone=zone_text(offset)) if name else zone_text(offset)
+
+
+def stated_moment_text(text: str, formats: Mapping[str, str], zone: tzinfo) -> str:
     """A date the user states (recorded_on: '2025-03-05' or '2025-03-05 15:30'): the day alone, or the day and
-    the time (with its zone when one is given)."""
+    the time (in the document's zone when the user gave a zone with it)."""
     moment = parse_moment(text)
     if moment is None:
         return text.strip()
     if len(text.strip()) <= len("YYYY-MM-DD"):
         return date_text(moment, formats)
-    return moment_text(moment, formats, seconds=bool(moment.second))
+    return moment_text(moment, formats, zone, seconds=bool(moment.second))
 
 
-def tagged_moment_text(text: str, formats: Mapping[str, str]) -> str:
-    """A date a file or its metadata carries: as moment_text when it is ISO 8601, else as written."""
+def tagged_moment_text(text: str, formats: Mapping[str, str], zone: tzinfo) -> str:
+    """A date a file or its metadata carries: in the document's zone when it is ISO 8601 with a zone, marked as
+    written with no zone when it has none (formats["unzoned_moment"]), else as written."""
     moment = parse_moment(text)
     if moment is None or len(text.strip()) <= len("YYYY-MM-DD"):
         return text.strip()
-    return moment_text(moment, formats)
+    if moment.tzinfo is None:
+        return formats["unzoned_moment"].format(date=date_text(moment, formats), time=moment.strftime("%H:%M:%S"))
+    return moment_text(moment, formats, zone)

@@ -129,7 +129,7 @@ def test_the_threat_section_lists_the_lines_with_the_warning(tmp_path):
     doc = write(tmp_path, COUNSEL)
     body = [p.text for p in doc.paragraphs]
     at = body.index("三、威胁性言语提示")
-    assert "以威胁方法取得的证据可能被排除" in body[at + 1] and "key_facts.csv" in body[at + 1]
+    assert "以威胁方法取得的证据可能被排除" in body[at + 1] and "counsel_only_categories" in body[at + 1]
     threats = next(t for t in doc.tables if any(OVERLAP in c.text for c in t.rows[-1].cells)
                    and t.rows[0].cells[1].text == "行号")
     assert [c.text.split("\n")[0] for c in threats.rows[1].cells][:5] == ["00:01:02", "2", "李四（原告）", OVERLAP,
@@ -161,3 +161,40 @@ def test_the_parties_are_headed_as_identified_by_the_submitting_party_on_a_state
     assert rows[2][:4] == ["说话人2", "李四", "原告", "—"]
     en = write(tmp_path, COURT, "en")
     assert any(c.text == "Name (as identified by the submitting party)" for t in en.tables for c in t.rows[0].cells)
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_threat_language_is_indexed_for_counsel_only_unless_counsel_chooses_otherwise(tmp_path, language):
+    """Issue 20, item 2: an index category that can only hurt the submitting party stays in the working copy; the
+    line itself stays in both transcripts."""
+    label = load_wording(language)["categories"]["threat"]
+    court = write(tmp_path, COURT, language)
+    index = next(t for t in court.tables if t.rows[0].cells[1].text in ("行号", "Line") and len(t.columns) >= 5)
+    assert not any(label in c.text for row in index.rows[1:] for c in row.cells)
+    assert OVERLAP in text_of(court)                                   # the words are not hidden
+    assert label in text_of(write(tmp_path, COUNSEL, language))
+    chosen = write(tmp_path, COURT, language, counsel_only_categories=())
+    index = next(t for t in chosen.tables if t.rows[0].cells[1].text in ("行号", "Line") and len(t.columns) >= 5)
+    assert any(label in c.text for row in index.rows[1:] for c in row.cells)
+
+
+def test_every_time_in_a_document_is_in_the_one_zone_it_states_once(tmp_path):
+    """Issue 20, item 3: the case's zone (Beijing time here), stated once; no other zone in the document."""
+    for copy in (COURT, COUNSEL):
+        text = text_of(write(tmp_path, copy, case=dataclasses.replace(CASE, recorded_on="2025-03-05 15:30")))
+        assert text.count("UTC") == 1 and "北京时间（UTC+08:00）；本文件中的日期时间均按此时区" in text
+    text = text_of(write(tmp_path, COUNSEL, "en", case=dataclasses.replace(CASE, time_zone="America/New_York")))
+    assert text.count("UTC") == 1 and "America/New_York time (UTC-05:00); every date and time" in text
+    assert "2025-03-06 01:30" in text          # made 14:30 in Beijing = 01:30 in New York
+
+
+def test_without_a_zone_named_the_documents_use_this_computers(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert CaseConfig().zone().utcoffset(None).total_seconds() / 3600 in (-5, -4)
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -120,10 +120,13 @@ def content(language: str = "zh", lab: Labelled | None = None, found: Facts | No
             case: CaseConfig | None = None, highlight: str = "none", low_confidence: float = 0.4,
             processed: datetime = PROCESSED, audio: AudioAsset | None = None,
             dia: Diarization | None = None) -> ExhibitContent:
-    """What the runner hands the Word writer, from the hand-built artifacts above."""
+    """What the runner hands the Word writer, from the hand-built artifacts above; its times in Beijing time
+    unless the case names another zone (never the zone of the machine the tests run on)."""
     lab = lab or labelled()
+    case = case or CaseConfig()
+    case = case if case.time_zone else dataclasses.replace(case, time_zone="Asia/Shanghai")
     settings = Settings(merge=MergeConfig(low_confidence=low_confidence), export=ExportConfig(highlight=highlight),
-                        case=case or CaseConfig())
+                        case=case)
     return ExhibitContent(asset=audio or asset(), transcript=transcript(), diarization=dia or diarization(),
                           labelled=lab, facts=facts() if found is None else found, models=MODELS,
                           coverage=coverage(transcript(), lab, low_confidence), integrity=(), settings=settings,
@@ -161,11 +164,18 @@ def test_docx_header_table_carries_the_file_particulars_and_hashes(tmp_path):
     assert info["文件格式"] == "QuickTime / MOV；aac 编码；采样率 44100 Hz；2 声道；码率 128 kbps"
     assert info["语音识别模型"] == "base（SHA-256 前 12 位：c0ffee111111）"
     assert info["说话人区分方法"] == "pyannote-segmentation-3.0+campplus"
-    assert info["整理时间"] == "2025年3月6日 14:30（UTC+08:00）"        # dates with their zone
+    assert info["时区"] == "北京时间（UTC+08:00）；本文件中的日期时间均按此时区"      # the one zone, said once
+    assert info["整理时间"] == "2025年3月6日 14:30"
     assert info["识别语言"] == "中文（zh，置信度 0.97）"
     assert "模型文件 SHA-256" not in info          # every model file and its sha256: the method section
-    assert info["元数据创建时间"] == "2025年3月5日 12:00:00（UTC）"
-    assert info["文件修改时间"] == "2025年3月5日 20:14:03（UTC+08:00）"
+    # the file's own dates and tags: counsel's to disclose ([export] court_discloses), in the working copy always
+    assert "元数据创建时间" not in info and "文件修改时间" not in info
+    write_docx(tmp_path / "c.docx", content(), COUNSEL)
+    counsel = dict(table_rows(next(t for t in Document(str(tmp_path / "c.docx")).tables
+                                   if t.rows[0].cells[0].text == "文件名称")))
+    assert counsel["元数据创建时间"] == "2025年3月5日 20:00:00"        # 12:00 UTC, in Beijing time
+    assert counsel["文件修改时间"] == "2025年3月5日 20:14:03"
+    assert counsel["时区"] == info["时区"]
 
 
 def test_docx_sections_come_in_order_title_first(tmp_path):

@@ -113,13 +113,22 @@ def test_recording_table_shows_the_device_and_encoder_tags_and_the_creation_date
             "stream.handler_name": "Core Media Audio", "stream.creation_time": "2025-03-05T12:00:00.000000Z",
             "title": "新录音 3"}
     _, doc = make_docx(tmp_path, audio=dataclasses.replace(asset(), tags=tags))
+    court = {row.cells[0].text for row in doc.tables[0].rows}
+    assert "元数据创建时间" not in court and "元数据中的设备及软件信息" not in court     # not chosen for the court
+    london = content(audio=dataclasses.replace(asset(), tags=tags), case=CaseConfig(time_zone="Europe/London"))
+    chosen = dataclasses.replace(london, settings=dataclasses.replace(
+        london.settings, export=dataclasses.replace(london.settings.export,
+                                                    court_discloses=("tags", "metadata_dates"))))
+    write_docx(tmp_path / "chosen.docx", chosen)
+    doc = Document(str(tmp_path / "chosen.docx"))
     info = {row.cells[0].text: row.cells[1].text for row in doc.tables[0].rows}
-    assert info["元数据创建时间"] == "2025年3月5日 12:00:00（UTC）"
+    assert info["元数据创建时间"] == "2025年3月5日 12:00:00" and "文件修改时间" not in info
+    assert info["时区"] == "Europe/London 时间（UTC）；本文件中的日期时间均按此时区"
     assert info["元数据中的设备及软件信息"].splitlines() == [
         "com.apple.quicktime.make: Apple", "com.apple.quicktime.model: iPhone 14",
         "encoder: com.apple.VoiceMemos (iPhone 14)", "stream.handler_name: Core Media Audio"]
-    _, doc = make_docx(tmp_path, audio=dataclasses.replace(asset(), tags={}))
-    info = {row.cells[0].text for row in doc.tables[0].rows}
+    write_docx(tmp_path / "none.docx", dataclasses.replace(chosen, asset=dataclasses.replace(asset(), tags={})))
+    info = {row.cells[0].text for row in Document(str(tmp_path / "none.docx")).tables[0].rows}
     assert "元数据中的设备及软件信息" not in info and "元数据创建时间" not in info
 
 

@@ -51,7 +51,8 @@ DURATION = point("duration_mismatch", {"declared": 95.3, "decoded": 94.24, "gap"
 TRAILING = point("trailing_data", {"bytes": "32,000", "seconds": 1.0})
 SILENCE = point("digital_silence", {"ms": 61.0, "start": 65.12, "end": 65.181}, start=65.12, end=65.181)
 POINTS = (RENAMED, CODEC, SOFTWARE_TAG, DURATION, TRAILING, SILENCE)
-CASE = CaseConfig(submitting_party="原告 王五", reviewed_by="李律师", recorded_device="华为 Mate 40 手机")
+CASE = CaseConfig(submitting_party="原告 王五", reviewed_by="李律师", recorded_device="华为 Mate 40 手机",
+                  time_zone="Asia/Shanghai")
 
 
 def content(language: str = "zh", case: CaseConfig = CASE, cov: Coverage = COVERAGE,
@@ -64,7 +65,8 @@ def content(language: str = "zh", case: CaseConfig = CASE, cov: Coverage = COVER
     lab = dataclasses.replace(lab, items=tuple(dataclasses.replace(u, status=s) for u, s in zip(lab.items, statuses)))
     base = exhibit_content(language, lab=lab, audio=the_asset, processed=PROCESSED)
     return dataclasses.replace(base, coverage=cov, integrity=points, software=SOFTWARE,
-                               settings=dataclasses.replace(settings or Settings(), case=case))
+                               settings=dataclasses.replace(settings or Settings(), case=dataclasses.replace(
+                                   case, time_zone=case.time_zone or "Asia/Shanghai")))
 
 
 def render(section, language: str = "zh", **kwargs) -> docx.document.Document:
@@ -262,7 +264,7 @@ def test_method_lists_the_settings_that_matter():
 def test_method_statement_claims_a_review_only_when_a_reviewer_is_recorded():
     zh = texts(render(method_section))[1]
     assert "由计算机软件制作" in zh and "语音识别" in zh and "说话人区分" in zh
-    assert "整理时间为 2025年3月6日 14:30（UTC+08:00）。" in zh
+    assert "整理时间为 2025年3月6日 14:30。" in zh
     assert "核对记录显示，李律师 将软件生成的全部 2 句逐句标为已核对，其中更正 0 句（正文中标有“[已校正]”）。核对方法未记录。" in zh
     assert "对照原始录音" not in zh           # a method nobody stated is never claimed
     stated = dataclasses.replace(CASE, review_method="逐句对照原始录音收听核对")
@@ -270,7 +272,7 @@ def test_method_statement_claims_a_review_only_when_a_reviewer_is_recorded():
     unreviewed = texts(render(method_section, case=CaseConfig(), statuses=("machine", "machine")))[1]
     assert "软件生成的文字尚未记录经人工核对。" in unreviewed and "________________" not in unreviewed
     en = texts(render(method_section, "en", case=CaseConfig(), statuses=("machine", "machine")))[1]
-    assert "produced by machine" in en and "made on 2025-03-06 14:30 (UTC+08:00)" in en
+    assert "produced by machine" in en and "made on 2025-03-06 14:30." in en
     assert "No review of the software's text by a person has been recorded." in en
 
 
@@ -302,7 +304,7 @@ def test_declaration_says_what_the_software_did_and_what_the_party_states_as_sta
     lines = texts(render(declaration))
     assert lines[1] == "（一）本整理稿的制作"
     made = lines[2]
-    assert SHA in made and "借款录音.m4a" in made and "1,572,864 字节" in made and "2025年3月6日 14:30（UTC+08:00）" in made
+    assert SHA in made and "借款录音.m4a" in made and "1,572,864 字节" in made and "2025年3月6日 14:30" in made
     assert "已由 李律师 逐句核对（共 2 句，更正 0 句）。核对方法未记录。" in made and "草稿" not in made
     assert lines[3:9] == ["（二）录音情况（提交人陈述）",
                           "以下各项由提交人陈述，软件未作核实；未陈述的，由提交人在横线上填写。",

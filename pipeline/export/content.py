@@ -3,11 +3,12 @@ writer only renders it."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from pipeline.artifacts import AudioAsset, Diarization, Facts, Labelled, Point, Transcript
-from pipeline.config import Settings
+from pipeline.config import ExportConfig, Settings
 from pipeline.export.coverage import Coverage, coverage
 from pipeline.export.wording import exhibit_language
 from pipeline.stages.review import unfinished
@@ -29,9 +30,21 @@ class ExhibitContent:
     processed: datetime        # when this run made the exhibit (to the minute in the document)
 
     @property
+    def zone(self) -> tzinfo:
+        """The one zone every time in the documents is shown in (the case's time_zone, else this computer's)."""
+        return self.settings.case.zone()
+
+    @property
     def unfinished(self) -> dict[str, int]:
         """Why the court copy is a draft ({} when it is not): review.unfinished."""
         return unfinished(self.labelled, self.settings.case.reviewed_by)
+
+
+def court_facts(facts: Facts, export: ExportConfig) -> Facts:
+    """The key facts the court copy (and the package's clips) may show: without the categories counsel keeps to
+    the working copy ([export] counsel_only_categories, threat by default)."""
+    withheld = set(export.counsel_only_categories)
+    return dataclasses.replace(facts, items=tuple(f for f in facts.items if f.category not in withheld))
 
 
 def model_files(transcript: Transcript, diarization: Diarization) -> dict[str, str]:

@@ -11,6 +11,7 @@ it so that the same content always gives the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from datetime import datetime
@@ -22,7 +23,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from pipeline.config import COURT_SECTIONS
 from pipeline.controls import visible_copy
 from pipeline.errors import ConfigError
-from pipeline.export.content import ExhibitContent
+from pipeline.export.content import ExhibitContent, court_facts
 from pipeline.export.wording import Wording, load_wording
 from pipeline.export.word import method
 from pipeline.export.word import styles as S
@@ -111,6 +112,8 @@ def docx_bytes(content: ExhibitContent, copy: str = COURT) -> bytes:
         raise ValueError(f"no such document: {copy!r}")
     content = visible_copy(content)
     counsel = copy == COUNSEL
+    if not counsel:       # the categories counsel keeps to the working copy reach neither the index nor the body
+        content = dataclasses.replace(content, facts=court_facts(content.facts, content.settings.export))
     wording = load_wording(content.language)
     shown = set(COURT_SECTIONS) if counsel else set(content.settings.export.court_sections)
     doc = load_template()
@@ -118,7 +121,7 @@ def docx_bytes(content: ExhibitContent, copy: str = COURT) -> bytes:
     title_block(doc, content, wording, counsel)
     if counsel:
         counsel_sections(doc, content, wording)
-    recording_section(doc, content, wording)
+    recording_section(doc, content, wording, counsel)
     parties_section(doc, content, wording, timeline="timeline" in shown)
     notation_section(doc, content, wording)
     transcript_section(doc, content, wording)

@@ -131,7 +131,7 @@ def review_text(content: ExhibitContent, words: Wording) -> str:
 
 def processed_text(content: ExhibitContent, wording: Wording) -> str:
     """When this exhibit was made, to the minute, with its zone."""
-    return moment_text(content.processed, wording["formats"], seconds=False)
+    return moment_text(content.processed, wording["formats"], content.zone, seconds=False)
 
 
 def _software_rows(content: ExhibitContent, words: Wording) -> list[list[str]]:

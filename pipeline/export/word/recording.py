@@ -4,6 +4,8 @@ recording, and how it was processed."""
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from docx.document import Document as DocumentObject
 from docx.shared import Cm
 
@@ -13,7 +15,7 @@ from pipeline.export.content import ExhibitContent
 from pipeline.export.wording import Wording
 from pipeline.export.word import styles as S
 from pipeline.export.word.blocks import heading, paragraph, table
-from pipeline.timefmt import duration_text, moment_text, stated_moment_text, tagged_moment_text
+from pipeline.timefmt import clock_text, duration_text, moment_text, stated_moment_text, tagged_moment_text
 
 COLUMNS = (Cm(4.6), Cm(11.4))
 MODEL_SHA_PREFIX = 12
@@ -25,9 +27,11 @@ STATED_FIELDS = ("recorded_on", "recorded_place", "recorded_device", "recorded_b
 
 def stated_value(case: CaseConfig, key: str, formats: Wording) -> str:
     """What the submitting party states for one of STATED_FIELDS, as the documents show it ("" when nothing):
-    the recording's date and time in the exhibit's format, the others as given."""
+    the recording's date and time in the exhibit's format (and zone), the others as given."""
     value = getattr(case, key).strip()
-    return stated_moment_text(value, formats) if key == "recorded_on" and value else value
+    return stated_moment_text(value, formats, case.zone()) if key == "recorded_on" and value else value
+# the particulars the court copy shows only when counsel chooses to disclose them ([export] court_discloses)
+DISCLOSED_BY = {"modified": "file_times", "created": "metadata_dates", "device_tags": "tags"}
 # metadata keys (without a "stream." prefix) that give the creation date, and that name the device or the
 # software that wrote the file; keys under these prefixes are device tags too (iPhone, Android recorders)
 CREATION_TAGS = ("creation_time", "com.apple.quicktime.creationdate", "date", "creation_date")
@@ -91,10 +95,10 @@ def _bare(key: str) -> str:
     return key.removeprefix("stream.").lower()
 
 
-def created_text(tags: dict[str, str], formats: Wording) -> str:
-    """The creation date(s) the file's metadata states, each with its zone: the value alone when there is one,
-    else `key: value` per line (a container and a stream date that differ are both shown)."""
-    found = [(k, tagged_moment_text(v, formats)) for k, v in sorted(tags.items())
+def created_text(tags: dict[str, str], formats: Wording, zone: tzinfo) -> str:
+    """The creation date(s) the file's metadata states, in the document's zone: the value alone when there is
+    one, else `key: value` per line (a container and a stream date that differ are both shown)."""
+    found = [(k, tagged_moment_text(v, formats, zone)) for k, v in sorted(tags.items())
              if _bare(k) in CREATION_TAGS and v.strip()]
     if len({v for _, v in found}) == 1:
         return found[0][1]
@@ -113,9 +117,11 @@ def device_tags_text(tags: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def recording_rows(content: ExhibitContent, wording: Wording) -> list[tuple[str, str]]:
-    """(row key, value) for every particular that is known, in display order: the file, its metadata, what
-    the submitting party states, the processing."""
+def recording_rows(content: ExhibitContent, wording: Wording, counsel: bool = True) -> list[tuple[str, str]]:
+    """(row key, value) for every particular that is known, in display order: the file, the zone of every time
+    in the document, its metadata, what the submitting party states, the processing. The court copy (counsel
+    False) leaves out the file's tags, file times and metadata dates unless counsel chose to disclose them
+    ([export] court_discloses, DISCLOSED_BY)."""
     asset, transcript, formats = content.asset, content.transcript, wording["formats"]
     heard = any(s.words for s in transcript.segments)
     language = formats["language"].format(name=wording["languages"].get(transcript.language, transcript.language),
@@ -130,20 +136,23 @@ def recording_rows(content: ExhibitContent, wording: Wording) -> list[tuple[str,
         ("format", _format_text(asset, formats)),
         ("sha256", asset.sha256),
         ("md5", asset.md5),
-        ("modified", tagged_moment_text(asset.modified, formats)),
-        ("created", created_text(asset.tags, formats)),
+        ("clock", formats["clock"].format(zone=clock_text(content.zone, formats, content.processed))),
+        ("modified", tagged_moment_text(asset.modified, formats, content.zone)),
+        ("created", created_text(asset.tags, formats, content.zone)),
         ("device_tags", device_tags_text(asset.tags)),
         *((key, stated_value(case, key, formats)) for key in STATED_FIELDS),
-        ("processed", moment_text(content.processed, formats, seconds=False)),
+        ("processed", moment_text(content.processed, formats, content.zone, seconds=False)),
         ("language", language),
         ("transcription_model", _model_text(transcript, formats)),
         ("diarization", content.diarization.method),
     ]
-    return [(key, value) for key, value in rows if value]
+    disclosed = set(content.settings.export.court_discloses)
+    return [(key, value) for key, value in rows
+            if value and (counsel or key not in DISCLOSED_BY or DISCLOSED_BY[key] in disclosed)]
 
 
-def recording_section(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:
+def recording_section(doc: DocumentObject, content: ExhibitContent, wording: Wording, counsel: bool = False) -> None:
     heading(doc, wording["headings"]["file"])
-    rows = recording_rows(content, wording)
+    rows = recording_rows(content, wording, counsel)
     table(doc, COLUMNS, None, [[wording["file"][key], value] for key, value in rows],
           [S.TABLE_HASH if key in HASH_ROWS else None for key, _ in rows])
