@@ -150,6 +150,7 @@ class MergeConfig(_Section):
 
     max_pause: float = _number(1.0, "longest pause in a line", 0.0)
     max_length: float = _number(15.0, "longest line", 0.1)   # cut at sentence ends; one long sentence stays whole
+    open_pause: float = _number(3.0, "longest pause in an open sentence", 0.0)   # "……这是，" goes on over it
     low_confidence: float = _number(0.4, "low-confidence threshold", 0.0, 1.0)
 
 
