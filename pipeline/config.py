@@ -103,6 +103,7 @@ class MergeConfig(Section):
 
     max_pause: float = number(1.0, "longest pause in a line", 0.0)
     max_length: float = number(15.0, "longest line", 0.1)   # cut at sentence ends; one long sentence stays whole
+    open_pause: float = number(3.0, "longest pause in an open sentence", 0.0)   # "……这是，" goes on over it
     low_confidence: float = number(0.4, "low-confidence threshold", 0.0, 1.0)
 
 

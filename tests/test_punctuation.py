@@ -98,7 +98,7 @@ def test_a_full_stop_after_chinese_becomes_full_width_but_not_a_decimal_point_or
 
 
 @pytest.mark.parametrize("text, open_", [
-    ("我认为跑步最重要的就是", True), ("我想说的是", True), ("如果你不还的话", True), ("因为", False),
+    ("我认为跑步最重要的就是", True), ("我想说的是", True), ("如果你不还的话", True), ("因为", True),
     ("我们先把这个", True), ("但是不要因为", True), ("就是", False), ("我也是", False), ("是我借的", False),
     ("你什么时候还", False), ("他说跑步很", True),
 ])

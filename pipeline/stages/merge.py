@@ -3,14 +3,18 @@
 An utterance (a numbered line of the exhibit) is a run of consecutive words of one speaker, ended by a pause
 longer than max_pause; a longer run is cut at sentence ends (。！？ . ! ?) into lines of whole sentences, each as
 long as fits in max_length seconds (about 15 s, so that a time point cites a line precisely), a sentence longer
-than that being a line of its own: a line is never cut inside a sentence. Words no turn covers go to the nearest turn within NEAREST_TURN seconds,
-else to the speaker UNKNOWN (flagged no_speaker). A stereo call transcribed per channel gives each channel's
-words to that channel's speaker. Words heard while two people speak at once are flagged overlap; a line with a
-word heard with low probability is flagged low_confidence; a line with a word of a segment the normalise stage
-flagged hallucination is flagged hallucination (kept, never deleted). Every stretch of at least INAUDIBLE_MIN
-seconds where the VAD heard speech but no word lies within WORD_MARGIN becomes an utterance with no words and
-no text, flagged inaudible; in a call transcribed per channel, per channel (against what the VAD heard on that
-channel where the diarizer gives its party a turn, so that the other side's echo is not counted).
+than that being a line of its own: a line is never cut inside a sentence. A line that stops where no sentence
+can end ("……这是，", "其实", see punctuation.leaves_open) goes on over a pause of up to open_pause seconds when the
+same speaker goes on. Words no turn covers go to the nearest turn within NEAREST_TURN seconds, else to the
+speaker UNKNOWN (flagged no_speaker). A change of speaker is never inside a word of the language nor between a
+sentence's opening word or closing particle and the rest of it (see stages.word_speakers). A stereo call
+transcribed per channel gives each channel's words to that channel's speaker. Words heard while two people speak
+at once are flagged overlap; a line with a word heard with low probability is flagged low_confidence; a line
+with a word of a segment the normalise stage flagged hallucination is flagged hallucination (kept, never
+deleted). Every stretch of at least INAUDIBLE_MIN seconds where the VAD heard speech but no word lies within
+WORD_MARGIN becomes an utterance with no words and no text, flagged inaudible; in a call transcribed per
+channel, per channel (against what the VAD heard on that channel where the diarizer gives its party a turn, so
+that the other side's echo is not counted).
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from pipeline.artifacts import UNKNOWN_SPEAKER, Diarization, Flag, Transcript, T
 from pipeline.config import MergeConfig
 from pipeline.spans import intersection, union
 from pipeline.text.chinese import join_words
-from pipeline.text.punctuation import ends_sentence
+from pipeline.text.punctuation import ends_sentence, leaves_open
+from pipeline.stages.word_speakers import settle
 
-VERSION = 6   # 6: a word ending in ms. / dr. … (items.) ends a sentence; only the titles themselves do not
+VERSION = 7   # 7: no change of speaker inside a word (jieba); a line left open goes on over a pause (open_pause)
 NEAREST_TURN = 1.0  # seconds
 INAUDIBLE_MIN = 1.0  # seconds: a shorter stretch of speech with no text is not shown
 WORD_MARGIN = 0.5    # seconds around each word counted as heard (the VAD pads speech by 0.4 s)
@@ -140,7 +145,9 @@ def _group(pairs: list[tuple[Word, str]], cfg: MergeConfig) -> list[tuple[str, l
     for word, speaker in pairs:
         if runs:
             last_speaker, words = runs[-1]
-            if speaker == last_speaker and word.start - words[-1].end <= cfg.max_pause:
+            pause = word.start - words[-1].end
+            if speaker == last_speaker and (pause <= cfg.max_pause or (
+                    pause <= cfg.open_pause and leaves_open(join_words([w.text for w in words])))):
                 words.append(word)
                 continue
         runs.append((speaker, [word]))
@@ -165,7 +172,9 @@ def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig) ->
     else:
         turns = tuple(sorted(diarization.exclusive_turns, key=lambda t: t.start))
         starts = [t.start for t in turns]
-        groups = _group([(w, _speaker_of(w, turns, starts)) for w in all_words], cfg)
+        speakers = [_speaker_of(w, turns, starts) for w in all_words]
+        speakers = settle(all_words, speakers, turns, cfg.max_pause)
+        groups = _group(list(zip(all_words, speakers)), cfg)
     turns = tuple(sorted(diarization.exclusive_turns or diarization.turns, key=lambda t: t.start))
     starts = [t.start for t in turns]
     gaps = []

@@ -2,7 +2,9 @@
 
 - Traditional → Simplified characters (OpenCC t2s);
 - Chinese punctuation: the model's ASCII , ? ! : ; next to Chinese made full-width, a full stop after Chinese
-  made "。", and (pipeline.text.punctuation) "，" at pauses and "。"/"？" at segment ends where it gave none;
+  made "。", and (pipeline.text.punctuation) "，" at pauses and "。"/"？" at segment ends where it gave none,
+  never inside a word nor after one that cannot end a sentence (the next segment of the same channel, when it
+  starts within FOLLOWING_GAP seconds, is read with it: "测试音 | 频" gets no mark between);
 - segments whose text speech recognisers are known to invent (configs/hallucinations.toml: known phrases,
   repetition loops, text that compresses too well) flagged hallucination, never deleted.
 
@@ -21,7 +23,9 @@ from pipeline.text.chinese import chinese_punctuation, join_words, to_simplified
 from pipeline.text.hallucinations import load_rules, looks_invented
 from pipeline.text.punctuation import punctuate
 
-VERSION = 2
+VERSION = 3   # 3: no mark inside a word (jieba) or after a word that cannot end a sentence (如果说, 其实, 这是)
+FOLLOWING_GAP = 1.0   # seconds: a segment starting this soon after another may go on with its sentence or word
+FOLLOWING_CHARS = 8   # how much of the next segment is read to find the word edge at the end of one
 
 
 def readable(text: str, cfg: NormaliseConfig) -> str:
@@ -38,10 +42,18 @@ def _word(word: Word, cfg: NormaliseConfig) -> Word:
     return replace(word, text=text, raw_text=word.text if word.text != text else "")
 
 
-def _segment(segment: Segment, language: str, cfg: NormaliseConfig, rules) -> Segment:
+def _following(segment: Segment, after: Segment | None, cfg: NormaliseConfig) -> str:
+    """The start of the text the same voice goes on with right after `segment` ("" when none follows soon)."""
+    if after is None or after.channel != segment.channel or after.start - segment.end > FOLLOWING_GAP:
+        return ""
+    text = "".join(readable(w.text, cfg) for w in after.words) if after.words else readable(after.text, cfg)
+    return text.strip()[:FOLLOWING_CHARS]
+
+
+def _segment(segment: Segment, language: str, cfg: NormaliseConfig, rules, after: Segment | None = None) -> Segment:
     words = tuple(_word(w, cfg) for w in segment.words)
     if language == "zh" and cfg.punctuation:
-        words = punctuate(words, cfg.pause_seconds)
+        words = punctuate(words, cfg.pause_seconds, _following(segment, after, cfg))
     text = join_words([w.text for w in words]) if words else readable(segment.text, cfg).strip()
     flags = (Flag.HALLUCINATION,) if looks_invented(text, segment.compression_ratio, rules) else ()
     return replace(segment, text=text, raw_text=segment.text.strip(), words=words, flags=flags)
@@ -50,5 +62,10 @@ def _segment(segment: Segment, language: str, cfg: NormaliseConfig, rules) -> Se
 def normalise(transcript: Transcript, cfg: NormaliseConfig) -> Transcript:
     """The transcript as the exhibit shows it; `transcript` is the model's output (the transcribe stage's)."""
     rules = load_rules(cfg.hallucinations_path)
-    segments = tuple(_segment(s, transcript.language, cfg, rules) for s in transcript.segments)
+    ordered = transcript.segments
+    following = {}
+    for channel in {s.channel for s in ordered}:
+        own = sorted((s for s in ordered if s.channel == channel), key=lambda s: s.start)
+        following.update({id(a): b for a, b in zip(own, own[1:])})
+    segments = tuple(_segment(s, transcript.language, cfg, rules, following.get(id(s))) for s in ordered)
     return replace(transcript, segments=segments)

@@ -15,6 +15,12 @@ Prompting it for punctuation made it invent text, so the exhibit gets its marks 
   model paused, and the sentence often runs on into the next one (我认为跑步最重要的就是 | 给我带来了身体健康). A wrong "？" would change what a quoted party said, so a
   question mark is only put where the ending makes it a question; anything else gets "。" (吧, 嘛, 啊 and a
   question word inside a clause — 我不知道他说了什么 — do not make a question).
+- No mark where a sentence cannot end or a word would be cut: nothing at a pause inside a word (jieba's
+  dictionary, pipeline.text.words: "测试音 | 频" is one word, also across the end of a segment when the next
+  segment's text is given), no "，" after a word that binds to the next one (这是, 这个, 把 …, see
+  BINDS_FORWARD), no "。" after a word that opens a sentence and never ends one (如果说, 其实, 然后, 这是 …,
+  see NEVER_LAST; 今天, 现在 … when they are the whole clause, see OPENS_ALONE), nor before a next segment
+  that opens with a particle ending this sentence (呢, 吗, 了 …, see CLOSERS).
 
 Only Chinese is touched: a mark is added only where the words on both sides (at the end: the last word) are
 Chinese. English segments carry their own punctuation. Words keep their timings; Word.raw_text keeps the
@@ -29,6 +35,7 @@ from dataclasses import replace
 
 from pipeline.artifacts import Word
 from pipeline.text.chinese import CJK_CHARACTER
+from pipeline.text.words import word_edges
 
 PAUSE_SECONDS = 0.4                 # a pause this long between two Chinese words ends a clause
 SYLLABLE_SECONDS = 0.5              # longest a spoken character takes; beyond it a word holds silence
@@ -54,30 +61,61 @@ RUN_ON_ENDINGS = ("因为", "所以", "但是", "可是", "而且", "并且", "�
                   "除了", "的话", "的是", "就是", "非常", "特别", "比较", "很", "最", "更", "这个", "那个", "一个",
                   "这些", "那些", "这种", "那种")
 RUN_ON_SHORTEST = 3                 # a clause this short may be a whole answer (就是！): not counted as open
+# words that open or carry on a sentence and never end one, however short the clause (其实。 is never a sentence)
+NEVER_LAST = ("如果说", "其实", "然后", "就是说", "也就是说", "比如说", "比如", "例如", "这是", "那是", "这就是",
+              "那就是", "我觉得", "我认为", "所以说", "因为", "但是", "可是", "而且", "并且", "如果", "要是", "虽然",
+              "尽管", "首先", "其次", "另外", "那么", "还有就是", "对于", "关于")
+# words that open a sentence when they are the whole clause (今天，我们…); with more before them they may end one
+OPENS_ALONE = ("今天", "明天", "昨天", "现在", "当时", "后来", "那时候", "这时候", "这边", "那边", "这里", "那里",
+               "那", "这", "所以", "还有")
+# words that bind to the next word: a pause after them is a hesitation inside the phrase, not a clause break
+BINDS_FORWARD = ("这是", "那是", "这个", "那个", "一个", "这些", "那些", "这种", "那种", "把", "被", "和", "跟",
+                 "与", "对于", "关于")
+# particles that end a sentence and never open one (a line or a segment starting with one has lost its sentence)
+CLOSERS = ("呢", "吗", "吧", "啊", "呀", "嘛", "啦", "哦", "了", "的", "么", "哈")
 
 
 def ends_sentence(text: str) -> bool:
     """Whether a sentence ends with this text (a word, a line): its last mark is one SENTENCE_END matches."""
     return _ENDS_HERE.search(text.strip()) is not None
 
-def punctuate(words: Sequence[Word], pause: float = PAUSE_SECONDS) -> tuple[Word, ...]:
+def punctuate(words: Sequence[Word], pause: float = PAUSE_SECONDS, following: str = "") -> tuple[Word, ...]:
     """The words of one Chinese segment with "，" after pauses (`pause` seconds or more) and spaces between
-    Chinese words and "。" or "？" at its end, where the model put no punctuation."""
+    Chinese words and "。" or "？" at its end, where the model put no punctuation. `following` is the text
+    the same voice goes on with right after the segment (the next segment's start), if any."""
     out = list(words)
+    edges = word_edges([w.text for w in out] + ([following] if following else []))
     for i in range(len(out) - 1):
-        if _is_chinese_end(out[i]) and _is_chinese_start(out[i + 1]) and _clause_break(out[i], out[i + 1], pause):
+        if _is_chinese_end(out[i]) and _is_chinese_start(out[i + 1]) and edges[i + 1] \
+                and _clause_break(out[i], out[i + 1], pause) \
+                and not last_clause("".join(w.text for w in out[:i + 1])).endswith(BINDS_FORWARD):
             out[i] = _with_text(out[i], out[i].text + COMMA)
             out[i + 1] = _with_text(out[i + 1], out[i + 1].text.lstrip())
-    if out and _is_chinese_end(out[-1]) and not runs_on("".join(w.text for w in out)):
-        out[-1] = _with_text(out[-1], out[-1].text + final_mark("".join(w.text for w in out)))
+    text = "".join(w.text for w in out)
+    if out and _is_chinese_end(out[-1]) and edges[len(out)] and not runs_on(text) \
+            and not following.strip().startswith(CLOSERS):
+        out[-1] = _with_text(out[-1], out[-1].text + final_mark(text))
     return tuple(out)
 
 
-def runs_on(text: str) -> bool:
-    """Whether the last clause of `text` leaves the sentence open (最重要的就是, 因为, 把这个): then no sentence
-    end is put after it."""
+def last_clause(text: str) -> str:
+    """The last clause of `text`, its marks and spaces left out ("" when it has none)."""
     clauses = [c for c in _CLAUSE_BREAK.split(text) if c]
-    return bool(clauses) and len(clauses[-1]) >= RUN_ON_SHORTEST and clauses[-1].endswith(RUN_ON_ENDINGS)
+    return clauses[-1] if clauses else ""
+
+
+def runs_on(text: str) -> bool:
+    """Whether the last clause of `text` leaves the sentence open (最重要的就是, 因为, 把这个, 其实, 如果说, a
+    clause that is only 今天): then no sentence end is put after it."""
+    clause = last_clause(text)
+    return (len(clause) >= RUN_ON_SHORTEST and clause.endswith(RUN_ON_ENDINGS)) or clause.endswith(NEVER_LAST) \
+        or clause in OPENS_ALONE
+
+
+def leaves_open(text: str) -> bool:
+    """Whether a line's text stops where no sentence can end: no sentence end after its last word and its last
+    clause runs on (runs_on: "……这是，", "今天，", "其实")."""
+    return bool(text.strip()) and not ends_sentence(text) and runs_on(text)
 
 
 def pause_before(before: Word, after: Word) -> float:
