@@ -134,6 +134,19 @@ def test_matches_carry_their_span_rule_and_explanation(rules):
     assert (amount.matched, amount.value, amount.rule_id) == ("五万块钱", "50000 CNY", "zh-amount-with-unit")
 
 
+@pytest.mark.parametrize("text", ["关于活动通过这一块", "他送了我一块表。", "我们一块儿去吧", "一块蛋糕", "我们一块去法院",
+                                  "院子里放了两块石头", "三千块砖", "这一块的工作", "我给了他一块表"])
+def test_a_measure_word_is_not_money(rules, text):
+    assert _values(text, "zh", rules, "amount") == []
+
+
+@pytest.mark.parametrize("text, value", [("一块钱", "1 CNY"), ("还你五十块", "50 CNY"), ("给了我三千块", "3000 CNY"),
+                                         ("找你一块，拿好", "1 CNY"), ("三千块押金", "3000 CNY"),
+                                         ("我下周五把三千块转给你", "3000 CNY"), ("二十多块吧", "20+ CNY")])
+def test_kuai_is_money_where_the_words_around_it_are_about_money(rules, text, value):
+    assert _values(text, "zh", rules, "amount") == [value]
+
+
 def test_party_names_are_marked_once_even_where_a_rule_also_finds_them(rules):
     found = match_text("我是李建国，王强说他明天给钱。", "zh", rules, ["李建国", "王强", "X"])
     names = [(m.matched, m.rule_id) for m in found if m.category == "name"]
