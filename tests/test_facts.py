@@ -113,7 +113,21 @@ def all_cases(rules) -> dict[str, object]:
     return {got.id: got for got in facts_of_lines(lines, rules, RECORDED)}
 
 
-@pytest.mark.parametrize("row", _case_rows(), ids=lambda r: f"{r['id']} {r['text'][:30]}")
+# Lines written before the rules were run on them (h…) that the rules still get wrong: `make eval-facts` counts
+# them; here each is expected to fail, so that a rule that starts getting one right says to move it out of here.
+KNOWN_MISSES = {
+    "h01": "上个礼拜 (a week, no day) is no date pattern",
+    "h02": "到我手上了: receipt said without 收到/拿到/签收",
+    "h20": "两块五 (2.5): an amount with 块 and a decimal tail is not read",
+}
+
+
+def _case_params() -> list:
+    return [pytest.param(r, marks=pytest.mark.xfail(reason=KNOWN_MISSES[r["id"]], strict=True))
+            if r["id"] in KNOWN_MISSES else r for r in _case_rows()]
+
+
+@pytest.mark.parametrize("row", _case_params(), ids=lambda r: f"{r['id']} {r['text'][:30]}")
 def test_own_cases(all_cases, row):
     got = all_cases[row["id"]]
     assert got.row() == [row["id"], row["categories"], row["amounts"], row["dates"]]
@@ -134,8 +148,8 @@ def test_matches_carry_their_span_rule_and_explanation(rules):
     assert (amount.matched, amount.value, amount.rule_id) == ("五万块钱", "50000 CNY", "zh-amount-with-unit")
 
 
-@pytest.mark.parametrize("text", ["关于活动通过这一块", "他送了我一块表。", "我们一块儿去吧", "一块蛋糕", "我们一块去法院",
-                                  "院子里放了两块石头", "三千块砖", "这一块的工作", "我给了他一块表"])
+@pytest.mark.parametrize("text", ["关于活动通过这一块", "他送了我一块表。", "我们一块儿去吧", "一块蛋糕",
+                                  "我们一块去法院", "院子里放了两块石头", "三千块砖", "这一块的工作", "我给了他一块表"])
 def test_a_measure_word_is_not_money(rules, text):
     assert _values(text, "zh", rules, "amount") == []
 
@@ -145,6 +159,24 @@ def test_a_measure_word_is_not_money(rules, text):
                                          ("我下周五把三千块转给你", "3000 CNY"), ("二十多块吧", "20+ CNY")])
 def test_kuai_is_money_where_the_words_around_it_are_about_money(rules, text, value):
     assert _values(text, "zh", rules, "amount") == [value]
+
+
+@pytest.mark.parametrize("text", ["货我是收到了", "钱我收到了。", "东西我都拿到了", "快递是我签收的。", "我已经签收了",
+                                  "收到了，我核对一下"])
+def test_receipt_is_an_admission(rules, text):
+    assert "admission" in _categories(text, "zh", rules)
+
+
+@pytest.mark.parametrize("text, denial", [
+    ("我没收到", True), ("货还没拿到呢", True), ("我们没有签收", True), ("不是我签收的", True),
+    ("你收到了吗？", False), ("拿到了没有？", False), ("钱你到底收没收到？", False), ("你是不是已经签收了？", False),
+    ("他说他收到了", False), ("他收到了，你去问他", False), ("他老婆说已经收到了", False),
+    ("她应该已经拿到了吧", False),
+    ("如果收到了，我就付尾款", False), ("等收到了再付款", False), ("你先签收一下", False)])
+def test_receipt_negated_asked_or_reported_is_no_admission(rules, text, denial):
+    found = _categories(text, "zh", rules)
+    assert "admission" not in found
+    assert ("denial" in found) == denial
 
 
 def test_party_names_are_marked_once_even_where_a_rule_also_finds_them(rules):
