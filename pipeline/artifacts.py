@@ -318,6 +318,7 @@ class Fact:
     value: str                  # normalised value ("50000 CNY", "2025-03-05"), "" when none
     explanation: str
     note: str = ""              # the user's note from key_facts.csv (shown in the index)
+    computed: bool = False      # value worked out from the recording date (下个月十五号), shown as such（推算）
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def test_facts_command_writes_facts_csv(tmp_path):
                    cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "facts.csv").read_text(encoding="utf-8-sig").splitlines() == [
-        "id,categories,amounts,dates", "d09,admission;amount;date,30000,2024-12-20", "d26,,,"]
+        "id,categories,amounts,dates", "d09,admission;amount;date,30000,2024-12-20 (computed)", "d26,,,"]
 
 
 def test_facts_command_with_a_users_rule_file(tmp_path):

@@ -32,6 +32,7 @@ from pipeline.artifacts import (
     Utterance,
     Word,
     from_dict,
+    to_dict,
 )
 from pipeline.config import CONFIG_DIR, CaseConfig, ExportConfig, MergeConfig, Settings
 from pipeline.export.coverage import coverage
@@ -368,6 +369,48 @@ def test_key_facts_csv_reads_back(tmp_path):
     start = ADMIT.index("五万块钱")
     assert rows[2] == [f"u0001-amount-{start}", "00:00:12", "12.700", "张三（被告）", ADMIT, "amount", "五万块钱",
                        "50000 CNY", "zh-amount", "金额", ""]
+
+
+# a date worked out from the recording date (下个月十五号, recorded on 2024-06-18) and the same date said outright
+PROMISE = "我下个月十五号之前一定把钱还给你。"
+WRITTEN = "借条写的是2024年7月15日。"
+
+
+def dated() -> tuple[Labelled, Facts]:
+    items = (Utterance("u0001", "SPEAKER_00", 12.7, 15.2, PROMISE, _words(PROMISE, 12.7, 15.2)),
+             Utterance("u0002", "SPEAKER_01", 62.5, 64.3, WRITTEN, _words(WRITTEN, 62.5, 64.3)))
+    said, written = PROMISE.index("下个月"), WRITTEN.index("2024")
+    found = Facts(items=(
+        Fact("u0001", 12.7, "SPEAKER_00", "date", "zh-date-relative", (said, said + 8), "下个月十五号之前",
+             "2024-07-15", "相对日期", computed=True),
+        Fact("u0002", 62.5, "SPEAKER_01", "date", "zh-date-absolute", (written, written + 10), "2024年7月15日",
+             "2024-07-15", "日期"),
+    ))
+    return dataclasses.replace(labelled(), items=items), found
+
+
+@pytest.mark.parametrize("language, computed, said", [("zh", "2024年7月15日（推算）", "2024年7月15日"),
+                                                      ("en", "2024-07-15 (computed)", "2024-07-15")])
+def test_the_index_marks_a_date_worked_out_from_the_recording_date(tmp_path, language, computed, said):
+    lab, found = dated()
+    _, doc = make_docx(tmp_path, language, lab, found)
+    value = load_wording(language)["facts"]["value"]
+    (index,) = [t for t in doc.tables if table_rows(t)[0][-1] == value]
+    assert [row[-1] for row in table_rows(index)[1:]] == [computed, said]
+
+
+@pytest.mark.parametrize("language, computed", [("zh", "2024-07-15（推算）"), ("en", "2024-07-15 (computed)")])
+def test_key_facts_csv_marks_a_date_worked_out_from_the_recording_date(tmp_path, language, computed):
+    lab, found = dated()
+    write_key_facts_csv(tmp_path / "key_facts.csv", lab, found, language)
+    _, rows = read_back(tmp_path / "key_facts.csv")
+    value = rows[0].index("value")
+    assert [(r[0], r[value]) for r in rows[1:]] == [("u0001-date-1", computed), ("u0002-date-5", "2024-07-15")]
+
+
+def test_the_facts_artifact_keeps_whether_a_date_was_computed():
+    _, found = dated()
+    assert [f.computed for f in from_dict(Facts, json.loads(json.dumps(to_dict(found)))).items] == [True, False]
 
 
 # ------------------------------------------------------------------------------------------------- srt

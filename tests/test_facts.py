@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from datetime import date
 from pathlib import Path
 
@@ -77,13 +78,15 @@ def test_dev_set_values(rules, row):
     expected_amounts = sorted(int(a) for a in row["amounts"].split("|") if a)
     got_amounts = sorted(int(v.split()[0]) for v in _values(row["text"], row["lang"], rules, "amount"))
     assert got_amounts == expected_amounts
-    dates = _values(row["text"], row["lang"], rules, "date")
+    found = [m for m in match_text(row["text"], row["lang"], rules, [], RECORDED) if m.category == "date"]
+    dates = [m.value for m in found]
     if not row["dates"]:
         assert dates == []
     elif row["dates"][0].isdigit():
         assert row["dates"] in dates
-    else:
-        assert dates and all(d in row["text"] for d in dates)
+    else:   # a relative date: worked out from the recording date and marked so, or kept as said
+        assert found and all(m.value in row["text"] and not m.computed
+                             or m.computed and re.fullmatch(r"\d{4}-\d{2}-\d{2}", m.value) for m in found)
 
 
 # ------------------------------------------------------------------------------------- our own cases
@@ -113,7 +116,23 @@ def all_cases(rules) -> dict[str, object]:
     return {got.id: got for got in facts_of_lines(lines, rules, RECORDED)}
 
 
-@pytest.mark.parametrize("row", _case_rows(), ids=lambda r: f"{r['id']} {r['text'][:30]}")
+# Lines written before the rules were run on them (h…, rd…) that the rules still get wrong: `make eval-facts` counts
+# them; here each is expected to fail, so that a rule that starts getting one right says to move it out of here.
+KNOWN_MISSES = {
+    "h01": "上个礼拜 (a week, no day) is no date pattern",
+    "h02": "到我手上了: receipt said without 收到/拿到/签收",
+    "h20": "两块五 (2.5): an amount with 块 and a decimal tail is not read",
+    "rd06": "说好了年底结清: a deal recalled is read as the speaker's promise (zh-promise-deadline)",
+    "rd07": "之前必须还清: a demand is read as a promise (zh-promise-deadline)",
+}
+
+
+def _case_params() -> list:
+    return [pytest.param(r, marks=pytest.mark.xfail(reason=KNOWN_MISSES[r["id"]], strict=True))
+            if r["id"] in KNOWN_MISSES else r for r in _case_rows()]
+
+
+@pytest.mark.parametrize("row", _case_params(), ids=lambda r: f"{r['id']} {r['text'][:30]}")
 def test_own_cases(all_cases, row):
     got = all_cases[row["id"]]
     assert got.row() == [row["id"], row["categories"], row["amounts"], row["dates"]]
@@ -125,6 +144,52 @@ def test_relative_year_is_kept_as_said_without_a_reference_date(rules):
     assert _values("去年12月20号你转给我的那三万块", "zh", rules, "date", reference=None) == ["去年12月20号"]
 
 
+JUNE_18 = date(2024, 6, 18)   # a Tuesday
+
+
+@pytest.mark.parametrize("text, lang, reference, value", [
+    ("我下个月十五号之前一定把钱还给你", "zh", JUNE_18, "2024-07-15"),
+    ("下个月十五号", "zh", date(2024, 12, 3), "2025-01-15"),
+    ("下周三之前给你答复", "zh", JUNE_18, "2024-06-26"),
+    ("这周五之前", "zh", JUNE_18, "2024-06-21"),
+    ("上个礼拜一", "zh", JUNE_18, "2024-06-10"),
+    ("月底之前还清", "zh", JUNE_18, "2024-06-30"),
+    ("下个月底前搬走", "zh", JUNE_18, "2024-07-31"),
+    ("年底之前结清", "zh", JUNE_18, "2024-12-31"),
+    ("上个月已经还了", "zh", JUNE_18, "2024-05"),
+    ("明天上午十点见", "zh", JUNE_18, "2024-06-19 10:00"),
+    ("后天下午三点", "zh", JUNE_18, "2024-06-20 15:00"),
+    ("后天之前把货送过去", "zh", JUNE_18, "2024-06-20"),
+    ("去年12月20号你转给我的", "zh", JUNE_18, "2023-12-20"),
+    ("The payment is due by the end of the month.", "en", JUNE_18, "2024-06-30"),
+    ("I'll pay by the end of next month.", "en", JUNE_18, "2024-07-31"),
+])
+def test_a_relative_date_is_worked_out_from_the_recording_date_and_marked_computed(rules, text, lang, reference,
+                                                                                 value):
+    (found,) = [m for m in match_text(text, lang, rules, [], reference) if m.category == "date"]
+    assert (found.value, found.computed) == (value, True)
+
+
+@pytest.mark.parametrize("text, lang, reference, value", [
+    ("2024年7月15日之前还清", "zh", JUNE_18, "2024-07-15"),             # said outright
+    ("二〇二四年七月十五号", "zh", JUNE_18, "2024-07-15"),
+    ("三月五号见面", "zh", JUNE_18, "03-05"),                          # no year said: none invented
+    ("下午三点半见", "zh", JUNE_18, "15:30"),
+    ("周五之前给你", "zh", JUNE_18, "周五之前"),                        # this week's Friday or next week's?
+    ("下个月三十一号给你", "zh", date(2025, 3, 5), "下个月三十一号"),      # April has no 31st
+    ("我下个月十五号之前一定把钱还给你", "zh", None, "下个月十五号之前"),    # no recording date
+    ("I'll get you the money next week.", "en", JUNE_18, "next week"),
+    ("It was me who crashed into your car last Friday.", "en", JUNE_18, "last Friday"),
+])
+def test_a_date_said_outright_or_not_fixed_by_the_words_is_not_computed(rules, text, lang, reference, value):
+    (found,) = [m for m in match_text(text, lang, rules, [], reference) if m.category == "date"]
+    assert (found.value, found.computed) == (value, False)
+
+
+def test_tomorrow_alone_is_no_date(rules):
+    assert _values("明天见，路上小心。", "zh", rules, "date", reference=JUNE_18) == []
+
+
 def test_matches_carry_their_span_rule_and_explanation(rules):
     text = "那五万块钱确实是我借的，我没说不还。"
     for m in match_text(text, "zh", rules):
@@ -132,6 +197,37 @@ def test_matches_carry_their_span_rule_and_explanation(rules):
         assert m.rule_id and m.explanation
     amount = next(m for m in match_text(text, "zh", rules) if m.category == "amount")
     assert (amount.matched, amount.value, amount.rule_id) == ("五万块钱", "50000 CNY", "zh-amount-with-unit")
+
+
+@pytest.mark.parametrize("text", ["关于活动通过这一块", "他送了我一块表。", "我们一块儿去吧", "一块蛋糕",
+                                  "我们一块去法院", "院子里放了两块石头", "三千块砖", "这一块的工作", "我给了他一块表"])
+def test_a_measure_word_is_not_money(rules, text):
+    assert _values(text, "zh", rules, "amount") == []
+
+
+@pytest.mark.parametrize("text, value", [("一块钱", "1 CNY"), ("还你五十块", "50 CNY"), ("给了我三千块", "3000 CNY"),
+                                         ("找你一块，拿好", "1 CNY"), ("三千块押金", "3000 CNY"),
+                                         ("我下周五把三千块转给你", "3000 CNY"), ("二十多块吧", "20+ CNY")])
+def test_kuai_is_money_where_the_words_around_it_are_about_money(rules, text, value):
+    assert _values(text, "zh", rules, "amount") == [value]
+
+
+@pytest.mark.parametrize("text", ["货我是收到了", "钱我收到了。", "东西我都拿到了", "快递是我签收的。", "我已经签收了",
+                                  "收到了，我核对一下"])
+def test_receipt_is_an_admission(rules, text):
+    assert "admission" in _categories(text, "zh", rules)
+
+
+@pytest.mark.parametrize("text, denial", [
+    ("我没收到", True), ("货还没拿到呢", True), ("我们没有签收", True), ("不是我签收的", True),
+    ("你收到了吗？", False), ("拿到了没有？", False), ("钱你到底收没收到？", False), ("你是不是已经签收了？", False),
+    ("他说他收到了", False), ("他收到了，你去问他", False), ("他老婆说已经收到了", False),
+    ("她应该已经拿到了吧", False),
+    ("如果收到了，我就付尾款", False), ("等收到了再付款", False), ("你先签收一下", False)])
+def test_receipt_negated_asked_or_reported_is_no_admission(rules, text, denial):
+    found = _categories(text, "zh", rules)
+    assert "admission" not in found
+    assert ("denial" in found) == denial
 
 
 def test_party_names_are_marked_once_even_where_a_rule_also_finds_them(rules):
@@ -288,8 +384,18 @@ def test_find_facts_records_each_rule_file_hash():
 
 def test_find_facts_resolves_relative_years_against_the_recording_date():
     labelled = Labelled("zh", (), (Utterance("u0001", "SPEAKER_00", 0.0, 1.0, "去年12月20号你转给我的", ()),))
-    assert [f.value for f in find_facts(labelled, FactsConfig()).items] == ["去年12月20号"]
-    assert [f.value for f in find_facts(labelled, FactsConfig(), RECORDED).items] == ["2024-12-20"]
+    assert [(f.value, f.computed) for f in find_facts(labelled, FactsConfig()).items] == [("去年12月20号", False)]
+    assert [(f.value, f.computed) for f in find_facts(labelled, FactsConfig(), RECORDED).items] == [
+        ("2024-12-20", True)]
+
+
+def test_find_facts_marks_a_date_worked_out_from_the_stated_recording_date():
+    labelled = Labelled("zh", (), (Utterance("u0001", "SPEAKER_00", 0.0, 1.0, "我下个月十五号之前一定把钱还给你", ()),
+                                   Utterance("u0002", "SPEAKER_00", 1.0, 2.0, "借条写的是2024年7月15日", ())))
+    reference = reference_date(CaseConfig(recorded_on="2024-06-18"), None)
+    dates = [(f.utterance_id, f.value, f.computed) for f in find_facts(labelled, FactsConfig(), reference).items
+             if f.category == "date"]
+    assert dates == [("u0001", "2024-07-15", True), ("u0002", "2024-07-15", False)]
 
 
 def test_find_facts_reports_a_malformed_configured_rule_file(tmp_path, monkeypatch):
@@ -344,6 +450,8 @@ def test_facts_table_reads_a_csv_and_writes_the_dev_format(tmp_path, rules):
         ["a", "S1", "去年12月20号你转给我的那三万块，我记得。", "x"],
         ["b", "S2", "I'll pay you back the $5,000 by March 31st, I promise.", ""],
         ["c", "S1", "你吃饭了吗？", ""],
+        ["d", "S2", "我下个月十五号之前一定把钱还给你。", ""],
+        ["e", "S2", "我2024年7月15日之前一定把钱还给你。", ""],
     ])
     found = facts_for_csv(src, rules, RECORDED)
     out = tmp_path / "facts.csv"
@@ -351,9 +459,11 @@ def test_facts_table_reads_a_csv_and_writes_the_dev_format(tmp_path, rules):
     header, rows = read_csv(out)
     assert header == ["id", "categories", "amounts", "dates"]
     assert [list(r.values()) for r in rows] == [
-        ["a", "admission;amount;date", "30000", "2024-12-20"],
+        ["a", "admission;amount;date", "30000", "2024-12-20 (computed)"],   # the year from the recording date
         ["b", "amount;date;promise", "5000", "03-31"],   # categories in CATEGORIES order
         ["c", "", "", ""],
+        ["d", "date;promise", "", "2025-04-15 (computed)"],
+        ["e", "date;promise", "", "2024-07-15"],          # said outright: not marked
     ]
 
 

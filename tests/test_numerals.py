@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.text.dates import iso, normalise_en_date, normalise_zh_date
+from pipeline.text.dates import DateValue, iso, normalise_en_date, normalise_zh_date
 from pipeline.text.numerals import Amount, parse_amount, parse_chinese_number, parse_english_number
 
 
@@ -69,12 +69,12 @@ def test_amount_currency_override_and_unreadable():
     ("十二月二十号", "12-20"), ("2023年6月1日", "2023-06-01"), ("二〇二五年三月五日", "2025-03-05"),
     ("2025-03-05", "2025-03-05"), ("2025/3/5", "2025-03-05"), ("2024年1月", "2024-01"),
     ("十二月三十一日", "12-31"), ("2月29号", "02-29"),
-    # the words do not fix a day: kept as said
+    # the words do not fix a day (and no recording date is given): kept as said
     ("2025年2月29日", "2025年2月29日"), ("2月30号", "2月30号"), ("下个月十五号", "下个月十五号"),
     ("年底之前", "年底之前"), ("这周五", "这周五"), ("三月份", "三月份"),
 ])
 def test_chinese_dates(text, expected):
-    assert normalise_zh_date(text) == expected
+    assert normalise_zh_date(text) == DateValue(expected, computed=False)
 
 
 @pytest.mark.parametrize("text, expected_without, expected_with", [
@@ -82,12 +82,19 @@ def test_chinese_dates(text, expected):
     ("今年三月五号", "今年三月五号", "2025-03-05"),
     ("明年一月", "明年一月", "2026-01"),
     ("前年十月一日", "前年十月一日", "2023-10-01"),
-    ("去年底", "去年底", "去年底"),            # no month: stays as said even with a reference
-    ("下个月十五号", "下个月十五号", "下个月十五号"),
+    ("去年底", "去年底", "2024-12-31"),
+    ("下个月十五号", "下个月十五号", "2025-04-15"),
+    ("这周五", "这周五", "2025-03-07"),
 ])
-def test_chinese_relative_years_resolve_only_against_a_reference_date(text, expected_without, expected_with):
-    assert normalise_zh_date(text) == expected_without
-    assert normalise_zh_date(text, date(2025, 3, 5)) == expected_with
+def test_chinese_relative_dates_resolve_only_against_a_reference_date_and_are_marked_computed(
+        text, expected_without, expected_with):
+    assert normalise_zh_date(text) == DateValue(expected_without, computed=False)
+    assert normalise_zh_date(text, date(2025, 3, 5)) == DateValue(expected_with, computed=True)
+
+
+def test_a_date_said_in_full_is_not_computed_even_with_a_reference_date():
+    assert normalise_zh_date("2024年7月15日", date(2024, 6, 18)) == DateValue("2024-07-15", computed=False)
+    assert normalise_zh_date("7月15日", date(2024, 6, 18)) == DateValue("07-15", computed=False)
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -97,7 +104,7 @@ def test_chinese_relative_years_resolve_only_against_a_reference_date(text, expe
     ("last March", "last March"), ("Feb 30", "Feb 30"), ("last Friday", "last Friday"),
 ])
 def test_english_dates(text, expected):
-    assert normalise_en_date(text) == expected
+    assert normalise_en_date(text) == DateValue(expected, computed=False)
 
 
 def test_iso_refuses_days_that_do_not_exist():

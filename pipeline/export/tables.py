@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pipeline.artifacts import Facts, Labelled
 from pipeline.csvio import write_csv
-from pipeline.export.wording import load_wording, speaker_label, speaker_text, speakers_by_id
+from pipeline.export.wording import computed_text, load_wording, speaker_label, speaker_text, speakers_by_id
 from pipeline.stages.fact_review import fact_id
 from pipeline.stages.review import COLUMNS as TRANSCRIPT_HEADER
 from pipeline.timefmt import hms
@@ -44,14 +44,16 @@ def write_transcript_csv(path: Path, labelled: Labelled, language: str) -> None:
 
 
 def write_key_facts_csv(path: Path, labelled: Labelled, facts: Facts, language: str) -> None:
-    """`speaker` is the display text (张三（被告）); `text` the whole utterance, `matched` the marked words.
+    """`speaker` is the display text (张三（被告）); `text` the whole utterance, `matched` the marked words, `value`
+    the normalised value (a date worked out from the recording date marked so: 2025-04-15（推算）).
     The user may delete rows and write in `note`: the next run reads both back (stages/fact_review.py)."""
     speakers = speakers_by_id(labelled)
     texts = {u.id: u.text for u in labelled.items}
     wording = load_wording(language)
     rows: list[list[object]] = [
         [fact_id(f), hms(f.start), _seconds(f.start), speaker_text(speakers.get(f.speaker), wording, fallback=f.speaker),
-         texts.get(f.utterance_id, f.matched), f.category, f.matched, f.value, f.rule_id, f.explanation, f.note]
+         texts.get(f.utterance_id, f.matched), f.category, f.matched,
+         computed_text(f.value, wording) if f.computed else f.value, f.rule_id, f.explanation, f.note]
         for f in sorted(facts.items, key=lambda f: (f.start, f.span))
     ]
     write_csv(path, KEY_FACTS_HEADER, rows)

@@ -114,13 +114,20 @@ def date_value_text(value: str, wording: Wording) -> str:
     return f"{shown} {clock}" if clock else shown
 
 
-def value_text(category: str, value: str, wording: Wording) -> str:
-    """A key fact's normalised value as the documents show it."""
+def value_text(category: str, value: str, wording: Wording, computed: bool = False) -> str:
+    """A key fact's normalised value as the documents show it; one worked out from the recording date marked so
+    (2024年7月15日（推算）)."""
     if category == "amount":
         return amount_text(value, wording)
     if category == "date":
-        return date_value_text(value, wording)
+        shown = date_value_text(value, wording)
+        return computed_text(shown, wording) if computed else shown
     return value
+
+
+def computed_text(value: str, wording: Wording) -> str:
+    """A value marked as worked out from the recording date, not said: 2024-07-15（推算） / 2024-07-15 (computed)."""
+    return wording["formats"]["computed"].format(value=value)
 
 
 def marks(utterance: Utterance, wording: Wording) -> list[str]:

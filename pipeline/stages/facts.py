@@ -12,7 +12,7 @@ from pipeline.config import CaseConfig, FactsConfig
 from pipeline.text.rules import answered, load_rules, match_text, utterance_language
 from pipeline.timefmt import parse_moment
 
-VERSION = 5   # 5: a rule's sentence ends as merge's does (punctuation.SENTENCE_END)
+VERSION = 6   # 6: dates said relative to the recording date are resolved and marked computed
 DATE_TAGS = ("creation_time", "stream.creation_time", "date", "DATE")
 
 
@@ -27,7 +27,8 @@ def tagged_date(asset: AudioAsset) -> date | None:
 
 
 def reference_date(case: CaseConfig, asset: AudioAsset | None) -> date | None:
-    """The recording date that resolves 去年/今年: the one the user states, else the one in the file's tags."""
+    """The recording date that resolves 去年/今年, 下个月十五号, 下周三: the one the user states, else the one in the
+    file's tags."""
     return case.recorded_date() or (tagged_date(asset) if asset is not None else None)
 
 
@@ -42,5 +43,5 @@ def find_facts(labelled: Labelled, cfg: FactsConfig, reference: date | None = No
         for m in match_text(u.text, lang, rules, parties, reference, asked):
             items.append(Fact(utterance_id=u.id, start=u.start, speaker=u.speaker, category=m.category,
                               rule_id=m.rule_id, span=m.span, matched=m.matched, value=m.value,
-                              explanation=m.explanation))
+                              explanation=m.explanation, computed=m.computed))
     return Facts(tuple(items), {f: rules.digests[str(p)] for f, p in zip(cfg.rule_files, paths)})

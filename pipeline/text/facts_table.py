@@ -5,7 +5,8 @@ UTTERANCES.csv: columns id and text, optionally lang (zh/en; else read from the 
 columns are ignored. Lines are read in order, as the facts stage reads a transcript (rules.answered): a line
 whose speaker differs from that of the last line with text before it (both given) may answer it ("张三吗？" —
 "嗯，是我"). FACTS.csv: id, categories (joined by ';'), amounts (plain numbers joined by '|'), dates (normalised
-values joined by '|') — the format of ../shared/eval/keyfacts_dev.csv.
+values joined by '|'; one worked out from the recording date, --recorded-on, followed by " (computed)") — the
+format of ../shared/eval/keyfacts_dev.csv.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ REQUIRED_COLUMNS = ("id", "text")
 FACTS_HEADER = ["id", "categories", "amounts", "dates"]
 CATEGORY_SEPARATOR = ";"
 VALUE_SEPARATOR = "|"
+COMPUTED_MARK = " (computed)"   # after a date worked out from the recording date (下个月十五号), not said
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,9 @@ class LineFacts:
 
     @property
     def dates(self) -> list[str]:
-        return [m.value for m in self.matches if m.category == "date" and m.value]
+        """Normalised dates; one worked out from the recording date marked so ('2025-04-15 (computed)')."""
+        return [m.value + (COMPUTED_MARK if m.computed else "") for m in self.matches
+                if m.category == "date" and m.value]
 
     def row(self) -> list[str]:
         return [self.id, CATEGORY_SEPARATOR.join(self.categories), VALUE_SEPARATOR.join(self.amounts),

@@ -26,7 +26,8 @@ Chinese punctuation, and a 吗 thirty characters on must not undo an admission.
 
 A group named `value` in a pattern is what gets normalised (the name in 我是(?P<value>…)). Amounts become
 "50000 CNY", dates ISO "2025-03-05" where the words fix them ("2025-03-05 15:30", "15:30" with a time of day),
-else the phrase as said; names the name.
+or where the recording date does (下个月十五号: the match is then `computed`), else the phrase as said; names
+the name.
 
 A rule with `previous` patterns marks a line only when one of them is found in the line before it said by
 another speaker, and takes its `value` group from there: "张三吗？" — "嗯，是我" is the second speaker confirming
@@ -96,6 +97,7 @@ class Match:
     matched: str
     value: str
     explanation: str
+    computed: bool = False      # the value was worked out from the recording date (下个月十五号 → 2025-04-15)
 
 
 # -------------------------------------------------------------------------------------------- loading
@@ -250,8 +252,9 @@ def _rule_matches(rule: Rule, text: str, lang: str, reference: date | None, prev
                 source = m.group("value")
             else:
                 source = m.group(0)
-            out.append(Match(rule.category, rule.id, (start, end), text[start:end],
-                             normalise(rule.category, source, lang, reference, rule.currency), rule.explanation))
+            value, computed = normalise(rule.category, source, lang, reference, rule.currency)
+            out.append(Match(rule.category, rule.id, (start, end), text[start:end], value, rule.explanation,
+                             computed))
     return out
 
 
@@ -292,17 +295,19 @@ def _guarded(rule: Rule, text: str, start: int, end: int) -> bool:
     return any(p.search(clause) for p in rule.unless)
 
 
-def normalise(category: str, text: str, lang: str, reference: date | None = None, currency: str = "") -> str:
-    """The normalised value of a matched stretch: '50000 CNY', '2025-03-05', '15:30', a name, a place; '' for
-    the rest."""
+def normalise(category: str, text: str, lang: str, reference: date | None = None,
+              currency: str = "") -> tuple[str, bool]:
+    """The normalised value of a matched stretch ('50000 CNY', '2025-03-05', '15:30', a name, a place; '' for
+    the rest) and whether it was computed from the reference date rather than said (dates only)."""
     if category == "amount":
         amount = parse_amount(text, lang, currency)
-        return str(amount) if amount is not None else ""
+        return (str(amount) if amount is not None else ""), False
     if category == "date":
-        return normalise_date(text, lang, reference)
+        found = normalise_date(text, lang, reference)
+        return found.value, found.computed
     if category in ("name", "self_id", "place"):
-        return text.strip()
-    return ""
+        return text.strip(), False
+    return "", False
 
 
 def _party_matches(text: str, lang: str, names: list[str] | tuple[str, ...], explanation: str) -> list[Match]:

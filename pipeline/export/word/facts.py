@@ -1,6 +1,7 @@
 """The key-content index: one row per transcript line with key content — its time, its line number (as in the
 transcript), the speaker, the line with every matched stretch in Strong, its categories in plain words and the
-normalised values as a court writes them (人民币 50,000 元, 2025年3月5日 15:30).
+normalised values as a court writes them (人民币 50,000 元, 2025年3月5日 15:30; a date worked out from the recording
+date marked 2025年4月15日（推算）).
 
 The court copy shows only that. The counsel's working copy adds, in the same rows, which rule marked what and
 why, and the user's notes from key_facts.csv."""
@@ -78,7 +79,7 @@ def categories_text(facts: tuple[Fact, ...], wording: Wording) -> str:
 
 def values_text(facts: tuple[Fact, ...], wording: Wording) -> str:
     """The values that say more than the matched words (amounts, dates, the name an answer confirms), each once."""
-    shown = [value_text(f.category, f.value, wording) for f in facts
+    shown = [value_text(f.category, f.value, wording, f.computed) for f in facts
              if f.value and (f.category in SHOWN_VALUES or f.value != f.matched)]
     return "\n".join(dict.fromkeys(shown)) or wording["blank"]
 
