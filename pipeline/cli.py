@@ -86,7 +86,7 @@ def transcript(
                                                        "configs/rules/zh.toml), used beside the shipped ones."),
     recorded_on: str = typer.Option("", "--recorded-on", help="When it was recorded, as the submitting party "
                                      "states it: YYYY-MM-DD, with the time if known (\"2025-03-05 15:30\"); "
-                                     "resolves 去年12月20号 (default: the date in the file's tags)."),
+                                     "resolves 去年12月20号 and 下个月十五号 (not stated: they stay as said)."),
     recorded_place: str = typer.Option("", "--recorded-place", help="Where it was recorded, as stated (录音地点)."),
     recorded_device: str = typer.Option("", "--recorded-device", help="The device it was recorded on, its "
                                         "original carrier, as stated (录音设备/原始载体)."),

@@ -16,7 +16,7 @@ from pipeline.artifacts import AudioAsset, Labelled, Speaker, Utterance
 from pipeline.config import CONFIG_DIR, CaseConfig, FactsConfig
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import ConfigError, PipelineError
-from pipeline.stages.facts import find_facts, reference_date
+from pipeline.stages.facts import find_facts, reference_date, tagged_date
 from pipeline.text.facts_score import score, split, table
 from pipeline.text.facts_table import Line, LineFacts, facts_for_csv, facts_of_lines, write_facts_csv
 from pipeline.text.rules import CATEGORIES, PARTY_RULE_ID, Match, answered, clause_bounds, load_rules, match_text
@@ -392,7 +392,7 @@ def test_find_facts_resolves_relative_years_against_the_recording_date():
 def test_find_facts_marks_a_date_worked_out_from_the_stated_recording_date():
     labelled = Labelled("zh", (), (Utterance("u0001", "SPEAKER_00", 0.0, 1.0, "我下个月十五号之前一定把钱还给你", ()),
                                    Utterance("u0002", "SPEAKER_00", 1.0, 2.0, "借条写的是2024年7月15日", ())))
-    reference = reference_date(CaseConfig(recorded_on="2024-06-18"), None)
+    reference = reference_date(CaseConfig(recorded_on="2024-06-18"))
     dates = [(f.utterance_id, f.value, f.computed) for f in find_facts(labelled, FactsConfig(), reference).items
              if f.category == "date"]
     assert dates == [("u0001", "2024-07-15", True), ("u0002", "2024-07-15", False)]
@@ -430,11 +430,11 @@ def _asset(tags: dict[str, str]) -> AudioAsset:
                       1.0, 1.0, tags, "audio16k.wav", "1" * 64)
 
 
-def test_reference_date_prefers_what_the_user_gives():
+def test_relative_dates_are_computed_only_from_the_date_the_party_states():
     tagged = _asset({"creation_time": "2024-01-01T10:00:00.000000Z"})
-    assert reference_date(CaseConfig(), tagged) == date(2024, 1, 1) and reference_date(CaseConfig(), None) is None
-    assert reference_date(CaseConfig(), _asset({"encoder": "Lavf58"})) is None
-    assert reference_date(CaseConfig(recorded_on="2025-03-05"), tagged) == RECORDED
+    assert tagged_date(tagged) == date(2024, 1, 1)       # a file date: the counsel copy compares it, nothing computed
+    assert reference_date(CaseConfig()) is None
+    assert reference_date(CaseConfig(recorded_on="2025-03-05")) == RECORDED
     with pytest.raises(ConfigError, match="2025/3/5.*YYYY-MM-DD"):
         CaseConfig(recorded_on="2025/3/5")
 

@@ -26,10 +26,11 @@ def tagged_date(asset: AudioAsset) -> date | None:
     return None
 
 
-def reference_date(case: CaseConfig, asset: AudioAsset | None) -> date | None:
-    """The recording date that resolves 去年/今年, 下个月十五号, 下周三: the one the user states, else the one in the
-    file's tags."""
-    return case.recorded_date() or (tagged_date(asset) if asset is not None else None)
+def reference_date(case: CaseConfig) -> date | None:
+    """The recording date that resolves 去年/今年, 下个月十五号, 下周三: only the one the submitting party states. A
+    date in the file's tags is often the day the file was copied (the counsel copy compares them), so nothing
+    is computed from it."""
+    return case.recorded_date()
 
 
 def find_facts(labelled: Labelled, cfg: FactsConfig, reference: date | None = None) -> Facts:
