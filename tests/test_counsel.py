@@ -101,9 +101,10 @@ def test_the_working_copy_is_marked_on_every_page_and_names_the_court_copy(tmp_p
 
 def test_the_working_copy_puts_its_own_sections_first_then_everything_the_court_copy_has(tmp_path):
     headings = [p.text for p in write(tmp_path, COUNSEL).paragraphs if p.style.name == S.HEADING]
-    assert headings == ["一、提交前待办", "二、证据要素核对", "三、威胁性言语提示", "四、原始录音完整性初步筛查",
-                        "五、核对统计与更正", "六、录音文件信息", "七、说话人", "八、标注说明", "九、录音内容",
-                        "十、关键内容索引（含规则与备注）", "十一、录音覆盖情况", "十二、整理方法", "十三、声明"]
+    assert headings == ["一、提交前待办", "二、证据要素核对", "三、录音证据合法性与原始载体核查", "四、提交法院文本披露的内容",
+                        "五、威胁性言语提示", "六、原始录音完整性初步筛查", "七、核对统计与更正", "八、录音文件信息",
+                        "九、说话人", "十、标注说明", "十一、录音内容", "十二、关键内容索引（含规则与备注）",
+                        "十三、录音覆盖情况", "十四、整理方法", "十五、声明"]
     court = [p.text for p in write(tmp_path, COURT).paragraphs if p.style.name == S.HEADING]
     assert court == ["一、录音文件信息", "二、说话人", "三、标注说明", "四、录音内容", "五、关键内容索引",
                      "六、录音覆盖情况", "七、整理方法", "八、声明"]
@@ -128,7 +129,7 @@ def test_before_filing_names_what_is_missing_unsourced_unreviewed_and_to_weigh(t
 def test_the_threat_section_lists_the_lines_with_the_warning(tmp_path):
     doc = write(tmp_path, COUNSEL)
     body = [p.text for p in doc.paragraphs]
-    at = body.index("三、威胁性言语提示")
+    at = body.index("五、威胁性言语提示")
     assert "以威胁方法取得的证据可能被排除" in body[at + 1] and "counsel_only_categories" in body[at + 1]
     threats = next(t for t in doc.tables if any(OVERLAP in c.text for c in t.rows[-1].cells)
                    and t.rows[0].cells[1].text == "行号")
@@ -146,7 +147,15 @@ def test_the_court_copy_shows_the_optional_sections_the_setting_names(tmp_path):
     assert headings[4:] == ["五、关键内容索引", "六、原始录音完整性初步筛查", "七、声明"]
     assert "请核查此处是否有剪切或插入" in text_of(screened)                       # the lawyer asked for it
     counsel = write(tmp_path, COUNSEL, court_sections=())                        # the working copy shows all
-    assert len([p for p in counsel.paragraphs if p.style.name == S.HEADING]) == 13
+    assert len([p for p in counsel.paragraphs if p.style.name == S.HEADING]) == 15
+    shown = {row.cells[0].text: row.cells[2].text for t in counsel.tables if t.rows[0].cells[0].text == "内容"
+             for row in t.rows[1:]}            # the working copy says the court copy lists this point
+    assert shown["原始录音完整性初步筛查（1 处待核查点）"] == '如需披露，在 court_sections 中加入 "integrity"'
+    assert shown["文件修改时间"] == '如需披露，在 court_discloses 中加入 "file_times"' and shown["文件名称"] == ""
+    listed = write(tmp_path, COUNSEL, court_sections=("integrity",))
+    shown = {row.cells[0].text: row.cells[2].text for t in listed.tables if t.rows[0].cells[0].text == "内容"
+             for row in t.rows[1:]}
+    assert shown["数字静音（采样值全为零）"].startswith("需注意：提交法院文本列出了此待核查点：00:00:10.428")
     with pytest.raises(ConfigError, match="court sections must be among timeline, index, coverage, integrity, "
                                           "method, not 'checklist'"):
         ExportConfig(court_sections=("checklist",))

@@ -25,6 +25,7 @@ from pipeline.export.content import ExhibitContent
 from pipeline.export.wording import Wording, number_label, speaker_text, speakers_by_id
 from pipeline.export.word import styles as S
 from pipeline.export.word.blocks import heading, lead, paragraph, table
+from pipeline.export.word.admissibility import admissibility_section, disclosure_section, open_and_flagged
 from pipeline.export.word.facts import index_table
 from pipeline.export.word.corrections import conflicts_table, corrections_table
 from pipeline.export.word.method import integrity_section, review_text
@@ -71,6 +72,9 @@ def todo_items(content: ExhibitContent, wording: Wording) -> list[str]:
     threats = [f for f in content.facts.items if f.category == "threat"]
     if threats:
         items.append(words["threats"].format(count=len(threats)))
+    unsettled, flagged = open_and_flagged(content)
+    if unsettled or flagged:
+        items.append(words["admissibility"].format(open=unsettled, flagged=flagged))
     return items
 
 
@@ -134,6 +138,8 @@ def counsel_sections(doc: DocumentObject, content: ExhibitContent, wording: Word
     notice(doc, content, wording)
     todo_section(doc, content, wording)
     checklist_section(doc, content, wording)
+    admissibility_section(doc, content, wording)
+    disclosure_section(doc, content, wording)
     threats_section(doc, content, wording)
     integrity_section(doc, content, wording)
     review_section(doc, content, wording)

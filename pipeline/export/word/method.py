@@ -87,7 +87,7 @@ def _point_time(point: Point) -> str:
     return f"{hms(point.start)}–{hms(point.end)}"
 
 
-def _seen(point: Point, templates: Wording) -> str:
+def point_text(point: Point, templates: Wording) -> str:
     """What was seen, worded by [integrity.details] for the point's kind; the screen's English record only for a
     kind the wording has no template for."""
     return describe(point.kind, point.values, templates) or detail(point)
@@ -102,7 +102,7 @@ def integrity_section(doc: Document, content: ExhibitContent, wording: Wording) 
     if not content.integrity:
         paragraph(doc, words["none"])
         return
-    rows = [[words["checks"].get(point.check, point.check), _seen(point, words["details"]),
+    rows = [[words["checks"].get(point.check, point.check), point_text(point, words["details"]),
              _point_time(point) or wording["blank"]] for point in content.integrity]
     table(doc, INTEGRITY_COLUMNS, [words["check"], words["seen"], words["time"]], rows)
 
