@@ -241,6 +241,34 @@ def test_no_speakers_no_timeline(tmp_path):
     assert _media(path) == {} and len(doc.inline_shapes) == 0
 
 
+# ------------------------------------------------------------------------------------------ pagination
+
+
+def _block(doc, heading: str, last: str) -> list:
+    """The body paragraphs from the section heading ending in `heading` to the one starting with `last`."""
+    texts = [p.text for p in doc.paragraphs]
+    start = next(i for i, t in enumerate(texts) if t.endswith(heading) and doc.paragraphs[i].style.name == S.HEADING)
+    end = next(i for i in range(start, len(texts)) if texts[i].startswith(last))
+    return doc.paragraphs[start:end + 1]
+
+
+def _kept(paragraphs) -> list[tuple[bool, bool]]:
+    return [(p.paragraph_format.keep_together, p.paragraph_format.keep_with_next) for p in paragraphs]
+
+
+def test_the_declaration_with_its_signature_lines_is_kept_on_one_page(tmp_path):
+    for copy in ("court", COUNSEL):
+        path = tmp_path / f"{copy}.docx"
+        write_docx(path, content(case=CASE), copy)
+        doc = Document(str(path))
+        block = _block(doc, "声明", "提交人（签名或盖章）")
+        assert len(block) >= 10 and block[-1]._p is doc.paragraphs[-1]._p
+        assert _kept(block) == [(True, True)] * (len(block) - 1) + [(True, False)]
+    _, doc = make_docx(tmp_path, case=CASE)          # nothing before it is tied to it
+    first = [p.text for p in doc.paragraphs].index(_block(doc, "声明", "提交人（签名或盖章）")[0].text)
+    assert {_kept([p])[0] for p in doc.paragraphs[:first]} == {(None, None)}
+
+
 # ------------------------------------------------------------------------------------- form: the styles
 
 
