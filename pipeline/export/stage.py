@@ -27,7 +27,7 @@ from pipeline.fileio import sha256_file
 from pipeline.progress import StageProgress, silent
 from pipeline.rundir import RunDir
 
-VERSION = 2
+VERSION = 3
 # what the documents are made from besides the artifacts and the settings (their hashes are in the cache key)
 FILES = (CONFIG_DIR / "exhibit_zh.toml", CONFIG_DIR / "exhibit_en.toml", TEMPLATE)
 
