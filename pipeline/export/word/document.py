@@ -136,6 +136,8 @@ def docx_bytes(content: ExhibitContent, copy: str = COURT) -> bytes:
         method.integrity_section(doc, content, wording)
     if "method" in shown:
         method.method_section(doc, content, wording)
+        if counsel:
+            method.method_detail(doc, content, wording)
     method.declaration(doc, content, wording)
     keep_together(last_section(doc))     # the signature lines on the page of what they sign
     number_headings(doc, wording)
