@@ -28,6 +28,7 @@ from pipeline.export.word.blocks import heading, lead, paragraph, table
 from pipeline.export.word.facts import index_table
 from pipeline.export.word.corrections import conflicts_table, corrections_table
 from pipeline.export.word.method import integrity_section, review_text
+from pipeline.export.word.translation import translation_todo
 from pipeline.stages.review import counts
 from pipeline.timefmt import hms
 
@@ -71,6 +72,9 @@ def todo_items(content: ExhibitContent, wording: Wording) -> list[str]:
     threats = [f for f in content.facts.items if f.category == "threat"]
     if threats:
         items.append(words["threats"].format(count=len(threats)))
+    translation = translation_todo(content, wording)
+    if translation:
+        items.append(translation)
     return items
 
 

@@ -33,6 +33,7 @@ from pipeline.export.word.facts import facts_section
 from pipeline.export.word.recording import recording_section, title_block
 from pipeline.export.word.reproducible import fixed_zip, utc_minute
 from pipeline.export.word.transcript import notation_section, parties_section, transcript_section
+from pipeline.export.word.translation import translation_note, translator_certificate
 from pipeline.fileio import write_bytes_atomic
 
 COURT, COUNSEL = "court", "counsel"     # the two documents
@@ -127,6 +128,7 @@ def docx_bytes(content: ExhibitContent, copy: str = COURT) -> bytes:
     recording_section(doc, content, wording)
     parties_section(doc, content, wording, timeline="timeline" in shown)
     notation_section(doc, content, wording)
+    translation_note(doc, content, wording)
     transcript_section(doc, content, wording)
     if "index" in shown:
         facts_section(doc, content, wording, counsel)
@@ -140,6 +142,7 @@ def docx_bytes(content: ExhibitContent, copy: str = COURT) -> bytes:
             method.method_detail(doc, content, wording)
     method.declaration(doc, content, wording)
     keep_together(last_section(doc))     # the signature lines on the page of what they sign
+    translator_certificate(doc, content, wording)
     number_headings(doc, wording)
     title = wording["counsel_title" if counsel else "title"]
     _properties(doc, f"{title} {content.asset.file_name}", content.processed)
