@@ -207,3 +207,57 @@ def test_without_a_zone_named_the_documents_use_this_computers(monkeypatch):
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+# ------------------------------------------------------------------------------------------ translation
+
+
+def _paragraphs(doc: Document) -> list[str]:
+    return [p.text for p in doc.paragraphs]
+
+
+def test_an_english_copy_of_a_mandarin_recording_says_the_transcript_is_the_original_and_leaves_a_certificate(
+        tmp_path):
+    court = write(tmp_path, COURT, "en")
+    texts = _paragraphs(court)
+    note = texts.index("The recording is in Chinese. The transcript below is in the original language of the "
+                       "recording (Chinese); the software has not translated it. An English translation, where "
+                       "required, is to be made by a translator, who completes the translator's certificate at the "
+                       "end of this document.")
+    assert texts[note + 1].endswith("Transcript")                  # the note stands right before the transcript
+    start = next(i for i, t in enumerate(texts) if t.endswith("Translator's certificate"))
+    assert court.paragraphs[start].style.name == S.HEADING
+    certificate = texts[start:]
+    assert "translate from Chinese into English" in certificate[1] and certificate[1].startswith("I, ________")
+    assert certificate[2:] == ["Name of translator: ________________",
+                               "Qualification or translation agency: ________________",
+                               "Signature of translator: ________________    Date: ________________"]
+    kept = [(p.paragraph_format.keep_together, p.paragraph_format.keep_with_next) for p in court.paragraphs[start:]]
+    assert kept == [(True, True)] * 4 + [(True, False)]
+    declaration = next(i for i, t in enumerate(texts) if t.endswith("Declaration"))
+    assert declaration < start and court.paragraphs[start - 1].paragraph_format.keep_with_next is False
+    todo = todo_items(content("en", case=CASE), load_wording("en"))
+    assert "a translator's certificate is to be completed" in todo[-1] and "Chinese" in todo[-1]
+    assert "translator's certificate is to be completed" in text_of(write(tmp_path, COUNSEL, "en"))
+
+
+def test_a_copy_in_the_recordings_own_language_has_no_translation_note_or_certificate(tmp_path):
+    for doc in (write(tmp_path, COURT, "zh"), write(tmp_path, COUNSEL, "zh")):
+        assert "译者证明" not in text_of(doc) and "未作翻译" not in text_of(doc)
+    assert not any("译者" in item for item in todo_items(content("zh", case=CASE), load_wording("zh")))
+    english = content("en", lab=labelled("en", "John Smith", ""), case=CASE)
+    assert not any("translator" in item for item in todo_items(english, load_wording("en")))
+    path = tmp_path / "english.docx"
+    write_docx(path, english)
+    assert "Translator's certificate" not in text_of(Document(str(path)))
+
+
+def test_a_chinese_copy_of_an_english_recording_has_the_chinese_certificate(tmp_path):
+    made = content("zh", lab=labelled("en", "John Smith", ""), case=CASE)
+    path = tmp_path / "zh.docx"
+    write_docx(path, made)
+    texts = _paragraphs(Document(str(path)))
+    assert ("录音使用的语言为英语。“录音内容”一节是录音的原文（英语），软件未作翻译；"
+            "如需中文译文，应由译者翻译，并填写本整理稿末尾的译者证明。") in texts
+    assert texts[-5].endswith("译者证明") and "通晓英语和中文" in texts[-4] and texts[-1].startswith("译者签名：")
+    assert "译者证明" in todo_items(made, load_wording("zh"))[-1]

@@ -171,3 +171,29 @@ def test_find_soffice_looks_on_path_then_in_the_install_folders(tmp_path, monkey
     onpath.chmod(0o755)
     monkeypatch.setenv("PATH", str(onpath.parent))
     assert find_soffice() == str(onpath)
+
+
+def _page_texts(pdf: Path) -> list[str]:
+    pages = int(re.search(r"^Pages:\s+(\d+)", poppler("pdfinfo", str(pdf)), re.M).group(1))
+    return [poppler("pdftotext", "-enc", "UTF-8", "-f", str(n), "-l", str(n), str(pdf), "-")
+            for n in range(1, pages + 1)]
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_the_signature_lines_are_on_the_page_of_the_declaration_they_sign(tmp_path, monkeypatch, kept):
+    """22 lines: laid out without keep-together, the declaration starts at the foot of a page and its signature
+    lines go over to the next one (so this test can fail); kept together, the whole declaration moves over."""
+    require_pdf_tools()
+    if not kept:
+        monkeypatch.setattr("pipeline.export.word.document.keep_together", lambda paragraphs: None)
+    base = labelled()
+    extra = tuple(Utterance(f"u{n:04d}", "SPEAKER_01" if n % 2 else "SPEAKER_00", 70.0 + 5 * n, 74.0 + 5 * n,
+                            "他说下个月十五号之前一定把钱还清，这件事情我们当时都说好了的。", ()) for n in range(20))
+    docx, _ = make_docx(tmp_path, lab=dataclasses.replace(base, items=base.items + extra))
+    pdf = tmp_path / "exhibit.pdf"
+    docx_to_pdf(docx, pdf)
+    pages = [squeeze(text) for text in _page_texts(pdf)]
+    heading = [n for n, text in enumerate(pages) if "、声明（一）本整理稿的制作" in text]
+    signature = [n for n, text in enumerate(pages) if "提交人（签名或盖章）" in text]
+    assert len(heading) == 1 and len(signature) == 1
+    assert (heading == signature) is kept

@@ -11,14 +11,18 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 from lxml import etree
 
-from pipeline.artifacts import Diarization, Labelled, Turn, Utterance, Word
+from matplotlib.font_manager import FontPath
+
+from pipeline.artifacts import UNKNOWN_SPEAKER, Diarization, Labelled, Speaker, Turn, Utterance, Word
 from pipeline.config import CaseConfig
+from pipeline.export import timeline
 from pipeline.export.timeline import TimelineRow, timeline_png
 from pipeline.export.word import COUNSEL, write_docx
 from pipeline.export.word import styles as S
 from pipeline.export.word.blocks import styled_runs
-from pipeline.export.word.transcript import timeline_rows, word_spans
-from pipeline.export.wording import load_wording
+from pipeline.export.word import transcript
+from pipeline.export.word.transcript import party_as_speaker, timeline_rows, word_spans
+from pipeline.export.wording import load_wording, number_label
 from tests.test_export import ADMIT, SHA, asset, content, labelled, make_docx, utterances
 
 CASE = CaseConfig(case_name="张三诉李四民间借贷纠纷", case_number="（2025）京0105民初1234号", exhibit_number="证据3",
@@ -195,6 +199,32 @@ def test_uncertain_wins_where_it_overlaps_a_key_fact(tmp_path):
     assert styled(doc, S.UNCERTAIN)[0] == "五万" and styled(doc, S.KEY_FACT)[0] == "我承认块钱"
 
 
+def test_the_notation_example_is_this_cases_speaker_or_party_never_a_made_up_name(tmp_path):
+    def example(language="zh", name="", role="", party=""):
+        lab = labelled(language, name, role)
+        _, doc = make_docx(tmp_path, language, lab=lab, case=CaseConfig(submitting_party=party))
+        return doc.tables[2].rows[2].cells[0].text
+
+    assert example(name="张三", role="被告", party="原告 王五") == "张三（被告）"     # 张三 is in this legend
+    assert example(party="原告 王五") == "王五（原告）"                # nobody named yet: the submitting party
+    assert example(party="被上诉人北京某某有限公司") == "北京某某有限公司（被上诉人）"
+    assert example(party="王五") == "王五"
+    assert example() == "说话人1"
+    assert example("en", party="Plaintiff Wang Wu") == "Wang Wu (Plaintiff)"
+    assert example("en", party="Plaintiffs' Association") == "Plaintiffs' Association"
+    assert example("en") == "Speaker 1"
+    for language in ("zh", "en"):
+        assert "张三" not in example(language, party="原告 王五") and "John Smith" not in example(language)
+
+
+def test_a_party_is_shown_as_a_speaker_is():
+    roles = load_wording("zh")["notation"]["party_roles"]
+    zh = load_wording("zh")
+    assert party_as_speaker("原告  王五 ", roles, zh) == "王五（原告）"
+    assert party_as_speaker("被告人张三", roles, zh) == "张三（被告人）"      # the longest role first
+    assert party_as_speaker("原告", roles, zh) == "原告" and party_as_speaker("", roles, zh) == ""
+
+
 def test_notation_key_explains_every_mark(tmp_path):
     _, doc = make_docx(tmp_path)
     terms = [row.cells[0].text for row in doc.tables[2].rows]
@@ -217,8 +247,8 @@ def _media(path) -> dict[str, bytes]:
 
 def test_the_speaker_timeline_is_in_the_document_under_the_legend(tmp_path):
     path, doc = make_docx(tmp_path)
-    expected = timeline_png([TimelineRow("张三（被告）", "SPEAKER_00", ((12.5, 15.4),)),
-                             TimelineRow("说话人2", "SPEAKER_01", ((62.3, 64.5),))], 95.24, "录音时间（时:分:秒）")
+    expected = timeline_png([TimelineRow("张三（被告）", "1", ((12.5, 15.4),)),
+                             TimelineRow("说话人2", "2", ((62.3, 64.5),))], 95.24, "录音时间（时:分:秒）")
     assert list(_media(path).values()) == [expected]
     assert len(doc.inline_shapes) == 1 and round(doc.inline_shapes[0].width.cm, 1) == 16.0
     body = list(doc.element.body)
@@ -228,8 +258,8 @@ def test_the_speaker_timeline_is_in_the_document_under_the_legend(tmp_path):
     assert body[legend + 2].xpath("string(.)").startswith("图 1")
     path, _ = make_docx(tmp_path, "en", labelled("en", "John Smith", ""))
     (english,) = _media(path).values()
-    assert english == timeline_png([TimelineRow("John Smith", "SPEAKER_00", ((12.5, 15.4),)),
-                                    TimelineRow("Speaker 2", "SPEAKER_01", ((62.3, 64.5),))], 95.24,
+    assert english == timeline_png([TimelineRow("John Smith", "Speaker 1", ((12.5, 15.4),)),
+                                    TimelineRow("Speaker 2", "Speaker 2", ((62.3, 64.5),))], 95.24,
                                    "Time in recording (hh:mm:ss)")
 
 
@@ -241,13 +271,71 @@ def test_timeline_rows_follow_the_legend_and_merge_ids_given_one_name():
     merged = Utterance("u0009", "SPEAKER_00", 30.1, 32.8, "对。", (Word(30.1, 32.8, "对。", 0.9),))
     lab = dataclasses.replace(base, items=(base.items[0], merged, base.items[1]))
     rows = timeline_rows(content(lab=lab, dia=dia), load_wording("zh"))
-    assert rows == [TimelineRow("张三（被告）", "SPEAKER_00", ((12.5, 15.4), (30.0, 33.0))),
-                    TimelineRow("说话人2", "SPEAKER_01", ((62.3, 64.5),))]
+    assert rows == [TimelineRow("张三（被告）", "1", ((12.5, 15.4), (30.0, 33.0))),
+                    TimelineRow("说话人2", "2", ((62.3, 64.5),))]
+
+
+def test_timeline_labels_are_the_legends_numbers_and_names_never_the_diarizers_ids():
+    unnamed = labelled(name="", role="")
+    unknown = Speaker(UNKNOWN_SPEAKER, "", "", 0, 1.0, 1, 80.0, 81.0)
+    lab = dataclasses.replace(unnamed, speakers=(*unnamed.speakers, unknown),
+                              items=(*unnamed.items, Utterance("u0003", UNKNOWN_SPEAKER, 80.0, 81.0, "嗯。", ())))
+    zh = timeline_rows(content(lab=lab), load_wording("zh"))
+    legend = [number_label(s, load_wording("zh")) for s in lab.speakers]
+    assert [r.label for r in zh] == legend == ["说话人1", "说话人2", "未识别说话人"]
+    assert [r.fallback for r in zh] == ["1", "2", "?"]
+    en = timeline_rows(content("en", lab=dataclasses.replace(lab, language="en")), load_wording("en"))
+    assert [(r.label, r.fallback) for r in en] == [("Speaker 1", "Speaker 1"), ("Speaker 2", "Speaker 2"),
+                                                   ("Unidentified speaker", "Unidentified")]
+    assert not any("SPEAKER_" in r.label + r.fallback for r in zh + en)
+
+
+def test_on_a_computer_with_no_chinese_font_the_timeline_shows_the_legends_numbers(tmp_path, monkeypatch):
+    """Where no installed font draws Chinese, the lanes read 1, 2 (the legend's 说话人1, 说话人2) and the axis its
+    time format — never SPEAKER_00 or an English word in a Chinese document."""
+    latin_only = (FontPath(str(timeline.BUNDLED_SANS), 0),)
+    monkeypatch.setattr(timeline, "_candidate_faces", lambda: latin_only)
+    transcript._figure.cache_clear()
+    path, _ = make_docx(tmp_path, lab=labelled(name="", role=""))
+    (drawn,) = _media(path).values()
+    transcript._figure.cache_clear()
+    assert drawn == timeline_png([TimelineRow("1", "1", ((12.5, 15.4),)), TimelineRow("2", "2", ((62.3, 64.5),))],
+                                 95.24, "hh:mm:ss")
+    assert drawn != timeline_png([TimelineRow("SPEAKER_00", "x", ((12.5, 15.4),)),
+                                  TimelineRow("SPEAKER_01", "x", ((62.3, 64.5),))], 95.24, "time")
 
 
 def test_no_speakers_no_timeline(tmp_path):
     path, doc = make_docx(tmp_path, lab=Labelled(language="zh", speakers=(), items=()))
     assert _media(path) == {} and len(doc.inline_shapes) == 0
+
+
+# ------------------------------------------------------------------------------------------ pagination
+
+
+def _block(doc, heading: str, last: str) -> list:
+    """The body paragraphs from the section heading ending in `heading` to the one starting with `last`."""
+    texts = [p.text for p in doc.paragraphs]
+    start = next(i for i, t in enumerate(texts) if t.endswith(heading) and doc.paragraphs[i].style.name == S.HEADING)
+    end = next(i for i in range(start, len(texts)) if texts[i].startswith(last))
+    return doc.paragraphs[start:end + 1]
+
+
+def _kept(paragraphs) -> list[tuple[bool, bool]]:
+    return [(p.paragraph_format.keep_together, p.paragraph_format.keep_with_next) for p in paragraphs]
+
+
+def test_the_declaration_with_its_signature_lines_is_kept_on_one_page(tmp_path):
+    for copy in ("court", COUNSEL):
+        path = tmp_path / f"{copy}.docx"
+        write_docx(path, content(case=CASE), copy)
+        doc = Document(str(path))
+        block = _block(doc, "声明", "提交人（签名或盖章）")
+        assert len(block) >= 10 and block[-1]._p is doc.paragraphs[-1]._p
+        assert _kept(block) == [(True, True)] * (len(block) - 1) + [(True, False)]
+    _, doc = make_docx(tmp_path, case=CASE)          # nothing before it is tied to it
+    first = [p.text for p in doc.paragraphs].index(_block(doc, "声明", "提交人（签名或盖章）")[0].text)
+    assert {_kept([p])[0] for p in doc.paragraphs[:first]} == {(None, None)}
 
 
 # ------------------------------------------------------------------------------------- form: the styles

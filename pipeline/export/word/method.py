@@ -1,6 +1,7 @@
 """Four sections of the Word exhibit after the key-content index: how much of the speech the transcript covers,
 the integrity screen of the original (in the counsel's working copy; in the court copy only when the settings
-ask), how the transcript was made, and the declaration with signature lines.
+ask), how the transcript was made (one table of what ran; the full hashes and settings after it in the working
+copy only), and the declaration with signature lines.
 
 The method and the declaration say only what is known: what the software did (file, hash, size, when, models),
 that a person reviewed the text only when a reviewer is recorded ("not yet reviewed" otherwise), and what the
@@ -20,7 +21,7 @@ from pipeline.artifacts import Point, Status
 from pipeline.export.content import ExhibitContent
 from pipeline.export.coverage import Coverage
 from pipeline.export.integrity import describe, detail
-from pipeline.export.manifest import NOT_INSTALLED, SHOWN_PACKAGES
+from pipeline.export.software import short_hash, steps
 from pipeline.export.word import styles as S
 from pipeline.export.word.blocks import heading, lead, paragraph, table
 from pipeline.export.word.recording import stated_value
@@ -31,11 +32,12 @@ from pipeline.timefmt import duration_text, hms, moment_text
 # Column widths (layout, not look): each table spans the 16 cm text width of the A4 page.
 COVERAGE_COLUMNS = (Cm(8.0), Cm(4.0), Cm(4.0))
 INTEGRITY_COLUMNS = (Cm(3.6), Cm(9.6), Cm(2.8))
-SOFTWARE_COLUMNS = (Cm(6.0), Cm(10.0))
+RAN_COLUMNS = (Cm(2.7), Cm(4.0), Cm(9.3))
 FILE_COLUMNS = (Cm(4.4), Cm(11.6))      # 64 hex digits (about 11.2 cm with cell margins) on one line
 SETTINGS_COLUMNS = (Cm(6.0), Cm(10.0))
 
 PERCENT_DIGITS = 1
+HASH_DIGITS = 16            # a model file in the court copy: the first 16 hex digits of its sha256 (64 bits)
 
 
 def _number(value: float) -> str:
@@ -134,9 +136,18 @@ def processed_text(content: ExhibitContent, wording: Wording) -> str:
     return moment_text(content.processed, wording["formats"], content.zone, seconds=False)
 
 
-def _software_rows(content: ExhibitContent, words: Wording) -> list[list[str]]:
-    return [[name, words["not_installed"] if content.software[name] == NOT_INSTALLED else content.software[name]]
-            for name in SHOWN_PACKAGES if name in content.software]
+def _ran_rows(content: ExhibitContent, wording: Wording) -> list[list[str]]:
+    """Per step of the run (software.steps): the step, the software that ran with its version and each model or
+    rule file that ran with the start of its sha256 (one a line)."""
+    words = wording["method"]["ran"]
+    rows = []
+    for step in steps(content):
+        packages = "\n".join(words["package"].format(name=name, version=version) if version else name
+                             for name, version in step.packages)
+        models = "\n".join(words["model"].format(name=name, sha=short_hash(sha, HASH_DIGITS) or words["no_hash"])
+                           for name, sha in step.models)
+        rows.append([words["steps"][step.key], packages or wording["blank"], models or wording["blank"]])
+    return rows
 
 
 def _file_rows(content: ExhibitContent, words: Wording, blank: str) -> list[list[str]]:
@@ -173,14 +184,24 @@ def _settings_rows(content: ExhibitContent, wording: Wording) -> list[list[str]]
 
 
 def method_section(doc: Document, content: ExhibitContent, wording: Wording) -> None:
-    """How the transcript was made: by machine, with which software, models (sha256) and settings, when, and
-    whether a person checked it against the original (only when a reviewer is recorded)."""
-    words, blank = wording["method"], wording["blank"]
+    """How the transcript was made: by machine, when, and whether a person checked it (only when a reviewer is
+    recorded); then one table of what ran — per step the software and its version, the model and rule files
+    by the start of their sha256 (the full hashes and the settings: method_detail, in the working copy)."""
+    words = wording["method"]
+    ran = words["ran"]
     heading(doc, words["heading"])
-    paragraph(doc, words["statement"].format(processed=processed_text(content, wording),
-                                              review=review_text(content, words)))
-    lead(doc, words["software_intro"])
-    table(doc, SOFTWARE_COLUMNS, [words["software"], words["version"]], _software_rows(content, words))
+    paragraph(doc, ran["statement"].format(processed=processed_text(content, wording), digits=HASH_DIGITS,
+                                           review=review_text(content, words)))
+    lead(doc, ran["intro"])
+    table(doc, RAN_COLUMNS, [ran["step"], ran["software"], ran["models"].format(digits=HASH_DIGITS)],
+          _ran_rows(content, wording))
+
+
+def method_detail(doc: Document, content: ExhibitContent, wording: Wording) -> None:
+    """The full record behind the method table, for counsel (the working copy, after the method section): every
+    model file and key-content rule file with its full sha256, and the settings that shaped the transcript."""
+    words, blank = wording["method"], wording["blank"]
+    paragraph(doc, words["ran"]["detail"].format(digits=HASH_DIGITS))
     lead(doc, words["files_intro"])
     files = _file_rows(content, words, blank)
     table(doc, FILE_COLUMNS, [words["file"], words["sha256"]], files, styles=[S.TABLE_HASH] * len(files))

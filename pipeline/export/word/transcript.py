@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Sequence
 
 from docx.document import Document as DocumentObject
 from docx.shared import Cm
 from docx.text.paragraph import Paragraph
 
-from pipeline.artifacts import Flag, Labelled, Utterance
+from pipeline.artifacts import UNKNOWN_SPEAKER, Flag, Labelled, Speaker, Utterance
 from pipeline.export.content import ExhibitContent
 from pipeline.export.timeline import TimelineRow, timeline_png
 from pipeline.export.wording import Wording, number_label, speaker_text, speakers_by_id, utterance_text
@@ -51,8 +52,9 @@ def _owner(speaker_id: str, turns: list[tuple[float, float]], labelled: Labelled
 
 
 def timeline_rows(content: ExhibitContent, wording: Wording) -> list[TimelineRow]:
-    """One row per speaker of the legend, in its order: the diarization's exclusive turns of the speaker's
-    id(s); a speaker with no turns (lines with no speaker found) shows the times of its lines."""
+    """One row per speaker of the legend, in its order, labelled as the documents show the speaker (说话人1, or
+    the name once named): the diarization's exclusive turns of the speaker's id(s); a speaker with no turns
+    (lines with no speaker found) shows the times of its lines."""
     labelled = content.labelled
     known = {s.id for s in labelled.speakers}
     turns: dict[str, list[tuple[float, float]]] = {}
@@ -66,8 +68,18 @@ def timeline_rows(content: ExhibitContent, wording: Wording) -> list[TimelineRow
     rows = []
     for s in labelled.speakers:
         found = spans.get(s.id) or [(u.start, u.end) for u in labelled.items if u.speaker == s.id]
-        rows.append(TimelineRow(label=speaker_text(s, wording), fallback=s.id, spans=tuple(sorted(found))))
+        rows.append(TimelineRow(label=speaker_text(s, wording), fallback=timeline_fallback(s, wording),
+                                spans=tuple(sorted(found))))
     return rows
+
+
+def timeline_fallback(speaker: Speaker, wording: Wording) -> str:
+    """What the timeline shows for a speaker when no installed font can draw its label: the speaker's number as
+    the legend numbers it (说话人1 → "1"), never the diarizer's id (SPEAKER_00)."""
+    words = wording["timeline"]
+    if speaker.id == UNKNOWN_SPEAKER or not speaker.number:
+        return words["fallback_unknown"]
+    return words["fallback"].format(number=speaker.number)
 
 
 @functools.lru_cache(maxsize=2)
@@ -95,6 +107,28 @@ def parties_section(doc: DocumentObject, content: ExhibitContent, wording: Wordi
 # ----------------------------------------------------------------------------------------- notation key
 
 
+def party_as_speaker(party: str, roles: Sequence[str], wording: Wording) -> str:
+    """The submitting party as a named speaker is shown: "原告 王五" → 王五（原告）, "Plaintiff Wang Wu" → Wang Wu
+    (Plaintiff) when it starts with one of `roles`; otherwise the party as written ("" when none is given)."""
+    party = " ".join(party.split())
+    for role in sorted(roles, key=len, reverse=True):
+        name = party[len(role):]
+        if party.lower().startswith(role.lower()) and name.strip() and (name[0].isspace() or not role[-1].isascii()):
+            return wording["speaker"]["with_role"].format(label=name.strip(), role=role)
+    return party
+
+
+def notation_example(content: ExhibitContent, wording: Wording) -> str:
+    """How a named speaker appears in the transcript, taken from this case and never made up: the first named
+    speaker of the legend (张三（被告） only when 张三 is in it); else the submitting party (原告 王五 → 王五（原告）);
+    else the first speaker's number (说话人1)."""
+    named = next((s for s in content.labelled.speakers if s.name), None)
+    if named is not None:
+        return speaker_text(named, wording)
+    party = party_as_speaker(content.settings.case.submitting_party, wording["notation"]["party_roles"], wording)
+    return party or wording["speaker"]["unnamed"].format(number=1)
+
+
 def notation_section(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:
     """What the marks in the transcript mean, each shown as it appears there."""
     heading(doc, wording["headings"]["notation"])
@@ -103,7 +137,7 @@ def notation_section(doc: DocumentObject, content: ExhibitContent, wording: Word
     rows: list[tuple[str, str, str | None]] = [
         (key["time_term"], key["time"], None),
         (key["line_term"], key["line"], None),
-        (key["names_term"], key["names"], None),
+        (notation_example(content, wording), key["names"], None),
         (marks[Flag.INAUDIBLE].format(start=key["inaudible_start"], end=key["inaudible_end"]), key["inaudible"],
          None),
         (marks[Flag.OVERLAP], key["overlap"], None),
