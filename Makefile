@@ -1,7 +1,8 @@
 # exhibit — every step a user needs, from a fresh clone.
 #   make transcript FILE=recording.m4a   set up (first time) and make the exhibit in out/<name>/
 #   make review FILE=recording.m4a       the review page in your browser: listen, correct, mark lines reviewed
-#   make package FILE=recording.m4a      the exhibit, then its evidence package in out/<name>/package/
+#   make package FILE=recording.m4a      the exhibit, then its evidence package in out/<name>/package/ (refused
+#                                        while the court copy is a draft; DRAFT=1 packages a draft, marked so)
 #   make batch DIR=folder                every recording in a folder, each in out/<name>/, on Ray; summary CSV
 #   make models                          the models again: fetched and checked, the diarizer's ONNX exports made
 #                                        and checked against torch; says which engine runs each network
@@ -59,7 +60,7 @@ review: install
 	$(PY) -m pipeline review "out/$(basename $(notdir $(FILE)))" $(ARGS)
 
 package: transcript
-	$(PY) -m pipeline package "out/$(basename $(notdir $(FILE)))"
+	$(PY) -m pipeline package "out/$(basename $(notdir $(FILE)))" $(if $(DRAFT),--draft)
 
 batch: install $(MODELS_OK)
 	@test -n "$(DIR)" || { echo "usage: make batch DIR=path/to/folder [ARGS='--workers 2 --language zh']"; exit 2; }

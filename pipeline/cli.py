@@ -188,16 +188,21 @@ def facts(
 @app.command()
 def package(
     run_dir: Path = typer.Argument(..., help="A finished exhibit folder, e.g. out/<name>."),
+    draft: bool = typer.Option(False, "--draft", help="Package a court copy that is still a draft (a line not "
+                               "reviewed or no reviewer named); its manifest says it is a draft."),
 ) -> None:
-    """Write the evidence package: the original (hash checked), the exhibit, tables, subtitles, manifest, a clip
-    per key fact and SHA256SUMS, in <folder>/package/ and <folder>/package.zip."""
+    """Write the evidence package: the original (hash checked), the court copy and its PDF, its lines as a table,
+    subtitles, a clip per key fact it indexes, a court manifest and SHA256SUMS, in <folder>/package/ and
+    <folder>/package.zip. A draft is refused unless --draft."""
     from pipeline.package import build_package
 
     try:
-        result = build_package(run_dir)
+        result = build_package(run_dir, draft=draft)
     except PipelineError as exc:
         _fail(exc)
     out.print(f"package: {result.folder} ({len(result.files) + 1} files) and {result.zip_path}")
+    if result.draft:
+        out.print("this package holds a DRAFT (not every line reviewed, or no reviewer named): not for filing")
     out.print(f"check it with: cd {shlex.quote(str(result.folder))} && sha256sum -c SHA256SUMS")
     if result.no_pdf:
         out.print(result.no_pdf, highlight=False)

@@ -3,13 +3,20 @@ run folder, each file's sha256 in SHA256SUMS so that `sha256sum -c SHA256SUMS` c
 
 out/<name>/package/
     <original>            a byte-identical copy of the recording, its sha256 checked against the one recorded
-    <name>.docx, <name>.srt, transcript.csv, manifest.json
+    <name>.docx, <name>.srt
                           the court copy only: never <name>_counsel.docx, nor key_facts.csv (counsel's notes)
+    <name>.csv            the court copy's lines (line, time, speaker, text, marks): no review working columns
     <name>.pdf            the exhibit as PDF, made by LibreOffice where it is installed (else left out, and
                           Package.no_pdf says why)
-    clips/00-01-23_amount.wav   a few seconds around each key fact, from the 16 kHz working copy
+    clips/00-01-23_amount.wav   a few seconds around each key fact the court copy indexes, from the working copy
+    manifest.json         the court manifest: the recording's identity, whether it is a draft, the review as
+                          recorded, the software and models, every other file's sha256 — no path on this computer,
+                          nothing of counsel's (the run's full manifest stays in the run folder)
     SHA256SUMS
 out/<name>/package.zip     the same files under <name>/, every entry dated as the run
+
+A court copy that is still a draft (a line not reviewed, no reviewer named: review.unfinished) is packaged only
+when asked for (draft=True, `exhibit package --draft`), and its court manifest says it is a draft.
 
 The package is built in a temporary folder and renamed into place: it is whole or absent. Before anything
 is copied, the run folder's chain of custody is verified (chain.verify: every working file as the run recorded
@@ -18,6 +25,7 @@ file or output cannot reach a package. Packaging holds the run folder's lock."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -26,20 +34,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled, RunManifest, load
+from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled, RunManifest, Status, load
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
 from pipeline.chain import verify
 from pipeline.errors import PipelineError, os_error
+from pipeline.config import Settings, settings_from_record
+from pipeline.export.content import court_facts
 from pipeline.export.manifest import read_manifest
+from pipeline.export.tables import write_court_csv
+from pipeline.export.wording import exhibit_language
 from pipeline.export.pdf import INSTALL_HINT, docx_to_pdf, find_soffice
-from pipeline.fileio import sha256_file, write_bytes_atomic, zip_bytes
+from pipeline.fileio import sha256_file, write_bytes_atomic, write_text_atomic, zip_bytes
 from pipeline.rundir import RunDir
+from pipeline.stages.review import counts, unfinished
 from pipeline.timefmt import hms
 
 log = logging.getLogger(__name__)
 
-SUMS, CLIPS = "SHA256SUMS", "clips"
-READS = ("ingest", "label", "fact_review", "export")   # the stages whose records the package relies on
+SUMS, CLIPS, MANIFEST = "SHA256SUMS", "clips", "manifest.json"
+COURT_MANIFEST = "exhibit-court-package"
+READS = ("ingest", "label", "review", "fact_review", "export")   # the stages whose records the package relies on
 READABLE = 0o755      # the package's folders: anyone who may read the run folder may read the package
 CLIP_PAD = 2.0        # seconds of context before and after the line the fact was said in
 CLIP_MAX = 20.0       # a long line is cut after this many seconds (plus the padding)
@@ -51,6 +65,7 @@ class Package:
     zip_path: Path
     files: dict[str, str]     # path inside the package (POSIX) → sha256
     no_pdf: str = ""          # why the package has no PDF of the exhibit, in one line ("" when it has one)
+    draft: bool = False       # the court copy in it is a draft (packaged with draft=True)
 
 
 def _not_finished(run_dir: Path, missing: str) -> PipelineError:
@@ -122,9 +137,18 @@ def _add_pdf(docx: Path, pdf: Path) -> str:
     return ""
 
 
-def _check(run: RunDir) -> tuple[RunManifest, AudioAsset, Labelled, Facts]:
-    """The run folder is finished and as its last run left it: the chain of custody and every output. Gives the
-    manifest and the three artifacts the package is made from (the key facts as the user reviewed them)."""
+@dataclass(frozen=True)
+class _Run:
+    """A finished run folder, checked: what the package is made from."""
+    manifest: RunManifest
+    settings: Settings          # as the run recorded them (the case among them)
+    asset: AudioAsset
+    lines: Labelled             # the lines as reviewed: the court copy's
+    facts: Facts                # the key facts as the user reviewed them
+
+
+def _check(run: RunDir) -> _Run:
+    """The run folder is finished and as its last run left it: the chain of custody and every output."""
     if run.incoming.exists():
         raise PipelineError(f"{run.root}: its last run was stopped before its outputs were all in place: run "
                             "`exhibit transcript` again, then package")
@@ -133,8 +157,8 @@ def _check(run: RunDir) -> tuple[RunManifest, AudioAsset, Labelled, Facts]:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise PipelineError(f"{run.manifest} cannot be read ({exc}): run `exhibit transcript` again, then "
                             "package") from exc
-    asset, labelled, facts = (_load(run, cls, stage) for stage, cls in
-                              (("ingest", AudioAsset), ("label", Labelled), ("fact_review", Facts)))
+    asset, lines, facts = (_load(run, cls, stage) for stage, cls in
+                           (("ingest", AudioAsset), ("review", Labelled), ("fact_review", Facts)))
     verify(run, manifest, READS)
     open_ = manifest.review.get("conflicts", 0)
     if open_:           # a person's reviews the lines no longer take: working material, and the review is not done
@@ -147,34 +171,73 @@ def _check(run: RunDir) -> tuple[RunManifest, AudioAsset, Labelled, Facts]:
         if sha256_file(path) != recorded:
             raise PipelineError(f"{path} was changed after the exhibit was made: run `exhibit "
                                 "transcript` again so that the manifest matches it, then package")
-    return manifest, asset, labelled, facts
+    return _Run(manifest, settings_from_record(manifest.settings), asset, lines, facts)
 
 
-def _build(run: RunDir, tmp: Path) -> tuple[RunManifest, str]:
-    """The package's files made in `tmp`: (the run's manifest, why there is no PDF or "")."""
-    manifest, asset, labelled, facts = _check(run)
+def _refuse_a_draft(run: RunDir, checked: _Run) -> None:
+    why = unfinished(checked.lines, checked.settings.case.reviewed_by)
+    if not why:
+        return
+    said = [f"{why['unchecked']} of {len(checked.lines.items)} lines not reviewed"] if "unchecked" in why else []
+    said += ["no reviewer named"] if "no_reviewer" in why else []
+    raise PipelineError(f"{run.root}: the court copy is still a draft ({', '.join(said)}): review every line "
+                        "(make review) and name the reviewer (--reviewed-by), or package it as a draft with --draft")
+
+
+def _build(run: RunDir, tmp: Path, draft: bool) -> tuple[_Run, str, bool]:
+    """The package's files made in `tmp`: (the run as checked, why there is no PDF or "", whether a draft)."""
+    checked = _check(run)
+    if not draft:
+        _refuse_a_draft(run, checked)
+    asset, settings = checked.asset, checked.settings
     stem = Path(asset.file_name).stem
     # what goes to the court and the other side: the court copy and its companions; the counsel's working copy
     # and key_facts.csv (the rules and counsel's own notes) stay in the run folder
-    outputs = [run.docx(stem), run.transcript_csv, run.srt(stem)]
+    outputs = [run.docx(stem), run.srt(stem)]
     for path in outputs:
-        if run.relative(path) not in manifest.outputs:
+        if run.relative(path) not in checked.manifest.outputs:
             raise _not_finished(run.root, run.relative(path))
     _copy_original(asset, tmp / asset.file_name)
-    for path in outputs + [run.manifest]:
+    for path in outputs:
         shutil.copyfile(path, tmp / path.name)
-    _write_clips(tmp / CLIPS, run.wav, facts.items, labelled)
-    return manifest, _add_pdf(tmp / f"{stem}.docx", tmp / f"{stem}.pdf")
+    language = exhibit_language(settings.export, checked.lines.language)
+    write_court_csv(tmp / f"{stem}.csv", checked.lines, language)
+    _write_clips(tmp / CLIPS, run.wav, court_facts(checked.facts, settings.export).items, checked.lines)
+    no_pdf = _add_pdf(tmp / f"{stem}.docx", tmp / f"{stem}.pdf")
+    is_draft = bool(unfinished(checked.lines, settings.case.reviewed_by))
+    write_court_manifest(tmp / MANIFEST, checked, is_draft, _sums(tmp))
+    return checked, no_pdf, is_draft
 
 
-def build_package(run_dir: Path) -> Package:
-    """Write <run_dir>/package/ and <run_dir>/package.zip from a finished run folder (see the module doc)."""
+def write_court_manifest(path: Path, checked: _Run, draft: bool, files: dict[str, str]) -> None:
+    """The package's manifest: what a court or the other side may check, and nothing of this computer's (no
+    path, no user name) or of counsel's (no working copy, notes or key_facts.csv)."""
+    case, asset, lines = checked.settings.case, checked.asset, checked.lines
+    done = counts(lines)
+    document = {
+        "kind": COURT_MANIFEST, "draft": draft,
+        "exhibit_number": case.exhibit_number.strip(),
+        "recording": {"file_name": asset.file_name, "size_bytes": asset.size_bytes, "sha256": asset.sha256,
+                      "md5": asset.md5, "duration_seconds": round(asset.duration, 3)},
+        "made": datetime.fromisoformat(checked.manifest.created).astimezone(case.zone()).isoformat(),
+        "review": {"lines": len(lines.items), "reviewed": done[Status.REVIEWED], "corrected": done[Status.CORRECTED],
+                   "reviewer": case.reviewed_by.strip(), "method": case.review_method.strip()},
+        "software": dict(checked.manifest.software),
+        "models": dict(checked.manifest.models),
+        "files": files,
+    }
+    write_text_atomic(path, json.dumps(document, ensure_ascii=False, indent=1))
+
+
+def build_package(run_dir: Path, draft: bool = False) -> Package:
+    """Write <run_dir>/package/ and <run_dir>/package.zip from a finished run folder (see the module doc); a court
+    copy that is still a draft only with draft=True."""
     run = RunDir(Path(run_dir))
     if not run.manifest.is_file():
         raise _not_finished(run.root, run.relative(run.manifest))
     try:
         with run.lock("exhibit package"):
-            return _package(run)
+            return _package(run, draft)
     except OSError as exc:
         raise os_error(exc, run.root) from exc
 
@@ -188,16 +251,16 @@ def sums_line(sha256: str, name: str) -> str:
     return f"\\{sha256}  {escaped}\n"
 
 
-def _package(run: RunDir) -> Package:
+def _package(run: RunDir, draft: bool) -> Package:
     run_dir, folder, zip_path = run.root, run.package, run.package_zip
     tmp = Path(tempfile.mkdtemp(prefix=".package.", dir=run_dir))
     old = run_dir / ".package.old"
     try:
         os.chmod(tmp, READABLE)
-        manifest, no_pdf = _build(run, tmp)
+        checked, no_pdf, is_draft = _build(run, tmp, draft)
         sums = _sums(tmp)
         (tmp / SUMS).write_text("".join(sums_line(sha, name) for name, sha in sums.items()), encoding="utf-8")
-        moment = datetime.fromisoformat(manifest.created)
+        moment = datetime.fromisoformat(checked.manifest.created)
         root = run_dir.resolve().name
         data = zip_bytes(((f"{root}/{name}", (tmp / name).read_bytes()) for name in [*sums, SUMS]),
                          moment.timetuple())
@@ -212,4 +275,4 @@ def _package(run: RunDir) -> Package:
     log.info("package: %d files in %s", len(sums) + 1, folder)
     if no_pdf:
         log.info("package: %s", no_pdf)
-    return Package(folder=folder, zip_path=zip_path, files=sums, no_pdf=no_pdf)
+    return Package(folder=folder, zip_path=zip_path, files=sums, no_pdf=no_pdf, draft=is_draft)

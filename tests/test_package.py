@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
+import json
 import os
 import shutil
 import subprocess
@@ -15,10 +17,11 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from pipeline.artifacts import AudioAsset, Exported, Facts, Labelled, RunManifest, StageRecord
+from pipeline.artifacts import AudioAsset, Exported, Fact, Facts, Labelled, RunManifest, StageRecord, Status
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
 from pipeline.chain import original_identity
 from pipeline.config import Settings
+from pipeline.csvio import read_csv
 from pipeline.errors import PipelineError
 from pipeline.export.manifest import read_manifest, write_manifest
 from pipeline.export.srt import write_srt
@@ -29,7 +32,7 @@ from pipeline.package import build_package
 from pipeline.rundir import RunDir
 from pipeline.export.word import COUNSEL, write_docx
 from pipeline.stagecache import Context, Stage, run_stages
-from test_export import MODELS, PROCESSED, asset, content, facts, labelled, make_docx
+from test_export import ADMIT, MODELS, OVERLAP, PROCESSED, asset, content, facts, labelled, make_docx
 
 ORIGINAL = "借款录音.wav"
 
@@ -38,12 +41,19 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def finished_run(tmp_path: Path) -> tuple[Path, Path]:
-    """(run folder, original) as the runner leaves them: stages/*.json, the 16 kHz copy, outputs, manifest."""
+def reviewed_lines() -> Labelled:
+    lab = labelled()
+    return dataclasses.replace(lab, items=tuple(dataclasses.replace(u, status=Status.REVIEWED) for u in lab.items))
+
+
+def finished_run(tmp_path: Path, reviewed: bool = True, evidence: str = "evidence",
+                 found: Facts | None = None) -> tuple[Path, Path]:
+    """(run folder, original) as the runner leaves them: stages/*.json, the 16 kHz copy, outputs, manifest; every
+    line reviewed by a named reviewer (reviewed), or a draft."""
     rng = np.random.default_rng(6)
     audio = (rng.standard_normal(70 * SAMPLE_RATE) * 0.1).astype(np.float32)
-    original = tmp_path / "evidence" / ORIGINAL
-    original.parent.mkdir()
+    original = tmp_path / evidence / ORIGINAL
+    original.parent.mkdir(parents=True)
     write_wav(original, audio)
     run = RunDir(tmp_path / "out" / "借款录音")
     run_dir = run.root
@@ -57,26 +67,31 @@ def finished_run(tmp_path: Path) -> tuple[Path, Path]:
     docx.replace(outputs["docx"])
     write_docx(run.counsel_docx("借款录音"), content(), COUNSEL)       # the working copy, beside the court copy
     write_transcript_csv(outputs["transcript_csv"], labelled(), "zh")
-    write_key_facts_csv(outputs["key_facts_csv"], labelled(), facts(), "zh")
+    found = found or facts()
+    write_key_facts_csv(outputs["key_facts_csv"], labelled(), found, "zh")
     write_srt(outputs["srt"], labelled(), "zh")
     written = {run.relative(p): sha256_file(p) for p in outputs.values()}
-    manifest = RunManifest(software={}, original=str(original), original_sha256_before=meta.sha256,
-                           original_sha256_after=meta.sha256, settings={}, models=MODELS,
+    case = {"reviewed_by": "李律师", "exhibit_number": "证据3"} if reviewed else {"exhibit_number": "证据3"}
+    manifest = RunManifest(software={"exhibit": "0.1.0"}, original=str(original), original_sha256_before=meta.sha256,
+                           original_sha256_after=meta.sha256, settings={"case": case}, models=MODELS,
                            stages=chain(run, meta, Exported({k: run.relative(p) for k, p in outputs.items()},
-                                                            written)),
+                                                            written), reviewed_lines() if reviewed else labelled(),
+                                  found),
                            outputs=written, created=PROCESSED.isoformat())
     write_manifest(run_dir / "manifest.json", manifest)
     return run_dir, original
 
 
-def chain(run: RunDir, meta: AudioAsset, exported: Exported) -> tuple[StageRecord, ...]:
+def chain(run: RunDir, meta: AudioAsset, exported: Exported, lines: Labelled,
+          found: Facts) -> tuple[StageRecord, ...]:
     """The stage records (and stages/*.json) of the artifacts the package reads, made by the runner's own
     cache from a table of stand-ins: ingest keyed on the original, the rest linked up to it."""
     table = (Stage("ingest", 1, AudioAsset, lambda c: meta,
                    environment=lambda c: original_identity(meta.sha256, meta.source_path, meta.modified)),
              Stage("label", 1, Labelled, lambda c: labelled(), inputs=("ingest.wav_sha256",)),
-             Stage("fact_review", 1, Facts, lambda c: facts(), inputs=("label",)),
-             Stage("export", 1, Exported, lambda c: exported, inputs=("ingest", "label", "fact_review")))
+             Stage("review", 1, Labelled, lambda c: lines, inputs=("label",)),
+             Stage("fact_review", 1, Facts, lambda c: found, inputs=("review",)),
+             Stage("export", 1, Exported, lambda c: exported, inputs=("ingest", "review", "fact_review")))
     return tuple(run_stages(table, Context(source=Path(meta.source_path), original=None, settings=Settings(),
                                            run=run)))
 
@@ -97,12 +112,12 @@ def test_package_holds_the_original_exhibit_tables_manifest_clips_and_checksums(
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     pdf = ["借款录音.pdf"] if libreoffice_here() else []
     # the court copy only: not the counsel's working copy, not key_facts.csv with counsel's notes
-    assert names == sorted([ORIGINAL, "借款录音.docx", "借款录音.srt", "transcript.csv",
+    assert names == sorted([ORIGINAL, "借款录音.docx", "借款录音.srt", "借款录音.csv",
                             "manifest.json", "clips/00-00-12_admission.wav", "clips/00-00-12_amount.wav",
                             "SHA256SUMS", *pdf])
     assert bool(result.no_pdf) == (not pdf)
     assert (folder / ORIGINAL).read_bytes() == original.read_bytes()
-    for name in ("借款录音.docx", "transcript.csv", "manifest.json"):
+    for name in ("借款录音.docx", "借款录音.srt"):
         assert (folder / name).read_bytes() == (run_dir / name).read_bytes()
     # the clip is the line the fact was said in (12.7–15.2 s) with 2 s either side, from the working copy
     clip, source = read_wav(folder / "clips/00-00-12_amount.wav"), read_wav(run_dir / "stages" / "audio16k.wav")
@@ -115,7 +130,7 @@ def test_package_holds_the_original_exhibit_tables_manifest_clips_and_checksums(
     assert f"{sha256(original)}  {ORIGINAL}" in lines
     check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
     assert check.returncode == 0 and check.stdout.count(": OK") == len(lines), check.stdout + check.stderr
-    (folder / "transcript.csv").write_bytes(b"tampered")
+    (folder / "借款录音.csv").write_bytes(b"tampered")
     assert subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=folder,
                           capture_output=True).returncode != 0
     with zipfile.ZipFile(run_dir / "package.zip") as archive:
@@ -256,3 +271,67 @@ def test_a_folder_with_reviews_to_do_again_is_not_packaged(tmp_path):
         build_package(run_dir)
     assert "2 review(s) are to be done again (conflicts" in str(refused.value) and "\n" not in str(refused.value)
     assert not (run_dir / "package").exists() and not (run_dir / "package.zip").exists()
+
+
+def test_a_draft_is_refused_unless_asked_for_and_then_says_it_is_one(tmp_path):
+    """Issue 20, item 1: a court copy with lines not reviewed, or no reviewer named, is not packaged by default."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    run_dir, _ = finished_run(tmp_path, reviewed=False)
+    refused = CliRunner().invoke(app, ["package", str(run_dir)])
+    lines = [line for line in refused.output.splitlines() if line.strip()]
+    assert refused.exit_code == 2 and len(lines) == 1, refused.output
+    assert "the court copy is still a draft (2 of 2 lines not reviewed, no reviewer named)" in lines[0]
+    assert not (run_dir / "package").exists() and not (run_dir / "package.zip").exists()
+    made = CliRunner().invoke(app, ["package", str(run_dir), "--draft"])
+    assert made.exit_code == 0 and "this package holds a DRAFT" in made.output, made.output
+    court = json.loads((run_dir / "package" / "manifest.json").read_text(encoding="utf-8"))
+    assert court["draft"] is True and court["review"] == {"lines": 2, "reviewed": 0, "corrected": 0, "reviewer": "",
+                                                          "method": ""}
+    reviewed_dir, _ = finished_run(tmp_path / "reviewed")
+    assert build_package(reviewed_dir).draft is False
+
+
+def test_the_package_holds_nothing_of_this_computer_or_of_counsels(tmp_path):
+    """Issue 20, item 4: no absolute path, no user name, no counsel-only file name or note, no category kept to
+    the working copy — searched in every packaged file (inside the docx and the zip too, the PDF's text)."""
+    threat = Fact("u0002", 62.5, "SPEAKER_01", "threat", "zh-threat-harm", (0, 1), "你", "", "威胁")
+    noted = Facts(tuple(dataclasses.replace(f, note="庭前再与当事人核对借条") for f in facts().items) + (threat,),
+                  facts().rule_files)
+    run_dir, original = finished_run(tmp_path, evidence="home/zhang_lawyer_x/证据", found=noted)
+    result = build_package(run_dir)
+    folder = result.folder
+    assert not [n for n in result.files if "threat" in n]          # its clip stays out with its category
+
+    def texts(name: str, data: bytes) -> list[str]:
+        if name.endswith((".docx", ".zip")):
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                return [t for inner in archive.namelist() for t in texts(inner, archive.read(inner))]
+        if name.endswith(".pdf"):
+            shown = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True)
+            return [data.decode("latin-1"), shown.stdout.decode("utf-8", "replace")]
+        return [data.decode("utf-8", "replace"), data.decode("latin-1")]
+
+    found = [(p.name, t) for p in [*folder.rglob("*"), run_dir / "package.zip"] if p.is_file()
+             for t in texts(p.name, p.read_bytes())]
+    forbidden = [str(tmp_path), "zhang_lawyer_x", "/home/", "_counsel", "key_facts", "庭前再与当事人核对借条",
+                 "zh-threat-harm", "zh-amount", str(original.parent)]
+    leaks = [(name, word) for name, text in found for word in forbidden if word in text]
+    assert leaks == []
+    court = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert court["kind"] == "exhibit-court-package" and court["exhibit_number"] == "证据3"
+    assert court["recording"]["file_name"] == ORIGINAL and court["recording"]["sha256"] == sha256(original)
+    assert court["files"] == {n: sha for n, sha in result.files.items() if n != "manifest.json"}
+    assert court["review"]["reviewer"] == "李律师" and court["review"]["reviewed"] == 2
+
+
+def test_the_packages_table_is_the_court_copys_lines(tmp_path):
+    run_dir, _ = finished_run(tmp_path)
+    build_package(run_dir)
+    header, rows = read_csv(run_dir / "package" / "借款录音.csv")
+    assert header == ["行号", "开始时间", "结束时间", "说话人", "内容", "标记"]
+    assert [(r["行号"], r["开始时间"], r["说话人"], r["内容"]) for r in rows] == [
+        ("1", "00:00:12", "张三（被告）", ADMIT), ("2", "00:01:02", "说话人2", OVERLAP)]
+    assert rows[1]["标记"] == "[重叠]"

@@ -84,11 +84,11 @@ def test_1_an_edited_stage_artifact_is_refused_by_package(tmp_path):
     run.records.write_text(json.dumps(records), encoding="utf-8")
     with pytest.raises(PipelineError, match="records.json is not the record in manifest.json"):
         build_package(run_dir)
-    # and the manifest edited to match: the next link (fact_review was made from the genuine label) breaks
+    # and the manifest edited to match: the next link (review was made from the genuine label) breaks
     manifest = json.loads(run.manifest.read_text(encoding="utf-8"))
     manifest["stages"] = records["stages"]
     run.manifest.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    with pytest.raises(PipelineError, match="the record of step fact_review does not match the artifact of step "
+    with pytest.raises(PipelineError, match="the record of step review does not match the artifact of step "
                                             "label"):
         build_package(run_dir)
     assert not (run_dir / "package").exists() and not (run_dir / "package.zip").exists()
@@ -441,7 +441,8 @@ def test_the_records_of_a_finished_folder_are_linked_up_to_the_original(tmp_path
     run_dir, original = finished_run(tmp_path)
     manifest = read_manifest(run_dir / "manifest.json")
     chain = {r.stage: r for r in manifest.stages}
-    assert chain["export"].inputs["label"] == chain["label"].artifact_sha256
+    assert chain["export"].inputs["review"] == chain["review"].artifact_sha256
+    assert chain["review"].inputs["label"] == chain["label"].artifact_sha256
     assert load(Labelled, run_dir / "stages" / "label.json") is not None
     assert to_dict(manifest.stages) == json.loads((run_dir / "stages" / "records.json").read_text())["stages"]
     asset = load(AudioAsset, run_dir / "stages" / "ingest.json")

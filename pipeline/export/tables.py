@@ -7,7 +7,14 @@ from pathlib import Path
 
 from pipeline.artifacts import Facts, Labelled
 from pipeline.csvio import write_csv
-from pipeline.export.wording import computed_text, load_wording, speaker_label, speaker_text, speakers_by_id
+from pipeline.export.wording import (
+    computed_text,
+    load_wording,
+    marks,
+    speaker_label,
+    speaker_text,
+    speakers_by_id,
+)
 from pipeline.stages.fact_review import fact_id
 from pipeline.stages.review import COLUMNS as TRANSCRIPT_HEADER
 from pipeline.timefmt import hms
@@ -41,6 +48,18 @@ def write_transcript_csv(path: Path, labelled: Labelled, language: str) -> None:
                      c.text, c.status, "", c.machine_text, c.machine_speaker,
                      wording["conflicts"][c.reason]])
     write_csv(path, TRANSCRIPT_HEADER, rows)
+
+
+def write_court_csv(path: Path, labelled: Labelled, language: str) -> None:
+    """The court copy's lines as a table for the evidence package: line number, time, speaker as the court copy
+    shows it, text and marks, headed in the document's language ([court_csv]); none of the review's working
+    columns (status, the machine's text, conflicts)."""
+    speakers = speakers_by_id(labelled)
+    wording = load_wording(language)
+    words = wording["court_csv"]
+    rows = [[index, hms(u.start), hms(u.end), speaker_text(speakers.get(u.speaker), wording, fallback=u.speaker),
+             u.text, " ".join(marks(u, wording))] for index, u in enumerate(labelled.items, start=1)]
+    write_csv(path, [words[key] for key in ("line", "start", "end", "speaker", "text", "marks")], rows)
 
 
 def write_key_facts_csv(path: Path, labelled: Labelled, facts: Facts, language: str) -> None:
