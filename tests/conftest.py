@@ -106,3 +106,21 @@ def encode(samples: np.ndarray | None, path: Path, codec: str = "", rate: int = 
         for packet in stream.encode(None):
             out.mux(packet)
     return path
+
+
+def flow_paragraphs(doc) -> list:
+    """A Word document's paragraphs in reading order, with those of a block kept on one page (a one-cell table,
+    blocks.unbreakable) in their place; other tables are left out."""
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+
+    found = []
+    for child in doc.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            found.append(Paragraph(child, doc))
+        elif child.tag == qn("w:tbl"):
+            rows = child.findall(qn("w:tr"))
+            cells = rows[0].findall(qn("w:tc")) if len(rows) == 1 else []
+            if len(cells) == 1:
+                found += [Paragraph(p, doc) for p in cells[0].findall(qn("w:p"))]
+    return found

@@ -114,8 +114,8 @@ def test_before_filing_names_what_is_missing_unsourced_unreviewed_and_to_weigh(t
     lab, found = two_named()
     made = dataclasses.replace(content(lab=lab, found=found, case=CASE), integrity=(SILENCE,))
     items = todo_items(made, load_wording("zh"))
-    assert items[0] == ("案件信息尚缺：案号、录音时间、录音设备（原始载体）、录音人、核对人。提交法院的文本中相应处留有空白横线；"
-                        "在本录音文件夹的案件文件（case.toml）中填写后重新运行即可。")
+    assert items[0] == ("案件信息尚缺：案号、录音时间、录音设备（原始载体）、录音人、核对人。在本录音文件夹的案件文件（case.toml）中"
+                        "填写后重新运行即可；在此之前，声明中未陈述的录音情况留有空白横线，其余各项不显示。")
     assert "已填写姓名但未写指认依据：李四" in items[1]          # 张三 has a basis, 李四 none
     assert items[2].startswith("尚未记录核对人") and items[3].startswith("尚有 2 句未记录逐句核对（共 2 句）")
     assert "1 处待核查之处" in items[4] and "威胁性言语的有 1 处" in items[5]
@@ -235,7 +235,7 @@ def test_an_english_copy_of_a_mandarin_recording_says_the_transcript_is_the_orig
     kept = [(p.paragraph_format.keep_together, p.paragraph_format.keep_with_next) for p in court.paragraphs[start:]]
     assert kept == [(True, True)] * 4 + [(True, False)]
     declaration = next(i for i, t in enumerate(texts) if t.endswith("Declaration"))
-    assert declaration < start and court.paragraphs[start - 1].paragraph_format.keep_with_next is False
+    assert declaration < start and not court.paragraphs[start - 1].paragraph_format.keep_with_next
     todo = todo_items(content("en", case=CASE), load_wording("en"))
     assert "a translator's certificate is to be completed" in todo[-1] and "Chinese" in todo[-1]
     assert "translator's certificate is to be completed" in text_of(write(tmp_path, COUNSEL, "en"))

@@ -181,11 +181,12 @@ def _page_texts(pdf: Path) -> list[str]:
 
 @pytest.mark.parametrize("kept", [True, False])
 def test_the_signature_lines_are_on_the_page_of_the_declaration_they_sign(tmp_path, monkeypatch, kept):
-    """22 lines: laid out without keep-together, the declaration starts at the foot of a page and its signature
-    lines go over to the next one (so this test can fail); kept together, the whole declaration moves over."""
+    """22 lines: laid out as plain paragraphs, the declaration starts at the foot of a page and its signature
+    lines go over to the next one (so this test can fail); as one block that may not break (blocks.unbreakable),
+    the whole declaration moves over."""
     require_pdf_tools()
     if not kept:
-        monkeypatch.setattr("pipeline.export.word.document.keep_together", lambda paragraphs: None)
+        monkeypatch.setattr("pipeline.export.word.method.unbreakable", lambda doc: doc)
     base = labelled()
     extra = tuple(Utterance(f"u{n:04d}", "SPEAKER_01" if n % 2 else "SPEAKER_00", 70.0 + 5 * n, 74.0 + 5 * n,
                             "他说下个月十五号之前一定把钱还清，这件事情我们当时都说好了的。", ()) for n in range(20))

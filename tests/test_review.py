@@ -272,7 +272,7 @@ def test_corrections_reach_the_exhibit_and_the_json_keeps_the_machines_text(tmp_
     lines = [p.text for p in doc.paragraphs if p.style.name == "Transcript Line"]
     assert "[已校正] 说话人1：我在滨海新区有房。" in lines[0]
     assert not any(t.rows[0].cells[2].text == "软件识别" for t in doc.tables if len(t.columns) == 4)
-    assert "核对记录显示软件生成的 2 句（共 3 句）已标为已核对，更正 2 句；核对人尚未写明" in "\n".join(p.text for p in doc.paragraphs)
+    assert "核对记录显示，软件生成的 3 句中已有 2 句标为已核对，更正 2 句；核对人尚未写明" in "\n".join(p.text for p in doc.paragraphs)
     write_docx(tmp_path / "c.docx", made, COUNSEL)  # the working copy lists the corrections
     doc = Document(str(tmp_path / "c.docx"))
     table = next(t for t in doc.tables if t.rows[0].cells[0].text == "行号" and len(t.columns) == 4)

@@ -23,6 +23,7 @@ from pipeline.export.word.blocks import styled_runs
 from pipeline.export.word import transcript
 from pipeline.export.word.transcript import party_as_speaker, timeline_rows, word_spans
 from pipeline.export.wording import load_wording, number_label
+from conftest import flow_paragraphs
 from tests.test_export import ADMIT, SHA, asset, content, labelled, make_docx, utterances
 
 CASE = CaseConfig(case_name="张三诉李四民间借贷纠纷", case_number="（2025）京0105民初1234号", exhibit_number="证据3",
@@ -313,29 +314,24 @@ def test_no_speakers_no_timeline(tmp_path):
 # ------------------------------------------------------------------------------------------ pagination
 
 
-def _block(doc, heading: str, last: str) -> list:
-    """The body paragraphs from the section heading ending in `heading` to the one starting with `last`."""
-    texts = [p.text for p in doc.paragraphs]
-    start = next(i for i, t in enumerate(texts) if t.endswith(heading) and doc.paragraphs[i].style.name == S.HEADING)
-    end = next(i for i in range(start, len(texts)) if texts[i].startswith(last))
-    return doc.paragraphs[start:end + 1]
-
-
-def _kept(paragraphs) -> list[tuple[bool, bool]]:
-    return [(p.paragraph_format.keep_together, p.paragraph_format.keep_with_next) for p in paragraphs]
-
-
 def test_the_declaration_with_its_signature_lines_is_kept_on_one_page(tmp_path):
+    """The declaration's body is one block that never breaks across pages (a one-cell table whose row may not
+    split), right after its heading, which keeps with it: the signature lines cannot land on a page of their own.
+    (tests/test_pdf.py lays it out in LibreOffice.)"""
     for copy in ("court", COUNSEL):
         path = tmp_path / f"{copy}.docx"
         write_docx(path, content(case=CASE), copy)
         doc = Document(str(path))
-        block = _block(doc, "声明", "提交人（签名或盖章）")
-        assert len(block) >= 10 and block[-1]._p is doc.paragraphs[-1]._p
-        assert _kept(block) == [(True, True)] * (len(block) - 1) + [(True, False)]
-    _, doc = make_docx(tmp_path, case=CASE)          # nothing before it is tied to it
-    first = [p.text for p in doc.paragraphs].index(_block(doc, "声明", "提交人（签名或盖章）")[0].text)
-    assert {_kept([p])[0] for p in doc.paragraphs[:first]} == {(None, None)}
+        body = list(doc.element.body.iterchildren())
+        at = next(i for i, el in enumerate(body) if el.tag == qn("w:p") and "".join(el.itertext()).endswith("声明"))
+        block = body[at + 1]
+        assert block.tag == qn("w:tbl") and len(block.findall(qn("w:tr"))) == 1
+        assert block.find(qn("w:tr")).find(qn("w:trPr")).find(qn("w:cantSplit")) is not None
+        inside = [p.text for p in flow_paragraphs(doc)]
+        first = inside.index("（一）本整理稿的制作")
+        assert inside[first - 1].endswith("声明") and inside[first + 1].startswith("本整理稿根据文件名为")
+        assert inside[-1].startswith("提交人（签名或盖章）")
+        assert doc.styles[S.HEADING].paragraph_format.keep_with_next
 
 
 # ------------------------------------------------------------------------------------- form: the styles
@@ -431,7 +427,7 @@ def test_the_court_copy_is_a_draft_until_every_line_is_reviewed_and_a_reviewer_n
         _, doc = make_docx(tmp_path, language, lab=the, case=case)
         header = [p.text for p in doc.sections[0].header.paragraphs]
         title, under = doc.paragraphs[0].text, doc.paragraphs[1].text
-        made = next(p.text for p in doc.paragraphs if p.text.startswith(("本整理稿根据", "This transcript was made")))
+        made = next(p.text for p in flow_paragraphs(doc) if p.text.startswith(("本整理稿根据", "This transcript was made")))
         mark = load_wording(language)["header"]["draft"]
         if reason:
             assert header[0] == f"\t{mark}" and under.startswith(reason), (language, under)

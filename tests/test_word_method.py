@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import docx
 import pytest
 
+from conftest import flow_paragraphs
 from pipeline.config import CaseConfig, DiarizeConfig, Settings, TranscribeConfig
 from pipeline.artifacts import Point
 from pipeline.export.content import ExhibitContent
@@ -78,9 +79,9 @@ def render(section, language: str = "zh", **kwargs) -> docx.document.Document:
 
 def texts(doc) -> list[str]:
     """The paragraphs from the section's heading on (a template may hold paragraphs of its own before it)."""
-    found = [p.text for p in doc.paragraphs]
-    first = next((i for i, p in enumerate(doc.paragraphs) if p.style.name == "Heading 1"), 0)
-    return found[first:]
+    paragraphs = flow_paragraphs(doc)
+    first = next((i for i, p in enumerate(paragraphs) if p.style.name == "Heading 1"), 0)
+    return [p.text for p in paragraphs[first:]]
 
 
 def rows(doc, index: int = 0) -> list[list[str]]:
@@ -105,8 +106,9 @@ def test_each_section_is_one_level_one_heading_from_the_wording(section, languag
     key = {"coverage_section": "coverage", "integrity_section": "integrity", "method_section": "method",
            "declaration": "declaration"}[section.__name__]
     assert headings(doc) == [load_wording(language)[key]["heading"]]
-    assert all(t.style.name == S.TABLE for t in doc.tables)
-    for table in doc.tables:
+    tables = [t for t in doc.tables if len(t.rows) > 1 or len(t.columns) > 1]    # not the declaration's block
+    assert all(t.style.name == S.TABLE for t in tables)
+    for table in tables:
         assert {p.style.name for c in table.rows[0].cells for p in c.paragraphs} == {S.TABLE_HEADING}
         body = {p.style.name for r in table.rows[1:] for c in r.cells for p in c.paragraphs}
         assert body <= {S.TABLE_TEXT, S.TABLE_HASH, S.TABLE_NOTE}
@@ -313,23 +315,23 @@ def test_method_statement_claims_a_review_only_when_a_reviewer_is_recorded():
     zh = texts(render(method_section))[1]
     assert "由计算机软件制作" in zh and "语音识别" in zh and "说话人区分" in zh
     assert "整理时间为 2025年3月6日 14:30。" in zh
-    assert "核对记录显示，李律师 将软件生成的全部 2 句逐句标为已核对，其中更正 0 句（正文中标有“[已校正]”）。核对方法未记录。" in zh
+    assert "核对记录显示，软件生成的全部 2 句均已逐句标为已核对，其中更正 0 句（正文中标有“[已校正]”）；核对人：李律师。核对方法未记录。" in zh
     assert "对照原始录音" not in zh           # a method nobody stated is never claimed
     stated = dataclasses.replace(CASE, review_method="逐句对照原始录音收听核对")
     assert texts(render(method_section, case=stated))[1].endswith("核对方法（核对人陈述）：逐句对照原始录音收听核对。")
     unreviewed = texts(render(method_section, case=CaseConfig(), statuses=("machine", "machine")))[1]
-    assert "软件生成的文字尚未记录经人工核对。" in unreviewed and "________________" not in unreviewed
+    assert "软件生成的文字尚无人工核对记录。" in unreviewed and "________________" not in unreviewed
     en = texts(render(method_section, "en", case=CaseConfig(), statuses=("machine", "machine")))[1]
     assert "produced by machine" in en and "made on 2025-03-06 14:30." in en
     assert "No review of the software's text by a person has been recorded." in en
 
 
 @pytest.mark.parametrize("statuses, case, said", [
-    (("corrected", "machine"), CASE, "核对记录显示，李律师 将软件生成的 1 句（共 2 句）标为已核对，其中更正 1 句"
-                                     "（正文中标有“[已校正]”）；其余 1 句尚未记录核对。核对方法未记录。"),
-    (("machine", "machine"), CASE, "核对人为 李律师，但尚未逐句记录核对结果。"),
-    (("reviewed", "machine"), CaseConfig(), "核对记录显示软件生成的 1 句（共 2 句）已标为已核对，更正 0 句；核对人尚未写明。"),
-    (("machine", "machine"), CaseConfig(), "软件生成的文字尚未记录经人工核对。"),
+    (("corrected", "machine"), CASE, "核对记录显示，软件生成的 2 句中已有 1 句标为已核对，其中更正 1 句（正文中标有"
+                                     "“[已校正]”），其余 1 句尚无核对记录；核对人：李律师。核对方法未记录。"),
+    (("machine", "machine"), CASE, "核对人为李律师，但尚无逐句核对记录。"),
+    (("reviewed", "machine"), CaseConfig(), "核对记录显示，软件生成的 2 句中已有 1 句标为已核对，更正 0 句；核对人尚未写明。"),
+    (("machine", "machine"), CaseConfig(), "软件生成的文字尚无人工核对记录。"),
 ])
 def test_the_review_is_stated_as_recorded_line_by_line(statuses, case, said):
     assert said in texts(render(method_section, case=case, statuses=statuses))[1]
@@ -356,7 +358,8 @@ def test_declaration_says_what_the_software_did_and_what_the_party_states_as_sta
     assert lines[1] == "（一）本整理稿的制作"
     made = lines[2]
     assert SHA in made and "借款录音.m4a" in made and "1,572,864 字节" in made and "2025年3月6日 14:30" in made
-    assert "已由 李律师 逐句核对（共 2 句，更正 0 句）。核对方法未记录。" in made and "草稿" not in made
+    assert "核对记录显示，全部 2 句均已逐句标为已核对（更正 0 句），核对人：李律师。核对方法未记录。" in made
+    assert "本文本生成于 2025年3月6日 14:30。" in made and "草稿" not in made
     assert lines[3:9] == ["（二）录音情况（提交人陈述）",
                           "以下各项由提交人陈述，软件未作核实；未陈述的，由提交人在横线上填写。",
                           "原始载体（录音设备）：华为 Mate 40 手机", "录音时间：________________",
@@ -377,6 +380,7 @@ def test_declaration_without_case_details_asserts_nothing_and_leaves_lines_to_fi
         assert sum("________________" in line for line in lines) >= 5      # four stated items and the party
     en = texts(render(declaration, "en", case=CaseConfig(), statuses=("machine", "machine")))
     assert "No review of the software's text by a person has been recorded." in en[2]
+    assert "this document was made on 2025-03-06 14:30." in en[2]
     assert en[2].endswith("This transcript is a DRAFT: its review by a person is not complete, and it is not to be "
                           "filed as the transcript.")
     zh = texts(render(declaration, case=CaseConfig(), statuses=("machine", "machine")))

@@ -71,6 +71,17 @@ def _identifies(u: Utterance, speaker: Speaker, facts: Facts) -> bool:
     return bool(PHONE.search(u.text)) or bool(speaker.name and speaker.name in u.text)
 
 
+def _introduced_as_another(labelled: Labelled, speaker: Speaker, facts: Facts) -> dict[str, str] | None:
+    """Where a line given to this speaker introduces its speaker by another name (我是孙七 said by 周八), else
+    None: the name given or the speaker separation is wrong there."""
+    numbers = {u.id: n for n, u in enumerate(labelled.items, 1)}
+    for f in facts.items:
+        core = f.value.strip().lstrip("老小").removesuffix("总")    # 老王, 小王, 王总: the surname is what is said
+        if f.category == "self_id" and f.speaker == speaker.id and core and core not in speaker.name:
+            return {"time": hms(f.start), "line": str(numbers.get(f.utterance_id, "")), "said": f.value.strip()}
+    return None
+
+
 def identity_checks(labelled: Labelled, facts: Facts) -> list[Check]:
     """Per named speaker: the basis stated, and every time it cites checked against the transcript."""
     found = []
@@ -79,6 +90,10 @@ def identity_checks(labelled: Labelled, facts: Facts) -> list[Check]:
             continue
         basis = s.identified_by.strip()
         values = {"speaker": s.name, "basis": basis}
+        other = _introduced_as_another(labelled, s, facts)
+        if other is not None:
+            found.append(Check("identity", FLAGGED, basis, "self_id_other", {**values, **other}))
+            continue
         if not basis:
             found.append(Check("identity", FLAGGED, "", "no_basis", values))
             continue

@@ -42,7 +42,7 @@ def _row(check: Check, wording: Wording) -> list[str]:
             values[key] = _day(values[key], wording)
     item = (words["identity"].format(speaker=values["speaker"]) if check.key == "identity"
             else words[values["kind"]] if check.key == "file_date" else words[check.key])
-    seen = check.stated or (values["file_date"] if check.key == "file_date" else words["not_stated"])
+    seen = values["file_date"] if check.key == "file_date" else check.stated or words["not_stated"]
     if check.reason:
         seen = f"{seen}\n{words['reasons'][check.reason].format(**values)}"
     return [item, seen, words["outcomes"][check.status]]

@@ -10,12 +10,14 @@ from docx.document import Document as DocumentObject
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Length
+from docx.shared import Cm, Length
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from pipeline.export.word import styles as S
+
+TEXT_WIDTH = Cm(16.0)     # the A4 page's text width in the template
 
 
 _STYLE_IDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # document part → {style name: id}
@@ -74,6 +76,26 @@ def lead(doc: DocumentObject, text: str) -> Paragraph:
 def heading(doc: DocumentObject, text: str) -> Paragraph:
     """A section heading (numbered when the document is assembled, see document.number_headings)."""
     return paragraph(doc, text, S.HEADING)
+
+
+def unbreakable(doc: DocumentObject) -> _Cell:
+    """A block that is never split across pages (a one-cell table without borders whose row may not break): what
+    is written into the cell moves to the next page whole when it does not fit (Word and LibreOffice both honour
+    it, where LibreOffice may break a long keep-with-next chain). A block longer than a page still flows on."""
+    grid = doc.add_table(rows=1, cols=1)
+    grid.autofit = False
+    _row_mark(grid.rows[0], "w:cantSplit")
+    margins = OxmlElement("w:tblCellMar")          # no cell padding: the text lines up with the page's
+    for side in ("left", "right"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:w"), "0")
+        edge.set(qn("w:type"), "dxa")
+        margins.append(edge)
+    grid._tbl.tblPr.append(margins)
+    cell = grid.rows[0].cells[0]
+    cell.width = TEXT_WIDTH
+    cell._tc.remove(cell.paragraphs[0]._p)      # the cell's own empty paragraph: the writer adds its own
+    return cell
 
 
 def keep_together(paragraphs: Sequence[Paragraph]) -> None:

@@ -19,7 +19,6 @@ from datetime import datetime
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.text.paragraph import Paragraph
 
 from pipeline.config import COURT_SECTIONS
 from pipeline.controls import visible_copy
@@ -28,7 +27,7 @@ from pipeline.export.content import ExhibitContent, court_facts
 from pipeline.export.wording import Wording, load_wording
 from pipeline.export.word import method
 from pipeline.export.word import styles as S
-from pipeline.export.word.blocks import field, keep_together
+from pipeline.export.word.blocks import field
 from pipeline.export.word.counsel import counsel_sections
 from pipeline.export.word.facts import facts_section
 from pipeline.export.word.recording import recording_section, title_block
@@ -94,13 +93,6 @@ def number_headings(doc: DocumentObject, wording: Wording) -> None:
             p.add_run(prefix)
 
 
-def last_section(doc: DocumentObject) -> list[Paragraph]:
-    """The paragraphs from the last section heading to the end of the document."""
-    paragraphs = doc.paragraphs
-    start = max((i for i, p in enumerate(paragraphs) if p.style.name == S.HEADING), default=0)
-    return paragraphs[start:]
-
-
 def _properties(doc: DocumentObject, title: str, processed: datetime) -> None:
     """Document properties of this exhibit, and no thumbnail."""
     props = doc.core_properties
@@ -146,7 +138,6 @@ def docx_bytes(content: ExhibitContent, copy: str = COURT) -> bytes:
         if counsel:
             method.method_detail(doc, content, wording)
     method.declaration(doc, content, wording)
-    keep_together(last_section(doc))     # the signature lines on the page of what they sign
     translator_certificate(doc, content, wording)
     number_headings(doc, wording)
     title = wording["counsel_title" if counsel else "title"]

@@ -23,7 +23,7 @@ from pipeline.export.coverage import Coverage
 from pipeline.export.integrity import describe, detail
 from pipeline.export.software import short_hash, steps
 from pipeline.export.word import styles as S
-from pipeline.export.word.blocks import heading, lead, paragraph, table
+from pipeline.export.word.blocks import heading, lead, paragraph, table, unbreakable
 from pipeline.export.word.recording import stated_value
 from pipeline.export.wording import Wording
 from pipeline.stages.review import counts
@@ -232,6 +232,7 @@ def declaration(doc: Document, content: ExhibitContent, wording: Wording) -> Non
     reviewer's only when one is recorded)."""
     words, case, asset = wording["declaration"], content.settings.case, content.asset
     heading(doc, words["heading"])
+    doc = unbreakable(doc)        # the signature lines never on a page apart from what they sign
     paragraph(doc, words["made_heading"], S.SUBHEADING)
     paragraph(doc, words["made"].format(file_name=asset.file_name, size=f"{asset.size_bytes:,}", sha256=asset.sha256,
                                         processed=processed_text(content, wording),
