@@ -16,6 +16,7 @@ from conftest import ROOT, docx_text
 from pipeline.artifacts import Transcript, load
 from pipeline.config import MODELS_DIR, load_settings
 from pipeline.csvio import read_csv, write_csv
+from pipeline.errors import PipelineError
 from pipeline.export.wording import load_wording, speaker_label
 from pipeline.runner import STAGES, run
 
@@ -129,7 +130,10 @@ def test_first_run_screens_the_original_and_packages_the_evidence(first, tmp_pat
     assert "integrity.json" in result.manifest.outputs and "SF/T 0120" in screen["standard"]
     starts = [p["start"] for p in screen["points"] if p["check"] == "digital_silence"]
     assert len(starts) == 2 and abs(starts[0] - 10.43) < 0.01 and abs(starts[1] - 20.06) < 0.01
-    package = build_package(out)
+    with pytest.raises(PipelineError, match="the court copy is still a draft"):      # nobody reviewed it yet
+        build_package(out)
+    package = build_package(out, draft=True)
+    assert package.draft and json.loads((package.folder / "manifest.json").read_text(encoding="utf-8"))["draft"]
     assert (package.folder / SAMPLE.name).read_bytes() == SAMPLE.read_bytes()
     assert subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=package.folder).returncode == 0
 
@@ -388,7 +392,6 @@ def test_another_recording_into_a_folder_without_its_working_files_is_refused(fi
     """Issue 19, defect 4, replayed: recording A's folder with names given, stages/ deleted, then recording B
     with the same folder: refused in one line naming the person's files, and A's work is as it was."""
     from conftest import eval_file
-    from pipeline.errors import PipelineError
 
     _, out, _ = first
     header, rows = read_csv(out / "speakers.csv")
