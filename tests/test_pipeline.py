@@ -174,8 +174,8 @@ def test_the_case_only_rerenders_and_marks_every_page(first):
     result = run(SAMPLE, out, load_settings(overrides={"case": case}))
     assert ran(result) == only("export")
     doc = Document(str(out / "zh_five_speakers.docx"))
-    header = doc.sections[0].header.paragraphs[0].text
-    assert "证据7" in header and before[:16] in header
+    header = "".join(p.text for p in doc.sections[0].header.paragraphs)     # the draft mark, then the exhibit
+    assert "证据7" in header and before[:16] in header and "草稿·未经人工核对" in header
     text = docx_text(out / "zh_five_speakers.docx")
     assert "张三诉李四民间借贷纠纷" in text and "王五" in text
     coverage = json.loads((out / "zh_five_speakers.json").read_text(encoding="utf-8"))["coverage"]
@@ -234,10 +234,10 @@ def test_two_documents_on_the_sample_with_two_names_a_place_and_an_identity_basi
         assert claim not in court
     assert "来电号码 138xxxx；自我介绍 00:00:00" in court and "北京市朝阳区某小区" in court
     assert "原始载体（录音设备）：________________" in court and "录音时间：________________" in court
-    assert "软件生成的文字尚未记录经人工核对。" in court
+    assert "软件生成的文字尚无人工核对记录。" in court
     # the index cites line 1, its speaker as named and the place the rules found in it (whatever its words)
     assert re.search(r"00:00:00\n1\n张三（被告）\n[^\n]+\n地点", court), court
-    package = build_package(out)
+    package = build_package(out, draft=True)          # nobody reviewed it: a draft, asked for
     assert (package.folder / "zh_five_speakers.docx").is_file()
     assert not list(package.folder.glob("*counsel*")) and not (package.folder / "key_facts.csv").exists()
     assert sha256(SAMPLE) == before
@@ -319,7 +319,7 @@ def test_corrections_in_excel_reach_the_exhibit_without_the_models_and_survive_a
     assert not any(ran(result)[s] for s in models) and ran(result)["review"] and ran(result)["export"]
     court, counsel = docx_text(out / "zh_five_speakers.docx"), docx_text(out / "zh_five_speakers_counsel.docx")
     assert re.search(r"\[已校正\] 说话人\d：我在滨海新区有房。", court) and machine not in court
-    assert machine in counsel and "其后由 王五 对照原始录音核对了其中 2 句（共" in court   # the machine's, for counsel
+    assert machine in counsel and "已有 2 句标为已核对" in court and "核对人：王五" in court   # the machine's, for counsel
     line = next(u for u in json.loads((out / "zh_five_speakers.json").read_text(encoding="utf-8"))["utterances"]
                 if "滨海新区" in u["text"])
     assert line["machine_text"] == machine and line["status"] == "corrected"

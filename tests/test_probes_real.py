@@ -210,7 +210,7 @@ def test_9_killed_in_each_stage_the_folder_keeps_its_last_whole_set_and_the_reru
         for name in outputs:
             assert files(folder)[name] == before[name], name
     if (folder / "manifest.json").exists():
-        assert "exhibit transcript" in one_line(exhibit("package", str(folder), cwd=tmp_path))
+        assert "exhibit transcript" in one_line(exhibit("package", str(folder), "--draft", cwd=tmp_path))
     options = ["--doc-language", language] if language else []
     resumed = exhibit("transcript", str(SAMPLE), "--out", str(folder), *options, cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
@@ -220,7 +220,7 @@ def test_9_killed_in_each_stage_the_folder_keeps_its_last_whole_set_and_the_reru
         run(SAMPLE, folder, load_settings(overrides={"export": {"doc_language": language}} if language else None))
     compared = same_run(folder, changed if language else ref)
     assert len(compared) > 20
-    build_package(folder)
+    build_package(folder, draft=True)
 
 
 # ------------------------------------------------------------------------------------------ the other probes
@@ -234,7 +234,7 @@ def test_1_a_fabricated_admission_in_the_cached_transcript_never_reaches_exhibit
     word["text"], word["start"] = "我欠你五万元", 0.2
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     assert "stages/transcribe.json was changed after the exhibit was made" in \
-        one_line(exhibit("package", str(folder), cwd=tmp_path))
+        one_line(exhibit("package", str(folder), "--draft", cwd=tmp_path))
     strict = exhibit("transcript", str(SAMPLE), "--out", str(folder), "--strict", cwd=tmp_path)
     assert "stopped (--strict)" in one_line(strict) and "transcribe.json" in strict.stderr
     again = exhibit("transcript", str(SAMPLE), "--out", str(folder), cwd=tmp_path)
@@ -246,7 +246,7 @@ def test_1_a_fabricated_admission_in_the_cached_transcript_never_reaches_exhibit
         assert "我欠你五万元" not in (folder / name).read_text(encoding="utf-8-sig")
     assert "50000" not in (folder / "key_facts.csv").read_text(encoding="utf-8-sig")
     same_run(folder, reference[0])
-    package = build_package(folder)
+    package = build_package(folder, draft=True)
     assert subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=package.folder).returncode == 0
 
 
@@ -259,7 +259,7 @@ def test_6_a_moved_and_renamed_original_is_recorded_where_it_is_now_without_the_
     moved = tmp_path / "moved" / "借款录音.wav"
     moved.parent.mkdir()
     first.rename(moved)
-    assert "not at" in one_line(exhibit("package", str(folder), cwd=tmp_path))     # before the re-run
+    assert "not at" in one_line(exhibit("package", str(folder), "--draft", cwd=tmp_path))     # before the re-run
     proc = exhibit("transcript", str(moved), "--out", str(folder), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert not any(ran(folder)[s] for s in ("diarize", "transcribe", "normalise", "merge"))
@@ -270,7 +270,7 @@ def test_6_a_moved_and_renamed_original_is_recorded_where_it_is_now_without_the_
     assert {"借款录音.docx", "借款录音.srt", "借款录音.json", "借款录音.rttm"} <= names
     assert not {n for n in names if n.startswith("zh_five_speakers")}           # the old name's files are gone
     assert "借款录音.wav" in docx_text(folder / "借款录音.docx")
-    package = build_package(folder)
+    package = build_package(folder, draft=True)
     assert (package.folder / "借款录音.wav").read_bytes() == SAMPLE.read_bytes()
 
 

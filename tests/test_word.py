@@ -439,3 +439,12 @@ def test_the_court_copy_is_a_draft_until_every_line_is_reviewed_and_a_reviewer_n
         counsel = write_docx(tmp_path / "c.docx", content(language, lab=the, case=case), COUNSEL)
         assert counsel is None and mark not in "".join(p.text for p in Document(str(tmp_path / "c.docx"))
                                                        .sections[0].header.paragraphs)
+
+
+def test_the_documents_name_the_program_that_made_them_not_the_templates(tmp_path):
+    """The template's docProps/app.xml said Microsoft Macintosh Word 14.0 and Normal.dotm: a false origin."""
+    for copy in ("court", COUNSEL):
+        write_docx(tmp_path / f"{copy}.docx", content(), copy)
+        with zipfile.ZipFile(tmp_path / f"{copy}.docx") as archive:
+            app = archive.read("docProps/app.xml").decode("utf-8")
+        assert "<Application>exhibit</Application>" in app and "Word" not in app and "Normal.dotm" not in app

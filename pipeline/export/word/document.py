@@ -38,6 +38,10 @@ from pipeline.fileio import write_bytes_atomic
 
 COURT, COUNSEL = "court", "counsel"     # the two documents
 HEADER_SHA_PREFIX = 16
+# the extended properties of every document: the program that made it, and nothing of the template's
+APP_PROPERTIES = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="http://schemas.'
+                  b'openxmlformats.org/officeDocument/2006/extended-properties"><Application>exhibit</Application>'
+                  b'</Properties>')
 NUMBERED = re.compile(r"^\s*([一二三四五六七八九十百]+、|\d+[.、])")   # a heading that already has its number
 
 
@@ -102,6 +106,9 @@ def _properties(doc: DocumentObject, title: str, processed: datetime) -> None:
     rels = doc.part.package.rels
     for rid in [rid for rid, rel in rels.items() if rel.reltype == RT.THUMBNAIL]:
         rels.pop(rid)
+    for part in doc.part.package.iter_parts():     # the template's own says Microsoft Word made it: not so
+        if part.partname == "/docProps/app.xml":
+            part._blob = APP_PROPERTIES
 
 
 def docx_bytes(content: ExhibitContent, copy: str = COURT) -> bytes:
