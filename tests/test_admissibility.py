@@ -9,11 +9,11 @@ from datetime import timezone
 
 from docx import Document
 
+from builders import SHA, asset, content, facts, labelled
 from pipeline.artifacts import Fact, Facts
 from pipeline.config import CaseConfig
 from pipeline.export.admissibility import FLAGGED, MATCHES, OPEN, STATED, checks
 from pipeline.export.word import COUNSEL, write_docx
-from test_export import SHA, asset, content, facts, labelled
 
 BEIJING = CaseConfig(time_zone="Asia/Shanghai").zone()
 

@@ -10,6 +10,7 @@ import re
 import pytest
 from docx import Document
 
+from builders import ADMIT, OVERLAP, content, labelled
 from pipeline.artifacts import Fact, Facts, Point
 from pipeline.config import CaseConfig, ExportConfig
 from pipeline.errors import ConfigError
@@ -17,7 +18,6 @@ from pipeline.export.word import COUNSEL, COURT, write_docx
 from pipeline.export.word import styles as S
 from pipeline.export.word.counsel import todo_items
 from pipeline.export.wording import load_wording
-from test_export import ADMIT, OVERLAP, content, labelled
 
 NOTE = "借条原件见证据2，庭前与当事人再核对"
 CASE = CaseConfig(case_name="张三诉李四民间借贷纠纷", exhibit_number="证据3", submitting_party="原告 李四",

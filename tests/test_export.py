@@ -17,27 +17,33 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
+from builders import (
+    ADMIT,
+    MD5,
+    MODEL_SHA,
+    MODELS,
+    OVERLAP,
+    PROCESSED,
+    SHA,
+    _words,
+    content,
+    facts,
+    labelled,
+    make_docx,
+    transcript,
+)
 from pipeline.artifacts import (
-    AudioAsset,
-    Diarization,
     Fact,
     Facts,
     Labelled,
     RunManifest,
-    Segment,
-    Speaker,
     StageRecord,
-    Transcript,
-    Turn,
     Utterance,
-    Word,
     from_dict,
     to_dict,
 )
-from pipeline.config import CONFIG_DIR, CaseConfig, ExportConfig, MergeConfig, Settings
-from pipeline.export.coverage import coverage
+from pipeline.config import CONFIG_DIR
 from pipeline.errors import ConfigError
-from pipeline.export.content import ExhibitContent
 from pipeline.export.word import COUNSEL, human_size, write_docx
 from pipeline.export.json import write_json
 from pipeline.export.manifest import read_manifest, software_versions, write_manifest
@@ -47,99 +53,7 @@ from pipeline.export.wording import load_wording
 from pipeline.fileio import sha256_file
 from pipeline.text.rules import CATEGORIES
 
-SHA = "3f" * 32
-MD5 = "9a" * 16
-MODEL_SHA = "c0ffee" + "1" * 58
-PROCESSED = datetime(2025, 3, 6, 14, 30, tzinfo=timezone(timedelta(hours=8)))
-
-ADMIT = "我承认借了你五万块钱。"
-OVERLAP = "你什么时候还？"
-
-
-def _words(text: str, start: float, end: float, probability: float = 0.9) -> tuple[Word, ...]:
-    step = (end - start) / len(text)
-    return tuple(Word(start + i * step, start + (i + 1) * step, ch, probability) for i, ch in enumerate(text))
-
-
-def asset() -> AudioAsset:
-    return AudioAsset(source_path="/evidence/借款录音.m4a", file_name="借款录音.m4a", size_bytes=1_572_864,
-                      sha256=SHA, md5=MD5, modified="2025-03-05T20:14:03+08:00",
-                      container="mov,mp4,m4a,3gp,3g2,mj2", container_long="QuickTime / MOV", codec="aac",
-                      sample_rate=44100, channels=2, bit_rate=128000, duration=95.24, container_duration=95.3,
-                      tags={"creation_time": "2025-03-05T12:00:00.000000Z"}, wav_path="audio.wav",
-                      wav_sha256="ab" * 32)
-
-
-def utterances() -> tuple[Utterance, ...]:
-    admit_words = _words(ADMIT, 12.7, 15.2)
-    traditional = (Word(62.5, 63.0, "你", 0.95), Word(63.0, 63.6, "什么时候", 0.3, raw_text="什麼時候"),
-                   Word(63.6, 64.3, "还？", 0.8, raw_text="還？"))
-    return (
-        Utterance("u0001", "SPEAKER_00", 12.7, 15.2, ADMIT, admit_words),
-        Utterance("u0002", "SPEAKER_01", 62.5, 64.3, OVERLAP, traditional, flags=("overlap", "low_confidence")),
-    )
-
-
-def labelled(language: str = "zh", name: str = "张三", role: str = "被告") -> Labelled:
-    speakers = (Speaker("SPEAKER_00", name, role, 1, 2.5, 1, 12.7, 15.2),     # numbered by first appearance,
-                Speaker("SPEAKER_01", "", "", 2, 1.8, 1, 62.5, 64.3))     # named or not
-    return Labelled(language=language, speakers=speakers, items=utterances())
-
-
-def facts() -> Facts:
-    start = ADMIT.index("五万块钱")
-    return Facts(items=(
-        Fact("u0001", 12.7, "SPEAKER_00", "amount", "zh-amount", (start, start + 4), "五万块钱", "50000 CNY",
-             "金额"),
-        Fact("u0001", 12.7, "SPEAKER_00", "admission", "zh-admission-explicit", (0, 3), "我承认", "",
-             "明确承认"),
-    ), rule_files={"rules/zh.toml": "ee" * 32})
-
-
-def transcript() -> Transcript:
-    words = tuple(w for u in utterances() for w in u.words)
-    segment = Segment(12.7, 64.3, ADMIT + OVERLAP, ADMIT + "你什麼時候還？", words, -0.3, 0.01, 1.2)
-    return Transcript(language="zh", language_probability=0.97, model="base", model_sha256=MODEL_SHA,
-                      duration=95.24, speech_duration=4.3, segments=(segment,),
-                      speech_regions=((12.6, 15.3), (62.4, 64.4)))
-
-
-def diarization() -> Diarization:
-    turns = (Turn(12.5, 15.4, "SPEAKER_00"), Turn(62.3, 64.5, "SPEAKER_01"))
-    return Diarization(method="pyannote-segmentation-3.0+campplus", turns=turns, exclusive_turns=turns,
-                       speakers=("SPEAKER_00", "SPEAKER_01"),
-                       model_files={"segmentation-3.0/pytorch_model.bin": "5e" * 32}, centroids={})
-
-
-MODELS = {"whisper:base": MODEL_SHA, "segmentation-3.0/pytorch_model.bin": "5e" * 32}
-
-
 # ------------------------------------------------------------------------------------------------ docx
-
-
-def content(language: str = "zh", lab: Labelled | None = None, found: Facts | None = None,
-            case: CaseConfig | None = None, highlight: str = "none", low_confidence: float = 0.4,
-            processed: datetime = PROCESSED, audio: AudioAsset | None = None,
-            dia: Diarization | None = None) -> ExhibitContent:
-    """What the runner hands the Word writer, from the hand-built artifacts above; its times in Beijing time
-    unless the case names another zone (never the zone of the machine the tests run on)."""
-    lab = lab or labelled()
-    case = case or CaseConfig()
-    case = case if case.time_zone else dataclasses.replace(case, time_zone="Asia/Shanghai")
-    settings = Settings(merge=MergeConfig(low_confidence=low_confidence), export=ExportConfig(highlight=highlight),
-                        case=case)
-    return ExhibitContent(asset=audio or asset(), transcript=transcript(), diarization=dia or diarization(),
-                          labelled=lab, facts=facts() if found is None else found, models=MODELS,
-                          coverage=coverage(transcript(), lab, low_confidence), integrity=(), settings=settings,
-                          software={"exhibit": "0.1.0", "python": "3.11.2"}, language=language,
-                          processed=processed)
-
-
-def make_docx(tmp_path: Path, language: str = "zh", lab: Labelled | None = None, found: Facts | None = None,
-              **more):
-    path = tmp_path / f"exhibit_{language}.docx"
-    write_docx(path, content(language, lab, found, **more))
-    return path, Document(str(path))
 
 
 def line_text(text: str) -> str:

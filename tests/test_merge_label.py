@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.artifacts import Diarization, Segment, Transcript, Turn, Utterances, Word
+from builders import CALL, CALL_TURNS, CFG, VOICE_A, VOICE_B, VOICE_C, _diar, _transcript
+from pipeline.artifacts import Diarization, Transcript, Utterances
 from pipeline.config import MergeConfig
 from pipeline.csvio import read_csv
 from pipeline.errors import SpeakersCsvError
@@ -13,22 +14,8 @@ from pipeline.rundir import RunDir
 from pipeline.stages.label import label as label_stage, match_voices
 from pipeline.stages.merge import merge, overlap_regions
 
-CFG = MergeConfig(max_pause=1.0, max_length=30.0, low_confidence=0.4)
 CSV_NAME, PREVIOUS_NAME = "speakers.csv", "speakers.previous.csv"
 ZH = load_wording("zh")
-
-
-def _transcript(words: list[tuple[float, float, str, float]], language: str = "zh") -> Transcript:
-    ws = tuple(Word(s, e, t, p) for s, e, t, p in words)
-    seg = Segment(ws[0].start, ws[-1].end, "".join(w.text for w in ws), "", ws, -0.2, 0.01, 1.2)
-    return Transcript(language, 0.99, "base", "abc", 60.0, 50.0, (seg,))
-
-
-def _diar(turns: list[tuple[float, float, str]], exclusive: list[tuple[float, float, str]] | None = None,
-          centroids: dict[str, tuple[float, ...]] | None = None) -> Diarization:
-    t = tuple(Turn(*x) for x in turns)
-    ex = tuple(Turn(*x) for x in exclusive) if exclusive is not None else t
-    return Diarization("test", t, ex, tuple(sorted({x.speaker for x in t})), {}, centroids or {})
 
 
 def label(utterances: Utterances, csv_path, diarization: Diarization | None = None):
@@ -41,16 +28,6 @@ def label(utterances: Utterances, csv_path, diarization: Diarization | None = No
 def shown(speaker) -> str:
     """The speaker as the Chinese exhibit names them."""
     return speaker_label(speaker, ZH)
-
-
-CALL = _transcript([
-    (0.5, 0.9, "喂", 0.9), (1.0, 1.4, "，", 0.9), (1.4, 1.8, "张三", 0.95),
-    (2.6, 3.0, "那", 0.9), (3.0, 3.5, "五万", 0.8), (3.5, 3.8, "块", 0.3), (3.8, 4.2, "是我借的", 0.9),
-    (6.0, 6.5, "好", 0.9),
-])
-VOICE_A, VOICE_B, VOICE_C = (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)
-CALL_TURNS = _diar([(0.0, 2.0, "SPEAKER_00"), (2.5, 4.5, "SPEAKER_01"), (5.8, 7.0, "SPEAKER_00")],
-                   centroids={"SPEAKER_00": VOICE_A, "SPEAKER_01": VOICE_B})
 
 
 def test_words_go_to_the_speaker_whose_turn_overlaps_most_and_lines_split_at_speaker_change():

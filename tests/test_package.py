@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import json
 import os
@@ -16,84 +15,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from builders import ADMIT, ORIGINAL, OVERLAP, facts, finished_run, sha256
 from conftest import ROOT
-from pipeline.artifacts import AudioAsset, Exported, Fact, Facts, Labelled, RunManifest, StageRecord, Status
-from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
-from pipeline.chain import original_identity
-from pipeline.config import Settings
+from pipeline.artifacts import Fact, Facts
+from pipeline.audio import SAMPLE_RATE, read_wav
 from pipeline.csvio import read_csv
 from pipeline.errors import PipelineError
 from pipeline.export.manifest import read_manifest, write_manifest
-from pipeline.export.srt import write_srt
-from pipeline.export.tables import write_key_facts_csv, write_transcript_csv
 from pipeline.export.pdf import find_soffice
 from pipeline.fileio import sha256_file
 from pipeline.package import build_package
-from pipeline.rundir import RunDir
-from pipeline.export.word import COUNSEL, write_docx
-from pipeline.stagecache import Context, Stage, run_stages
-from test_export import ADMIT, MODELS, OVERLAP, PROCESSED, asset, content, facts, labelled, make_docx
-
-ORIGINAL = "借款录音.wav"
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def reviewed_lines() -> Labelled:
-    lab = labelled()
-    return dataclasses.replace(lab, items=tuple(dataclasses.replace(u, status=Status.REVIEWED) for u in lab.items))
-
-
-def finished_run(tmp_path: Path, reviewed: bool = True, evidence: str = "evidence",
-                 found: Facts | None = None) -> tuple[Path, Path]:
-    """(run folder, original) as the runner leaves them: stages/*.json, the 16 kHz copy, outputs, manifest; every
-    line reviewed by a named reviewer (reviewed), or a draft."""
-    rng = np.random.default_rng(6)
-    audio = (rng.standard_normal(70 * SAMPLE_RATE) * 0.1).astype(np.float32)
-    original = tmp_path / evidence / ORIGINAL
-    original.parent.mkdir(parents=True)
-    write_wav(original, audio)
-    run = RunDir(tmp_path / "out" / "借款录音")
-    run_dir = run.root
-    run.work.mkdir(parents=True)
-    write_wav(run.wav, audio)
-    meta = dataclasses.replace(asset(), source_path=str(original), file_name=ORIGINAL, sha256=sha256(original),
-                               wav_path=run.wav.name, wav_sha256=sha256_file(run.wav))
-    outputs = {"docx": run.docx("借款录音"), "transcript_csv": run.transcript_csv, "key_facts_csv": run.key_facts_csv,
-               "srt": run.srt("借款录音")}
-    docx, _ = make_docx(tmp_path)
-    docx.replace(outputs["docx"])
-    write_docx(run.counsel_docx("借款录音"), content(), COUNSEL)       # the working copy, beside the court copy
-    write_transcript_csv(outputs["transcript_csv"], labelled(), "zh")
-    found = found or facts()
-    write_key_facts_csv(outputs["key_facts_csv"], labelled(), found, "zh")
-    write_srt(outputs["srt"], labelled(), "zh")
-    written = {run.relative(p): sha256_file(p) for p in outputs.values()}
-    case = {"reviewed_by": "李律师", "exhibit_number": "证据3"} if reviewed else {"exhibit_number": "证据3"}
-    manifest = RunManifest(software={"exhibit": "0.1.0"}, original=str(original), original_sha256_before=meta.sha256,
-                           original_sha256_after=meta.sha256, settings={"case": case}, models=MODELS,
-                           stages=chain(run, meta, Exported({k: run.relative(p) for k, p in outputs.items()},
-                                                            written), reviewed_lines() if reviewed else labelled(),
-                                  found),
-                           outputs=written, created=PROCESSED.isoformat())
-    write_manifest(run_dir / "manifest.json", manifest)
-    return run_dir, original
-
-
-def chain(run: RunDir, meta: AudioAsset, exported: Exported, lines: Labelled,
-          found: Facts) -> tuple[StageRecord, ...]:
-    """The stage records (and stages/*.json) of the artifacts the package reads, made by the runner's own
-    cache from a table of stand-ins: ingest keyed on the original, the rest linked up to it."""
-    table = (Stage("ingest", 1, AudioAsset, lambda c: meta,
-                   environment=lambda c: original_identity(meta.sha256, meta.source_path, meta.modified)),
-             Stage("label", 1, Labelled, lambda c: labelled(), inputs=("ingest.wav_sha256",)),
-             Stage("review", 1, Labelled, lambda c: lines, inputs=("label",)),
-             Stage("fact_review", 1, Facts, lambda c: found, inputs=("review",)),
-             Stage("export", 1, Exported, lambda c: exported, inputs=("ingest", "review", "fact_review")))
-    return tuple(run_stages(table, Context(source=Path(meta.source_path), original=None, settings=Settings(),
-                                           run=run)))
 
 
 def libreoffice_here() -> bool:

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from builders import ADMIT, SHA, labelled, make_docx
 from conftest import disk_full_when
 from pipeline.artifacts import Utterance
 from pipeline.errors import PipelineError
 from pipeline.export.pdf import docx_to_pdf, find_soffice
-from test_export import ADMIT, SHA, labelled, make_docx
 
 POPPLER = ("pdftotext", "pdfinfo", "pdffonts")
 LINE = "他说下个月十五号之前一定把钱还清。"

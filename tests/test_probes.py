@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from builders import CALL, CALL_TURNS, CFG, _diar, content, facts, finished_run, first_two_stages, labelled
 from conftest import ROOT, disk_full_when, docx_text, exhibit, one_line
 from pipeline.artifacts import AudioAsset, Facts, Labelled, RunManifest, Utterances, load, to_dict
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
@@ -38,10 +39,6 @@ from pipeline.stages.fact_review import apply_review
 from pipeline.stages.ingest import ingest
 from pipeline.stages.label import label
 from pipeline.stages.merge import merge
-from test_export import content, facts, labelled
-from test_merge_label import CALL, CALL_TURNS, CFG, _diar
-from test_package import finished_run
-from test_runner import first_two_stages
 
 SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
 HOSTILE = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "+cmd", "-1+1", "@SUM(1)"]

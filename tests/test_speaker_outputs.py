@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from pyannote.core import Annotation, Segment
 
+from builders import finished_run
 from conftest import decode_mono, eval_file
 from pipeline.artifacts import Diarization, Turn
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
@@ -17,7 +18,6 @@ from pipeline.export.rttm import rttm_text, write_rttm
 from pipeline.fileio import sha256_file
 from pipeline.rundir import RunDir
 from pipeline.runner import _stale
-from test_package import finished_run
 
 TURNS = (Turn(0.5, 4.0, "SPEAKER_00"), Turn(3.0, 9.5, "SPEAKER_01"), Turn(10.0, 11.0, "SPEAKER_00"))
 EXCLUSIVE = (Turn(0.5, 3.0, "SPEAKER_00"), Turn(3.0, 9.5, "SPEAKER_01"), Turn(10.0, 11.0, "SPEAKER_00"))

@@ -13,6 +13,7 @@ from lxml import etree
 
 from matplotlib.font_manager import FontPath
 
+from builders import ADMIT, SHA, asset, content, labelled, make_docx, utterances
 from pipeline.artifacts import UNKNOWN_SPEAKER, Diarization, Labelled, Speaker, Turn, Utterance, Word
 from pipeline.config import CaseConfig
 from pipeline.export import timeline
@@ -24,7 +25,6 @@ from pipeline.export.word import transcript
 from pipeline.export.word.transcript import party_as_speaker, timeline_rows, word_spans
 from pipeline.export.wording import load_wording, number_label
 from conftest import flow_paragraphs
-from tests.test_export import ADMIT, SHA, asset, content, labelled, make_docx, utterances
 
 CASE = CaseConfig(case_name="张三诉李四民间借贷纠纷", case_number="（2025）京0105民初1234号", exhibit_number="证据3",
                   submitting_party="原告 张三", recorded_on="2025-03-05", recorded_place="北京市朝阳区某茶馆",

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 import docx
 import pytest
 
+from builders import MODEL_SHA, SHA, asset, labelled
+from builders import content as exhibit_content
 from conftest import flow_paragraphs
 from pipeline.config import CaseConfig, DiarizeConfig, Settings, TranscribeConfig
 from pipeline.artifacts import Point
@@ -28,9 +30,6 @@ from pipeline.export.word.method import (
 )
 from pipeline.export.wording import load_wording
 from pipeline.stages.integrity import KINDS
-
-from test_export import MODEL_SHA, SHA, asset, labelled
-from test_export import content as exhibit_content
 
 PROCESSED = datetime(2025, 3, 6, 14, 30, 59, tzinfo=timezone(timedelta(hours=8)))
 RULE_SHA = "ee" * 32
