@@ -77,7 +77,7 @@ def test_docx_header_table_carries_the_file_particulars_and_hashes(tmp_path):
     assert info["文件大小"] == "1,572,864 字节（1.5 MB）"
     assert info["录音时长"] == "00:01:35.2"
     assert info["文件格式"] == "QuickTime / MOV；aac 编码；采样率 44100 Hz；2 声道；码率 128 kbps"
-    assert info["语音识别模型"] == "base（SHA-256 前 12 位：c0ffee111111）"
+    assert info["语音识别模型"] == "base（SHA-256 前 16 位：c0ffee1111111111）"
     assert info["说话人区分方法"] == "pyannote-segmentation-3.0+campplus"
     assert info["时区"] == "北京时间（UTC+08:00）；本文件中的日期时间均按此时区"      # the one zone, said once
     assert info["整理时间"] == "2025年3月6日 14:30"

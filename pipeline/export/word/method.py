@@ -24,7 +24,7 @@ from pipeline.export.integrity import describe, detail
 from pipeline.export.software import short_hash, steps
 from pipeline.export.word import styles as S
 from pipeline.export.word.blocks import heading, lead, paragraph, table, unbreakable
-from pipeline.export.word.recording import stated_value
+from pipeline.export.word.recording import MODEL_SHA_PREFIX, stated_value
 from pipeline.export.wording import Wording
 from pipeline.stages.review import counts
 from pipeline.timefmt import duration_text, hms, moment_text
@@ -37,7 +37,7 @@ FILE_COLUMNS = (Cm(4.4), Cm(11.6))      # 64 hex digits (about 11.2 cm with cell
 SETTINGS_COLUMNS = (Cm(6.0), Cm(10.0))
 
 PERCENT_DIGITS = 1
-HASH_DIGITS = 16            # a model file in the court copy: the first 16 hex digits of its sha256 (64 bits)
+HASH_DIGITS = MODEL_SHA_PREFIX   # a model file in the court copy: the first 16 hex digits of its sha256, as the particulars
 
 
 def _number(value: float) -> str:

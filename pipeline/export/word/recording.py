@@ -18,7 +18,7 @@ from pipeline.export.word.blocks import heading, paragraph, table
 from pipeline.timefmt import clock_text, duration_text, moment_text, stated_moment_text, tagged_moment_text
 
 COLUMNS = (Cm(4.6), Cm(11.4))
-MODEL_SHA_PREFIX = 12
+MODEL_SHA_PREFIX = 16    # as the method table shows every model and rule file
 HASH_ROWS = ("sha256", "md5")   # long hex strings: the hash style, so that each fits one line
 # (every model and rule file with its sha256 is listed in the method section, method.py)
 CASE_FIELDS = ("case_name", "case_number", "exhibit_number", "submitting_party")
@@ -88,7 +88,8 @@ def _format_text(asset: AudioAsset, formats: Wording) -> str:
 def _model_text(transcript: Transcript, formats: Wording) -> str:
     if not transcript.model_sha256:
         return transcript.model
-    return formats["model"].format(name=transcript.model, sha=transcript.model_sha256[:MODEL_SHA_PREFIX])
+    return formats["model"].format(name=transcript.model, sha=transcript.model_sha256[:MODEL_SHA_PREFIX],
+                                   digits=MODEL_SHA_PREFIX)
 
 
 def _bare(key: str) -> str:
