@@ -24,7 +24,7 @@ from pipeline.export.word.blocks import styled_runs
 from pipeline.export.word import transcript
 from pipeline.export.word.transcript import party_as_speaker, timeline_rows, word_spans
 from pipeline.export.wording import load_wording, number_label
-from conftest import flow_paragraphs
+from conftest import docx_text, flow_paragraphs
 
 CASE = CaseConfig(case_name="张三诉李四民间借贷纠纷", case_number="（2025）京0105民初1234号", exhibit_number="证据3",
                   submitting_party="原告 张三", recorded_on="2025-03-05", recorded_place="北京市朝阳区某茶馆",
@@ -448,3 +448,17 @@ def test_the_documents_name_the_program_that_made_them_not_the_templates(tmp_pat
         with zipfile.ZipFile(tmp_path / f"{copy}.docx") as archive:
             app = archive.read("docProps/app.xml").decode("utf-8")
         assert "<Application>exhibit</Application>" in app and "Word" not in app and "Normal.dotm" not in app
+
+
+def test_every_tag_the_file_carries_is_shown_to_counsel_and_none_to_the_court_unless_chosen(tmp_path):
+    tags = {"creation_time": "2024-06-25T02:00:00Z", "encoder": "Adobe Audition 14.0 (Macintosh)",
+            "title": "录音0618", "comment": "edited"}
+    made = content(audio=dataclasses.replace(asset(), tags=tags))
+    write_docx(tmp_path / "court.docx", made)
+    write_docx(tmp_path / "counsel.docx", made, COUNSEL)
+    court, counsel = (docx_text(tmp_path / f"{copy}.docx") for copy in ("court", "counsel"))
+    for said in ("Adobe Audition", "录音0618", "comment: edited", "2024年6月25日"):
+        assert said not in court and said in counsel, said
+    rows = {r.cells[0].text: r.cells[1].text for t in Document(str(tmp_path / "counsel.docx")).tables
+            for r in t.rows if len(r.cells) == 3}
+    assert rows["元数据中的其他标签"] == "不披露" and rows["元数据中的设备及软件信息"] == "不披露"

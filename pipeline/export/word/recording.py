@@ -31,7 +31,7 @@ def stated_value(case: CaseConfig, key: str, formats: Wording) -> str:
     value = getattr(case, key).strip()
     return stated_moment_text(value, formats, case.zone()) if key == "recorded_on" and value else value
 # the particulars the court copy shows only when counsel chooses to disclose them ([export] court_discloses)
-DISCLOSED_BY = {"modified": "file_times", "created": "metadata_dates", "device_tags": "tags"}
+DISCLOSED_BY = {"modified": "file_times", "created": "metadata_dates", "device_tags": "tags", "other_tags": "tags"}
 # metadata keys (without a "stream." prefix) that give the creation date, and that name the device or the
 # software that wrote the file; keys under these prefixes are device tags too (iPhone, Android recorders)
 CREATION_TAGS = ("creation_time", "com.apple.quicktime.creationdate", "date", "creation_date")
@@ -118,6 +118,13 @@ def device_tags_text(tags: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def other_tags_text(tags: dict[str, str]) -> str:
+    """`key: value` per line for every other tag the file carries (a title, a comment such as "edited"): counsel
+    sees everything the other side's expert will."""
+    return "\n".join(f"{key}: {value.strip()}" for key, value in sorted(tags.items())
+                     if value.strip() and not device_tags_text({key: value}) and _bare(key) not in CREATION_TAGS)
+
+
 def recording_rows(content: ExhibitContent, wording: Wording, counsel: bool = True) -> list[tuple[str, str]]:
     """(row key, value) for every particular that is known, in display order: the file, the zone of every time
     in the document, its metadata, what the submitting party states, the processing. The court copy (counsel
@@ -141,6 +148,7 @@ def recording_rows(content: ExhibitContent, wording: Wording, counsel: bool = Tr
         ("modified", tagged_moment_text(asset.modified, formats, content.zone)),
         ("created", created_text(asset.tags, formats, content.zone)),
         ("device_tags", device_tags_text(asset.tags)),
+        ("other_tags", other_tags_text(asset.tags)),
         *((key, stated_value(case, key, formats)) for key in STATED_FIELDS),
         ("processed", moment_text(content.processed, formats, content.zone, seconds=False)),
         ("language", language),
