@@ -261,3 +261,11 @@ def test_a_chinese_copy_of_an_english_recording_has_the_chinese_certificate(tmp_
             "如需中文译文，应由译者翻译，并填写本整理稿末尾的译者证明。") in texts
     assert texts[-5].endswith("译者证明") and "通晓英语和中文" in texts[-4] and texts[-1].startswith("译者签名：")
     assert "译者证明" in todo_items(made, load_wording("zh"))[-1]
+
+
+def test_a_threat_said_by_the_submitting_party_is_said_plainly_to_counsel(tmp_path):
+    """two_named(): 李四 (原告) is the speaker of the threat line and CASE's submitting party is 原告 李四."""
+    text = text_of(write(tmp_path, COUNSEL))
+    assert "需注意：00:01:02 处被标为威胁性言语的话出自提交人一方（原告 李四，按 speakers.csv 中的指认）" in text
+    other = text_of(write(tmp_path, COUNSEL, case=dataclasses.replace(CASE, submitting_party="被告 张三")))
+    assert "处被标为威胁性言语的话出自提交人一方" not in other

@@ -123,6 +123,18 @@ def threats_section(doc: DocumentObject, content: ExhibitContent, wording: Wordi
         return
     lead(doc, words["threats_intro"])
     index_table(doc, content, wording, threats, counsel=True)
+    own = _said_by_the_party(content, threats)
+    if own:
+        paragraph(doc, words["threats_own"].format(party=content.settings.case.submitting_party.strip(),
+                                                   times=wording["facts"]["separator"].join(own)))
+
+
+def _said_by_the_party(content: ExhibitContent, threats: tuple) -> list[str]:
+    """The times of the threats said by a speaker named as the submitting party (张三 in "原告 张三")."""
+    party = content.settings.case.submitting_party
+    speakers = speakers_by_id(content.labelled)
+    return sorted({hms(f.start) for f in threats
+                   if (s := speakers.get(f.speaker)) is not None and s.name and s.name in party})
 
 
 def review_section(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:
