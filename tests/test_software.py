@@ -56,10 +56,10 @@ def test_no_speaker_models_recorded_no_speaker_step_and_no_rules_no_facts_step()
     assert DIARIZE not in found and FACTS not in found and PROGRAM in found
 
 
-def test_speech_recognition_names_opencc_only_for_chinese_text_and_versions_as_recorded():
-    zh = by_key(steps(made()))[TRANSCRIBE]
+def test_speech_recognition_names_opencc_and_jieba_only_for_chinese_text_and_versions_as_recorded():
+    zh = by_key(steps(made(software={**made().software, "jieba": "0.42.1"})))[TRANSCRIBE]
     assert zh.packages == (("faster-whisper", "1.2.1"), ("CTranslate2", "4.8.5"), ("ONNX Runtime", "1.32.0"),
-                           ("OpenCC", "1.4.2"))
+                           ("OpenCC", "1.4.2"), ("jieba", "0.42.1"))
     english = dataclasses.replace(transcript(), segments=tuple(
         dataclasses.replace(s, text="I paid you.", raw_text="I paid you.") for s in transcript().segments))
     en = by_key(steps(made(transcript=english, software={"faster-whisper": "1.2.1"})))[TRANSCRIBE]

