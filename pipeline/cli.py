@@ -21,6 +21,20 @@ err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True, markup=False, highlight=False)  # paths and names printed as they are
 
 
+def _version(shown: bool) -> None:
+    if shown:
+        from pipeline import __version__
+
+        out.print(f"exhibit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                      help="Print the version and stop.")) -> None:
+    """Turn a recording into a court transcript exhibit, beside the untouched original."""
+
+
 def _fail(exc: PipelineError) -> None:
     err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
     raise typer.Exit(code=2)
@@ -56,7 +70,8 @@ class _RichHook:
 def transcript(
     file: Path = typer.Argument(..., help="The recording (wav, mp3, m4a, amr, flac, ogg, opus, mp4, mov …)."),
     language: str = typer.Option("", "--language", "-l", help="Spoken language, e.g. zh or en (default: detect)."),
-    speakers: int = typer.Option(0, "--speakers", "-s", min=0, help="Exact number of speakers (default: estimate)."),
+    speakers: int = typer.Option(0, "--speakers", "-s", min=0, help="Exact number of speakers; 0 (the default) = "
+                                 "estimate it."),
     diarizer: str = typer.Option("", "--diarizer", help="local (offline default) or pyannote-pipeline (the "
                                  "pipeline and token set under \\[diarize] in configs/default.toml)."),
     channels: str = typer.Option("", "--channels", help="Two-channel call recordings: auto (default), split "
@@ -66,7 +81,7 @@ def transcript(
                                                   "or a hub name in the local cache."),
     compute_type: str = typer.Option("", "--compute-type", help="int8 (default), float32, float16 (GPU) … as "
                                      "CTranslate2 names them."),
-    threads: int = typer.Option(0, "--threads", min=0, help="CPU cores Whisper uses (default: all)."),
+    threads: int = typer.Option(0, "--threads", min=0, help="CPU cores Whisper uses; 0 (the default) = all."),
     device: str = typer.Option("", "--device", help="cpu (default), cuda or auto."),
     doc_language: str = typer.Option("", "--doc-language", help="Language of the exhibit: zh or en (default: "
                                      "that of the recording)."),
@@ -218,7 +233,8 @@ def batch(
     address: str = typer.Option("", "--address", help="A Ray cluster's address (default: RAY_ADDRESS, else a Ray "
                                 "started on this computer for the run)."),
     language: str = typer.Option("", "--language", "-l", help="Spoken language of all of them (default: detect)."),
-    speakers: int = typer.Option(0, "--speakers", "-s", min=0, help="Exact number of speakers (default: estimate)."),
+    speakers: int = typer.Option(0, "--speakers", "-s", min=0, help="Exact number of speakers; 0 (the default) = "
+                                 "estimate it."),
     model: str = typer.Option("", "--model", help="Whisper model (as for transcript)."),
     compute_type: str = typer.Option("", "--compute-type", help="float32, int8 … (as for transcript)."),
     doc_language: str = typer.Option("", "--doc-language", help="Language of the documents: zh or en."),

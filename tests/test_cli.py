@@ -144,3 +144,21 @@ def test_a_run_closes_naming_both_documents_the_case_details_missing_and_unsourc
                        "number (--exhibit), submitting party (--party), reviewer (--reviewed-by) (kept with the "
                        f"recording in {tmp_path / 'o' / 'case.toml'})")
     assert f"{tmp_path / 'o' / 'case.toml'}: exhibit number (--exhibit) changed from 证据3 to 证据4" in lines
+
+
+def test_version_and_what_zero_means_in_the_help():
+    """Issue 21, item 5 (part): `exhibit --version`; --speakers and --threads say what 0 means."""
+    import tomllib
+
+    from typer.testing import CliRunner
+
+    from conftest import ROOT
+    from pipeline.cli import app
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    shown = CliRunner().invoke(app, ["--version"])
+    assert shown.exit_code == 0 and shown.output.strip() == f"exhibit {version}"
+    boxed = CliRunner().invoke(app, ["transcript", "--help"]).output        # rich's boxes wrap the help text
+    helped = " ".join(boxed.replace("│", " ").split())
+    assert "Exact number of speakers; 0 (the default) = estimate it." in helped
+    assert "CPU cores Whisper uses; 0 (the default) = all." in helped
