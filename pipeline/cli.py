@@ -40,16 +40,6 @@ def _fail(exc: PipelineError) -> None:
     raise typer.Exit(code=2)
 
 
-# each case detail as the closing lines of a run name it: "case name (--case-name)", the option that gives it
-CASE_DETAILS = {"case_name": "case name (--case-name)", "case_number": "case number (--case-number)",
-                "exhibit_number": "exhibit number (--exhibit)", "submitting_party": "submitting party (--party)",
-                "recorded_on": "recording date and time (--recorded-on)",
-                "recorded_place": "recording place (--recorded-place)",
-                "recorded_device": "recording device, the original carrier (--recorded-device)",
-                "recorded_by": "who recorded it (--recorded-by)", "reviewed_by": "reviewer (--reviewed-by)",
-                "review_method": "how it was reviewed (--review-method)"}
-
-
 class _RichHook:
     """Renders the runner's progress(stage, completed, total) as one bar per stage, under an overall bar whose
     time left is estimated from each stage's share of a run's time (Stage.cost)."""
@@ -143,26 +133,37 @@ def transcript(
             result = run(file, target, settings, _RichHook(bar, {s.name: s.cost for s in STAGES}), strict=strict)
     except PipelineError as exc:
         _fail(exc)
-    out.print(" · ".join(f"{rec.stage} {rec.seconds:.1f} s" if rec.ran else f"{rec.stage} (reused)"
-                         for rec in result.manifest.stages), highlight=False)
-    out.print(f"exhibit for the court: {result.outputs['docx']}")
-    out.print(f"counsel's working copy (never filed): {result.outputs['counsel_docx']}")
-    unnamed = [s.id for s in result.labelled.speakers if not s.name and s.number]
+    _closing(result)
+
+
+def _closing(result) -> None:
+    """What a run ends with, in the exhibit's language: the steps, both documents, what to do next (speakers to
+    name, bases to give, the case details changed and missing), the original's sha256."""
+    from pipeline.export.wording import exhibit_language, load_wording, speaker_label
+
+    wording = load_wording(exhibit_language(result.settings.export, result.labelled.language))
+    words, sep = wording["cli"], wording["cli"]["separator"]
+    out.print(" · ".join(words["stage_ran"].format(stage=r.stage, seconds=f"{r.seconds:.1f}") if r.ran
+                         else words["stage_reused"].format(stage=r.stage) for r in result.manifest.stages))
+    out.print(words["court"].format(path=result.outputs["docx"]))
+    out.print(words["counsel"].format(path=result.outputs["counsel_docx"]))
+    speakers = result.labelled.speakers
+    unnamed = [speaker_label(s, wording) for s in speakers if not s.name and s.number]
     if unnamed:
-        out.print(f"name the speakers in {result.outputs['speakers']} ({', '.join(unnamed)} not named yet: name, "
-                  "role and identified_by, e.g. 张三, 被告, 来电号码 138xxxx), then run again")
-    unsourced = [s.name for s in result.labelled.speakers if s.name and not s.identified_by]
+        out.print(words["unnamed"].format(path=result.outputs["speakers"], speakers=sep.join(unnamed)))
+    unsourced = [s.name for s in speakers if s.name and not s.identified_by]
     if unsourced:
-        out.print(f"say how each named speaker was identified (identified_by in {result.outputs['speakers']}): "
-                  f"{', '.join(unsourced)}")
+        out.print(words["unsourced"].format(path=result.outputs["speakers"], speakers=sep.join(unsourced)))
     for change in result.case_changes:
-        out.print(f"{result.outputs['case']}: {CASE_DETAILS.get(change.field, change.field)} changed from "
-                  f"{change.before or '(empty)'!s} to {change.after or '(empty)'!s}")
+        field = words["fields"].get(change.field, change.field)     # a case file may set any detail
+        out.print(words["case_changed"].format(path=result.outputs["case"], field=field,
+                                               before=change.before or words["empty"],
+                                               after=change.after or words["empty"]))
     missing = result.settings.case.missing()
     if missing:
-        out.print("case details still missing: " + ", ".join(CASE_DETAILS[name] for name in missing)
-                  + f" (kept with the recording in {result.outputs['case']})")
-    out.print(f"original unchanged: sha256 {result.manifest.original_sha256_after}")
+        out.print(words["case_missing"].format(fields=sep.join(words["fields"][m] for m in missing),
+                                               path=result.outputs["case"]))
+    out.print(words["original"].format(sha256=result.manifest.original_sha256_after))
 
 
 def _overrides(given: dict[tuple[str, str], object]) -> dict[str, dict]:
@@ -215,10 +216,13 @@ def package(
         result = build_package(run_dir, draft=draft)
     except PipelineError as exc:
         _fail(exc)
-    out.print(f"package: {result.folder} ({len(result.files) + 1} files) and {result.zip_path}")
+    from pipeline.export.wording import load_wording
+
+    words = load_wording(result.language)["cli"]
+    out.print(words["package"].format(folder=result.folder, count=len(result.files) + 1, zip=result.zip_path))
     if result.draft:
-        out.print("this package holds a DRAFT (not every line reviewed, or no reviewer named): not for filing")
-    out.print(f"check it with: cd {shlex.quote(str(result.folder))} && sha256sum -c SHA256SUMS")
+        out.print(words["package_draft"])
+    out.print(words["check"].format(command=f"cd {shlex.quote(str(result.folder))} && sha256sum -c SHA256SUMS"))
     if result.no_pdf:
         out.print(result.no_pdf, highlight=False)
 

@@ -66,6 +66,7 @@ class Package:
     files: dict[str, str]     # path inside the package (POSIX) → sha256
     no_pdf: str = ""          # why the package has no PDF of the exhibit, in one line ("" when it has one)
     draft: bool = False       # the court copy in it is a draft (packaged with draft=True)
+    language: str = "en"      # the exhibit's language (what the command's closing lines are said in)
 
 
 def _not_finished(run_dir: Path, missing: str) -> PipelineError:
@@ -184,8 +185,9 @@ def _refuse_a_draft(run: RunDir, checked: _Run) -> None:
                         "(make review) and name the reviewer (--reviewed-by), or package it as a draft with --draft")
 
 
-def _build(run: RunDir, tmp: Path, draft: bool) -> tuple[_Run, str, bool]:
-    """The package's files made in `tmp`: (the run as checked, why there is no PDF or "", whether a draft)."""
+def _build(run: RunDir, tmp: Path, draft: bool) -> tuple[_Run, str, bool, str]:
+    """The package's files made in `tmp`: (the run as checked, why there is no PDF or "", whether a draft, the
+    exhibit's language)."""
     checked = _check(run)
     if not draft:
         _refuse_a_draft(run, checked)
@@ -206,7 +208,7 @@ def _build(run: RunDir, tmp: Path, draft: bool) -> tuple[_Run, str, bool]:
     no_pdf = _add_pdf(tmp / f"{stem}.docx", tmp / f"{stem}.pdf")
     is_draft = bool(unfinished(checked.lines, settings.case.reviewed_by))
     write_court_manifest(tmp / MANIFEST, checked, is_draft, _sums(tmp))
-    return checked, no_pdf, is_draft
+    return checked, no_pdf, is_draft, language
 
 
 def write_court_manifest(path: Path, checked: _Run, draft: bool, files: dict[str, str]) -> None:
@@ -257,7 +259,7 @@ def _package(run: RunDir, draft: bool) -> Package:
     old = run_dir / ".package.old"
     try:
         os.chmod(tmp, READABLE)
-        checked, no_pdf, is_draft = _build(run, tmp, draft)
+        checked, no_pdf, is_draft, language = _build(run, tmp, draft)
         sums = _sums(tmp)
         (tmp / SUMS).write_text("".join(sums_line(sha, name) for name, sha in sums.items()), encoding="utf-8")
         moment = datetime.fromisoformat(checked.manifest.created)
@@ -275,4 +277,4 @@ def _package(run: RunDir, draft: bool) -> Package:
     log.info("package: %d files in %s", len(sums) + 1, folder)
     if no_pdf:
         log.info("package: %s", no_pdf)
-    return Package(folder=folder, zip_path=zip_path, files=sums, no_pdf=no_pdf, draft=is_draft)
+    return Package(folder=folder, zip_path=zip_path, files=sums, no_pdf=no_pdf, draft=is_draft, language=language)

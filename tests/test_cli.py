@@ -127,9 +127,13 @@ def test_a_run_closes_naming_both_documents_the_case_details_missing_and_unsourc
 
     monkeypatch.setattr(pipeline.runner, "run", fake_run)
     (tmp_path / "rec.wav").write_bytes(b"x")
-    result = CliRunner().invoke(app, ["transcript", str(tmp_path / "rec.wav"), "--out", str(tmp_path / "o"),
-                                      "--recorded-place", "北京市朝阳区", "--recorded-on", "2025-03-05 15:30",
-                                      "--recorded-device", "华为 Mate 40 手机", "--recorded-by", "李四"])
+
+    def close(*more: str):
+        return CliRunner().invoke(app, ["transcript", str(tmp_path / "rec.wav"), "--out", str(tmp_path / "o"),
+                                        "--recorded-place", "北京市朝阳区", "--recorded-on", "2025-03-05 15:30",
+                                        "--recorded-device", "华为 Mate 40 手机", "--recorded-by", "李四", *more])
+
+    result = close("--doc-language", "en")
     assert result.exit_code == 0, result.output
     case = seen["case"]
     assert (case.recorded_place, case.recorded_on, case.recorded_device, case.recorded_by) == (
@@ -137,13 +141,20 @@ def test_a_run_closes_naming_both_documents_the_case_details_missing_and_unsourc
     lines = result.output.splitlines()
     assert any(line.startswith("exhibit for the court: ") and line.endswith("rec.docx") for line in lines)
     assert any("counsel's working copy (never filed)" in line and "rec_counsel.docx" in line for line in lines)
-    assert any("name the speakers" in line for line in lines)
+    assert any(line.startswith("name the speakers") and "(Speaker 3 not named yet" in line for line in lines)
     assert "say how each named speaker was identified (identified_by in" in result.output and "李四" in result.output
     missing = next(line for line in lines if line.startswith("case details still missing: "))
     assert missing == ("case details still missing: case name (--case-name), case number (--case-number), exhibit "
                        "number (--exhibit), submitting party (--party), reviewer (--reviewed-by) (kept with the "
                        f"recording in {tmp_path / 'o' / 'case.toml'})")
     assert f"{tmp_path / 'o' / 'case.toml'}: exhibit number (--exhibit) changed from 证据3 to 证据4" in lines
+    # a Chinese exhibit (the recording's language): the closing lines in Chinese too (issue 21, item 5)
+    zh = close().output.splitlines()
+    assert f"提交法院的整理稿：{tmp_path / 'o' / 'rec.docx'}" in zh
+    assert any(line.startswith("请在 ") and "尚未填写：说话人3" in line for line in zh)
+    assert f"{tmp_path / 'o' / 'case.toml'}：证据编号（--exhibit）由“证据3”改为“证据4”" in zh
+    assert any(line.startswith("案件信息尚缺：案件名称（--case-name）、案号（--case-number）") for line in zh)
+    assert zh[-1] == f"原始录音未被改动：sha256 {'ab' * 32}"
 
 
 def test_version_and_what_zero_means_in_the_help():

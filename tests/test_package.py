@@ -187,8 +187,8 @@ def test_the_printed_check_command_runs_as_printed_whatever_the_folder_is_called
     run_dir, _ = finished_run(base)
     result = CliRunner().invoke(app, ["package", str(run_dir)])
     assert result.exit_code == 0, result.output
-    command = next(line for line in result.output.splitlines() if line.startswith("check it with: "))
-    checked = subprocess.run(["bash", "-c", command.removeprefix("check it with: ")], capture_output=True, text=True)
+    command = next(line for line in result.output.splitlines() if line.startswith("核验方法："))   # a Chinese exhibit
+    checked = subprocess.run(["bash", "-c", command.removeprefix("核验方法：")], capture_output=True, text=True)
     assert checked.returncode == 0 and f"{ORIGINAL}: OK" in checked.stdout, checked.stderr
 
 
@@ -217,7 +217,7 @@ def test_a_draft_is_refused_unless_asked_for_and_then_says_it_is_one(tmp_path):
     assert "the court copy is still a draft (2 of 2 lines not reviewed, no reviewer named)" in lines[0]
     assert not (run_dir / "package").exists() and not (run_dir / "package.zip").exists()
     made = CliRunner().invoke(app, ["package", str(run_dir), "--draft"])
-    assert made.exit_code == 0 and "this package holds a DRAFT" in made.output, made.output
+    assert made.exit_code == 0 and "此证据包中的整理稿是草稿" in made.output, made.output
     court = json.loads((run_dir / "package" / "manifest.json").read_text(encoding="utf-8"))
     assert court["draft"] is True and court["review"] == {"lines": 2, "reviewed": 0, "corrected": 0, "reviewer": "",
                                                           "method": ""}
