@@ -66,6 +66,22 @@ def bound_to(path: Path) -> str:
     return value if isinstance(value, str) else ""
 
 
+def refuse_for_another(path: Path, sha256: str) -> None:
+    """A case file given to a run (--case) that names another recording: its details were made for that one."""
+    bound = bound_to(path)
+    if bound and bound != sha256:
+        raise PipelineError(f"{path} was written for another recording (sha256 {bound[:12]}…): it is not applied to "
+                            "this one; copy the details you want into a case file of its own (without "
+                            f"{BINDING})")
+
+
+def refuse_for_batch(path: Path) -> None:
+    """A folder of recordings shares the case file given (--case): one written for a single recording is not it."""
+    if bound_to(path):
+        raise PipelineError(f"{path} was written for one recording ({BINDING}): a batch's case file names none; "
+                            f"copy the details all its recordings share into a case file without {BINDING}")
+
+
 def settle(run: RunDir, given: CaseConfig, sha256: str) -> Settled:
     """The case of this run: the folder's case.toml (configs/case.toml's defaults for a new folder) with every
     detail given for this run (not empty) put over it."""

@@ -130,7 +130,8 @@ def transcript(
         with Progress(TextColumn("{task.description:<11}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True,
                       disable=not err.is_terminal) as bar:
-            result = run(file, target, settings, _RichHook(bar, {s.name: s.cost for s in STAGES}), strict=strict)
+            result = run(file, target, settings, _RichHook(bar, {s.name: s.cost for s in STAGES}), strict=strict,
+                         case_file=case)
     except PipelineError as exc:
         _fail(exc)
     _closing(result)
@@ -256,6 +257,10 @@ def batch(
              ("export", "doc_language"): doc_language}
     try:
         settings = load_settings(overrides=_overrides(given), case_path=case)
+        if case is not None:
+            from pipeline.casefile import refuse_for_batch
+
+            refuse_for_batch(case)
         with Progress(TextColumn("{task.description:<14}"), BarColumn(), TextColumn("{task.fields[shown]}"),
                       TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=not err.is_terminal) as bar:
             recordings = bar.add_task("recordings", total=None, shown="")

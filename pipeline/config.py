@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,6 +36,7 @@ COURT_SECTIONS = ("timeline", "index", "coverage", "integrity", "method")
 # when counsel chooses it ([export] court_discloses): the file's embedded tags (encoder, device), the file
 # system's times, the dates in its metadata (the counsel copy shows them all)
 DISCLOSURES = ("tags", "file_times", "metadata_dates")
+EARLIEST_RECORDING = 1900              # a recorded_on before this year is a typing mistake
 SECRET = "token"                     # a setting never written to the manifest
 
 
@@ -185,7 +186,12 @@ class CaseConfig(Section):
                                          "corroboration")
 
     def check(self) -> None:
-        self.recorded_moment()
+        moment = self.recorded_moment()
+        if moment is not None:
+            now = datetime.now(moment.tzinfo) if moment.tzinfo else datetime.now()
+            if not EARLIEST_RECORDING <= moment.year or moment.date() > (now + timedelta(days=1)).date():
+                raise ConfigError(f"recorded date {self.recorded_on!r} is not a day a recording could have been "
+                                  f"made (between {EARLIEST_RECORDING} and today)")
         self.zone()
         digest = self.carrier_sha256.strip().lower()
         if digest and not (len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
@@ -215,9 +221,12 @@ class CaseConfig(Section):
                               "of day if known (e.g. 2025-03-05 or 2025-03-05 15:30)") from None
 
     def recorded_date(self) -> date | None:
-        """The day of recorded_on, None when not given."""
+        """The day of recorded_on (in the case's zone when it was stated with a zone, as the documents show it),
+        None when not given."""
         moment = self.recorded_moment()
-        return moment.date() if moment else None
+        if moment is None:
+            return None
+        return (moment.astimezone(self.zone()) if moment.tzinfo else moment).date()
 
     def missing(self) -> tuple[str, ...]:
         """The case details not stated yet (field names, in DETAILS order)."""
@@ -305,7 +314,7 @@ def load_settings(path: Path | None = None, overrides: dict[str, dict[str, Any]]
             data.setdefault(section, {}).update(values)
     sections = {}
     for f in dataclasses.fields(Settings):
-        where = case_path.name if f.name == "case" and case_path else f"{path.name} [{f.name}]"
+        where = str(case_path) if f.name == "case" and case_path else f"{path.name} [{f.name}]"
         sections[f.name] = section_from(type(getattr(Settings(), f.name)), data.pop(f.name, {}), where)
     if data:
         raise ConfigError(f"{path.name}: unknown section(s) {', '.join(sorted(data))}")
@@ -319,7 +328,9 @@ BINDING = "recording_sha256"    # in a run folder's case.toml: the recording the
 
 
 def read_case_data(path: Path) -> dict[str, Any]:
-    """A case file's values (the binding to a recording left out, see casefile.py)."""
+    """A case file's values (the binding to a recording left out, see casefile.py); a date written as TOML's own
+    date (recorded_on = 2024-06-18, unquoted) read as the text it stands for."""
     data = read_toml(path, "case file")
     data.pop(BINDING, None)
-    return data
+    return {key: value.isoformat(sep=" ") if isinstance(value, datetime) else
+            value.isoformat() if isinstance(value, date) else value for key, value in data.items()}

@@ -12,9 +12,22 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from typing import Any
 
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+
+
+# characters that show nothing: format characters (U+200B zero width space, U+FEFF, U+00AD soft hyphen …), the
+# blank fillers (U+3164, U+FFA0, U+115F, U+1160) and the blank braille pattern (U+2800)
+BLANK_FILLERS = "\u3164\uffa0\u115f\u1160\u2800"
+
+
+def shows_something(text: str) -> bool:
+    """Whether text holds a character a reader can see (not only spaces, format characters or blank fillers):
+    a reviewer's name made of U+200B alone names nobody."""
+    return any(not (c.isspace() or unicodedata.category(c) in ("Cf", "Cc", "Zs", "Zl", "Zp") or c in BLANK_FILLERS)
+               for c in text)
 
 
 def code_point(char: str) -> str:

@@ -36,15 +36,15 @@ from pathlib import Path
 
 from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled, RunManifest, Status, load
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
-from pipeline.chain import verify
+from pipeline.chain import SETTING, verify
 from pipeline.errors import PipelineError, os_error
-from pipeline.config import Settings, settings_from_record
+from pipeline.config import CaseConfig, Settings, settings_from_record
 from pipeline.export.content import court_facts
 from pipeline.export.manifest import read_manifest
 from pipeline.export.tables import write_court_csv
 from pipeline.export.wording import exhibit_language
 from pipeline.export.pdf import INSTALL_HINT, docx_to_pdf, find_soffice
-from pipeline.fileio import sha256_file, write_bytes_atomic, write_text_atomic, zip_bytes
+from pipeline.fileio import sha256_file, sha256_json, write_bytes_atomic, write_text_atomic, zip_bytes
 from pipeline.rundir import RunDir
 from pipeline.stages.review import counts, unfinished
 from pipeline.timefmt import hms
@@ -172,7 +172,20 @@ def _check(run: RunDir) -> _Run:
         if sha256_file(path) != recorded:
             raise PipelineError(f"{path} was changed after the exhibit was made: run `exhibit "
                                 "transcript` again so that the manifest matches it, then package")
-    return _Run(manifest, settings_from_record(manifest.settings), asset, lines, facts)
+    settings = settings_from_record(manifest.settings)
+    _check_settings(run, manifest, settings)
+    return _Run(manifest, settings, asset, lines, facts)
+
+
+def _check_settings(run: RunDir, manifest: RunManifest, settings: Settings) -> None:
+    """The case and export settings the package goes by (the reviewer, what the court copy indexes) are those the
+    documents were made with: the export step's record (linked up to the original by chain.verify) holds their
+    hashes, so an edited manifest.json cannot make a draft look reviewed."""
+    record = next((r for r in manifest.stages if r.stage == "export"), None)
+    for name in ("case", "export"):
+        if record is None or record.inputs.get(f"{SETTING}{name}") != sha256_json(settings.value(name)):
+            raise PipelineError(f"{run.manifest}: its [{name}] settings are not those the exhibit was made with "
+                                "(was it edited?): run `exhibit transcript` again, then package")
 
 
 def _refuse_a_draft(run: RunDir, checked: _Run) -> None:
@@ -211,6 +224,14 @@ def _build(run: RunDir, tmp: Path, draft: bool) -> tuple[_Run, str, bool, str]:
     return checked, no_pdf, is_draft, language
 
 
+def _made(created: str, case: CaseConfig) -> str:
+    """When the exhibit was made, in the clock the court copy shows: the case's zone when it names one, else as
+    the run recorded it (this computer's zone then, which the court copy used; not the zone of the computer that
+    packages it)."""
+    moment = datetime.fromisoformat(created)
+    return moment.astimezone(case.zone()).isoformat() if case.time_zone.strip() else moment.isoformat()
+
+
 def write_court_manifest(path: Path, checked: _Run, draft: bool, files: dict[str, str]) -> None:
     """The package's manifest: what a court or the other side may check, and nothing of this computer's (no
     path, no user name) or of counsel's (no working copy, notes or key_facts.csv)."""
@@ -221,12 +242,10 @@ def write_court_manifest(path: Path, checked: _Run, draft: bool, files: dict[str
         "exhibit_number": case.exhibit_number.strip(),
         "recording": {"file_name": asset.file_name, "size_bytes": asset.size_bytes, "sha256": asset.sha256,
                       "md5": asset.md5, "duration_seconds": round(asset.duration, 3)},
-        "made": datetime.fromisoformat(checked.manifest.created).astimezone(case.zone()).isoformat(),
+        "made": _made(checked.manifest.created, case),
         "review": {"lines": len(lines.items), "reviewed": done[Status.REVIEWED], "corrected": done[Status.CORRECTED],
                    "reviewer": case.reviewed_by.strip(), "method": case.review_method.strip()},
-        "software": dict(checked.manifest.software),
-        "models": dict(checked.manifest.models),
-        "files": files,
+        "files": files,       # what ran, with its models, is the court copy's method section
     }
     write_text_atomic(path, json.dumps(document, ensure_ascii=False, indent=1))
 

@@ -180,9 +180,10 @@ def check_inputs(source: Path, settings: Settings) -> None:
 
 
 def run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook = quiet,
-        strict: bool = False) -> RunResult:
+        strict: bool = False, case_file: Path | None = None) -> RunResult:
     """Run every stage (or reuse its cached artifact) and write the exhibit and its companions to out_dir.
-    strict: stop (TamperedError) instead of making again a working file found changed since the run that made it."""
+    strict: stop (TamperedError) instead of making again a working file found changed since the run that made it.
+    case_file: the case file settings.case was read from (--case), refused when it names another recording."""
     check_inputs(source, settings)
     folder = RunDir(out_dir)
     created = _first_missing(out_dir.absolute())
@@ -190,7 +191,7 @@ def run(source: Path, out_dir: Path, settings: Settings, progress: ProgressHook 
         folder.root.mkdir(parents=True, exist_ok=True)
         with folder.lock("exhibit transcript"):
             try:
-                return _run(source, folder, settings, progress, strict)
+                return _run(source, folder, settings, progress, strict, case_file)
             except BaseException:
                 folder.discard_incoming()   # outputs not yet moved into place: the previous set stays whole
                 if created is not None:     # a first run that failed leaves no folder behind
@@ -280,12 +281,15 @@ def _stale(run: RunDir, manifest: RunManifest) -> list[str]:
     return sorted(set(previous) - set(manifest.outputs))
 
 
-def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook, strict: bool) -> RunResult:
+def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook, strict: bool,
+         case_file: Path | None) -> RunResult:
     before = file_digests(source)
     if run.finish_interrupted():
         log.warning("%s: the last run was stopped while moving its outputs into place: they were moved now",
                     run.root)
     _check_same_recording(run, before.sha256)
+    if case_file is not None:
+        casefile.refuse_for_another(case_file, before.sha256)
     settled = casefile.settle(run, settings.case, before.sha256)
     settings = dataclasses.replace(settings, case=settled.case)
     run.work.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pipeline.controls import find_control
+from pipeline.controls import find_control, shows_something
 from pipeline.errors import ConfigError
 
 
@@ -41,6 +41,9 @@ class Section:
             for text in (value,) if isinstance(value, str) else value if isinstance(value, tuple) else ():
                 if found := find_control(text):
                     raise ConfigError(f"{label} holds {found}: remove it ({where})")
+                if text and not shows_something(text) and text.strip():
+                    raise ConfigError(f"{label} holds only characters that show nothing (such as U+200B): write "
+                                      f"it out, or leave it empty ({where})")
             options = f.metadata.get("choices")
             if options and value not in options:
                 raise ConfigError(f"{label} must be one of {', '.join(options)}, not {value!r} ({where})")

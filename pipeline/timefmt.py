@@ -79,12 +79,17 @@ def moment_text(moment: datetime, formats: Mapping[str, str], zone: tzinfo, seco
 
 
 def clock_text(zone: tzinfo, formats: Mapping[str, str], at: datetime) -> str:
-    """The document's zone, said once: 北京时间（UTC+08:00） when it is UTC+08:00 (formats["beijing"]), a zone's
-    name when it has one (Europe/London), else its offset from UTC at `at`."""
+    """The document's zone, said once: 北京时间（UTC+08:00） when it is UTC+08:00 (formats["beijing"]); a zone's name
+    with its offset when it has one and keeps it all year (Asia/Tokyo), its name alone, as local time, when it
+    changes for daylight saving time (Europe/London: no one offset would be true of every time shown); else the
+    offset from UTC at `at`."""
     offset = at.astimezone(zone).utcoffset()
+    name = getattr(zone, "key", "")
+    steady = not name or all(datetime(at.year, month, 1, tzinfo=zone).utcoffset() == offset for month in (1, 7))
+    if not steady:       # daylight saving time: no one offset holds for every time in the document
+        return formats["seasonal_zone"].format(name=name)
     if offset == timedelta(hours=8):
         return formats["beijing"].format(zone=zone_text(offset))
-    name = getattr(zone, "key", "")
     return formats["named_zone"].format(name=name, zone=zone_text(offset)) if name else zone_text(offset)
 
 

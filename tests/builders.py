@@ -214,14 +214,14 @@ def finished_run(tmp_path: Path, reviewed: bool = True, evidence: str = "evidenc
                            original_sha256_after=meta.sha256, settings={"case": case}, models=MODELS,
                            stages=chain(run, meta, Exported({k: run.relative(p) for k, p in outputs.items()},
                                                             written), reviewed_lines() if reviewed else labelled(),
-                                  found),
+                                  found, case),
                            outputs=written, created=PROCESSED.isoformat())
     write_manifest(run_dir / "manifest.json", manifest)
     return run_dir, original
 
 
 def chain(run: RunDir, meta: AudioAsset, exported: Exported, lines: Labelled,
-          found: Facts) -> tuple[StageRecord, ...]:
+          found: Facts, case: dict | None = None) -> tuple[StageRecord, ...]:
     """The stage records (and stages/*.json) of the artifacts the package reads, made by the runner's own
     cache from a table of stand-ins: ingest keyed on the original, the rest linked up to it."""
     table = (Stage("ingest", 1, AudioAsset, lambda c: meta,
@@ -229,8 +229,10 @@ def chain(run: RunDir, meta: AudioAsset, exported: Exported, lines: Labelled,
              Stage("label", 1, Labelled, lambda c: labelled(), inputs=("ingest.wav_sha256",)),
              Stage("review", 1, Labelled, lambda c: lines, inputs=("label",)),
              Stage("fact_review", 1, Facts, lambda c: found, inputs=("review",)),
-             Stage("export", 1, Exported, lambda c: exported, inputs=("ingest", "review", "fact_review")))
-    return tuple(run_stages(table, Context(source=Path(meta.source_path), original=None, settings=Settings(),
+             Stage("export", 1, Exported, lambda c: exported, inputs=("ingest", "review", "fact_review"),
+                   settings=("case", "export")))
+    settings = Settings(case=CaseConfig(**(case or {})))       # as the manifest records them
+    return tuple(run_stages(table, Context(source=Path(meta.source_path), original=None, settings=settings,
                                            run=run)))
 
 

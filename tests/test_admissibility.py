@@ -91,3 +91,29 @@ def test_the_counsel_copy_shows_the_checks_with_their_outcomes(tmp_path):
     assert outcome == "需注意" and seen.startswith("2025年3月5日\n与陈述的录音日期（2024年6月18日）不是同一天")
     todo = "\n".join(p.text for p in doc.paragraphs)
     assert "录音证据合法性与原始载体核查：8 项待填写，4 项需注意" in todo
+
+
+def test_the_files_dates_are_days_in_the_documents_zone_and_a_zoned_recorded_on_too():
+    """Hostile test of issue 20: 2024-06-18T17:00Z is 19 June in Beijing, as the particulars show it; a stated
+    moment with a zone is compared as the day the documents show."""
+    late = dataclasses.replace(asset(), tags={"creation_time": "2024-06-18T17:00:00Z"},
+                               modified="2024-06-19T09:00:00+08:00")
+    case = CaseConfig(recorded_on="2024-06-19", time_zone="Asia/Shanghai")
+    found = {c.values["kind"]: c.status for c in checks(case, late, labelled(), facts(), case.zone())
+             if c.key == "file_date"}
+    assert found == {"created": MATCHES, "modified": MATCHES}
+    zoned = CaseConfig(recorded_on="2024-06-18T20:00:00+00:00", time_zone="Asia/Shanghai")
+    assert str(zoned.recorded_date()) == "2024-06-19"
+
+
+def test_a_cited_time_typed_full_width_is_checked_and_another_speakers_introduction_is_not_a_basis():
+    """Hostile test of issue 20: ００：００：１３ went unchecked; 我是张三 (said by 张三) passed as 李四's basis."""
+    def identity(lab, found):
+        return {c.values["speaker"]: (c.status, c.reason) for c in checks(CaseConfig(), asset(), lab, found, BEIJING)
+                if c.key == "identity"}
+
+    said = Facts(facts().items + (Fact("u0001", 12.7, "SPEAKER_00", "self_id", "zh-self-id", (0, 2), "我是", "张三",
+                                       "自报身份"),), facts().rule_files)
+    assert identity(_named("自我介绍 ００：００：１３", "来电号码"), facts())["张三"] == (FLAGGED, "cited_line_empty")
+    assert identity(_named("自我介绍 00：00：12", "来电号码"), said)["张三"] == (STATED, "cited_checked")
+    assert identity(_named("来电号码", "自我介绍 00:00:12"), said)["李四"] == (FLAGGED, "cited_line_empty")

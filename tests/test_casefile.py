@@ -92,3 +92,17 @@ def test_a_bad_value_in_the_folders_case_file_is_one_line_naming_it(tmp_path):
                     encoding="utf-8")
     with pytest.raises(ConfigError, match=rf"^{path}: time zone 'Mars/Olympus' is not a zone name "):
         run(source, out, Settings())
+
+
+def test_a_case_file_of_another_recording_given_with_case_is_refused(tmp_path):
+    """Hostile test of issue 20: --case out/<other>/case.toml applied another recording's case and re-bound it."""
+    one, other = _recording(tmp_path / "one.wav", 1), _recording(tmp_path / "other.wav", 2)
+    run(one, tmp_path / "one", _given(case_name="秘密案件B", exhibit_number="证据7"))
+    given = tmp_path / "one" / "case.toml"
+    with pytest.raises(PipelineError, match=r"one/case.toml was written for another recording \(sha256 "):
+        run(other, tmp_path / "other", Settings(case=casefile.case_from_file(given)), case_file=given)
+    assert not (tmp_path / "other").exists()
+    again = run(one, tmp_path / "one", Settings(case=casefile.case_from_file(given)), case_file=given)
+    assert again.settings.case.case_name == "秘密案件B"          # its own recording: fine
+    with pytest.raises(PipelineError, match="a batch's case file names none"):
+        casefile.refuse_for_batch(given)

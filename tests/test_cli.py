@@ -112,7 +112,7 @@ def test_a_run_closes_naming_both_documents_the_case_details_missing_and_unsourc
 
     seen = {}
 
-    def fake_run(source, out, settings, progress, strict=False):
+    def fake_run(source, out, settings, progress, strict=False, case_file=None):
         seen["case"] = settings.case
         speakers = (Speaker("SPEAKER_00", "张三", "被告", 1, 2.0, 1, 0.0, 2.0, identified_by="来电号码"),
                     Speaker("SPEAKER_01", "李四", "原告", 2, 2.0, 1, 3.0, 5.0),

@@ -85,3 +85,23 @@ def test_a_bad_value_in_the_environment_is_refused_in_one_line(monkeypatch, name
     with pytest.raises(ConfigError) as caught:
         load_settings()
     assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("blank", ["\u200b", "\ufeff", "\xad", "\u3164", "\u2800", " \u200b "])
+def test_a_name_that_shows_nothing_is_refused(blank):
+    """Hostile test of issue 20: a reviewer of U+200B alone made the court copy final; it names nobody."""
+    with pytest.raises(ConfigError, match="reviewed_by holds only characters that show nothing"):
+        CaseConfig(reviewed_by=blank)
+    assert CaseConfig(reviewed_by="  ").reviewed_by == "  "        # spaces alone: simply empty (a draft)
+
+
+def test_a_recording_date_out_of_range_is_one_line_and_a_toml_date_is_read_as_written(tmp_path):
+    """Hostile test of issue 20: recorded_on 0001-01-01 crashed the date rules (OverflowError); 9999 was taken."""
+    for wrong in ("0001-01-01", "9999-12-31 23:59"):
+        with pytest.raises(ConfigError, match=f"recorded date '{wrong}' is not a day a recording could have been"):
+            CaseConfig(recorded_on=wrong)
+    case = tmp_path / "case.toml"
+    case.write_text('recorded_on = 2024-06-18\n', encoding="utf-8")       # TOML's own date, unquoted
+    assert load_settings(case_path=case).case.recorded_on == "2024-06-18"
+    case.write_text('recorded_on = 2024-06-18 15:30:00\n', encoding="utf-8")
+    assert load_settings(case_path=case).case.recorded_on == "2024-06-18 15:30:00"

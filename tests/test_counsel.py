@@ -193,7 +193,10 @@ def test_every_time_in_a_document_is_in_the_one_zone_it_states_once(tmp_path):
         text = text_of(write(tmp_path, copy, case=dataclasses.replace(CASE, recorded_on="2025-03-05 15:30")))
         assert text.count("UTC") == 1 and "北京时间（UTC+08:00）；本文件中的日期时间均按此时区" in text
     text = text_of(write(tmp_path, COUNSEL, "en", case=dataclasses.replace(CASE, time_zone="America/New_York")))
-    assert text.count("UTC") == 1 and "America/New_York time (UTC-05:00); every date and time" in text
+    assert "UTC" not in text                       # daylight saving: local time by name, no one offset claimed
+    assert "America/New_York local time (daylight saving time applies); every date and time" in text
+    tokyo = text_of(write(tmp_path, COUNSEL, "en", case=dataclasses.replace(CASE, time_zone="Asia/Tokyo")))
+    assert tokyo.count("UTC") == 1 and "Asia/Tokyo time (UTC+09:00); every date and time" in tokyo
     assert "2025-03-06 01:30" in text          # made 14:30 in Beijing = 01:30 in New York
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from datetime import date
+from datetime import date, timezone
 from pathlib import Path
 
 import pytest
@@ -432,7 +432,7 @@ def _asset(tags: dict[str, str]) -> AudioAsset:
 
 def test_relative_dates_are_computed_only_from_the_date_the_party_states():
     tagged = _asset({"creation_time": "2024-01-01T10:00:00.000000Z"})
-    assert tagged_date(tagged) == date(2024, 1, 1)       # a file date: the counsel copy compares it, nothing computed
+    assert tagged_date(tagged, timezone.utc) == date(2024, 1, 1)       # a file date: the counsel copy compares it, nothing computed
     assert reference_date(CaseConfig()) is None
     assert reference_date(CaseConfig(recorded_on="2025-03-05")) == RECORDED
     with pytest.raises(ConfigError, match="2025/3/5.*YYYY-MM-DD"):

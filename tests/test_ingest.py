@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timezone
 from pathlib import Path
 
 import numpy as np
@@ -77,9 +78,9 @@ def test_the_recording_date_a_phone_writes_into_the_file_is_read(tmp_path, jfk16
     path = encode(jfk16[:16000], tmp_path / "call.m4a", "aac", metadata={"creation_time": "2025-03-05T09:30:00Z"})
     asset, _ = _ingest(path, tmp_path)
     assert asset.tags["creation_time"].startswith("2025-03-05")
-    assert str(tagged_date(asset)) == "2025-03-05"
+    assert str(tagged_date(asset, timezone.utc)) == "2025-03-05"
     plain, _ = _ingest(encode(jfk16[:16000], tmp_path / "plain.m4a", "aac"), tmp_path)
-    assert tagged_date(plain) is None
+    assert tagged_date(plain, timezone.utc) is None
 
 
 def _write(dst: Path, data: bytes) -> Path:

@@ -266,3 +266,16 @@ def test_the_packages_table_is_the_court_copys_lines(tmp_path):
     assert [(r["行号"], r["开始时间"], r["说话人"], r["内容"]) for r in rows] == [
         ("1", "00:00:12", "张三（被告）", ADMIT), ("2", "00:01:02", "说话人2", OVERLAP)]
     assert rows[1]["标记"] == "[重叠]"
+
+
+def test_an_edited_manifest_cannot_make_a_draft_look_reviewed(tmp_path):
+    """Hostile test of issue 20: the reviewer written into manifest.json after the run; the export step's record
+    holds the hash of the case it was made with, so the package is refused in one line."""
+    run_dir, _ = finished_run(tmp_path, reviewed=False)
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest["settings"]["case"]["reviewed_by"] = "伪造人"
+    (run_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(PipelineError, match=r"manifest.json: its \[case\] settings are not those the exhibit was "
+                                            r"made with \(was it edited\?\)"):
+        build_package(run_dir)
+    assert not (run_dir / "package").exists()

@@ -128,7 +128,7 @@ def test_recording_table_shows_the_device_and_encoder_tags_and_the_creation_date
     doc = Document(str(tmp_path / "chosen.docx"))
     info = {row.cells[0].text: row.cells[1].text for row in doc.tables[0].rows}
     assert info["元数据创建时间"] == "2025年3月5日 12:00:00" and "文件修改时间" not in info
-    assert info["时区"] == "Europe/London 时间（UTC）；本文件中的日期时间均按此时区"
+    assert info["时区"] == "Europe/London 当地时间（含夏令时）；本文件中的日期时间均按此时区"
     assert info["元数据中的设备及软件信息"].splitlines() == [
         "com.apple.quicktime.make: Apple", "com.apple.quicktime.model: iPhone 14",
         "encoder: com.apple.VoiceMemos (iPhone 14)", "stream.handler_name: Core Media Audio"]

@@ -14,6 +14,7 @@ not stated is an open item, and what the run can compare it compares:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 
@@ -25,7 +26,6 @@ from pipeline.timefmt import hms, parse_moment
 OPEN, STATED, MATCHES, FLAGGED = "open", "stated", "matches", "flagged"   # a check's outcome
 CITED_TIME = re.compile(r"(?<!\d)(?:(\d{1,2}):)?(\d{1,2}):(\d{2})(?!\d)")   # 00:01:05 or 01:05 in a basis
 PHONE = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|\d{3,4}-?\d{7,8})(?!\d)")      # a mobile or landline number
-IDENTITY = ("self_id", "name")     # the key-fact categories that identify a speaker in a line
 CITE_SLACK = 1.0                   # seconds: a cited hh:mm:ss (whole seconds) reaches a line starting within it
 
 
@@ -53,7 +53,9 @@ def stated_checks(case: CaseConfig, asset: AudioAsset) -> list[Check]:
 
 
 def _cited_times(basis: str) -> list[float]:
-    return [int(h or 0) * 3600 + int(m) * 60 + int(s) for h, m, s in CITED_TIME.findall(basis)]
+    """The times a basis cites, as a Chinese keyboard may type them too (００：０１：０５, 00：01：05)."""
+    return [int(h or 0) * 3600 + int(m) * 60 + int(s)
+            for h, m, s in CITED_TIME.findall(unicodedata.normalize("NFKC", basis))]
 
 
 def _line_at(labelled: Labelled, seconds: float) -> tuple[int, Utterance] | None:
@@ -65,10 +67,16 @@ def _line_at(labelled: Labelled, seconds: float) -> tuple[int, Utterance] | None
 
 
 def _identifies(u: Utterance, speaker: Speaker, facts: Facts) -> bool:
-    """The line holds a self-introduction, a name (the speaker's own among them) or a phone number."""
-    if any(f.utterance_id == u.id and f.category in IDENTITY for f in facts.items):
-        return True
-    return bool(PHONE.search(u.text)) or bool(speaker.name and speaker.name in u.text)
+    """The line identifies this speaker: their own self-introduction, their name said (by anyone), or a phone
+    number; another speaker introducing themself there identifies someone else."""
+    for f in facts.items:
+        if f.utterance_id != u.id:
+            continue
+        if f.category == "self_id" and f.speaker == speaker.id:
+            return True
+        if f.category == "name" and speaker.name and speaker.name in f.value:
+            return True
+    return bool(PHONE.search(u.text)) or bool(speaker.name and speaker.name in u.text and u.speaker != speaker.id)
 
 
 def _introduced_as_another(labelled: Labelled, speaker: Speaker, facts: Facts) -> dict[str, str] | None:
@@ -115,7 +123,7 @@ def file_dates(asset: AudioAsset, zone: tzinfo) -> dict[str, date]:
     """The dates the file carries: its metadata's creation date and its file system modified time (in the
     document's zone), by kind."""
     dates = {}
-    created = tagged_date(asset)
+    created = tagged_date(asset, zone)
     if created is not None:
         dates["created"] = created
     modified = parse_moment(asset.modified)

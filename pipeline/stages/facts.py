@@ -5,7 +5,7 @@ it was asked ("张三吗？" — "嗯，是我")."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, tzinfo
 
 from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled
 from pipeline.config import CaseConfig, FactsConfig
@@ -16,13 +16,14 @@ VERSION = 6   # 6: dates said relative to the recording date are resolved and ma
 DATE_TAGS = ("creation_time", "stream.creation_time", "date", "DATE")
 
 
-def tagged_date(asset: AudioAsset) -> date | None:
-    """The recording date the file itself states (a creation_time/date tag, as phones write), else None.
-    The file's modification time is not used: copying a file changes it."""
+def tagged_date(asset: AudioAsset, zone: tzinfo) -> date | None:
+    """The recording date the file itself states (a creation_time/date tag, as phones write), as a day in `zone`
+    (the documents' zone: 2024-06-18T17:00Z is 19 June in Beijing), else None. The file's modification time is
+    not used: copying a file changes it."""
     for key in DATE_TAGS:
         moment = parse_moment(asset.tags.get(key, ""))
         if moment is not None:
-            return moment.date()
+            return (moment.astimezone(zone) if moment.tzinfo else moment).date()
     return None
 
 

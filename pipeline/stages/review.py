@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.artifacts import Conflict, ConflictReason, Flag, Labelled, Status, Utterance
+from pipeline.controls import shows_something
 from pipeline.csvio import read_users_csv
 from pipeline.errors import TranscriptCsvError
 from pipeline.stages.label import with_lines
@@ -288,6 +289,6 @@ def unfinished(labelled: Labelled, reviewer: str) -> dict[str, int]:
     """Why the transcript is still a draft: lines with no recorded review ("unchecked"), no reviewer named
     ("no_reviewer": 1) and reviews to do again ("conflicts"), each left out when none; {} when every line is
     reviewed or corrected by a named reviewer — only then may the court copy look final."""
-    why = {"unchecked": counts(labelled)[Status.MACHINE], "no_reviewer": int(not reviewer.strip()),
+    why = {"unchecked": counts(labelled)[Status.MACHINE], "no_reviewer": int(not shows_something(reviewer)),
            "conflicts": len(labelled.conflicts)}
     return {key: n for key, n in why.items() if n}
