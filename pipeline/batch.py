@@ -49,6 +49,7 @@ class Outcome:
     exhibit: str = ""
     seconds: float = 0.0
     error: str = ""             # one line
+    case_changes: tuple[str, ...] = ()   # what this run changed in the recording's case.toml ("exhibit_number: a → b")
 
     def row(self) -> list[object]:
         return [self.job.source.name, self.sha256, self.status, f"{self.duration:.1f}", self.speakers, self.lines,
@@ -116,7 +117,9 @@ def process(job: Job, settings: Settings) -> Outcome:
     return Outcome(job, OK, sha256=result.manifest.original_sha256_after, duration=asset.duration if asset else 0.0,
                    speakers=len(result.labelled.speakers), lines=len(result.labelled.items),
                    key_facts=len(facts.items) if facts else 0, exhibit=str(result.outputs["docx"]),
-                   seconds=time.perf_counter() - started)
+                   seconds=time.perf_counter() - started,
+                   case_changes=tuple(f"{c.field}: {c.before or '(empty)'} → {c.after or '(empty)'}"
+                                      for c in result.case_changes))
 
 
 def _threads(settings: Settings, workers: int, local: bool) -> Settings:

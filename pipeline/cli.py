@@ -281,6 +281,8 @@ def batch(
                            shown=f"{count['seconds'] / 3600:.2f} / {count['hours']:.2f} h")
                 said = "ok" if outcome.status == OK else f"error: {outcome.error}"
                 out.print(f"{outcome.job.source.name}: {said} ({outcome.seconds:.1f} s)")
+                for change in outcome.case_changes:      # the recording's own case details, replaced: said
+                    out.print(f"  {outcome.job.out_dir / 'case.toml'}: {change}")
 
             outcomes = run_batch(folder, out_dir, settings, workers, address or None, started, done)
     except PipelineError as exc:

@@ -106,3 +106,13 @@ def test_a_case_file_of_another_recording_given_with_case_is_refused(tmp_path):
     assert again.settings.case.case_name == "秘密案件B"          # its own recording: fine
     with pytest.raises(PipelineError, match="a batch's case file names none"):
         casefile.refuse_for_batch(given)
+
+
+def test_a_batch_run_says_what_it_changed_in_a_recordings_case(tmp_path):
+    """Hostile test of issue 20: a batch re-run with --case replaced a recording's own exhibit number silently."""
+    from pipeline.batch import Job, process
+
+    source, out = _recording(tmp_path / "a.wav"), tmp_path / "out" / "a"
+    run(source, out, _given(exhibit_number="证据10"))
+    outcome = process(Job(source, out, 2.0), _given(exhibit_number="证据3"))
+    assert outcome.status == "ok" and outcome.case_changes == ("exhibit_number: 证据10 → 证据3",)
