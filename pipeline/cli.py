@@ -301,7 +301,7 @@ def review(
 ) -> None:
     """Open the review page: listen line by line, correct text and speakers, mark lines reviewed, save them into
     transcript.csv and make the exhibit again. This computer only (127.0.0.1); stop it with Ctrl+C."""
-    from pipeline.review.server import serve
+    from pipeline.web.server import serve
 
     def announce(url: str) -> None:
         out.print(url)

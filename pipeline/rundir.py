@@ -241,6 +241,18 @@ class RunDir:
             self.lock_file.unlink(missing_ok=True)
             os.close(fd)
 
+    def held(self) -> bool:
+        """Whether a run or packaging holds the folder now, read without taking the lock (so that looking never
+        makes a run wait): the lock file is there and names no process known to have stopped."""
+        try:
+            holder = json.loads(self.lock_file.read_text(encoding="utf-8") or "{}")
+        except FileNotFoundError:
+            return False
+        except (OSError, ValueError):
+            return True                     # there, being written: held
+        pid = holder.get("pid") if isinstance(holder, dict) else None
+        return not isinstance(pid, int) or pid == os.getpid() or _running(pid)
+
     def _remove_temps(self, pid: int) -> None:
         """Remove the temp files process `pid` (killed while it held the folder) was writing when it stopped."""
         try:

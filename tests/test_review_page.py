@@ -22,7 +22,7 @@ from conftest import ROOT, docx_text
 from pipeline.config import load_settings
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import PipelineError, TranscriptCsvError
-from pipeline.review.record import Run, save, state, version
+from pipeline.web.record import Run, save, state, version
 from pipeline.runner import run
 
 pytestmark = pytest.mark.integration

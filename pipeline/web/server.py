@@ -1,5 +1,5 @@
 """The review page's server: Starlette on uvicorn, bound to 127.0.0.1 only. It serves the page (plain
-HTML/JS/CSS shipped in pipeline/review/static, nothing from the network), the working copy of the sound, the
+HTML/JS/CSS shipped in pipeline/web/static, nothing from the network), the working copy of the sound, the
 lines, and two actions: save the edits into transcript.csv, and make the documents again (the runner, with the
 settings the run recorded: the models are not run again).
 
@@ -37,7 +37,7 @@ from starlette.routing import Route
 from pipeline.config import CaseConfig
 from pipeline.errors import PipelineError, StaleSaveError
 from pipeline.export.wording import load_wording
-from pipeline.review.record import Run, save, state
+from pipeline.web.record import Run, save, state
 from pipeline.rundir import RunDir
 from pipeline.runner import run as run_pipeline
 

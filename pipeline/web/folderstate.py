@@ -1,0 +1,68 @@
+"""Where a run folder stands, as the Cases page lists it: one function reading the folder, writing nothing.
+
+The states, the first that holds:
+- processing: a run or packaging holds the folder (its lock), or a run's outputs are being moved into place;
+- needs_names: the last run's lines have speakers with no name (speakers.csv);
+- draft: the court copy is a draft (review.unfinished: lines not reviewed, no reviewer, reviews to do again);
+- packaged: package.zip is there and newer than manifest.json (made from this run's outputs);
+- reviewed: the court copy is not a draft.
+A folder that holds no finished run (no manifest.json, no review artifact) and is not being processed is not a
+run folder (None)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.artifacts import Labelled, load
+from pipeline.config import settings_from_record
+from pipeline.errors import PipelineError
+from pipeline.export.manifest import read_manifest
+from pipeline.rundir import RunDir
+from pipeline.stages.review import unfinished
+
+PROCESSING, NEEDS_NAMES, DRAFT, PACKAGED, REVIEWED = "processing", "needs_names", "draft", "packaged", "reviewed"
+STATES = (PROCESSING, NEEDS_NAMES, DRAFT, PACKAGED, REVIEWED)
+
+
+@dataclass(frozen=True)
+class FolderState:
+    state: str                                          # one of STATES
+    finished: bool                                      # a finished run is there (its review step opens)
+    why: dict[str, int] = field(default_factory=dict)  # a draft: review.unfinished's reasons and counts
+    unnamed: tuple[str, ...] = ()                       # the speakers with no name (their ids)
+
+
+def folder_state(path: Path) -> FolderState | None:
+    """The state of the run folder `path` (see the module doc), or None when it is not a run folder."""
+    run = RunDir(Path(path))
+    busy = run.held() or run.incoming.exists()
+    labelled = _lines(run)
+    if labelled is None:
+        return FolderState(PROCESSING, finished=False) if busy else None
+    labelled, reviewer = labelled
+    unnamed = tuple(s.id for s in labelled.speakers if s.number > 0 and not s.name.strip())
+    why = unfinished(labelled, reviewer)
+    if busy:
+        state = PROCESSING
+    elif unnamed:
+        state = NEEDS_NAMES
+    elif why:
+        state = DRAFT
+    elif run.package_zip.is_file() and run.package_zip.stat().st_mtime_ns > run.manifest.stat().st_mtime_ns:
+        state = PACKAGED
+    else:
+        state = REVIEWED
+    return FolderState(state, finished=True, why=why, unnamed=unnamed)
+
+
+def _lines(run: RunDir) -> tuple[Labelled, str] | None:
+    """The last run's reviewed lines and its reviewer (as the manifest records them), when the folder holds a finished run."""
+    if not run.manifest.is_file():
+        return None
+    try:
+        reviewer = settings_from_record(read_manifest(run.manifest).settings).case.reviewed_by   # as package
+    except (PipelineError, OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None                                     # not a run this version can read: not listed as one
+    labelled = load(Labelled, run.artifact("review"))
+    return (labelled, str(reviewer)) if labelled is not None else None
