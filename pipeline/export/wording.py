@@ -49,6 +49,16 @@ def load_wording(language: str) -> Wording:
         raise ConfigError(f"cannot read the exhibit wording {path}: {exc}") from exc
 
 
+def draft_reasons(why: dict[str, int], total: int, wording: Wording) -> list[str]:
+    """Why a court copy is a draft (review.unfinished's `why`, of `total` lines), one phrase a reason."""
+    reasons = [wording["draft_unchecked"].format(unchecked=why["unchecked"], total=total)] if "unchecked" in why else []
+    if "no_reviewer" in why:
+        reasons.append(wording["draft_no_reviewer"])
+    if "conflicts" in why:
+        reasons.append(wording["draft_conflicts"].format(count=why["conflicts"]))
+    return reasons
+
+
 def speakers_by_id(labelled: Labelled) -> dict[str, Speaker]:
     return {s.id: s for s in labelled.speakers}
 

@@ -12,7 +12,7 @@ from docx.shared import Cm
 from pipeline.artifacts import AudioAsset, Transcript
 from pipeline.config import CaseConfig
 from pipeline.export.content import ExhibitContent
-from pipeline.export.wording import Wording
+from pipeline.export.wording import Wording, draft_reasons
 from pipeline.export.word import styles as S
 from pipeline.export.word.blocks import heading, paragraph, table
 from pipeline.timefmt import clock_text, duration_text, moment_text, stated_moment_text, tagged_moment_text
@@ -54,12 +54,7 @@ def human_size(size: int) -> str:
 
 def draft_text(content: ExhibitContent, wording: Wording) -> str:
     """Why the court copy is a draft, in one sentence (草稿：尚有 3 句（共 8 句）未记录人工核对；核对人尚未写明。…)."""
-    why, total = content.unfinished, len(content.labelled.items)
-    reasons = [wording["draft_unchecked"].format(unchecked=why["unchecked"], total=total)] if "unchecked" in why else []
-    if "no_reviewer" in why:
-        reasons.append(wording["draft_no_reviewer"])
-    if "conflicts" in why:
-        reasons.append(wording["draft_conflicts"].format(count=why["conflicts"]))
+    reasons = draft_reasons(content.unfinished, len(content.labelled.items), wording)
     return wording["draft"].format(reasons=wording["draft_separator"].join(reasons))
 
 
