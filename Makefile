@@ -1,5 +1,7 @@
 # exhibit — every step a user needs, from a fresh clone.
 #   make transcript FILE=recording.m4a   set up (first time) and make the exhibit in out/<name>/
+#   make app                             the app in your browser: every case in out/ (ROOT=folder for another)
+#                                        with its state, and each case's review step
 #   make review FILE=recording.m4a       the review page in your browser: listen, correct, mark lines reviewed
 #   make package FILE=recording.m4a      the exhibit, then its evidence package in out/<name>/package/ (refused
 #                                        while the court copy is a draft; DRAFT=1 packages a draft, marked so)
@@ -20,8 +22,9 @@ MODELS_OK := models/.verified
 FILE ?=
 ARGS ?=
 DIR ?=
+ROOT ?= out
 
-.PHONY: install models doctor pdf-tools browser-tools transcript review package batch test test-unit eval-asr \
+.PHONY: install models doctor pdf-tools browser-tools transcript app review package batch test test-unit eval-asr \
 	eval-diarization eval-facts bench bench-long clean-venv
 
 install: $(INSTALLED)
@@ -54,6 +57,10 @@ browser-tools:
 transcript: install $(MODELS_OK)
 	@test -n "$(FILE)" || { echo "usage: make transcript FILE=path/to/recording.m4a [ARGS='--language zh --speakers 2']"; exit 2; }
 	$(PY) -m pipeline transcript "$(FILE)" $(ARGS)
+
+app: install $(MODELS_OK)
+	@mkdir -p "$(ROOT)"
+	$(PY) -m pipeline app "$(ROOT)" $(ARGS)
 
 review: install
 	@test -n "$(FILE)" || { echo "usage: make review FILE=path/to/recording.m4a (after make transcript FILE=…)"; exit 2; }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
@@ -293,23 +294,46 @@ def batch(
         raise typer.Exit(code=2)
 
 
+@app.command("app")
+def web_app(
+    root: Path = typer.Argument(Path("out"), help="The folder the exhibits are made in, one folder each."),
+    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port on 127.0.0.1 (default: a free one)."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Only print the address; do not open a browser."),
+) -> None:
+    """Open the app in your browser: every case in ROOT with its state, and each case's review step. This
+    computer only (127.0.0.1); stop it with Ctrl+C."""
+    from pipeline.web.server import serve
+
+    _serve(lambda announce: serve(root, "/", port=port, open_browser=not no_browser, announce=announce))
+
+
 @app.command()
 def review(
     run_dir: Path = typer.Argument(..., help="A finished exhibit folder, e.g. out/<name>."),
     port: int = typer.Option(0, "--port", min=0, max=65535, help="Port on 127.0.0.1 (default: a free one)."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Only print the address; do not open a browser."),
 ) -> None:
-    """Open the review page: listen line by line, correct text and speakers, mark lines reviewed, save them into
-    transcript.csv and make the exhibit again. This computer only (127.0.0.1); stop it with Ctrl+C."""
-    from pipeline.web.server import serve
+    """Open the review page (the app's review step for this folder): listen line by line, correct text and
+    speakers, mark lines reviewed, save them into transcript.csv and make the exhibit again. This computer only
+    (127.0.0.1); stop it with Ctrl+C."""
+    from pipeline.web.server import review_start, serve
 
+    def start(announce: Callable[[str], None]) -> None:
+        root, page = review_start(run_dir)
+        serve(root, page, port=port, open_browser=not no_browser, announce=announce)
+
+    _serve(start)
+
+
+def _serve(start: Callable[[Callable[[str], None]], None]) -> None:
+    """Run the app's server (start, told how to announce its address) until Ctrl+C; a PipelineError in one line."""
     def announce(url: str) -> None:
         out.print(url)
-        out.print("review page open on this computer only (the address opens it once, in one browser); press "
-                  "Ctrl+C here when you are done")
+        out.print("open on this computer only (the address opens it once, in one browser); press Ctrl+C here when "
+                  "you are done")
 
     try:
-        serve(run_dir, port=port, open_browser=not no_browser, announce=announce)
+        start(announce)
     except PipelineError as exc:
         _fail(exc)
     except KeyboardInterrupt:

@@ -30,6 +30,7 @@ from pipeline.artifacts import (
     Turn,
     Utterance,
     Word,
+    save,
 )
 from pipeline.audio import SAMPLE_RATE, write_wav
 from pipeline.chain import original_identity
@@ -252,3 +253,17 @@ def first_two_stages(tmp_path: Path) -> tuple[RunDir, Callable[..., dict[str, bo
         return {r.stage: r.ran for r in run_stages(STAGES[:2], c, strict=strict)}
 
     return run, again
+
+
+def case_folder_by_hand(tmp_path: Path, lines: Labelled | None = None, reviewer: str = "李律师",
+                        name: str = "case") -> RunDir:
+    """A run folder as the Cases page reads it: its manifest (the reviewer as the run recorded it) and the
+    review stage's lines (every line reviewed unless given)."""
+    run = RunDir(tmp_path / name)
+    run.work.mkdir(parents=True)
+    save(lines or reviewed_lines(), run.artifact("review"))
+    manifest = RunManifest(software={}, original="/x.m4a", original_sha256_before="0" * 64,
+                           original_sha256_after="0" * 64, settings={"case": {"reviewed_by": reviewer}}, models={},
+                           stages=(), outputs={}, created="2026-01-01T00:00:00+08:00")
+    write_manifest(run.manifest, manifest)
+    return run

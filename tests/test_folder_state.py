@@ -7,22 +7,9 @@ import json
 import os
 import time
 
-from builders import labelled, reviewed_lines
-from pipeline.artifacts import RunManifest, save
-from pipeline.export.manifest import write_manifest
+from builders import case_folder_by_hand, labelled, reviewed_lines
 from pipeline.rundir import RunDir
 from pipeline.web.folderstate import folder_state
-
-
-def _folder(tmp_path, lines=None, reviewer="李律师", name="case"):
-    run = RunDir(tmp_path / name)
-    run.work.mkdir(parents=True)
-    save(lines or reviewed_lines(), run.artifact("review"))
-    manifest = RunManifest(software={}, original="/x.m4a", original_sha256_before="0" * 64,
-                           original_sha256_after="0" * 64, settings={"case": {"reviewed_by": reviewer}}, models={},
-                           stages=(), outputs={}, created="2026-01-01T00:00:00+08:00")
-    write_manifest(run.manifest, manifest)
-    return run
 
 
 def _named(lab):
@@ -31,21 +18,21 @@ def _named(lab):
 
 
 def test_every_line_reviewed_by_a_named_reviewer_is_reviewed(tmp_path):
-    found = folder_state(_folder(tmp_path, _named(reviewed_lines())).root)
+    found = folder_state(case_folder_by_hand(tmp_path, _named(reviewed_lines())).root)
     assert (found.state, found.finished, found.why, found.unnamed) == ("reviewed", True, {}, ())
 
 
 def test_a_speaker_with_no_name_comes_first_then_a_draft_says_why(tmp_path):
-    unnamed = folder_state(_folder(tmp_path, labelled(), reviewer="", name="a").root)
+    unnamed = folder_state(case_folder_by_hand(tmp_path, labelled(), reviewer="", name="a").root)
     assert (unnamed.state, unnamed.unnamed) == ("needs_names", ("SPEAKER_01",))
-    draft = folder_state(_folder(tmp_path, _named(labelled()), reviewer="  ", name="b").root)
+    draft = folder_state(case_folder_by_hand(tmp_path, _named(labelled()), reviewer="  ", name="b").root)
     assert (draft.state, draft.why) == ("draft", {"unchecked": 2, "no_reviewer": 1})
-    no_reviewer = folder_state(_folder(tmp_path, _named(reviewed_lines()), reviewer="", name="c").root)
+    no_reviewer = folder_state(case_folder_by_hand(tmp_path, _named(reviewed_lines()), reviewer="", name="c").root)
     assert (no_reviewer.state, no_reviewer.why) == ("draft", {"no_reviewer": 1})
 
 
 def test_packaged_only_when_the_zip_is_newer_than_the_manifest(tmp_path):
-    run = _folder(tmp_path, _named(reviewed_lines()))
+    run = case_folder_by_hand(tmp_path, _named(reviewed_lines()))
     run.package_zip.write_bytes(b"PK")
     old = time.time() - 60
     os.utime(run.package_zip, (old, old))             # made before the last run: not this run's package
@@ -55,7 +42,7 @@ def test_packaged_only_when_the_zip_is_newer_than_the_manifest(tmp_path):
 
 
 def test_a_held_lock_or_outputs_being_moved_is_processing(tmp_path):
-    run = _folder(tmp_path, _named(reviewed_lines()))
+    run = case_folder_by_hand(tmp_path, _named(reviewed_lines()))
     with run.lock("exhibit transcript"):
         assert folder_state(run.root).state == "processing"
     assert folder_state(run.root).state == "reviewed"
@@ -73,9 +60,9 @@ def test_a_first_run_under_way_is_processing_and_other_folders_are_no_run_folder
     assert (found.state, found.finished) == ("processing", False)
     (tmp_path / "photos").mkdir()
     assert folder_state(tmp_path / "photos") is None
-    broken = _folder(tmp_path, name="broken")
+    broken = case_folder_by_hand(tmp_path, name="broken")
     broken.manifest.write_text("{not json", encoding="utf-8")
     assert folder_state(broken.root) is None
-    half = _folder(tmp_path, name="half")
+    half = case_folder_by_hand(tmp_path, name="half")
     half.artifact("review").unlink()
     assert folder_state(half.root) is None

@@ -1,9 +1,11 @@
-"""The review page in a real browser (Debian's chromium, driven by Playwright) against the real server
-(`exhibit review`, started as a user starts it) on a real run of the README's sample: what the page shows, the
-audio following a click, an edit saved into transcript.csv and made into the exhibit, the token."""
+"""The app in a real browser (Debian's chromium, driven by Playwright) against the real server (`exhibit review`
+and `exhibit app`, started as a user starts them) on real runs of the README's sample: the review step (what the
+page shows, the audio following a click, an edit saved into transcript.csv and made into the exhibit, the token),
+and the Cases page (each folder with its state, a click opening its review step, a bad folder name refused)."""
 
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import json
 import os
@@ -15,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -68,21 +71,25 @@ def folder(made, tmp_path):
 
 
 class Server:
-    """`exhibit review FOLDER --no-browser` as a subprocess; its address is the first line it prints."""
+    """`exhibit review FOLDER --no-browser` (or `exhibit app ROOT --no-browser`, app=True) as a subprocess; its
+    address is the first line it prints. `page`: where that address lands (the folder's review step, or the
+    Cases page)."""
 
-    def __init__(self, folder: Path):
-        self.proc = subprocess.Popen([sys.executable, "-m", "pipeline", "review", str(folder), "--no-browser"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    def __init__(self, folder: Path, app: bool = False):
+        self.proc = subprocess.Popen([sys.executable, "-m", "pipeline", "app" if app else "review", str(folder),
+                                      "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      env={**os.environ, "PYTHONPATH": str(ROOT)})
         self.url = self.proc.stdout.readline().strip()
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/launch/[\w-]{16,}", self.url), self.proc.stderr.read()
         self.base = self.url.split("/launch/")[0]
+        self.page = self.base + ("/" if app else f"/case/{quote(folder.name, safe='')}/")
+        self.jar = http.cookiejar.CookieJar()
 
     def opener(self) -> urllib.request.OpenerDirector:
         """What a browser does with the address: visits it once and keeps the cookie it is given."""
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
         with opener.open(self.url, timeout=10) as answer:
-            assert answer.status == 200 and answer.url == self.base + "/"
+            assert answer.status == 200 and answer.url == self.page
         return opener
 
     def stop(self) -> None:
@@ -174,7 +181,7 @@ def test_two_tabs_never_lose_each_others_saves(browser, server, folder):
     context = browser.new_context()
     first, second = context.new_page(), context.new_page()
     first.goto(server.url)
-    second.goto(server.base + "/")          # the same browser: the cookie the launch address set
+    second.goto(server.page)                # the same browser: the cookie the launch address set
     for tab in (first, second):
         tab.wait_for_selector(".line")
     _edit(first, 1, "第一个标签页改的。")
@@ -273,26 +280,28 @@ def test_the_page_opens_on_a_broken_transcript_csv_and_says_what_is_wrong(folder
     server = Server(folder)
     try:
         opener = server.opener()
-        with opener.open(server.base + "/", timeout=10) as answer:
+        with opener.open(server.page, timeout=10) as answer:
             assert answer.status == 200 and "<title>录音核对" in answer.read().decode("utf-8")
         with pytest.raises(urllib.error.HTTPError) as info:
-            opener.open(f"{server.base}/api/state", timeout=10)
+            opener.open(f"{server.page}api/state", timeout=10)
         assert info.value.code == 400 and "status 'checked' is not one of" in json.load(info.value)["error"]
     finally:
         server.stop()
 
 
 def test_every_request_without_the_cookie_the_launch_address_gives_is_refused(server):
-    for path, data in (("/", None), ("/api/state", None), ("/audio", None), ("/static/review.js", None),
-                       ("/api/save", b'{"lines": []}'), ("/api/render", b"{}")):
-        for cookie in ("", "exhibit_review=wrong", "exhibit_review=\u00e9t\u00e9"):        # not ASCII: no 500
+    case = server.page.removeprefix(server.base)                    # /case/<name>/: the review step
+    for path, data in (("/", None), ("/api/cases", None), (case, None), (case + "api/state", None),
+                       (case + "audio", None), ("/static/review.js", None), ("/static/cases.js", None),
+                       (case + "api/save", b'{"lines": []}'), (case + "api/render", b"{}")):
+        for cookie in ("", "exhibit_app=wrong", "exhibit_app=\u00e9t\u00e9"):        # not ASCII: no 500
             headers = {"Cookie": cookie} if cookie else {}
             request = urllib.request.Request(server.base + path, data=data, headers=headers)
             with pytest.raises(urllib.error.HTTPError) as info:
                 urllib.request.urlopen(request, timeout=10)
             assert info.value.code == 403 and info.value.read().decode().startswith("refused: "), (path, cookie)
     opener = server.opener()
-    with opener.open(f"{server.base}/api/state", timeout=10) as answer:
+    with opener.open(f"{server.page}api/state", timeout=10) as answer:
         assert json.load(answer)["language"] == "zh"
         assert answer.headers["Referrer-Policy"] == "no-referrer"
         assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
@@ -315,8 +324,8 @@ def test_the_server_refuses_what_a_careful_local_server_refuses_in_one_line(serv
     4xx and one line, never a traceback, and transcript.csv is not touched."""
     opener = server.opener()
     before = (folder / "transcript.csv").read_bytes()
-    save = f"{server.base}/api/save"
-    rebound = urllib.request.Request(f"{server.base}/api/state", headers={"Host": "attacker.example"})
+    save = f"{server.page}api/save"
+    rebound = urllib.request.Request(f"{server.page}api/state", headers={"Host": "attacker.example"})
     with pytest.raises(urllib.error.HTTPError) as info:
         opener.open(rebound, timeout=10)
     assert info.value.code == 403 and "is served as 127.0.0.1:" in info.value.read().decode()
@@ -421,3 +430,120 @@ def test_a_page_left_open_never_saves_over_a_newer_run(page, folder):
     assert (folder / "transcript.csv").read_bytes() == written
     assert page.locator(".line").count() == len(newer.labelled.items)
     assert "旧页面上的修改。" in page.locator("#pending").inner_text()
+
+
+# ------------------------------------------------------------------------------------------ the Cases page
+
+
+@pytest.fixture(scope="module")
+def cases_root(made, tmp_path_factory):
+    """A root folder as out/ is after two recordings: one a draft (speakers named, no line reviewed, no
+    reviewer), one reviewed (every line reviewed by a named reviewer), and beside them a folder that holds no
+    run, a hidden copy of a run folder and a link to a run folder outside the root."""
+    root = tmp_path_factory.mktemp("app") / "out"
+    draft, reviewed = root / "甲案 草稿", root / "乙案"
+    for folder in (draft, reviewed):
+        shutil.copytree(made, folder)
+        header, rows = read_csv(folder / "speakers.csv")
+        for n, row in enumerate(rows, start=1):
+            row["name"], row["identified_by"] = f"说话人甲{n}", "自我介绍"
+        write_csv(folder / "speakers.csv", header, [[r[h] for h in header] for r in rows])
+    run(SAMPLE, draft, load_settings())
+    run(SAMPLE, reviewed, load_settings(overrides={"case": {"reviewed_by": "李律师"}}))
+    header, rows = read_csv(reviewed / "transcript.csv")
+    for row in rows:
+        row["status"] = "reviewed"
+    write_csv(reviewed / "transcript.csv", header, [[r[h] for h in header] for r in rows])
+    run(SAMPLE, reviewed, load_settings())
+    (root / "照片").mkdir()
+    shutil.copytree(made, root / ".hidden")
+    (root / "link").symlink_to(made, target_is_directory=True)
+    return root
+
+
+@pytest.fixture
+def app(cases_root):
+    started = Server(cases_root, app=True)
+    yield started
+    started.stop()
+
+
+def _cases(page) -> dict[str, tuple[str, str]]:
+    page.wait_for_selector(".case")
+    rows = page.locator(".case")
+    return {rows.nth(i).locator(".name").inner_text(): (rows.nth(i).locator(".state").inner_text(),
+                                                        rows.nth(i).locator(".why").inner_text())
+            for i in range(rows.count())}
+
+
+def test_the_cases_page_lists_each_folder_with_its_state_and_a_click_opens_its_review_step(browser, app, cases_root):
+    context = browser.new_context(locale="zh-CN")            # a Chinese browser: a Chinese page
+    page = context.new_page()
+    page.goto(app.url)
+    listed = _cases(page)
+    assert page.title() == "案件" and page.locator("h1").inner_text() == "案件"
+    assert set(listed) == {"甲案 草稿", "乙案"}                 # no folder without a run, no hidden one, no link
+    state, why = listed["甲案 草稿"]
+    assert state == "草稿" and "尚有 6 句（共 6 句）未记录人工核对" in why and "核对人尚未写明" in why
+    assert listed["乙案"] == ("已核对", "")
+    if os.environ.get("EXHIBIT_CASES_SCREENSHOT"):
+        page.screenshot(path=os.environ["EXHIBIT_CASES_SCREENSHOT"])
+    page.locator('.case[data-name="甲案 草稿"] a.review').click()
+    page.wait_for_selector(".line")
+    assert page.url == f"{app.base}/case/{quote('甲案 草稿', safe='')}/"
+    _, rows = read_csv(cases_root / "甲案 草稿" / "transcript.csv")
+    lines = page.locator(".line")
+    assert lines.count() == len(rows) == 6
+    assert [lines.nth(i).locator(".text").inner_text() for i in range(6)] == [r["text"] for r in rows]
+    assert page.locator("#counter").inner_text() == "已核对 0 / 6 句"
+    assert lines.first.locator(".speaker").inner_text() == rows[0]["speaker"] != ""
+    page.locator("#cases").click()                             # back to the Cases page, then the other case
+    page.locator('.case[data-name="乙案"] a.review').click()
+    page.wait_for_selector(".line")
+    assert page.locator("#counter").inner_text() == "已核对 6 / 6 句"
+    context.close()
+
+
+def test_the_cases_page_is_english_for_a_browser_that_prefers_english(browser, app):
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.goto(app.url)
+    listed = _cases(page)
+    assert page.title() == "Cases"
+    assert listed["甲案 草稿"][0] == "Draft" and "no reviewer is named" in listed["甲案 草稿"][1]
+    assert listed["乙案"] == ("Reviewed", "")
+    assert page.locator('.case[data-name="乙案"] a.review').inner_text() == "Review"
+    context.close()
+
+
+def _raw_get(server: Server, path: str) -> tuple[int, str]:
+    """GET `path` exactly as written (no client tidies up its dots), with the app's cookie."""
+    cookie = "; ".join(f"{c.name}={c.value}" for c in server.jar)
+    connection = http.client.HTTPConnection(server.base.removeprefix("http://"), timeout=10)
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie})
+        answer = connection.getresponse()
+        return answer.status, answer.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def test_a_folder_name_that_is_not_a_case_folder_of_the_root_is_refused(app, cases_root):
+    app.opener()
+    status, text = _raw_get(app, f"/case/{quote('乙案')}/api/state")
+    assert status == 200 and json.loads(text)["lines"]          # the cookie works: a case folder's lines
+    outside = cases_root.parent.parent / "outside"
+    for path in ("/case/../x/api/state", "/case/..%2Fx/api/state", "/case/%2e%2e/api/state",
+                 "/case/%2E%2E%2F%2E%2E%2Foutside/api/state", f"/case/..%2F{outside.name}/api/state",
+                 "/case/./api/state", "/case/.hidden/api/state", "/case/.hidden/", "/case/.hidden/audio",
+                 f"/case/{quote('照片')}/api/state", "/case/link/api/state", "/case/link/audio",
+                 "/case/%E4%B9%99%E6%A1%88%5C..%5C/api/state", "/case/nothing/api/state", "/case/../x/audio"):
+        status, text = _raw_get(app, path)
+        assert status == 404 and "\n" not in text.strip() and '"lines"' not in text, (path, status, text)
+    for path in ("/case/.hidden/api/save", "/case/..%2Fx/api/render"):     # and nothing is written
+        connection = http.client.HTTPConnection(app.base.removeprefix("http://"), timeout=10)
+        cookie = "; ".join(f"{c.name}={c.value}" for c in app.jar)
+        connection.request("POST", path, body=b"{}", headers={"Cookie": cookie, "Content-Type": "application/json"})
+        answer = connection.getresponse()
+        assert answer.status == 404, (path, answer.status)
+        connection.close()

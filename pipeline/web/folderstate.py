@@ -31,6 +31,7 @@ class FolderState:
     finished: bool                                      # a finished run is there (its review step opens)
     why: dict[str, int] = field(default_factory=dict)  # a draft: review.unfinished's reasons and counts
     unnamed: tuple[str, ...] = ()                       # the speakers with no name (their ids)
+    lines: int = 0                                      # how many lines the last run made
 
 
 def folder_state(path: Path) -> FolderState | None:
@@ -53,7 +54,7 @@ def folder_state(path: Path) -> FolderState | None:
         state = PACKAGED
     else:
         state = REVIEWED
-    return FolderState(state, finished=True, why=why, unnamed=unnamed)
+    return FolderState(state, finished=True, why=why, unnamed=unnamed, lines=len(labelled.items))
 
 
 def _lines(run: RunDir) -> tuple[Labelled, str] | None:

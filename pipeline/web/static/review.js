@@ -1,5 +1,6 @@
 // The review page: listen to the recording line by line, correct the text and the speaker, mark lines
-// reviewed, save them into transcript.csv and make the exhibit again. Plain JavaScript, no libraries.
+// reviewed, save them into transcript.csv and make the exhibit again. Plain JavaScript, no libraries. Every
+// address is relative to the page (/case/<name>/), so that this one script serves every case folder.
 "use strict";
 
 const audio = document.getElementById("audio");
@@ -26,7 +27,7 @@ function api(path, body) {
 const shape = (line) => `${line.speaker_id}\t${line.text}\t${line.status}`;
 
 async function load() {
-  data = await api("/api/state");
+  data = await api("api/state");
   loaded = new Map(data.lines.map((line) => [line.id, shape(line)]));
 }
 
@@ -296,7 +297,7 @@ async function save() {
   const changedLines = data.lines.filter((l) => loaded.get(l.id) !== shape(l));
   const lines = changedLines.map((l) => ({id: l.id, speaker_id: l.speaker_id, text: l.text, status: l.status}));
   try {
-    const answer = await api("/api/save", {version: data.version, lines, dismiss: dismissed});
+    const answer = await api("api/save", {version: data.version, lines, dismiss: dismissed});
     data.version = answer.version;
     dismissed = [];
     for (const l of changedLines) loaded.set(l.id, shape(l));
@@ -353,7 +354,7 @@ async function render() {
   say(data.words.rendering);
   $("render").disabled = true;
   try {
-    const answer = await api("/api/render", {});
+    const answer = await api("api/render", {});
     await load();                             // the lines as the new run reviewed them (marks, statuses)
     drawAll();
     setCurrent(current);
@@ -392,6 +393,7 @@ async function start() {
   const w = data.words;
   document.title = w.title;
   $("title").textContent = w.title;
+  $("cases").textContent = w.cases;
   $("file").textContent = data.file;
   $("save").textContent = w.save;
   $("render").textContent = w.render;

@@ -1,0 +1,34 @@
+"""Which folders the app serves (pipeline/web/folders.py) and the Cases page's language (cases.page_language),
+on folders built by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from builders import case_folder_by_hand
+from pipeline.web.cases import page_language
+from pipeline.web.folders import NoSuchCase, case_folder, cases
+
+
+def test_the_page_is_chinese_only_when_the_browser_prefers_chinese():
+    for header, language in (("zh-CN,zh;q=0.9,en;q=0.8", "zh"), ("zh", "zh"), ("ZH-tw", "zh"),
+                             ("en-US,en;q=0.9,zh-CN;q=0.8", "en"), ("en;q=0.5, zh-CN;q=0.9", "zh"),
+                             ("", "en"), ("zh;q=0", "en"), ("zhx", "en"), ("fr,zh;q=0.9", "en"),
+                             ("zh;q=abc, en", "en"), ("*", "en")):
+        assert page_language(header) == language, header
+
+
+def test_only_a_run_folder_directly_in_the_root_is_served(tmp_path):
+    root = tmp_path / "out"
+    run = case_folder_by_hand(root, name="借款 录音")
+    case_folder_by_hand(root, name=".hidden")
+    (root / "photos").mkdir()
+    outside = case_folder_by_hand(tmp_path, name="outside")
+    (root / "link").symlink_to(outside.root, target_is_directory=True)
+    assert case_folder(root, "借款 录音") == run.root
+    for name in ("", ".", "..", "../outside", "..\\outside", ".hidden", "photos", "link", "nothing", "a/b",
+                 "借款 录音/", "借款\x00录音", "借款\u202e录音", "x" * 300):
+        with pytest.raises(NoSuchCase):
+            case_folder(root, name)
+    assert [name for name, _ in cases(root)] == ["借款 录音"]
+    assert cases(tmp_path / "absent") == []
