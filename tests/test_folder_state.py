@@ -25,6 +25,8 @@ def test_every_line_reviewed_by_a_named_reviewer_is_reviewed(tmp_path):
 def test_a_speaker_with_no_name_comes_first_then_a_draft_says_why(tmp_path):
     unnamed = folder_state(case_folder_by_hand(tmp_path, labelled(), reviewer="", name="a").root)
     assert (unnamed.state, unnamed.unnamed) == ("needs_names", ("SPEAKER_01",))
+    invisible = folder_state(case_folder_by_hand(tmp_path, labelled(name="\u200b\u3164"), name="i").root)
+    assert invisible.unnamed == ("SPEAKER_00", "SPEAKER_01")          # a name that shows nothing names nobody
     draft = folder_state(case_folder_by_hand(tmp_path, _named(labelled()), reviewer="  ", name="b").root)
     assert (draft.state, draft.why) == ("draft", {"unchecked": 2, "no_reviewer": 1})
     no_reviewer = folder_state(case_folder_by_hand(tmp_path, _named(reviewed_lines()), reviewer="", name="c").root)

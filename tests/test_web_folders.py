@@ -32,3 +32,17 @@ def test_only_a_run_folder_directly_in_the_root_is_served(tmp_path):
             case_folder(root, name)
     assert [name for name, _ in cases(root)] == ["借款 录音"]
     assert cases(tmp_path / "absent") == []
+
+
+def test_exhibit_review_opens_the_app_of_the_folders_parent_at_its_review_step(tmp_path):
+    from builders import finished_run
+    from pipeline.errors import PipelineError
+    from pipeline.web.server import review_start
+
+    run_dir, _ = finished_run(tmp_path)
+    assert review_start(run_dir) == (run_dir.parent.resolve(), "/case/%E5%80%9F%E6%AC%BE%E5%BD%95%E9%9F%B3/")
+    hidden = run_dir.rename(run_dir.parent / ".借款录音")
+    with pytest.raises(PipelineError, match="the app cannot serve this folder"):
+        review_start(hidden)
+    with pytest.raises(PipelineError, match="is not a finished exhibit folder"):
+        review_start(tmp_path)

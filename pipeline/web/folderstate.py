@@ -2,7 +2,7 @@
 
 The states, the first that holds:
 - processing: a run or packaging holds the folder (its lock), or a run's outputs are being moved into place;
-- needs_names: the last run's lines have speakers with no name (speakers.csv);
+- needs_names: the last run's lines have speakers with no name (speakers.csv; a name that shows nothing is none);
 - draft: the court copy is a draft (review.unfinished: lines not reviewed, no reviewer, reviews to do again);
 - packaged: package.zip is there and newer than manifest.json (made from this run's outputs);
 - reviewed: the court copy is not a draft.
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipeline.artifacts import Labelled, load
 from pipeline.config import settings_from_record
+from pipeline.controls import shows_something
 from pipeline.errors import PipelineError
 from pipeline.export.manifest import read_manifest
 from pipeline.rundir import RunDir
@@ -42,7 +43,7 @@ def folder_state(path: Path) -> FolderState | None:
     if labelled is None:
         return FolderState(PROCESSING, finished=False) if busy else None
     labelled, reviewer = labelled
-    unnamed = tuple(s.id for s in labelled.speakers if s.number > 0 and not s.name.strip())
+    unnamed = tuple(s.id for s in labelled.speakers if s.number > 0 and not shows_something(s.name))
     why = unfinished(labelled, reviewer)
     if busy:
         state = PROCESSING
