@@ -66,13 +66,14 @@ def bound_to(path: Path) -> str:
     return value if isinstance(value, str) else ""
 
 
-def refuse_for_another(path: Path, sha256: str) -> None:
-    """A case file given to a run (--case) that names another recording: its details were made for that one."""
+def refuse_for_another(path: Path, sha256: str, advice: str = "") -> None:
+    """A case file that names another recording than `sha256`: its details were made for that one. advice: what
+    to do instead (for a case file given with --case: copy its details without the binding)."""
     bound = bound_to(path)
     if bound and bound != sha256:
+        advice = advice or f"copy the details you want into a case file of its own (without {BINDING})"
         raise PipelineError(f"{path} was written for another recording (sha256 {bound[:12]}…): it is not applied to "
-                            "this one; copy the details you want into a case file of its own (without "
-                            f"{BINDING})")
+                            f"this one; {advice}")
 
 
 def refuse_for_batch(path: Path) -> None:
@@ -88,10 +89,7 @@ def settle(run: RunDir, given: CaseConfig, sha256: str) -> Settled:
     path = run.case_toml
     exists = path.is_file()
     if exists:
-        bound = bound_to(path)
-        if bound and bound != sha256:
-            raise PipelineError(f"{path} was written for another recording (sha256 {bound[:12]}…): it is not "
-                                "applied to this one; give this recording a folder of its own with --out")
+        refuse_for_another(path, sha256, "give this recording a folder of its own with --out")
     base = case_from_file(path) if exists else default_case()
     names = [f.name for f in dataclasses.fields(CaseConfig)]
     case = dataclasses.replace(base, **{n: getattr(given, n) for n in names if getattr(given, n).strip()})

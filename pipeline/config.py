@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.errors import ConfigError
 from pipeline.sections import OUTSIDE_KEYS, Section, choice, number, read_toml, section_from
+from pipeline.timefmt import in_zone
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "configs"
@@ -226,7 +227,7 @@ class CaseConfig(Section):
         moment = self.recorded_moment()
         if moment is None:
             return None
-        return (moment.astimezone(self.zone()) if moment.tzinfo else moment).date()
+        return in_zone(moment, self.zone()).date()
 
     def missing(self) -> tuple[str, ...]:
         """The case details not stated yet (field names, in DETAILS order)."""

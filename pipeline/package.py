@@ -188,8 +188,8 @@ def _check_settings(run: RunDir, manifest: RunManifest, settings: Settings) -> N
                                 "(was it edited?): run `exhibit transcript` again, then package")
 
 
-def _refuse_a_draft(run: RunDir, checked: _Run) -> None:
-    why = unfinished(checked.lines, checked.settings.case.reviewed_by)
+def _refuse_a_draft(run: RunDir, checked: _Run, why: dict[str, int]) -> None:
+    """A court copy that is a draft (`why`: review.unfinished) is not packaged unless asked for (--draft)."""
     if not why:
         return
     said = [f"{why['unchecked']} of {len(checked.lines.items)} lines not reviewed"] if "unchecked" in why else []
@@ -202,8 +202,9 @@ def _build(run: RunDir, tmp: Path, draft: bool) -> tuple[_Run, str, bool, str]:
     """The package's files made in `tmp`: (the run as checked, why there is no PDF or "", whether a draft, the
     exhibit's language)."""
     checked = _check(run)
+    why = unfinished(checked.lines, checked.settings.case.reviewed_by)
     if not draft:
-        _refuse_a_draft(run, checked)
+        _refuse_a_draft(run, checked, why)
     asset, settings = checked.asset, checked.settings
     stem = Path(asset.file_name).stem
     # what goes to the court and the other side: the court copy and its companions; the counsel's working copy
@@ -219,9 +220,8 @@ def _build(run: RunDir, tmp: Path, draft: bool) -> tuple[_Run, str, bool, str]:
     write_court_csv(tmp / f"{stem}.csv", checked.lines, language)
     _write_clips(tmp / CLIPS, run.wav, court_facts(checked.facts, settings.export).items, checked.lines)
     no_pdf = _add_pdf(tmp / f"{stem}.docx", tmp / f"{stem}.pdf")
-    is_draft = bool(unfinished(checked.lines, settings.case.reviewed_by))
-    write_court_manifest(tmp / MANIFEST, checked, is_draft, _sums(tmp))
-    return checked, no_pdf, is_draft, language
+    write_court_manifest(tmp / MANIFEST, checked, bool(why), _sums(tmp))
+    return checked, no_pdf, bool(why), language
 
 
 def _made(created: str, case: CaseConfig) -> str:

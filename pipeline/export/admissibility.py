@@ -21,7 +21,7 @@ from datetime import date, tzinfo
 from pipeline.artifacts import UNKNOWN_SPEAKER, AudioAsset, Facts, Labelled, Speaker, Utterance
 from pipeline.config import CaseConfig
 from pipeline.stages.facts import tagged_date
-from pipeline.timefmt import hms, parse_moment
+from pipeline.timefmt import hms, in_zone, parse_moment
 
 OPEN, STATED, MATCHES, FLAGGED = "open", "stated", "matches", "flagged"   # a check's outcome
 CITED_TIME = re.compile(r"(?<!\d)(?:(\d{1,2}):)?(\d{1,2}):(\d{2})(?!\d)")   # 00:01:05 or 01:05 in a basis
@@ -128,7 +128,7 @@ def file_dates(asset: AudioAsset, zone: tzinfo) -> dict[str, date]:
         dates["created"] = created
     modified = parse_moment(asset.modified)
     if modified is not None:
-        dates["modified"] = (modified.astimezone(zone) if modified.tzinfo else modified).date()
+        dates["modified"] = in_zone(modified, zone).date()
     return dates
 
 

@@ -10,7 +10,7 @@ from datetime import date, tzinfo
 from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled
 from pipeline.config import CaseConfig, FactsConfig
 from pipeline.text.rules import answered, load_rules, match_text, utterance_language
-from pipeline.timefmt import parse_moment
+from pipeline.timefmt import in_zone, parse_moment
 
 VERSION = 6   # 6: dates said relative to the recording date are resolved and marked computed
 DATE_TAGS = ("creation_time", "stream.creation_time", "date", "DATE")
@@ -23,7 +23,7 @@ def tagged_date(asset: AudioAsset, zone: tzinfo) -> date | None:
     for key in DATE_TAGS:
         moment = parse_moment(asset.tags.get(key, ""))
         if moment is not None:
-            return (moment.astimezone(zone) if moment.tzinfo else moment).date()
+            return in_zone(moment, zone).date()
     return None
 
 
