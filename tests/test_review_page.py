@@ -106,7 +106,7 @@ def server(folder):
 
 @pytest.fixture
 def page(browser, server):
-    opened = browser.new_page(viewport={"width": 1280, "height": 900})
+    opened = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")   # a Chinese browser
     opened.goto(server.url)
     opened.wait_for_selector(".line")
     yield opened
@@ -178,7 +178,7 @@ def test_two_tabs_never_lose_each_others_saves(browser, server, folder):
     """Issue 19, defect 3: two tabs each save an edit. The second tab's save is refused (it was loaded before
     the first saved); it then shows the first tab's edit and its own, unsaved, to apply again: both end in
     transcript.csv."""
-    context = browser.new_context()
+    context = browser.new_context(locale="zh-CN")
     first, second = context.new_page(), context.new_page()
     first.goto(server.url)
     second.goto(server.page)                # the same browser: the cookie the launch address set
@@ -246,7 +246,7 @@ def test_the_page_reads_transcript_csv_as_the_run_does_and_never_saves_over_a_fi
     header, rows = read_csv(path)
     rows[0]["status"] = "已核对"
     write_csv(path, header, [[r[h] for h in header] for r in rows])
-    shown = state(Run.open(folder))["lines"]
+    shown = state(Run.open(folder), "zh")["lines"]
     assert [line["status"] for line in shown] == ["reviewed"] + ["machine"] * 5
     first = rows[0]["id"]
     for cell, value, message in (
@@ -256,7 +256,7 @@ def test_the_page_reads_transcript_csv_as_the_run_does_and_never_saves_over_a_fi
         broken[1][cell] = value
         write_csv(path, header, [[r[h] for h in header] for r in broken])
         written = path.read_bytes()
-        for call in (lambda: state(Run.open(folder)), lambda: save(folder, [{"id": first, "text": "改"}], version(Run.open(folder)))):
+        for call in (lambda: state(Run.open(folder), "zh"), lambda: save(folder, [{"id": first, "text": "改"}], version(Run.open(folder)))):
             with pytest.raises(TranscriptCsvError) as info:
                 call()
             assert message in str(info.value) and str(path) in str(info.value), info.value
@@ -280,8 +280,9 @@ def test_the_page_opens_on_a_broken_transcript_csv_and_says_what_is_wrong(folder
     server = Server(folder)
     try:
         opener = server.opener()
-        with opener.open(server.page, timeout=10) as answer:
-            assert answer.status == 200 and "<title>录音核对" in answer.read().decode("utf-8")
+        asked = urllib.request.Request(server.page, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+        with opener.open(asked, timeout=10) as answer:
+            assert answer.status == 200 and f"<title>核对 · {folder.name}</title>" in answer.read().decode("utf-8")
         with pytest.raises(urllib.error.HTTPError) as info:
             opener.open(f"{server.page}api/state", timeout=10)
         assert info.value.code == 400 and "status 'checked' is not one of" in json.load(info.value)["error"]
@@ -293,7 +294,8 @@ def test_every_request_without_the_cookie_the_launch_address_gives_is_refused(se
     case = server.page.removeprefix(server.base)                    # /case/<name>/: the review step
     for path, data in (("/", None), ("/api/cases", None), (case, None), (case + "api/state", None),
                        (case + "audio", None), ("/static/review.js", None), ("/static/cases.js", None),
-                       (case + "api/save", b'{"lines": []}'), (case + "api/render", b"{}")):
+                       (case + "api/save", b'{"lines": []}'), (case + "api/render", b"{}"),
+                       ("/api/language", b'{"language": "zh"}')):
         for cookie in ("", "exhibit_app=wrong", "exhibit_app=\u00e9t\u00e9"):        # not ASCII: no 500
             headers = {"Cookie": cookie} if cookie else {}
             request = urllib.request.Request(server.base + path, data=data, headers=headers)
@@ -301,8 +303,8 @@ def test_every_request_without_the_cookie_the_launch_address_gives_is_refused(se
                 urllib.request.urlopen(request, timeout=10)
             assert info.value.code == 403 and info.value.read().decode().startswith("refused: "), (path, cookie)
     opener = server.opener()
-    with opener.open(f"{server.page}api/state", timeout=10) as answer:
-        assert json.load(answer)["language"] == "zh"
+    with opener.open(f"{server.page}api/state", timeout=10) as answer:   # no language asked for: English
+        assert json.load(answer)["language"] == "en"
         assert answer.headers["Referrer-Policy"] == "no-referrer"
         assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
     with pytest.raises(urllib.error.HTTPError) as info:          # the launch address works once
@@ -346,16 +348,28 @@ def test_the_server_refuses_what_a_careful_local_server_refuses_in_one_line(serv
     assert (folder / "transcript.csv").read_bytes() == before
 
 
-def test_the_page_speaks_the_exhibits_language(browser, folder):
+def test_the_page_speaks_the_browsers_language_until_the_person_switches(browser, folder):
+    """A Chinese recording made into an English exhibit, opened in an English browser: the page is English; the
+    switch in the navigation turns it (and every later page) Chinese, whatever the browser prefers."""
     run(SAMPLE, folder, load_settings(overrides={"export": {"doc_language": "en"}}))
     english = Server(folder)
     try:
-        opened = browser.new_page()
+        context = browser.new_context(locale="en-US")
+        opened = context.new_page()
         opened.goto(english.url)
         opened.wait_for_selector(".line")
         assert opened.locator("#counter").inner_text() == "Reviewed 0 / 6 lines"
         assert opened.locator(".line .speaker").first.inner_text() == "Speaker 1"
-        opened.close()
+        assert opened.locator('#steps a[aria-current="page"]').inner_text() == "Review"
+        opened.locator('#languages button[data-language="zh"]').click()
+        opened.wait_for_function("document.documentElement.lang === 'zh'")
+        opened.wait_for_selector(".line")
+        assert opened.locator("#counter").inner_text() == "已核对 0 / 6 句"
+        assert opened.locator('#steps a[aria-current="page"]').inner_text() == "核对"
+        opened.locator('#steps a[data-step="cases"]').click()
+        opened.wait_for_selector(".case")
+        assert opened.locator("h1").inner_text() == "案件"
+        context.close()
     finally:
         english.stop()
 
@@ -497,7 +511,7 @@ def test_the_cases_page_lists_each_folder_with_its_state_and_a_click_opens_its_r
     assert [lines.nth(i).locator(".text").inner_text() for i in range(6)] == [r["text"] for r in rows]
     assert page.locator("#counter").inner_text() == "已核对 0 / 6 句"
     assert lines.first.locator(".speaker").inner_text() == rows[0]["speaker"] != ""
-    page.locator("#cases").click()                             # back to the Cases page, then the other case
+    page.locator('#steps a[data-step="cases"]').click()                             # back to the Cases page, then the other case
     page.locator('.case[data-name="乙案"] a.review').click()
     page.wait_for_selector(".line")
     assert page.locator("#counter").inner_text() == "已核对 6 / 6 句"

@@ -1,4 +1,4 @@
-"""Which folders the app serves (pipeline/web/folders.py) and the Cases page's language (cases.page_language),
+"""Which folders the app serves (pipeline/web/folders.py) and the interface language (pages.page_language),
 on folders built by hand."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from builders import case_folder_by_hand
-from pipeline.web.cases import page_language
+from pipeline.web.pages import page_language
 from pipeline.web.folders import NoSuchCase, case_folder, cases
 
 

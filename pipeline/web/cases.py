@@ -1,5 +1,5 @@
 """The Cases page (案件): every run folder of the app's root with its state, and a link to each folder's steps.
-Its language is the browser's: Chinese when Accept-Language prefers zh, English otherwise; its wording is
+In the interface's language (pages.language); its wording is
 configs/exhibit_<language>.toml [app] (and the draft reasons the court copy gives)."""
 
 from __future__ import annotations
@@ -9,33 +9,13 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pipeline.export.wording import draft_reasons, load_wording
 from pipeline.web.folders import cases
 from pipeline.web.folderstate import FolderState
-
-STATIC = Path(__file__).resolve().parent / "static"
-
-
-def page_language(accept_language: str) -> str:
-    """"zh" when the language the browser prefers most (Accept-Language, by its q values, the first of equals)
-    is Chinese, else "en"."""
-    best, best_q = "", -1.0
-    for part in accept_language.split(","):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if tag.strip() and q > best_q:
-            best, best_q = tag.strip().lower(), q
-    return "zh" if best_q > 0 and (best == "zh" or best.startswith("zh-")) else "en"
+from pipeline.web.pages import language, page
 
 
 def listed(name: str, found: FolderState, wording) -> dict[str, Any]:
@@ -52,18 +32,16 @@ def listed(name: str, found: FolderState, wording) -> dict[str, Any]:
 
 def routes(root: Path) -> list[Route]:
     """The page and what it lists (plain functions: Starlette runs them in its threads, off the event loop)."""
-    def page(request: Request) -> Response:
-        language = page_language(request.headers.get("accept-language", ""))
-        html = (STATIC / "cases.html").read_text(encoding="utf-8")
-        return HTMLResponse(html.replace("{{lang}}", language).replace("{{title}}", load_wording(language)["app"]["title"]))
+    def shown(request: Request) -> Response:
+        return page(request, "cases.html", "cases")
 
     def listing(request: Request) -> Response:
-        language = page_language(request.headers.get("accept-language", ""))
-        wording = load_wording(language)
-        return JSONResponse({"language": language, "root": str(root), "words": _words(wording),
+        shown_in = language(request)
+        wording = load_wording(shown_in)
+        return JSONResponse({"language": shown_in, "root": str(root), "words": _words(wording),
                              "cases": [listed(name, found, wording) for name, found in cases(root)]})
 
-    return [Route("/", page), Route("/api/cases", listing)]
+    return [Route("/", shown), Route("/api/cases", listing)]
 
 
 def _words(wording) -> dict[str, str]:

@@ -102,14 +102,14 @@ def version(run: Run) -> str:
     return sha256_json([sha256_file(csv) if csv.is_file() else "", sha256_file(manifest) if manifest.is_file() else ""])
 
 
-def state(run: Run) -> dict[str, Any]:
-    """Everything the page shows, and the version it shows (see version)."""
-    wording = load_wording(run.language)
+def state(run: Run, language: str) -> dict[str, Any]:
+    """Everything the page shows, in the interface's `language`, and the version it shows (see version)."""
+    wording = load_wording(language)
     parsed = _read(run)[2]
     rows = _rows_of_run(parsed, run)
     threshold = run.settings.merge.low_confidence
     lines = [_line(n, u, rows.get(u.id), wording, threshold) for n, u in enumerate(run.labelled.items, start=1)]
-    return {"language": run.language, "file": run.manifest.original, "words": dict(wording["review"]),
+    return {"language": language, "file": run.manifest.original, "words": dict(wording["review"]),
             "version": version(run),
             "statuses": {s.value: wording["review"][f"status_{s.value}"] for s in Status},
             "threshold": threshold, "lines": lines, "conflicts": _conflicts(run, parsed, wording),

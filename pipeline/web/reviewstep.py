@@ -14,18 +14,15 @@ from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from pipeline.config import CaseConfig
-from pipeline.export.wording import load_wording
 from pipeline.rundir import RunDir
 from pipeline.runner import run as run_pipeline
 from pipeline.web.folders import case_folder
+from pipeline.web.pages import language, page
 from pipeline.web.record import Run, save, state
-
-STATIC = Path(__file__).resolve().parent / "static"
-
 
 def routes(root: Path, lock: threading.Lock) -> list[Route]:
     """The review step's routes for every case folder of `root`; `lock`: one save or render at a time."""
@@ -33,11 +30,9 @@ def routes(root: Path, lock: threading.Lock) -> list[Route]:
     def folder(request: Request) -> Path:
         return case_folder(root, request.path_params["name"])
 
-    def page(request: Request) -> Response:
-        run = Run.open(folder(request))
-        html = (STATIC / "index.html").read_text(encoding="utf-8")
-        return HTMLResponse(html.replace("{{lang}}", run.language)
-                            .replace("{{title}}", load_wording(run.language)["review"]["title"]))
+    def shown(request: Request) -> Response:
+        Run.open(folder(request))                     # a folder that is not a finished run: one line, now
+        return page(request, "index.html", "review", request.path_params["name"])
 
     def bare(request: Request) -> Response:         # the page's addresses are relative to /case/<name>/
         folder(request)
@@ -47,7 +42,7 @@ def routes(root: Path, lock: threading.Lock) -> list[Route]:
         return FileResponse(RunDir(folder(request)).wav, media_type="audio/wav")   # every seek asks again
 
     def lines(request: Request) -> Response:
-        return JSONResponse(state(Run.open(folder(request))))
+        return JSONResponse(state(Run.open(folder(request)), language(request)))
 
     async def save_edits(request: Request) -> Response:
         folder(request)                               # a name that is no case folder: refused before the body
@@ -77,7 +72,7 @@ def routes(root: Path, lock: threading.Lock) -> list[Route]:
                         "ran": [r.stage for r in result.manifest.stages if r.ran]}
         return JSONResponse(await run_in_threadpool(make))
 
-    return [Route("/case/{name}", bare), Route("/case/{name}/", page), Route("/case/{name}/audio", audio),
+    return [Route("/case/{name}", bare), Route("/case/{name}/", shown), Route("/case/{name}/audio", audio),
             Route("/case/{name}/api/state", lines),
             Route("/case/{name}/api/save", save_edits, methods=["POST"]),
             Route("/case/{name}/api/render", render, methods=["POST"])]

@@ -16,6 +16,7 @@ One set of protections for every route, since any web page the user visits can s
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import socket
@@ -35,13 +36,14 @@ from starlette.routing import Route
 from pipeline.errors import PipelineError, StaleSaveError
 from pipeline.web import cases, reviewstep
 from pipeline.web.folders import NoSuchCase, case_folder
+from pipeline.web.pages import LANGUAGE_COOKIE, LANGUAGES
 from pipeline.web.record import Run
 
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
-ASSETS = {"review.js": "text/javascript; charset=utf-8", "review.css": "text/css; charset=utf-8",
-          "cases.js": "text/javascript; charset=utf-8", "cases.css": "text/css; charset=utf-8"}
+TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+ASSETS = {p.name: TYPES[p.suffix] for p in sorted(STATIC.iterdir()) if p.suffix in TYPES}   # the pages' scripts
 HOST = "127.0.0.1"
 COOKIE = "exhibit_app"
 MAX_BODY = 4 << 20                   # bytes: the edits of a long transcript are far less
@@ -102,6 +104,15 @@ def make_app(root: Path, token: str, launch: str, port: int, start: str = "/") -
             return PlainTextResponse("not found", status_code=404)
         return FileResponse(STATIC / name, media_type=ASSETS[name])
 
+    async def choose_language(request: Request) -> Response:
+        chosen = json.loads(await request.body())
+        chosen = chosen.get("language") if isinstance(chosen, dict) else None
+        if chosen not in LANGUAGES:
+            raise ValueError(f"the language must be one of {', '.join(LANGUAGES)}")
+        response = JSONResponse({"language": chosen})
+        response.set_cookie(LANGUAGE_COOKIE, chosen, samesite="strict", path="/", max_age=400 * 24 * 3600)
+        return response
+
     def screened(request: Request) -> Response | None:
         """Why a request is refused, or None."""
         if request.headers.get("host", "") not in hosts:
@@ -139,6 +150,7 @@ def make_app(root: Path, token: str, launch: str, port: int, start: str = "/") -
         return response
 
     return Starlette(routes=[*cases.routes(root), Route("/launch/{code}", opened), Route("/static/{name}", asset),
+                             Route("/api/language", choose_language, methods=["POST"]),
                              *reviewstep.routes(root, lock)],
                      middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)])
 

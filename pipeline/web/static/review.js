@@ -393,7 +393,6 @@ async function start() {
   const w = data.words;
   document.title = w.title;
   $("title").textContent = w.title;
-  $("cases").textContent = w.cases;
   $("file").textContent = data.file;
   $("save").textContent = w.save;
   $("render").textContent = w.render;

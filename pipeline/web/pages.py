@@ -1,0 +1,82 @@
+"""What every page of the app shares: the interface's language (the person's choice, else the browser's), the
+steps of a case in the order a lawyer works (the navigation at the top of every page) and the page itself
+(a template of pipeline/web/static with the language, the title and the navigation filled in).
+
+The steps: 案件 Cases (/), then for one case folder /case/<name>/…: 案件信息 details/, 处理中 progress/,
+说话人 speakers/, 核对 review (the folder's own address), 关键内容 facts/, 文件 files/."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from pipeline.export.wording import load_wording
+
+STATIC = Path(__file__).resolve().parent / "static"
+LANGUAGES = ("zh", "en")
+LANGUAGE_COOKIE = "exhibit_language"          # the person's choice, set by the switch on every page
+STEPS = ("cases", "details", "progress", "speakers", "review", "facts", "files")
+
+
+def page_language(accept_language: str) -> str:
+    """"zh" when the language the browser prefers most (Accept-Language, by its q values, the first of equals)
+    is Chinese, else "en"."""
+    best, best_q = "", -1.0
+    for part in accept_language.split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if tag.strip() and q > best_q:
+            best, best_q = tag.strip().lower(), q
+    return "zh" if best_q > 0 and (best == "zh" or best.startswith("zh-")) else "en"
+
+
+def language(request: Request) -> str:
+    """The interface's language: the one chosen with the switch (a cookie), else the browser's preference."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE, "")
+    return chosen if chosen in LANGUAGES else page_language(request.headers.get("accept-language", ""))
+
+
+def step_path(name: str, step: str) -> str:
+    """The address of one step of the case folder `name` (the Cases page for "cases")."""
+    if step == "cases":
+        return "/"
+    folder = f"/case/{quote(name, safe='')}/"
+    return folder if step == "review" else f"{folder}{step}/"
+
+
+def navigation(name: str | None, current: str, words) -> str:
+    """The steps as links (only the Cases page when no folder is open), the current one marked, and the switch
+    to the other language."""
+    links = []
+    for step in STEPS if name is not None else ("cases",):
+        label = escape(words["steps"][step])
+        here = ' aria-current="page"' if step == current else ""
+        links.append(f'<a class="step" data-step="{step}" href="{escape(step_path(name or "", step))}"{here}>'
+                     f"{label}</a>")
+    case = f'<span id="case-name">{escape(name)}</span>' if name is not None else ""
+    switch = "".join(f'<button type="button" class="language" data-language="{code}"'
+                     f'{" disabled" if code == words["language"] else ""}>{escape(words["language_names"][code])}'
+                     "</button>" for code in LANGUAGES)
+    return f'<nav id="steps">{"".join(links)}{case}<span id="languages">{switch}</span></nav>'
+
+
+def page(request: Request, template: str, step: str, name: str | None = None) -> HTMLResponse:
+    """A page of the app: `template` (a file of static/) in the interface's language, titled by its step, with
+    the navigation of the case folder `name` (None: the Cases page)."""
+    shown = language(request)
+    words = load_wording(shown)["app"]
+    title = words["steps"][step] + (f" · {name}" if name is not None else "")
+    html = (STATIC / template).read_text(encoding="utf-8")
+    return HTMLResponse(html.replace("{{lang}}", shown).replace("{{title}}", escape(title))
+                        .replace("{{nav}}", navigation(name, step, {**words, "language": shown})))
