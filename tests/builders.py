@@ -6,14 +6,21 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import http.cookiejar
+import os
+import re
+import subprocess
+import sys
+import urllib.request
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 from docx import Document
 
-from conftest import eval_file
+from conftest import ROOT, eval_file
 from pipeline.artifacts import (
     AudioAsset,
     Diarization,
@@ -267,3 +274,30 @@ def case_folder_by_hand(tmp_path: Path, lines: Labelled | None = None, reviewer:
                            stages=(), outputs={}, created="2026-01-01T00:00:00+08:00")
     write_manifest(run.manifest, manifest)
     return run
+
+
+class Server:
+    """`exhibit review FOLDER --no-browser` (or `exhibit app ROOT --no-browser`, app=True) as a subprocess; its
+    address is the first line it prints. `page`: where that address lands (the folder's review step, or the
+    Cases page)."""
+
+    def __init__(self, folder: Path, app: bool = False):
+        self.proc = subprocess.Popen([sys.executable, "-m", "pipeline", "app" if app else "review", str(folder),
+                                      "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
+        self.url = self.proc.stdout.readline().strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/launch/[\w-]{16,}", self.url), self.proc.stderr.read()
+        self.base = self.url.split("/launch/")[0]
+        self.page = self.base + ("/" if app else f"/case/{quote(folder.name, safe='')}/")
+        self.jar = http.cookiejar.CookieJar()
+
+    def opener(self) -> urllib.request.OpenerDirector:
+        """What a browser does with the address: visits it once and keeps the cookie it is given."""
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        with opener.open(self.url, timeout=10) as answer:
+            assert answer.status == 200 and answer.url == self.page
+        return opener
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)

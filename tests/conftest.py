@@ -1,9 +1,11 @@
-"""Shared test helpers: where the evaluation audio is, and making real containers from real clips."""
+"""Shared test helpers: where the evaluation audio is, making real containers from real clips, and the real
+browser (Debian's chromium driven by Playwright) the app's pages are tested in."""
 
 from __future__ import annotations
 
 import errno
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -124,3 +126,28 @@ def flow_paragraphs(doc) -> list:
             if len(cells) == 1:
                 found += [Paragraph(p, doc) for p in cells[0].findall(qn("w:p"))]
     return found
+
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--autoplay-policy=no-user-gesture-required"]
+
+
+def chromium() -> str | None:
+    found = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+    if found is None and os.environ.get("EXHIBIT_REQUIRE_BROWSER") == "1":
+        pytest.fail("EXHIBIT_REQUIRE_BROWSER=1 but chromium is not installed (make browser-tools installs it)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = chromium()
+    if executable is None:
+        pytest.skip("chromium is not installed (make browser-tools installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()

@@ -9,18 +9,15 @@ import http.client
 import http.cookiejar
 import json
 import os
-import re
 import shutil
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
+from builders import Server
 from conftest import ROOT, docx_text
 from pipeline.config import load_settings
 from pipeline.csvio import read_csv, write_csv
@@ -30,31 +27,6 @@ from pipeline.runner import run
 
 pytestmark = pytest.mark.integration
 SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--autoplay-policy=no-user-gesture-required"]
-
-
-def chromium() -> str | None:
-    found = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
-    if found is None and os.environ.get("EXHIBIT_REQUIRE_BROWSER") == "1":
-        pytest.fail("EXHIBIT_REQUIRE_BROWSER=1 but chromium is not installed (make browser-tools installs it)")
-    return found
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium()
-    if executable is None:
-        pytest.skip("chromium is not installed (make browser-tools installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     out = tmp_path_factory.mktemp("review") / SAMPLE.stem
@@ -68,33 +40,6 @@ def folder(made, tmp_path):
     copy = tmp_path / made.name
     shutil.copytree(made, copy)
     return copy
-
-
-class Server:
-    """`exhibit review FOLDER --no-browser` (or `exhibit app ROOT --no-browser`, app=True) as a subprocess; its
-    address is the first line it prints. `page`: where that address lands (the folder's review step, or the
-    Cases page)."""
-
-    def __init__(self, folder: Path, app: bool = False):
-        self.proc = subprocess.Popen([sys.executable, "-m", "pipeline", "app" if app else "review", str(folder),
-                                      "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
-        self.url = self.proc.stdout.readline().strip()
-        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/launch/[\w-]{16,}", self.url), self.proc.stderr.read()
-        self.base = self.url.split("/launch/")[0]
-        self.page = self.base + ("/" if app else f"/case/{quote(folder.name, safe='')}/")
-        self.jar = http.cookiejar.CookieJar()
-
-    def opener(self) -> urllib.request.OpenerDirector:
-        """What a browser does with the address: visits it once and keeps the cookie it is given."""
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-        with opener.open(self.url, timeout=10) as answer:
-            assert answer.status == 200 and answer.url == self.page
-        return opener
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 @pytest.fixture
