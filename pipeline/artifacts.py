@@ -386,3 +386,5 @@ class RunManifest:
     created: str
     flagged: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "hallucination"/"inaudible" → utterance ids
     review: dict[str, Any] = field(default_factory=dict)  # transcript.csv: its sha256, line counts, reviewer
+    received: dict[str, str] = field(default_factory=dict)  # the original came through the app: its name as sent,
+                                                            # when it was received, its sha256 (web/upload.py)

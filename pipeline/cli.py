@@ -3,6 +3,7 @@ on stderr and exit code 2."""
 
 from __future__ import annotations
 
+import json
 import logging
 import shlex
 from collections.abc import Callable
@@ -105,6 +106,8 @@ def transcript(
                                 "folder's stages/ was changed since the run that made it, instead of making it "
                                 "and every later step again."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what each stage does."),
+    events: bool = typer.Option(False, "--events", hidden=True, help="Progress as JSON lines on stdout (for the "
+                                "app, which runs this command and shows them)."),
 ) -> None:
     """Make the exhibit: transcribe, find speakers, apply speakers.csv, mark key facts, write Word/CSV/SRT/JSON."""
     from pipeline.config import load_settings
@@ -130,12 +133,17 @@ def transcript(
 
         with Progress(TextColumn("{task.description:<11}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True,
-                      disable=not err.is_terminal) as bar:
-            result = run(file, target, settings, _RichHook(bar, {s.name: s.cost for s in STAGES}), strict=strict,
-                         case_file=case)
+                      disable=events or not err.is_terminal) as bar:
+            hook = _events if events else _RichHook(bar, {s.name: s.cost for s in STAGES})
+            result = run(file, target, settings, hook, strict=strict, case_file=case)
     except PipelineError as exc:
         _fail(exc)
     _closing(result)
+
+
+def _events(stage: str, completed: float, total: float) -> None:
+    """The runner's progress as one JSON line each, for the app (pipeline/web/jobs.py reads them)."""
+    print(json.dumps({"stage": stage, "completed": completed, "total": total}), flush=True)
 
 
 def _closing(result) -> None:

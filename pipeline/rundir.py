@@ -17,6 +17,8 @@ out/<name>/
     stages/audio16k.wav, stages/audio16k_stereo.wav           the working copies of the sound
     stages/speakers_voices.json, stages/key_facts_seen.json   what the user's files were written from
     package/, package.zip                                     the evidence package
+    original/<file name>, received.json                       a recording received through the app (read-only)
+                                                              and the record of its receipt (received.py)
 """
 
 from __future__ import annotations
@@ -149,6 +151,18 @@ class RunDir:
     @property
     def package_zip(self) -> Path:
         return self.root / "package.zip"
+
+    # ------------------------------------------------------------------------ a recording received by the app
+
+    @property
+    def originals(self) -> Path:
+        """Where the app keeps a recording it received, untouched (read-only)."""
+        return self.root / "original"
+
+    @property
+    def received(self) -> Path:
+        """The record of that receipt: the file's name as sent, when, its size and sha256 (received.py)."""
+        return self.root / "received.json"
 
     def relative(self, path: Path) -> str:
         """A path in the run folder as the manifest names it (POSIX, relative to the folder)."""

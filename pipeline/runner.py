@@ -42,7 +42,7 @@ from pipeline.artifacts import (
     Utterances,
     load,
 )
-from pipeline import casefile
+from pipeline import casefile, received
 from pipeline.chain import original_identity, working_copy_changed
 from pipeline.config import Settings
 from pipeline.errors import PipelineError, os_error
@@ -317,6 +317,7 @@ def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook, 
         created=datetime.now().astimezone().isoformat(timespec="seconds"),
         flagged={flag: tuple(u.id for u in labelled.items if flag in u.flags) for flag in FLAGGED},
         review=_review_record(labelled, c.settings, next(r for r in done if r.stage == "review")),
+        received=received.for_recording(run.received, before.sha256),
     )
     outputs["manifest"] = run.manifest
     outputs["case"] = run.case_toml

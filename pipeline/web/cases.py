@@ -15,7 +15,7 @@ from starlette.routing import Route
 from pipeline.export.wording import draft_reasons, load_wording
 from pipeline.web.folders import cases
 from pipeline.web.folderstate import FolderState
-from pipeline.web.pages import language, page
+from pipeline.web.pages import language, next_step, page, step_path
 
 
 def listed(name: str, found: FolderState, wording) -> dict[str, Any]:
@@ -26,8 +26,10 @@ def listed(name: str, found: FolderState, wording) -> dict[str, Any]:
     if found.unnamed:
         why.append(words["unnamed"].format(count=len(found.unnamed)))
     why += draft_reasons(found.why, found.lines, wording)
+    following = next_step(found.state)
     return {"name": name, "state": found.state, "state_label": words["states"][found.state],
-            "why": words["separator"].join(why), "review": f"case/{quote(name, safe='')}/" if found.finished else ""}
+            "why": words["separator"].join(why), "review": f"case/{quote(name, safe='')}/" if found.finished else "",
+            "next": step_path(name, following).lstrip("/"), "next_label": words["steps"][following]}
 
 
 def routes(root: Path) -> list[Route]:

@@ -2,12 +2,14 @@
 
 The states, the first that holds:
 - processing: a run or packaging holds the folder (its lock), or a run's outputs are being moved into place;
+- received: the app received the recording (received.json) and no run has finished yet (one failed, was
+  cancelled, or is to start);
 - needs_names: the last run's lines have speakers with no name (speakers.csv; a name that shows nothing is none);
 - draft: the court copy is a draft (review.unfinished: lines not reviewed, no reviewer, reviews to do again);
 - packaged: package.zip is there and newer than manifest.json (made from this run's outputs);
 - reviewed: the court copy is not a draft.
-A folder that holds no finished run (no manifest.json, no review artifact) and is not being processed is not a
-run folder (None)."""
+A folder that holds no finished run (no manifest.json, no review artifact), is not being processed and received
+no recording through the app is not a run folder (None)."""
 
 from __future__ import annotations
 
@@ -22,8 +24,9 @@ from pipeline.export.manifest import read_manifest
 from pipeline.rundir import RunDir
 from pipeline.stages.review import unfinished
 
-PROCESSING, NEEDS_NAMES, DRAFT, PACKAGED, REVIEWED = "processing", "needs_names", "draft", "packaged", "reviewed"
-STATES = (PROCESSING, NEEDS_NAMES, DRAFT, PACKAGED, REVIEWED)
+PROCESSING, RECEIVED, NEEDS_NAMES, DRAFT, PACKAGED, REVIEWED = ("processing", "received", "needs_names", "draft",
+                                                                "packaged", "reviewed")
+STATES = (PROCESSING, RECEIVED, NEEDS_NAMES, DRAFT, PACKAGED, REVIEWED)
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,9 @@ def folder_state(path: Path) -> FolderState | None:
     busy = run.held() or run.incoming.exists()
     labelled = _lines(run)
     if labelled is None:
-        return FolderState(PROCESSING, finished=False) if busy else None
+        if busy:
+            return FolderState(PROCESSING, finished=False)
+        return FolderState(RECEIVED, finished=False) if run.received.is_file() else None
     labelled, reviewer = labelled
     unnamed = tuple(s.id for s in labelled.speakers if s.number > 0 and not shows_something(s.name))
     why = unfinished(labelled, reviewer)

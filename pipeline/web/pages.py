@@ -20,6 +20,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 LANGUAGES = ("zh", "en")
 LANGUAGE_COOKIE = "exhibit_language"          # the person's choice, set by the switch on every page
 STEPS = ("cases", "details", "progress", "speakers", "review", "facts", "files")
+NEXT = {"processing": "progress", "received": "progress", "needs_names": "speakers", "draft": "review"}
 
 
 def page_language(accept_language: str) -> str:
@@ -53,6 +54,11 @@ def step_path(name: str, step: str) -> str:
         return "/"
     folder = f"/case/{quote(name, safe='')}/"
     return folder if step == "review" else f"{folder}{step}/"
+
+
+def next_step(state: str) -> str:
+    """The step a case folder in `state` (folderstate.STATES) needs next: its files once it is reviewed."""
+    return NEXT.get(state, "files")
 
 
 def navigation(name: str | None, current: str, words) -> str:

@@ -9,7 +9,8 @@ One set of protections for every route, since any web page the user visits can s
   browser is sent on to the page the command was for;
 - every request must carry that cookie, and name this server (Host 127.0.0.1:PORT or localhost:PORT) so that
   a DNS-rebound name is refused;
-- a request that changes anything must be JSON, from no foreign Origin, and at most MAX_BODY bytes;
+- a request that changes anything must be JSON, from no foreign Origin, and at most MAX_BODY bytes (a
+  recording sent to /api/upload: its bytes, streamed to disk, upload.py);
 - a folder name in the address is checked (folders.py): a direct child of the root that is a run folder only;
 - a bad request is answered 4xx with one line, never a traceback;
 - every answer says Referrer-Policy: no-referrer and a Content-Security-Policy of this server's files only."""
@@ -34,7 +35,8 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from pipeline.errors import PipelineError, StaleSaveError
-from pipeline.web import cases, reviewstep
+from pipeline.web import cases, progress, reviewstep, upload
+from pipeline.web.jobs import Jobs
 from pipeline.web.folders import NoSuchCase, case_folder
 from pipeline.web.pages import LANGUAGE_COOKIE, LANGUAGES
 from pipeline.web.record import Run
@@ -76,6 +78,7 @@ def make_app(root: Path, token: str, launch: str, port: int, start: str = "/") -
     """The app for the case folders of `root`, served on 127.0.0.1:`port`; `launch` opens it once, at `start`."""
     root = Path(root)
     lock = threading.Lock()          # one save or render at a time
+    jobs = Jobs()                    # the runs this app started
     spent = {"launch": False}
     hosts = {f"{HOST}:{port}", f"localhost:{port}"}
     origins = {f"http://{h}" for h in hosts}
@@ -124,12 +127,14 @@ def make_app(root: Path, token: str, launch: str, port: int, start: str = "/") -
         if request.method not in ("GET", "HEAD"):
             if request.headers.get("origin", next(iter(origins))) not in origins:
                 return refuse("refused: a request from another site")
-            if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-                return refuse("refused: send JSON (Content-Type: application/json)", 415)
+            sending = request.url.path == upload.PATH            # a recording: its bytes as they are
+            kind = "application/octet-stream" if sending else "application/json"
+            if request.headers.get("content-type", "").split(";")[0].strip() != kind:
+                return refuse(f"refused: send {'the file' if sending else 'JSON'} (Content-Type: {kind})", 415)
             length = request.headers.get("content-length", "")
             if not length.isdigit():
                 return refuse("refused: say the body's length (Content-Length)", 411)
-            if int(length) > MAX_BODY:
+            if int(length) > MAX_BODY and not sending:
                 return refuse(f"refused: a body over {MAX_BODY:,} bytes", 413)
         return None
 
@@ -151,7 +156,8 @@ def make_app(root: Path, token: str, launch: str, port: int, start: str = "/") -
 
     return Starlette(routes=[*cases.routes(root), Route("/launch/{code}", opened), Route("/static/{name}", asset),
                              Route("/api/language", choose_language, methods=["POST"]),
-                             *reviewstep.routes(root, lock)],
+                             *upload.routes(root, jobs), *reviewstep.routes(root, lock),
+                             *progress.routes(root, lock, jobs)],
                      middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)])
 
 
