@@ -25,7 +25,7 @@ DIR ?=
 ROOT ?= out
 
 .PHONY: install models doctor pdf-tools browser-tools transcript app review package batch test test-unit eval-asr \
-	eval-diarization eval-facts bench bench-long clean-venv
+	eval-diarization eval-facts bench bench-long bench-app clean-venv
 
 install: $(INSTALLED)
 
@@ -93,6 +93,9 @@ bench: install $(MODELS_OK)
 
 bench-long: install $(MODELS_OK)
 	$(PY) tools/bench.py --stages --minutes 60
+
+bench-app: install $(MODELS_OK) browser-tools
+	$(PY) tools/bench_app.py
 
 clean-venv:
 	rm -rf $(VENV)
