@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 VERSION = 1
 ID_COLUMN = "fact_id"
 NOTE_COLUMN = "note"
+ADVICE = "fix it, or delete it to list every key fact again"
 
 
 def fact_id(fact: Fact) -> str:
@@ -32,11 +33,17 @@ def fact_id(fact: Fact) -> str:
     return f"{fact.utterance_id}-{fact.category}-{fact.span[0]}"
 
 
+def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """key_facts.csv's header and rows as the user left them (the one CSV reader); a file it cannot take is
+    refused in one line (PipelineError) saying what to do."""
+    return read_users_csv(path, PipelineError, ADVICE)
+
+
 def _read_review(path: Path) -> dict[str, str] | None:
     """fact_id → note of each row of key_facts.csv; None when there is no file or no fact_id column."""
     if not path.exists():
         return None
-    header, rows = read_users_csv(path, PipelineError, "fix it, or delete it to list every key fact again")
+    header, rows = read_table(path)
     if ID_COLUMN not in header:
         log.warning("%s has no %s column: every key fact is listed again", path, ID_COLUMN)
         return None
