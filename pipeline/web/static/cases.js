@@ -54,10 +54,10 @@ async function start() {
   $("empty").textContent = words.empty;
   for (const [id, key] of [["new-title", "new_title"], ["drop-text", "drop"], ["spoken-label", "spoken"],
                            ["spoken-auto", "spoken_auto"], ["spoken-zh", "spoken_zh"], ["spoken-en", "spoken_en"],
-                           ["speakers-label", "speakers"], ["send", "send"]]) {
+                           ["speakers-label", "speaker_count"], ["send", "send"]]) {
     $(id).textContent = words[key];
   }
-  $("speakers").title = words.speakers_help;
+  $("speakers").title = words.speaker_count_help;
   return words;
 }
 
