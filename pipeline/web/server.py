@@ -34,7 +34,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from pipeline.errors import PipelineError, StaleSaveError
-from pipeline.web import cases, reviewstep
+from pipeline.web import cases, reviewstep, speakers
 from pipeline.web.folders import NoSuchCase, case_folder
 from pipeline.web.pages import LANGUAGE_COOKIE, LANGUAGES
 from pipeline.web.record import Run
@@ -151,7 +151,7 @@ def make_app(root: Path, token: str, launch: str, port: int, start: str = "/") -
 
     return Starlette(routes=[*cases.routes(root), Route("/launch/{code}", opened), Route("/static/{name}", asset),
                              Route("/api/language", choose_language, methods=["POST"]),
-                             *reviewstep.routes(root, lock)],
+                             *reviewstep.routes(root, lock), *speakers.routes(root, lock)],
                      middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)])
 
 
