@@ -4,6 +4,7 @@ writes it), the saves refused (stale, a run holding the folder, a file a run wou
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import threading
@@ -15,6 +16,7 @@ from builders import speakers_folder
 from conftest import ROOT
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import PipelineError, SpeakersCsvError, StaleSaveError
+from pipeline.export.manifest import read_manifest, write_manifest
 from pipeline.export.wording import load_wording
 from pipeline.fileio import sha256_file
 from pipeline.stages.label import HEADER, read_names
@@ -28,6 +30,13 @@ def test_the_page_lists_every_voice_as_speakers_csv_holds_it(tmp_path):
     _, rows = read_csv(run.speakers_csv)
     shown = state(run.root, "zh")
     assert shown["version"] == sha256_file(run.speakers_csv)
+    assert not shown["made"]                  # the folder's manifest records no speakers.csv: made from another
+    manifest = read_manifest(run.manifest)    # a run that left the file as it is: the documents are made from it
+    write_manifest(run.manifest, dataclasses.replace(manifest, outputs={**manifest.outputs,
+                                                                        "speakers.csv": shown["version"]}))
+    assert state(run.root, "zh")["made"]
+    save(run.root, [{"id": "SPEAKER_01", "name": "李四"}], shown["version"])
+    assert not state(run.root, "zh")["made"]   # named since: the documents must be made again
     assert [v["id"] for v in shown["voices"]] == IDS
     assert [v["label"] for v in shown["voices"]] == ["说话人1", "说话人2", "说话人3"]
     for voice, row in zip(shown["voices"], rows):
@@ -51,6 +60,7 @@ def test_a_save_writes_names_roles_and_bases_and_keeps_every_other_column_and_ro
                                     {"id": "SPEAKER_02", "name": " 王五\n", "role": "证人"}],
                          sha256_file(run.speakers_csv))
     assert path == run.speakers_csv and version == sha256_file(path)
+    assert state(run.root, "zh")["version"] == version
     after = path.read_bytes()
     assert after.startswith(b"\xef\xbb\xbf") and after.endswith(b"\r\n")           # as the label stage writes it
     assert after.splitlines()[:2] == before.splitlines()[:2]       # the header and the row not changed, byte for byte

@@ -79,7 +79,8 @@ def _clip(folder: RunDir, speaker: str) -> Path | None:
 def state(root: Path, shown_in: str) -> dict[str, Any]:
     """Everything the page shows, in the interface's language `shown_in`: each voice as speakers.csv holds it
     (a file a run would refuse is refused here, in the same line), its number as the documents call it, the
-    version of the file, the roles and bases to suggest (in the documents' language: they are written there)."""
+    version of the file, whether the documents were made from the file as it is now (the run's manifest records
+    the file it left), the roles and bases to suggest (in the documents' language: they are written there)."""
     run = Run.open(Path(root))
     merged = _merged(run)
     now, header, rows = _table(run)
@@ -97,7 +98,8 @@ def state(root: Path, shown_in: str) -> dict[str, Any]:
                        "samples": [row[c] for c in ("sample_1", "sample_2") if row.get(c)],
                        "clip": f"clip/{quote(sid, safe='')}" if _clip(run.folder, sid) else "",
                        "named": shows_something(row.get("name", ""))})
-    return {"language": shown_in, "file": str(run.folder.speakers_csv), "version": now,
+    made = run.manifest.outputs.get(run.folder.relative(run.folder.speakers_csv)) == now
+    return {"language": shown_in, "file": str(run.folder.speakers_csv), "version": now, "made": made,
             "words": _plain(wording["app"]["speakers"]), "court_says": exhibit["notation"]["names"],
             "roles": [*exhibit["notation"]["party_roles"], *exhibit["app"]["speakers"]["more_roles"]],
             "bases": list(exhibit["app"]["speakers"]["basis_examples"]), "voices": voices}

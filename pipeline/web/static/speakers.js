@@ -135,6 +135,12 @@ async function load() {
   loaded = Object.fromEntries(current.voices.map((v) => [v.id, Object.fromEntries(COLUMNS.map((c) => [c, v[c]]))]));
   $("voices").replaceChildren(...current.voices.map((v) => card(v, words)));
   for (const section of document.querySelectorAll(".voice")) changed(section);
+  made(current.made);
+}
+
+function made(yes) {              // the documents were made from speakers.csv as it is now: nothing to make again
+  $("render-needed").hidden = yes;
+  $("render").hidden = yes;
 }
 
 async function save() {
@@ -146,8 +152,6 @@ async function save() {
     const answer = await ask("api/save", {version: current.version, speakers: mine});
     await load();
     say(fill(words.saved, {file: answer.file}), "saved");
-    $("render-needed").hidden = false;
-    $("render").hidden = false;
   } catch (error) {
     if (error.status === 409) {                 // the file changed since: show it as it is, the person's entries kept
       await load();
@@ -176,8 +180,7 @@ async function render() {
   say(words.rendering, "");
   try {
     const answer = await ask("../api/render", {});
-    $("render-needed").hidden = true;
-    $("render").hidden = true;
+    made((await ask("api/state")).made);        // the entries being typed meanwhile stay as they are
     say(fill(words.rendered, {file: answer.exhibit, seconds: answer.seconds}), "saved");
   } catch (error) {
     say(fill(words.failed, {error: error.message}), "error");
