@@ -301,3 +301,24 @@ class Server:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
+
+
+# ------------------------------------------------------------------------------- the speakers step (speakers.csv)
+
+
+def speakers_folder(tmp_path: Path) -> RunDir:
+    """A finished run folder (finished_run) with what the speakers step reads: the merge stage's lines of three
+    voices, speakers.csv as the label stage writes it (SPEAKER_00 named 张三, 被告, with a basis) and a one-second
+    listening clip per voice in speakers/."""
+    from pipeline.artifacts import Utterances
+    from pipeline.stages.label import write_csv_file
+
+    run = RunDir(finished_run(tmp_path)[0])
+    third = Utterance("u0003", "SPEAKER_02", 66.0, 68.0, "我是李四。", _words("我是李四。", 66.0, 68.0))
+    lines = Utterances(language="zh", items=(*utterances(), third))
+    save(lines, run.artifact("merge"))
+    write_csv_file(run, lines, {"SPEAKER_00": ("张三", "被告", "来电号码 138xxxx")})
+    run.speaker_clips.mkdir()
+    for number, speaker in enumerate(("SPEAKER_00", "SPEAKER_01", "SPEAKER_02")):
+        write_wav(run.speaker_clip(speaker), np.full(SAMPLE_RATE, 0.01 * (number + 1), dtype=np.float32))
+    return run

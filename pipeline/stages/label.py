@@ -34,8 +34,8 @@ from pipeline.timefmt import hms
 log = logging.getLogger(__name__)
 
 VERSION = 4
-HEADER = ["speaker_id", "name", "role", "identified_by", "talk_time", "turns", "first_heard", "last_heard", "clip", "sample_1",
-          "sample_2"]
+HEADER = ["speaker_id", "name", "role", "identified_by", "talk_time", "turns", "first_heard", "last_heard", "clip",
+          "sample_1", "sample_2"]
 SAMPLE_CHARS = 60
 SAME_VOICE = 0.6   # cosine similarity of two CAM++ centroids above which they are taken as one voice
 
@@ -79,8 +79,19 @@ def write_csv_file(run: RunDir, utterances: Utterances, names: Names) -> None:
 def read_names(path: Path, known: list[str]) -> Names:
     """{speaker id: (name, role, identified_by)} from the user's speakers.csv (a file without the
     identified_by column, as earlier versions wrote it, is read too); a clear error for anything wrong."""
-    header, rows = read_users_csv(path, SpeakersCsvError, "save it from Excel as CSV, or delete it to get a fresh "
-                                  "one (the names written in it are then lost)")
+    return names_in(*read_table(path), path, known)
+
+
+def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """speakers.csv's columns and rows as the file has them (csvio.read_csv), a file that cannot be read said in
+    one line (SpeakersCsvError)."""
+    return read_users_csv(path, SpeakersCsvError, "save it from Excel as CSV, or delete it to get a fresh one (the "
+                          "names written in it are then lost)")
+
+
+def names_in(header: list[str], rows: list[dict[str, str]], path: Path, known: list[str]) -> Names:
+    """read_names' checks of the file's rows as csvio.read_csv gives them (`path` names the file in a message):
+    the app's page checks what it is about to save with them."""
     missing = [c for c in ("speaker_id", "name") if c not in header]
     if missing:
         raise SpeakersCsvError(
