@@ -19,6 +19,10 @@ out/<name>/
     package/, package.zip                                     the evidence package
     original/<file name>, received.json                       a recording received through the app (read-only)
                                                               and the record of its receipt (received.py)
+    preview/<sha256>.pdf, preview/<sha256>.png                the court copy as PDF and its first page, made
+                                                              by the app (files step) for the court copy whose
+                                                              sha256 names them: not an output of the run (no
+                                                              manifest lists them), never packaged
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ WORK = "stages"
 SPEAKER_CLIPS = "speakers"
 LOCK = ".lock"
 INCOMING = ".incoming"
+PREVIEW = "preview"
 PLAN = ".plan.json"      # in .incoming/: what moving the set into place does, written before the first move
 
 
@@ -163,6 +168,21 @@ class RunDir:
     def received(self) -> Path:
         """The record of that receipt: the file's name as sent, when, its size and sha256 (received.py)."""
         return self.root / "received.json"
+
+    # --------------------------------------------------------------------- the court copy's look (the app)
+
+    @property
+    def previews(self) -> Path:
+        """Where the app keeps the court copy as PDF and its first page as PNG (a look at the document)."""
+        return self.root / PREVIEW
+
+    def preview_pdf(self, docx_sha256: str) -> Path:
+        """The PDF of the court copy whose sha256 is `docx_sha256`."""
+        return self.previews / f"{docx_sha256}.pdf"
+
+    def preview_png(self, docx_sha256: str) -> Path:
+        """The first page, as PNG, of the court copy whose sha256 is `docx_sha256`."""
+        return self.previews / f"{docx_sha256}.png"
 
     def relative(self, path: Path) -> str:
         """A path in the run folder as the manifest names it (POSIX, relative to the folder)."""

@@ -3,15 +3,13 @@ looking at the document without Word.
 
     .venv/bin/python tools/render_pages.py out/<name>/<name>.docx docs/exhibit_zh.png [--page 1] [--dpi 80]
 
-docx → PDF (pipeline.export.pdf.docx_to_pdf, LibreOffice headless) → the page as PNG (poppler's pdftoppm).
-Needs LibreOffice and poppler-utils: `make pdf-tools` installs them on Debian."""
+docx → PDF (pipeline.export.pdf.docx_to_pdf, LibreOffice headless) → the page as PNG (pipeline.export.pdf.page_png,
+poppler's pdftoppm): the app's files step does the same. Needs LibreOffice and poppler-utils: `make pdf-tools`
+installs them on Debian."""
 
 from __future__ import annotations
 
 import argparse
-import re
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -19,39 +17,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.errors import PipelineError  # noqa: E402
-from pipeline.export.pdf import docx_to_pdf  # noqa: E402
-
-
-def page_count(pdf: Path) -> int | None:
-    if shutil.which("pdfinfo") is None:
-        return None
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
-    match = re.search(r"^Pages:\s+(\d+)", info, re.M)
-    return int(match.group(1)) if match else None
+from pipeline.export.pdf import docx_to_pdf, page_png  # noqa: E402
 
 
 def render(docx: Path, png: Path, page: int = 1, dpi: int = 80) -> int | None:
     """Write page `page` of docx as png; returns the document's page count (None when unknown)."""
-    pdftoppm = shutil.which("pdftoppm")
-    if pdftoppm is None:
-        raise PipelineError("pdftoppm is not installed: install poppler-utils (`make pdf-tools` on Debian, "
-                            "`brew install poppler` on macOS)")
     with tempfile.TemporaryDirectory(prefix="exhibit-render-") as work:
         pdf = Path(work) / "exhibit.pdf"
         docx_to_pdf(docx, pdf)
-        pages = page_count(pdf)
-        if pages is not None and not 1 <= page <= pages:
-            raise PipelineError(f"{docx.name} has {pages} page(s): there is no page {page}")
-        stem = Path(work) / "page"
-        proc = subprocess.run([pdftoppm, "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile",
-                               str(pdf), str(stem)], capture_output=True, text=True)
-        made = stem.with_suffix(".png")
-        if proc.returncode != 0 or not made.is_file():
-            raise PipelineError(f"pdftoppm could not render page {page} of {docx.name}: "
-                                f"{proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else 'no image'}")
-        png.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(made), png)
-    return pages
+        return page_png(pdf, png, page, dpi)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,6 @@
-"""The Word exhibit as a PDF, made by LibreOffice (soffice) running headless, when it is installed.
+"""The Word exhibit as a PDF, made by LibreOffice (soffice) running headless, when it is installed; and one page
+of a PDF as a PNG (poppler's pdftoppm), for looking at the document without Word (the app's files step,
+tools/render_pages.py).
 
 Each conversion runs LibreOffice with a throw-away user profile of its own (-env:UserInstallation), so that
 it works while the user has LibreOffice open and leaves nothing behind. It converts a copy of the .docx
@@ -35,6 +37,7 @@ from pipeline.timefmt import parse_moment
 log = logging.getLogger(__name__)
 
 TIMEOUT = 180.0     # seconds; a conversion takes about 2 s here, a first start on a slow laptop far longer
+POPPLER_HINT = "install poppler-utils (`make pdf-tools` on Debian, `brew install poppler` on macOS)"
 INSTALL_HINT = ("install LibreOffice (https://www.libreoffice.org; on Debian/Ubuntu: apt-get install "
                 "libreoffice-writer-nogui)")
 NAMES = ("soffice", "libreoffice")
@@ -192,3 +195,50 @@ def docx_to_pdf(docx: Path, pdf: Path, timeout: float = TIMEOUT, soffice: str | 
             write_bytes_atomic(pdf, reproducible(data, source))
         except OSError as exc:
             raise os_error(exc, pdf) from exc
+
+
+def page_count(pdf: Path) -> int | None:
+    """How many pages the PDF has (poppler's pdfinfo), None when that cannot be told."""
+    pdfinfo = shutil.which("pdfinfo")
+    if pdfinfo is None:
+        return None
+    try:
+        info = subprocess.run([pdfinfo, str(pdf)], capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r"^Pages:\s+(\d+)", info, re.M)
+    return int(match.group(1)) if match else None
+
+
+def page_png(pdf: Path, png: Path, page: int = 1, dpi: int = 80, timeout: float = 60.0) -> int | None:
+    """Write page `page` of pdf as png (poppler's pdftoppm at `dpi`), whole or absent; the PDF's page count (None
+    when unknown). Any failure — pdftoppm not found, no such page, no image written — is a PipelineError of one
+    line."""
+    pdf, png = Path(pdf), Path(png)
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        raise PipelineError(f"cannot show a page of {pdf.name}: pdftoppm is not installed; {POPPLER_HINT}")
+    pages = page_count(pdf)
+    if pages is not None and not 1 <= page <= pages:
+        raise PipelineError(f"{pdf.name} has {pages} page(s): there is no page {page}")
+    with tempfile.TemporaryDirectory(prefix="exhibit-page-", ignore_cleanup_errors=True) as work:
+        stem = Path(work) / "page"
+        try:
+            proc = subprocess.run([pdftoppm, "-png", "-r", str(dpi), "-f", str(page), "-l", str(page),
+                                   "-singlefile", str(pdf), str(stem)], capture_output=True, text=True,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise PipelineError(f"pdftoppm did not render page {page} of {pdf.name} within {timeout:g} s") from None
+        except OSError as exc:
+            raise PipelineError(f"pdftoppm ({pdftoppm}) could not be started: {exc.strerror or exc}") from exc
+        made = stem.with_suffix(".png")
+        if proc.returncode != 0 or not made.is_file():
+            said = proc.stderr.strip().splitlines()
+            raise PipelineError(f"pdftoppm could not render page {page} of {pdf.name}: "
+                                f"{said[-1] if said else 'no image'}")
+        try:
+            png.parent.mkdir(parents=True, exist_ok=True)
+            write_bytes_atomic(png, made.read_bytes())
+        except OSError as exc:
+            raise os_error(exc, png) from exc
+    return pages
