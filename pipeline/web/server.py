@@ -35,7 +35,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from pipeline.errors import PipelineError, StaleSaveError
-from pipeline.web import cases, details, keyfacts, progress, reviewstep, speakers, upload
+from pipeline.web import cases, details, files, keyfacts, progress, reviewstep, speakers, upload
 from pipeline.web.jobs import Jobs
 from pipeline.web.folders import NoSuchCase, case_folder
 from pipeline.web.pages import LANGUAGE_COOKIE, LANGUAGES
@@ -158,7 +158,8 @@ def make_app(root: Path, token: str, launch: str, port: int, start: str = "/") -
                              Route("/api/language", choose_language, methods=["POST"]),
                              *upload.routes(root, jobs), *reviewstep.routes(root, lock),
                              *details.routes(root, lock), *progress.routes(root, lock, jobs),
-                             *speakers.routes(root, lock), *keyfacts.routes(root, lock)],
+                             *speakers.routes(root, lock), *keyfacts.routes(root, lock),
+                             *files.routes(root, lock)],
                      middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)])
 
 
