@@ -23,7 +23,7 @@ from pipeline.export.pdf import docx_to_pdf, page_png  # noqa: E402
 def render(docx: Path, png: Path, page: int = 1, dpi: int = 80) -> int | None:
     """Write page `page` of docx as png; returns the document's page count (None when unknown)."""
     with tempfile.TemporaryDirectory(prefix="exhibit-render-") as work:
-        pdf = Path(work) / "exhibit.pdf"
+        pdf = Path(work) / f"{Path(docx).stem}.pdf"        # errors name the document
         docx_to_pdf(docx, pdf)
         return page_png(pdf, png, page, dpi)
 
