@@ -43,6 +43,18 @@ def test_packaged_only_when_the_zip_is_newer_than_the_manifest(tmp_path):
     assert folder_state(run.root).state == "packaged"
 
 
+def test_a_package_of_a_reviewed_copy_is_packaged_with_a_voice_left_unnamed_and_a_drafts_is_a_draft(tmp_path):
+    unnamed = case_folder_by_hand(tmp_path, reviewed_lines(), name="unnamed")     # SPEAKER_01 has no name
+    draft = case_folder_by_hand(tmp_path, _named(labelled()), name="draft")       # made with --draft
+    for run in (unnamed, draft):
+        run.package_zip.write_bytes(b"PK")
+        later = run.manifest.stat().st_mtime + 60
+        os.utime(run.package_zip, (later, later))
+    found = folder_state(unnamed.root)
+    assert (found.state, found.unnamed) == ("packaged", ("SPEAKER_01",))
+    assert folder_state(draft.root).state == "draft"
+
+
 def test_a_held_lock_or_outputs_being_moved_is_processing(tmp_path):
     run = case_folder_by_hand(tmp_path, _named(reviewed_lines()))
     with run.lock("exhibit transcript"):

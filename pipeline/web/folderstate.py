@@ -4,9 +4,10 @@ The states, the first that holds:
 - processing: a run or packaging holds the folder (its lock), or a run's outputs are being moved into place;
 - received: the app received the recording (received.json) and no run has finished yet (one failed, was
   cancelled, or is to start);
+- packaged: package.zip is there, newer than manifest.json (made from this run's outputs), of a court copy that
+  is no draft (a voice left without a name then was counsel's choice);
 - needs_names: the last run's lines have speakers with no name (speakers.csv; a name that shows nothing is none);
 - draft: the court copy is a draft (review.unfinished: lines not reviewed, no reviewer, reviews to do again);
-- packaged: package.zip is there and newer than manifest.json (made from this run's outputs);
 - reviewed: the court copy is not a draft.
 A folder that holds no finished run (no manifest.json, no review artifact), is not being processed and received
 no recording through the app is not a run folder (None)."""
@@ -50,14 +51,15 @@ def folder_state(path: Path) -> FolderState | None:
     labelled, reviewer = labelled
     unnamed = tuple(s.id for s in labelled.speakers if s.number > 0 and not shows_something(s.name))
     why = unfinished(labelled, reviewer)
+    packaged = run.package_zip.is_file() and run.package_zip.stat().st_mtime_ns > run.manifest.stat().st_mtime_ns
     if busy:
         state = PROCESSING
+    elif packaged and not why:                 # filed as it is: a voice left without a name was counsel's choice
+        state = PACKAGED
     elif unnamed:
         state = NEEDS_NAMES
     elif why:
         state = DRAFT
-    elif run.package_zip.is_file() and run.package_zip.stat().st_mtime_ns > run.manifest.stat().st_mtime_ns:
-        state = PACKAGED
     else:
         state = REVIEWED
     return FolderState(state, finished=True, why=why, unnamed=unnamed, lines=len(labelled.items))

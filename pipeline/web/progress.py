@@ -13,9 +13,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pipeline import received
+from pipeline.config import CaseConfig
 from pipeline.errors import PipelineError
 from pipeline.export.wording import load_wording
 from pipeline.rundir import RunDir
+from pipeline.timefmt import clock_text, moment_text, parse_moment
 from pipeline.web.folders import case_folder
 from pipeline.web.folderstate import PROCESSING, RECEIVED, folder_state
 from pipeline.web.jobs import Jobs
@@ -30,6 +32,15 @@ def kept_original(folder: Path) -> Path:
         raise PipelineError(f"{folder.name}: the app keeps no recording in this folder (it was made from a file "
                             "elsewhere): make it again with `exhibit transcript`")
     return found[0]
+
+
+def _when(iso: str, formats) -> str:
+    """When the recording was received, in this computer's zone, said with it: 2026年12月6日 22:20:27（北京时间（UTC+08:00））."""
+    moment = parse_moment(iso)
+    if moment is None or moment.tzinfo is None:
+        return iso
+    zone = CaseConfig().zone()                       # this computer's: the receipt is of this computer
+    return f"{moment_text(moment, formats, zone)}（{clock_text(zone, formats, moment)}）"
 
 
 def routes(root: Path, lock: threading.Lock, jobs: Jobs) -> list[Route]:
@@ -47,13 +58,15 @@ def routes(root: Path, lock: threading.Lock, jobs: Jobs) -> list[Route]:
         state = found.state if found is not None else RECEIVED
         job = jobs.get(name)
         receipt = received.read(RunDir(here).received)
+        formats = load_wording(language(request))["formats"]
         following = next_step(state) if found is not None and found.finished else ""
         return JSONResponse({
             "words": {k: v for k, v in words["progress"].items() if isinstance(v, str)},
             "stage_names": dict(words["progress"]["stages"]),
             "state": state, "state_label": words["states"][state],
             "job": job.seen() if job is not None else None,
-            "received": receipt.record() if receipt is not None else None,
+            "received": {**receipt.record(), "received": _when(receipt.received, formats)}
+            if receipt is not None else None,
             "can_start": state == RECEIVED and (job is None or job.status != "running"),
             "next": {"step": following, "label": words["steps"][following], "href": step_path(name, following)}
             if following and state != PROCESSING else None})
