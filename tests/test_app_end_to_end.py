@@ -65,11 +65,14 @@ def test_a_recording_goes_from_upload_to_a_checked_package_in_the_app(browser, t
         _shot(page, "speakers")
         page.locator("#save").click()
         page.wait_for_selector("#message:has-text('已保存到')")
+        page.locator("#render").click()                       # the names into the lines the review step shows
+        page.wait_for_selector("#message:has-text('整理稿已生成')", timeout=180_000)
 
         # 核对: one line corrected, every other line marked reviewed, saved
         page.locator('#steps a[data-step="review"]').click()
         page.wait_for_selector(".line")
         assert page.locator(".line").count() == len(lines)
+        assert page.locator(".line .speaker").first.inner_text() == "张三（被告）"
         corrected = min(4, len(lines) - 1)
         page.locator(".line").nth(corrected).locator("button.edit").click()
         page.locator("textarea.edit").fill(CORRECTED)

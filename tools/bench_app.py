@@ -10,7 +10,8 @@
    on it in Debian's chromium (Playwright), and the time from asking for the review step to every line shown
    (the page's .line count equal to transcript.csv's rows) is measured, --runs times (median, and each).
 
-    .venv/bin/python tools/bench_app.py [--gigabytes 1] [--minutes 60] [--runs 3] [--folder out/<name>] [--skip-upload]
+    .venv/bin/python tools/bench_app.py [--gigabytes 1] [--minutes 60] [--runs 3] [--folder out/<name> | --keep DIR]
+                                        [--skip-upload] [--skip-review]
 """
 
 from __future__ import annotations
@@ -115,13 +116,15 @@ def upload(gigabytes: float) -> None:
             app.stop()
 
 
-def review(minutes: float, runs: int, folder: Path | None) -> None:
+def review(minutes: float, runs: int, folder: Path | None, keep: Path | None) -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="exhibit-bench-app-") as scratch:
         if folder is None:
-            root = Path(scratch) / "out"
-            source = build_input(minutes, Path(scratch))
+            where = keep or Path(scratch)
+            where.mkdir(parents=True, exist_ok=True)
+            root = where / "out"
+            source = build_input(minutes, where)
             started = time.perf_counter()
             folder = run(source, root / source.stem, load_settings()).out_dir
             print(f"made the exhibit of a {minutes:g}-minute recording in {time.perf_counter() - started:.0f} s")
@@ -140,7 +143,8 @@ def review(minutes: float, runs: int, folder: Path | None) -> None:
                 for _ in range(runs):
                     started = time.perf_counter()
                     page.goto(address)
-                    page.wait_for_function(f"document.querySelectorAll('.line').length === {rows}", timeout=60_000)
+                    page.wait_for_function(f"() => document.querySelectorAll('.line').length === {rows}",
+                                           timeout=60_000)
                     times.append(time.perf_counter() - started)
                 browser.close()
         finally:
@@ -155,6 +159,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--folder", type=Path, help="a finished run folder of a long recording (else one is made)")
+    parser.add_argument("--keep", type=Path, help="make the long recording's exhibit in this folder, and keep it")
     parser.add_argument("--skip-upload", action="store_true")
     parser.add_argument("--skip-review", action="store_true")
     args = parser.parse_args()
@@ -164,7 +169,7 @@ def main() -> None:
     if not args.skip_upload:
         upload(args.gigabytes)
     if not args.skip_review:
-        review(args.minutes, args.runs, args.folder.resolve() if args.folder else None)
+        review(args.minutes, args.runs, args.folder.resolve() if args.folder else None, args.keep)
 
 
 if __name__ == "__main__":
