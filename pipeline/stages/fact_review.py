@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline.artifacts import Fact, Facts
 from pipeline.csvio import read_users_csv
-from pipeline.errors import PipelineError
+from pipeline.errors import Phrase, PipelineError
 from pipeline.fileio import write_text_atomic
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def _read_review(path: Path) -> dict[str, str] | None:
     """fact_id → note of each row of key_facts.csv; None when there is no file or no fact_id column."""
     if not path.exists():
         return None
-    header, rows = read_users_csv(path, PipelineError, "fix it, or delete it to list every key fact again")
+    header, rows = read_users_csv(path, PipelineError, Phrase("key_facts_csv_advice"))
     if ID_COLUMN not in header:
         log.warning("%s has no %s column: every key fact is listed again", path, ID_COLUMN)
         return None
