@@ -15,9 +15,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.artifacts import AudioAsset, Facts, load
+from pipeline.casefile import Change
 from pipeline.config import Settings
 from pipeline.csvio import write_csv
-from pipeline.errors import PipelineError, os_error
+from pipeline.errors import Joined, Phrase, PipelineError, os_error
 from pipeline.fileio import sha256_file
 from pipeline.rundir import RunDir
 
@@ -48,8 +49,9 @@ class Outcome:
     key_facts: int = 0
     exhibit: str = ""
     seconds: float = 0.0
-    error: str = ""             # one line
-    case_changes: tuple[str, ...] = ()   # what this run changed in the recording's case.toml ("exhibit_number: a → b")
+    error: str = ""             # one line, in English (the summary's)
+    said: Phrase | None = None  # the error's message in any language, where it was keyed (PipelineError.phrase)
+    case_changes: tuple[Change, ...] = ()   # what this run changed in the recording's case.toml
 
     def row(self) -> list[object]:
         return [self.job.source.name, self.sha256, self.status, f"{self.duration:.1f}", self.speakers, self.lines,
@@ -75,15 +77,15 @@ def jobs(folder: Path, out: Path) -> list[Job]:
     after that where even those meet (a.wav and a.mp3 beside a_wav.mp3; names that differ only in case, which
     many file systems take for one)."""
     if not folder.is_dir():
-        raise PipelineError(f"{folder}: no such folder of recordings")
+        raise PipelineError.keyed("batch_no_folder", folder=folder)
     if out.exists() and not out.is_dir():
-        raise PipelineError(f"{out}: not a folder (--out names the folder the recordings' folders go into)")
+        raise PipelineError.keyed("batch_out_not_folder", folder=out)
     if (out / SUMMARY).exists() and not (out / SUMMARY).is_file():
-        raise PipelineError(f"{out / SUMMARY}: not a file: the batch writes its summary there; move it away")
+        raise PipelineError.keyed("batch_summary_not_file", path=out / SUMMARY)
     found = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
                    and not p.name.startswith("."))
     if not found:
-        raise PipelineError(f"{folder}: no recordings in it (looked for {', '.join(SUFFIXES)})")
+        raise PipelineError.keyed("batch_no_recordings", folder=folder, suffixes=Joined(SUFFIXES))
     stems = [p.stem.casefold() for p in found]
     taken: set[str] = set()
     made = []
@@ -107,7 +109,7 @@ def process(job: Job, settings: Settings) -> Outcome:
         result = run(job.source, job.out_dir, settings)
     except PipelineError as exc:
         return Outcome(job, ERROR, sha256=digest(job.source), seconds=time.perf_counter() - started,
-                       error=str(exc).replace("\n", " "))
+                       error=str(exc).replace("\n", " "), said=exc.phrase)
     except Exception as exc:  # noqa: BLE001 — a batch goes on; the row says what stopped this recording
         log.exception("%s", job.source)
         return Outcome(job, ERROR, sha256=digest(job.source), seconds=time.perf_counter() - started,
@@ -117,9 +119,7 @@ def process(job: Job, settings: Settings) -> Outcome:
     return Outcome(job, OK, sha256=result.manifest.original_sha256_after, duration=asset.duration if asset else 0.0,
                    speakers=len(result.labelled.speakers), lines=len(result.labelled.items),
                    key_facts=len(facts.items) if facts else 0, exhibit=str(result.outputs["docx"]),
-                   seconds=time.perf_counter() - started,
-                   case_changes=tuple(f"{c.field}: {c.before or '(empty)'} → {c.after or '(empty)'}"
-                                      for c in result.case_changes))
+                   seconds=time.perf_counter() - started, case_changes=result.case_changes)
 
 
 def _threads(settings: Settings, workers: int, local: bool) -> Settings:
@@ -140,10 +140,11 @@ def _remote(job: Job, settings: Settings) -> Outcome:
 
 
 def run_batch(folder: Path, out: Path, settings: Settings, workers: int = 1, address: str | None = None,
-              started: Callable[[list[Job], str], None] = lambda jobs, where: None,
+              started: Callable[[list[Job], str], None] = lambda jobs, address: None,
               done: Callable[[Outcome], None] = lambda outcome: None) -> list[Outcome]:
     """Every recording of `folder` on Ray, at most `workers` at once: `started` hears the jobs and where they
-    run once Ray is up, `done` each outcome as it comes. Writes out/batch_summary.csv and returns the outcomes
+    run (the Ray cluster's address, "" for a Ray on this computer) once Ray is up, `done` each outcome as it
+    comes. Writes out/batch_summary.csv and returns the outcomes
     in file order."""
     import ray
 
@@ -162,7 +163,7 @@ def run_batch(folder: Path, out: Path, settings: Settings, workers: int = 1, add
                      logging_level=logging.ERROR, log_to_driver=False)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise PipelineError(f"cannot start Ray{f' at {address}' if address else ''}: {exc}".splitlines()[0]) from exc
-    started(todo, f"the Ray cluster at {address}" if address else "Ray on this computer")
+    started(todo, address or "")
     try:
         outcomes = _distribute(ray, todo, _threads(settings, workers, not address), workers, done)
     finally:
@@ -184,7 +185,8 @@ def _distribute(ray, todo: list[Job], settings: Settings, workers: int, done) ->
         try:
             outcome = ray.get(ready[0])
         except ray.exceptions.RayError as exc:      # the worker died (out of memory, a crash): this row only
-            outcome = Outcome(job, ERROR, error=f"the worker processing it stopped: {type(exc).__name__}")
+            said = Phrase("batch_worker_stopped", {"kind": type(exc).__name__})
+            outcome = Outcome(job, ERROR, error=str(said), said=said)
         outcomes.append(outcome)
         done(outcome)
     return outcomes

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import BINDING, CONFIG_DIR, CaseConfig, read_case_data, section_from
-from pipeline.errors import ConfigError, PipelineError
+from pipeline.errors import ConfigError, Name, Phrase, PipelineError
 from pipeline.fileio import sha256_file, write_text_atomic
 from pipeline.rundir import RunDir
 
@@ -48,8 +48,9 @@ def case_from_file(path: Path) -> CaseConfig:
     try:
         return section_from(CaseConfig, read_case_data(path), str(path))
     except ConfigError as exc:
-        text = str(exc)
-        raise ConfigError(text if str(path) in text else f"{path}: {text}") from None
+        if str(path) in str(exc):
+            raise
+        raise ConfigError.keyed("in_file", path=path, message=exc.phrase or str(exc)) from None
 
 
 def default_case() -> CaseConfig:
@@ -62,25 +63,23 @@ def bound_to(path: Path) -> str:
     try:
         value = tomllib.loads(path.read_text(encoding="utf-8")).get(BINDING, "")
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read case file {path}: {exc}") from exc
+        raise ConfigError.keyed("cannot_read", what=Name("case file"), path=path, reason=str(exc)) from exc
     return value if isinstance(value, str) else ""
 
 
-def refuse_for_another(path: Path, sha256: str, advice: str = "") -> None:
+def refuse_for_another(path: Path, sha256: str, advice: Phrase | None = None) -> None:
     """A case file that names another recording than `sha256`: its details were made for that one. advice: what
     to do instead (for a case file given with --case: copy its details without the binding)."""
     bound = bound_to(path)
     if bound and bound != sha256:
-        advice = advice or f"copy the details you want into a case file of its own (without {BINDING})"
-        raise PipelineError(f"{path} was written for another recording (sha256 {bound[:12]}…): it is not applied to "
-                            f"this one; {advice}")
+        advice = advice or Phrase("case_advice_copy", {"binding": BINDING})
+        raise PipelineError.keyed("case_for_another", path=path, sha256=bound[:12], advice=advice)
 
 
 def refuse_for_batch(path: Path) -> None:
     """A folder of recordings shares the case file given (--case): one written for a single recording is not it."""
     if bound_to(path):
-        raise PipelineError(f"{path} was written for one recording ({BINDING}): a batch's case file names none; "
-                            f"copy the details all its recordings share into a case file without {BINDING}")
+        raise PipelineError.keyed("case_for_one", path=path, binding=BINDING)
 
 
 def settle(run: RunDir, given: CaseConfig, sha256: str) -> Settled:
@@ -89,7 +88,7 @@ def settle(run: RunDir, given: CaseConfig, sha256: str) -> Settled:
     path = run.case_toml
     exists = path.is_file()
     if exists:
-        refuse_for_another(path, sha256, "give this recording a folder of its own with --out")
+        refuse_for_another(path, sha256, Phrase("case_advice_out"))
     base = case_from_file(path) if exists else default_case()
     names = [f.name for f in dataclasses.fields(CaseConfig)]
     case = dataclasses.replace(base, **{n: getattr(given, n) for n in names if getattr(given, n).strip()})

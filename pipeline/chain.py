@@ -74,15 +74,11 @@ def input_digest(record: StageRecord, part: str, run: RunDir) -> str:
 
 
 def _changed(run: RunDir, name: str) -> PipelineError:
-    return PipelineError(f"{run.root / name} was changed after the exhibit was made (its sha256 is not the one "
-                         "the run recorded): it is not trusted. Run `exhibit transcript` again to make it anew, "
-                         "then package")
+    return PipelineError.keyed("changed_after", path=run.root / name)
 
 
 def _broken(run: RunDir, stage: str, source: str) -> PipelineError:
-    return PipelineError(f"{run.root}: the record of step {stage} does not match the artifact of step {source} "
-                         "it was made from (stages/records.json or manifest.json was edited): run `exhibit "
-                         "transcript` again, then package")
+    return PipelineError.keyed("record_broken", folder=run.root, stage=stage, source=source)
 
 
 def verify(run: RunDir, manifest: RunManifest, required: tuple[str, ...]) -> None:
@@ -91,16 +87,14 @@ def verify(run: RunDir, manifest: RunManifest, required: tuple[str, ...]) -> Non
     chain = {r.stage: r for r in manifest.stages}
     for stage in required:
         if stage not in chain:
-            raise PipelineError(f"{run.root} is not a finished exhibit folder (manifest.json records no step "
-                                f"{stage}): make the exhibit with `exhibit transcript <recording>`")
+            raise PipelineError.keyed("no_step", folder=run.root, stage=stage)
     kept = read_records(run)
     if kept is None or any(to_dict(kept.get(stage)) != to_dict(r) for stage, r in chain.items()):
-        raise PipelineError(f"{run.root}: stages/records.json is not the record in manifest.json (a run was "
-                            "stopped half-way, or a file was edited): run `exhibit transcript` again, then package")
+        raise PipelineError.keyed("records_not_manifest", folder=run.root)
     for record in manifest.stages:
         path = run.root / record.artifact
         if not path.is_file():
-            raise PipelineError(f"{path} is missing: run `exhibit transcript` again, then package")
+            raise PipelineError.keyed("missing_run_again", path=path)
         if sha256_file(path) != record.artifact_sha256:
             raise _changed(run, record.artifact)
     for record in manifest.stages:
@@ -128,11 +122,10 @@ def _verify_working_copies(run: RunDir, manifest: RunManifest, chain: dict[str, 
         raise _changed(run, chain["ingest"].artifact)
     identity = sha256_json(original_identity(asset.sha256, asset.source_path, asset.modified))
     if asset.sha256 != manifest.original_sha256_after or chain["ingest"].inputs.get(ENVIRONMENT) != identity:
-        raise PipelineError(f"{run.root}: stages/ingest.json is not the record of the original this exhibit was "
-                            "made from (it was edited): run `exhibit transcript` again, then package")
+        raise PipelineError.keyed("ingest_edited", folder=run.root)
     changed = working_copy_changed(asset, run)
     if changed is not None and not changed.is_file():
-        raise PipelineError(f"{changed} is missing: run `exhibit transcript` again, then package")
+        raise PipelineError.keyed("missing_run_again", path=changed)
     if changed is not None:
         raise _changed(run, run.relative(changed))
 

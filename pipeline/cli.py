@@ -1,5 +1,5 @@
 """The command line: thin commands over the runner. The only place that turns a PipelineError into one line
-on stderr and exit code 2."""
+on stderr and exit code 2, in the user's language (_fail)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from pipeline.errors import MissingModelError, PipelineError, os_error
+from pipeline.errors import Joined, MissingModelError, PipelineError, os_error
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Turn a recording into a court transcript exhibit, beside the untouched original.")
@@ -37,8 +37,23 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
     """Turn a recording into a court transcript exhibit, beside the untouched original."""
 
 
-def _fail(exc: PipelineError) -> None:
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+def _said(given: str = ""):
+    """(the user's language: the document language given, else the locale's; the command line's wording in it)"""
+    from pipeline.export.wording import load_wording, user_language
+
+    language = user_language(given)
+    return language, load_wording(language)["cli"]
+
+
+def _fail(exc: PipelineError, language: str = "") -> None:
+    """The error in one line on stderr, in the user's language (a document language given, else the locale's):
+    "错误：…" in Chinese (in English where the error has no Chinese wording), "error: …" in English; exit 2."""
+    try:
+        language, words = _said(language)
+        lead, text = words["error"], exc.text(language)
+    except PipelineError:           # the wording files cannot be read: the English as the error has it
+        lead, text = "error: ", str(exc)
+    err.print(f"[bold red]{escape(lead)}[/]{escape(text)}", highlight=False)
     raise typer.Exit(code=2)
 
 
@@ -137,7 +152,7 @@ def transcript(
             hook = _events if events else _RichHook(bar, {s.name: s.cost for s in STAGES})
             result = run(file, target, settings, hook, strict=strict, case_file=case)
     except PipelineError as exc:
-        _fail(exc)
+        _fail(exc, doc_language)
     _closing(result)
 
 
@@ -165,15 +180,18 @@ def _closing(result) -> None:
     if unsourced:
         out.print(words["unsourced"].format(path=result.outputs["speakers"], speakers=sep.join(unsourced)))
     for change in result.case_changes:
-        field = words["fields"].get(change.field, change.field)     # a case file may set any detail
-        out.print(words["case_changed"].format(path=result.outputs["case"], field=field,
-                                               before=change.before or words["empty"],
-                                               after=change.after or words["empty"]))
+        out.print(_changed(words, result.outputs["case"], change))
     missing = result.settings.case.missing()
     if missing:
         out.print(words["case_missing"].format(fields=sep.join(words["fields"][m] for m in missing),
                                                path=result.outputs["case"]))
     out.print(words["original"].format(sha256=result.manifest.original_sha256_after))
+
+
+def _changed(words, path: Path, change) -> str:
+    """A case detail a run changed in the folder's case file (`path`), as the command line says it."""
+    return words["case_changed"].format(path=path, field=words["fields"].get(change.field, change.field),
+                                        before=change.before or words["empty"], after=change.after or words["empty"])
 
 
 def _overrides(given: dict[tuple[str, str], object]) -> dict[str, dict]:
@@ -220,14 +238,13 @@ def package(
     """Write the evidence package: the original (hash checked), the court copy and its PDF, its lines as a table,
     subtitles, a clip per key fact it indexes, a court manifest and SHA256SUMS, in <folder>/package/ and
     <folder>/package.zip. A draft is refused unless --draft."""
+    from pipeline.export.wording import folder_language, load_wording
     from pipeline.package import build_package
 
     try:
         result = build_package(run_dir, draft=draft)
     except PipelineError as exc:
-        _fail(exc)
-    from pipeline.export.wording import load_wording
-
+        _fail(exc, folder_language(run_dir))
     words = load_wording(result.language)["cli"]
     out.print(words["package"].format(folder=result.folder, count=len(result.files) + 1, zip=result.zip_path))
     if result.draft:
@@ -264,6 +281,7 @@ def batch(
     given = {("transcribe", "language"): language, ("transcribe", "model"): model,
              ("transcribe", "compute_type"): compute_type, ("diarize", "num_speakers"): speakers,
              ("export", "doc_language"): doc_language}
+    language, words = _said()           # what the batch says as it goes: in the locale's language
     try:
         settings = load_settings(overrides=_overrides(given), case_path=case)
         if case is not None:
@@ -272,15 +290,17 @@ def batch(
             refuse_for_batch(case)
         with Progress(TextColumn("{task.description:<14}"), BarColumn(), TextColumn("{task.fields[shown]}"),
                       TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=not err.is_terminal) as bar:
-            recordings = bar.add_task("recordings", total=None, shown="")
-            hours = bar.add_task("audio hours", total=None, shown="")
+            recordings = bar.add_task(words["batch_recordings"], total=None, shown="")
+            hours = bar.add_task(words["batch_hours"], total=None, shown="")
             count = {"recordings": 0, "seconds": 0.0, "hours": 0.0, "of": 0}
 
-            def started(jobs, where: str) -> None:
+            def started(jobs, address: str) -> None:
                 count["of"], count["hours"] = len(jobs), sum(j.duration for j in jobs) / 3600
                 bar.update(recordings, total=len(jobs), shown=f"0 / {len(jobs)}")
                 bar.update(hours, total=max(count["hours"], 1e-9), shown=f"0.00 / {count['hours']:.2f} h")
-                out.print(f"{len(jobs)} recordings ({count['hours']:.2f} h of audio) on {where}, {workers} at a time")
+                where = words["batch_cluster"].format(address=address) if address else words["batch_local"]
+                out.print(words["batch_started"].format(count=len(jobs), hours=f"{count['hours']:.2f}", where=where,
+                                                        workers=workers))
 
             def done(outcome) -> None:
                 count["recordings"] += 1
@@ -288,16 +308,19 @@ def batch(
                 bar.update(recordings, completed=count["recordings"], shown=f"{count['recordings']} / {count['of']}")
                 bar.update(hours, completed=count["seconds"] / 3600,
                            shown=f"{count['seconds'] / 3600:.2f} / {count['hours']:.2f} h")
-                said = "ok" if outcome.status == OK else f"error: {outcome.error}"
-                out.print(f"{outcome.job.source.name}: {said} ({outcome.seconds:.1f} s)")
+                reason = outcome.said.text(language) if outcome.said else outcome.error
+                line = words["batch_ok"] if outcome.status == OK else words["batch_error"]
+                out.print(line.format(name=outcome.job.source.name, seconds=f"{outcome.seconds:.1f}",
+                                      error=reason.replace("\n", " ")))
                 for change in outcome.case_changes:      # the recording's own case details, replaced: said
-                    out.print(f"  {outcome.job.out_dir / 'case.toml'}: {change}")
+                    out.print("  " + _changed(words, outcome.job.out_dir / "case.toml", change))
 
             outcomes = run_batch(folder, out_dir, settings, workers, address or None, started, done)
     except PipelineError as exc:
-        _fail(exc)
+        _fail(exc, doc_language)
     failed = [o for o in outcomes if o.status != OK]
-    out.print(f"{len(outcomes) - len(failed)} of {len(outcomes)} recordings made; summary: {out_dir / SUMMARY}")
+    out.print(words["batch_done"].format(made=len(outcomes) - len(failed), count=len(outcomes),
+                                         summary=out_dir / SUMMARY))
     if failed:
         raise typer.Exit(code=2)
 
@@ -324,26 +347,27 @@ def review(
     """Open the review page (the app's review step for this folder): listen line by line, correct text and
     speakers, mark lines reviewed, save them into transcript.csv and make the exhibit again. This computer only
     (127.0.0.1); stop it with Ctrl+C."""
+    from pipeline.export.wording import folder_language
     from pipeline.web.server import review_start, serve
 
     def start(announce: Callable[[str], None]) -> None:
         root, page = review_start(run_dir)
         serve(root, page, port=port, open_browser=not no_browser, announce=announce)
 
-    _serve(start)
+    _serve(start, folder_language(run_dir))
 
 
-def _serve(start: Callable[[Callable[[str], None]], None]) -> None:
-    """Run the app's server (start, told how to announce its address) until Ctrl+C; a PipelineError in one line."""
+def _serve(start: Callable[[Callable[[str], None]], None], language: str = "") -> None:
+    """Run the app's server (start, told how to announce its address) until Ctrl+C, saying how in the locale's
+    language; a PipelineError in one line in `language` (a run folder's exhibit's, else the locale's)."""
     def announce(url: str) -> None:
         out.print(url)
-        out.print("open on this computer only (the address opens it once, in one browser); press Ctrl+C here when "
-                  "you are done")
+        out.print(_said()[1]["app_started"])
 
     try:
         start(announce)
     except PipelineError as exc:
-        _fail(exc)
+        _fail(exc, language)
     except KeyboardInterrupt:
         pass
 
@@ -374,7 +398,8 @@ def doctor() -> None:
     for line in found.lines:
         out.print(line)
     if found.problems:
-        _fail(MissingModelError(f"{len(found.problems)} problem(s): " + "; ".join(found.problems)))
+        _fail(MissingModelError.keyed("doctor_problems", count=len(found.problems),
+                                      problems=Joined(found.problems, "problem_separator")))
 
 
 if __name__ == "__main__":

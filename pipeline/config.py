@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, Joined, Name, Phrase
+from pipeline.locations import CONFIG_DIR, ROOT
 from pipeline.sections import OUTSIDE_KEYS, Section, choice, number, read_toml, section_from
 from pipeline.timefmt import in_zone
 
-ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = ROOT / "configs"
 MODELS_DIR = ROOT / "models"
 
 COMPUTE_TYPES = ("float32", "int8", "int8_float32", "int16", "float16", "int8_float16", "bfloat16",
@@ -26,8 +25,7 @@ COMPUTE_TYPES = ("float32", "int8", "int8_float32", "int16", "float16", "int8_fl
 DEVICES = ("cpu", "cuda", "auto")
 BACKENDS = ("local", "pyannote-pipeline")
 CHANNELS = ("auto", "split", "mix")
-SPLIT_NEEDS_TWO_CHANNELS = ("channels = split needs a recording with two channels (one side of the call on each); "
-                            "this recording has one: use channels = auto or mix")
+SPLIT_NEEDS_TWO_CHANNELS = Phrase("split_needs_two_channels")   # raised as a ConfigError by the stages that need it
 DOC_LANGUAGES = ("zh", "en")         # the languages the exhibit is written in (configs/exhibit_<lang>.toml)
 HIGHLIGHTS = ("none", "inline")      # the transcript body plain, or key-fact words shaded in it too
 # the sections the court copy may show besides the recording, speakers, notation, transcript and declaration
@@ -78,8 +76,7 @@ class DiarizeConfig(Section):
 
     def check(self) -> None:
         if self.min_speakers > self.max_speakers:
-            raise ConfigError(f"[diarize] min_speakers ({self.min_speakers}) is more than max_speakers "
-                              f"({self.max_speakers})")
+            raise ConfigError.keyed("speakers_range", fewest=self.min_speakers, most=self.max_speakers)
         if self.backend == "pyannote-pipeline" and not self.pipeline.strip():
             raise ConfigError("diarize backend pyannote-pipeline needs `pipeline` in [diarize]: a local folder "
                               "holding its config.yaml, or a hub name such as pyannote/speaker-diarization-community-1")
@@ -124,7 +121,7 @@ class FactsConfig(Section):
         """These settings with the user's own rule files added after the shipped ones."""
         for path in extra:
             if not Path(path).is_file():
-                raise ConfigError(f"{path}: no such rule file (--rules)")
+                raise ConfigError.keyed("rule_file_missing", path=path)
         return dataclasses.replace(self, rule_files=self.rule_files + tuple(str(Path(p).expanduser().resolve())
                                                                             for p in extra))
 
@@ -191,13 +188,11 @@ class CaseConfig(Section):
         if moment is not None:
             now = datetime.now(moment.tzinfo) if moment.tzinfo else datetime.now()
             if not EARLIEST_RECORDING <= moment.year or moment.date() > (now + timedelta(days=1)).date():
-                raise ConfigError(f"recorded date {self.recorded_on!r} is not a day a recording could have been "
-                                  f"made (between {EARLIEST_RECORDING} and today)")
+                raise ConfigError.keyed("recorded_on_impossible", value=self.recorded_on, earliest=EARLIEST_RECORDING)
         self.zone()
         digest = self.carrier_sha256.strip().lower()
         if digest and not (len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
-            raise ConfigError(f"carrier_sha256 {self.carrier_sha256!r} is not a SHA-256 (64 hexadecimal digits, "
-                              "as `sha256sum` prints it)")
+            raise ConfigError.keyed("carrier_sha256_bad", value=self.carrier_sha256)
 
     def zone(self) -> tzinfo:
         """The zone every time in the documents is shown in: time_zone, else this computer's."""
@@ -207,8 +202,7 @@ class CaseConfig(Section):
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"time zone {self.time_zone!r} is not a zone name such as Asia/Shanghai or "
-                              "Europe/London (time_zone)") from None
+            raise ConfigError.keyed("time_zone_bad", value=self.time_zone) from None
 
     def recorded_moment(self) -> datetime | None:
         """recorded_on as a date and time (midnight when only the day is stated); None when not given."""
@@ -218,8 +212,7 @@ class CaseConfig(Section):
         try:
             return datetime.fromisoformat(text)
         except ValueError:
-            raise ConfigError(f"recorded date {self.recorded_on!r} is not a date written YYYY-MM-DD, with the time "
-                              "of day if known (e.g. 2025-03-05 or 2025-03-05 15:30)") from None
+            raise ConfigError.keyed("recorded_on_bad", value=self.recorded_on) from None
 
     def recorded_date(self) -> date | None:
         """The day of recorded_on (in the case's zone when it was stated with a zone, as the documents show it),
@@ -289,7 +282,7 @@ def _from_environment() -> dict[str, dict[str, Any]]:
         try:
             TranscribeConfig(**{key: kind(value)})
         except ValueError:
-            raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+            raise ConfigError.keyed("environment_not_number", name=name, value=value) from None
         except ConfigError as exc:
             raise ConfigError(f"{name}={value!r}: {str(exc).split(' ([')[0]}") from None
         found[key] = kind(value)
@@ -304,11 +297,11 @@ def load_settings(path: Path | None = None, overrides: dict[str, dict[str, Any]]
     with the case kept in the recording's folder (casefile.py), configs/case.toml being only the defaults of a
     new folder."""
     path = path or CONFIG_DIR / "default.toml"
-    data = read_toml(path, "settings file")
+    data = read_toml(path, Name("settings file"))
     if "case" in data:
-        raise ConfigError(f"{path.name}: the case is described in a case file (configs/case.toml), not [case]")
+        raise ConfigError.keyed("settings_with_case", name=path.name)
     if case_path is not None and not case_path.is_file():
-        raise ConfigError(f"cannot read case file {case_path}: no such case file (--case)")
+        raise ConfigError.keyed("case_file_missing", path=case_path)
     data["case"] = read_case_data(case_path) if case_path else {}
     for given in (_from_environment(), overrides or {}):
         for section, values in given.items():
@@ -318,7 +311,7 @@ def load_settings(path: Path | None = None, overrides: dict[str, dict[str, Any]]
         where = str(case_path) if f.name == "case" and case_path else f"{path.name} [{f.name}]"
         sections[f.name] = section_from(type(getattr(Settings(), f.name)), data.pop(f.name, {}), where)
     if data:
-        raise ConfigError(f"{path.name}: unknown section(s) {', '.join(sorted(data))}")
+        raise ConfigError.keyed("unknown_sections", name=path.name, sections=Joined(tuple(sorted(data))))
     settings = Settings(**sections)
     if rules:
         settings = dataclasses.replace(settings, facts=settings.facts.with_rules(rules))
@@ -331,7 +324,8 @@ BINDING = "recording_sha256"    # in a run folder's case.toml: the recording the
 def read_case_data(path: Path) -> dict[str, Any]:
     """A case file's values (the binding to a recording left out, see casefile.py); a date written as TOML's own
     date (recorded_on = 2024-06-18, unquoted) read as the text it stands for."""
-    data = read_toml(path, "case file")
+    data = read_toml(path, Name("case file"))
     data.pop(BINDING, None)
     return {key: value.isoformat(sep=" ") if isinstance(value, datetime) else
             value.isoformat() if isinstance(value, date) else value for key, value in data.items()}
+

@@ -15,6 +15,8 @@ import re
 import unicodedata
 from typing import Any
 
+from pipeline.errors import Phrase
+
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
 
 
@@ -34,15 +36,16 @@ def code_point(char: str) -> str:
     return f"U+{ord(char):04X}"
 
 
-def find_control(text: str) -> str:
-    """'' when text holds no control character, else what and where the first one is, for a message:
-    "an invisible control character (U+000B) after 'Zhang'"."""
+def find_control(text: str) -> Phrase | None:
+    """None when text holds no control character, else what and where the first one is, for a message (str() of
+    it in English): "an invisible control character (U+000B) after 'Zhang'"."""
     found = CONTROL.search(text)
     if not found:
-        return ""
+        return None
     before = text[:found.start()][-12:]
-    where = f" after {before!r}" if before else " at the start"
-    return f"an invisible control character ({code_point(found.group())}){where}"
+    code = code_point(found.group())
+    return Phrase("control_after", {"code": code, "before": before}) if before else \
+        Phrase("control_at_start", {"code": code})
 
 
 def visible(text: str) -> str:

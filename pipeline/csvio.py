@@ -16,7 +16,7 @@ import io
 from pathlib import Path
 
 from pipeline.controls import find_control
-from pipeline.errors import PipelineError
+from pipeline.errors import Phrase, PipelineError
 from pipeline.fileio import write_bytes_atomic
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -26,6 +26,11 @@ DELIMITERS = (",", ";", "\t")
 
 class CellError(ValueError):
     """A cell of a CSV file read back that cannot be taken as it is; the message names its row and column."""
+
+
+def _problem(key: str, **params: object) -> ValueError:
+    """A ValueError whose message is the Phrase [errors] `key` (str() of it is the English)."""
+    return ValueError(Phrase(key, params))
 
 
 def guarded(value: object) -> object:
@@ -66,7 +71,7 @@ def _utf16(data: bytes) -> str | None:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise ValueError("it is marked as UTF-16 text but is damaged") from exc
+        raise _problem("csv_utf16_damaged") from exc
 
 
 def decode_csv_bytes(data: bytes) -> str:
@@ -79,7 +84,7 @@ def decode_csv_bytes(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ValueError("it is neither UTF-8, GBK nor UTF-16 text")
+    raise _problem("csv_encoding")
 
 
 def _delimiter(text: str) -> str:
@@ -95,14 +100,14 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     ValueError on bad files, naming the row and column of a cell that holds a control character."""
     text = decode_csv_bytes(path.read_bytes())
     if "\x00" in text:
-        raise ValueError("it is not a text file")
+        raise _problem("csv_not_text")
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
     except csv.Error as exc:
-        raise ValueError(f"it is not a well-formed CSV file ({exc})") from exc
+        raise _problem("csv_malformed", reason=str(exc)) from exc
     first = next((i for i, record in enumerate(records) if any(cell.strip() for cell in record)), None)
     if first is None:
-        raise ValueError("it is empty")
+        raise _problem("csv_empty")
     header = [unguarded(h).strip() for h in records[first]]
     rows = []
     for number, record in enumerate(records[first:], start=first + 1):
@@ -110,20 +115,20 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
             problem = find_control(cell)
             if problem:
                 name = header[column] if column < len(header) and header[column] else str(column + 1)
-                raise CellError(f"row {number}, column {name} holds {problem} (text pasted from Word or a web "
-                                 "page can bring one): delete it there and save the file again")
+                raise CellError(Phrase("csv_cell", {"row": number, "column": name, "problem": problem}))
         values = [unguarded(cell).strip() for cell in record]
         if number > first + 1 and any(values):
             rows.append(dict(zip(header, values)))
     return header, rows
 
 
-def read_users_csv(path: Path, error: type[PipelineError], advice: str) -> tuple[list[str], list[dict[str, str]]]:
+def read_users_csv(path: Path, error: type[PipelineError], advice: Phrase) -> tuple[list[str], list[dict[str, str]]]:
     """read_csv of a file the user edits, its problems said in one line as `error`: a control character by its
     row and column, anything else as "cannot be read" followed by `advice` (what to do about it)."""
     try:
         return read_csv(path)
     except CellError as exc:
-        raise error(f"{path}: {exc}") from exc
+        raise error.keyed("in_file", path=path, message=exc.args[0]) from exc
     except (OSError, ValueError) as exc:
-        raise error(f"{path}: cannot be read ({exc}); {advice}") from exc
+        reason = exc.args[0] if exc.args and isinstance(exc.args[0], Phrase) else str(exc)
+        raise error.keyed("csv_unreadable", path=path, reason=reason, advice=advice) from exc

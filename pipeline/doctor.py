@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import ENVIRONMENT, MODELS_DIR, ROOT, load_settings
-from pipeline.errors import PipelineError
+from pipeline.errors import Phrase, PipelineError
 from pipeline.export.manifest import software_versions
 from pipeline.export.pdf import find_soffice
 from pipeline.fileio import sha256_file
@@ -28,7 +28,7 @@ LOW_DISK = 2 << 30                       # under 2 GB free: a long recording's w
 @dataclass(frozen=True)
 class Report:
     lines: tuple[str, ...]
-    problems: tuple[str, ...]           # what stops a run (bad settings, missing or changed model files)
+    problems: tuple[Phrase | str, ...]  # what stops a run (bad settings, missing or changed model files)
 
 
 def cpu() -> str:
@@ -45,8 +45,9 @@ def cpu() -> str:
     return f"{name}, {os.cpu_count()} cores" + (f", {' '.join(flags)}" if flags else "")
 
 
-def model_lines(models_dir: Path = MODELS_DIR) -> tuple[list[str], list[str]]:
-    """Every model file with its sha256 (checked against configs/models.toml), and the problems found."""
+def model_lines(models_dir: Path = MODELS_DIR) -> tuple[list[str], list[Phrase | str]]:
+    """Every model file with its sha256 (checked against configs/models.toml), and the problems found (str() of
+    each is the English)."""
     lines, problems = [], []
     for spec in specs().values():
         for f in spec.files:
@@ -55,7 +56,8 @@ def model_lines(models_dir: Path = MODELS_DIR) -> tuple[list[str], list[str]]:
             state = "ok" if digest == f.sha256 else "CHANGED (not the pinned file)" if digest else "MISSING"
             lines.append(f"  {spec.folder}/{f.name}: {state}" + (f", sha256 {digest[:16]}…" if digest else ""))
             if state != "ok":
-                problems.append(f"{spec.folder}/{f.name} is {state.split()[0].lower()}: run `make models`")
+                key = "model_file_missing" if state == "MISSING" else "model_file_changed"
+                problems.append(Phrase(key, {"file": f"{spec.folder}/{f.name}"}))
     for spec in EXPORTS:
         found = checked(spec, models_dir)
         state = f"sha256 {found.record.sha256[:16]}… (as make models recorded it)" if found.model else "not used"
@@ -77,7 +79,7 @@ def report() -> Report:
         settings_problem = []
     except PipelineError as exc:
         lines.append(f"settings: {exc}")
-        settings_problem = [str(exc)]
+        settings_problem = [exc.phrase or str(exc)]
     files, problems = model_lines()
     problems = settings_problem + problems
     lines += ["model files (configs/models.toml):", *files, "diarizer networks:", *(f"  {e}" for e in engines())]

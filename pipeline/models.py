@@ -90,8 +90,8 @@ def specs() -> dict[str, ModelSpec]:
             for key, entry in data.items()
         }
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
-        raise MissingModelError(f"{MANIFEST} cannot be read ({type(exc).__name__}: {exc}): restore it from the "
-                                "repository") from exc
+        raise MissingModelError.keyed("models_manifest_unreadable", path=MANIFEST,
+                                      reason=f"{type(exc).__name__}: {exc}") from exc
 
 
 def verify(spec: ModelSpec) -> dict[str, str]:
@@ -100,10 +100,10 @@ def verify(spec: ModelSpec) -> dict[str, str]:
     for f in spec.files:
         path = spec.path / f.name
         if not path.is_file():
-            raise MissingModelError(f"model file {path} is missing: run `make models`")
+            raise MissingModelError.keyed("model_missing", path=path)
         digest = sha256_file(path)
         if digest != f.sha256:
-            raise MissingModelError(f"model file {path} does not match its recorded sha256: run `make models`")
+            raise MissingModelError.keyed("model_changed", path=path)
         hashes[f.name] = digest
     return hashes
 
@@ -112,7 +112,7 @@ def resolve(key: str) -> tuple[Path, dict[str, str]]:
     """The verified local folder of a model named in configs/models.toml, and its files' sha256."""
     all_specs = specs()
     if key not in all_specs:
-        raise MissingModelError(f"no model called {key!r} in {MANIFEST.name}")
+        raise MissingModelError.keyed("no_such_model", key=key, manifest=MANIFEST.name)
     spec = all_specs[key]
     return spec.path, verify(spec)
 

@@ -62,7 +62,7 @@ def _chunk(samples: np.ndarray, start: float, seconds: float) -> np.ndarray:
     first = int(start * SAMPLE_RATE)
     piece = samples[first:first + int(seconds * SAMPLE_RATE)]
     if len(piece) < int(seconds * SAMPLE_RATE):
-        raise MissingModelError(f"{SAMPLE} is shorter than the export check needs: restore it from the repository")
+        raise MissingModelError.keyed("sample_short", path=SAMPLE)
     return piece
 
 
@@ -170,11 +170,9 @@ def sample() -> np.ndarray:
     try:
         data = SAMPLE.read_bytes()
     except OSError as exc:
-        raise MissingModelError(f"{SAMPLE} cannot be read ({exc.strerror or exc}): the ONNX exports are checked "
-                                "on it; restore it from the repository") from exc
+        raise MissingModelError.keyed("sample_unreadable", path=SAMPLE, reason=str(exc.strerror or exc)) from exc
     if sha256_bytes(data) != SAMPLE_SHA256:
-        raise MissingModelError(f"{SAMPLE} is not the sample shipped with exhibit (its sha256 differs): the ONNX "
-                                "exports are checked on it; restore it from the repository")
+        raise MissingModelError.keyed("sample_changed", path=SAMPLE)
     return decode(SAMPLE)
 
 

@@ -37,7 +37,7 @@ from pathlib import Path
 from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled, RunManifest, Status, load
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
 from pipeline.chain import SETTING, verify
-from pipeline.errors import PipelineError, os_error
+from pipeline.errors import Joined, Phrase, PipelineError, os_error
 from pipeline.config import CaseConfig, Settings, settings_from_record
 from pipeline.export.content import court_facts
 from pipeline.export.manifest import read_manifest
@@ -70,8 +70,7 @@ class Package:
 
 
 def _not_finished(run_dir: Path, missing: str) -> PipelineError:
-    return PipelineError(f"{run_dir} is not a finished exhibit folder ({missing} is missing): make the exhibit "
-                         "first with `exhibit transcript <recording>`")
+    return PipelineError.keyed("not_finished", folder=run_dir, missing=missing)
 
 
 def _load(run: RunDir, cls, stage: str):
@@ -109,14 +108,11 @@ def _write_clips(folder: Path, wav: Path, facts: tuple[Fact, ...], labelled: Lab
 def _copy_original(asset: AudioAsset, target: Path) -> None:
     source = Path(asset.source_path)
     if not source.is_file():
-        raise PipelineError(f"the original recording is not at {source} any more: put it back there, or run "
-                            "`exhibit transcript <where it is now> --out <this folder>` so that the exhibit records "
-                            "where it is, then `exhibit package` again")
+        raise PipelineError.keyed("original_moved", path=source)
     shutil.copyfile(source, target)
     copied = sha256_file(target)
     if copied != asset.sha256:
-        raise PipelineError(f"{source} is not the recording this exhibit was made from (sha256 {copied[:12]}…, "
-                            f"recorded {asset.sha256[:12]}…): put the original back, or make the exhibit again")
+        raise PipelineError.keyed("original_not_this", path=source, copied=copied[:12], recorded=asset.sha256[:12])
 
 
 def _sums(folder: Path) -> dict[str, str]:
@@ -151,27 +147,23 @@ class _Run:
 def _check(run: RunDir) -> _Run:
     """The run folder is finished and as its last run left it: the chain of custody and every output."""
     if run.incoming.exists():
-        raise PipelineError(f"{run.root}: its last run was stopped before its outputs were all in place: run "
-                            "`exhibit transcript` again, then package")
+        raise PipelineError.keyed("run_stopped", folder=run.root)
     try:
         manifest = read_manifest(run.manifest)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise PipelineError(f"{run.manifest} cannot be read ({exc}): run `exhibit transcript` again, then "
-                            "package") from exc
+        raise PipelineError.keyed("manifest_unreadable", path=run.manifest, reason=str(exc)) from exc
     asset, lines, facts = (_load(run, cls, stage) for stage, cls in
                            (("ingest", AudioAsset), ("review", Labelled), ("fact_review", Facts)))
     verify(run, manifest, READS)
     open_ = manifest.review.get("conflicts", 0)
     if open_:           # a person's reviews the lines no longer take: working material, and the review is not done
-        raise PipelineError(f"{run.root}: {open_} review(s) are to be done again (conflicts, see the review page or "
-                            "transcript.csv): deal with them and make the exhibit again, then package")
+        raise PipelineError.keyed("reviews_to_redo", folder=run.root, count=open_)
     for name, recorded in manifest.outputs.items():
         path = run.inside(name)
         if path is None or not path.is_file():
             raise _not_finished(run.root, name)
         if sha256_file(path) != recorded:
-            raise PipelineError(f"{path} was changed after the exhibit was made: run `exhibit "
-                                "transcript` again so that the manifest matches it, then package")
+            raise PipelineError.keyed("output_changed", path=path)
     settings = settings_from_record(manifest.settings)
     _check_settings(run, manifest, settings)
     return _Run(manifest, settings, asset, lines, facts)
@@ -184,18 +176,17 @@ def _check_settings(run: RunDir, manifest: RunManifest, settings: Settings) -> N
     record = next((r for r in manifest.stages if r.stage == "export"), None)
     for name in ("case", "export"):
         if record is None or record.inputs.get(f"{SETTING}{name}") != sha256_json(settings.value(name)):
-            raise PipelineError(f"{run.manifest}: its [{name}] settings are not those the exhibit was made with "
-                                "(was it edited?): run `exhibit transcript` again, then package")
+            raise PipelineError.keyed("settings_edited", path=run.manifest, name=name)
 
 
 def _refuse_a_draft(run: RunDir, checked: _Run, why: dict[str, int]) -> None:
     """A court copy that is a draft (`why`: review.unfinished) is not packaged unless asked for (--draft)."""
     if not why:
         return
-    said = [f"{why['unchecked']} of {len(checked.lines.items)} lines not reviewed"] if "unchecked" in why else []
-    said += ["no reviewer named"] if "no_reviewer" in why else []
-    raise PipelineError(f"{run.root}: the court copy is still a draft ({', '.join(said)}): review every line "
-                        "(make review) and name the reviewer (--reviewed-by), or package it as a draft with --draft")
+    said = [Phrase("draft_unreviewed", {"unchecked": why["unchecked"], "total": len(checked.lines.items)})] \
+        if "unchecked" in why else []
+    said += [Phrase("draft_no_reviewer")] if "no_reviewer" in why else []
+    raise PipelineError.keyed("package_draft", folder=run.root, reasons=Joined(tuple(said), "clause_separator"))
 
 
 def _build(run: RunDir, tmp: Path, draft: bool) -> tuple[_Run, str, bool, str]:

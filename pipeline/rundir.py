@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from pipeline.errors import PipelineError
+from pipeline.errors import Phrase, PipelineError
 from pipeline.fileio import temp_writer, write_text_atomic
 
 try:
@@ -331,10 +331,10 @@ def _acquire(path: Path) -> tuple[int, dict]:
                 raise BlockingIOError
         except BlockingIOError:
             os.close(fd)
-            who = f"pid {holder['pid']}, {holder.get('doing', 'a run')} since {holder.get('since', '?')}" \
-                if holder.get("pid") else "another process"
-            raise PipelineError(f"{path.parent} is in use by another exhibit run ({who}): wait until it has "
-                                "finished, then run again") from None
+            who = Phrase("lock_holder", {"pid": holder["pid"], "doing": holder.get("doing", "a run"),
+                                         "since": holder.get("since", "?")}) \
+                if holder.get("pid") else Phrase("lock_holder_unknown")
+            raise PipelineError.keyed("folder_in_use", folder=path.parent, who=who) from None
         try:
             same = os.fstat(fd).st_ino == os.stat(path).st_ino
         except FileNotFoundError:

@@ -45,7 +45,7 @@ from pipeline.artifacts import (
 from pipeline import casefile, received
 from pipeline.chain import original_identity, working_copy_changed
 from pipeline.config import Settings
-from pipeline.errors import PipelineError, os_error
+from pipeline.errors import Joined, Phrase, PipelineError, os_error
 from pipeline.export import stage as export
 from pipeline.export.content import exhibit_content, model_files
 from pipeline.export.manifest import read_manifest, software_versions, write_manifest
@@ -225,11 +225,9 @@ def _check_same_recording(run: RunDir, sha256: str) -> None:
     if found is None or found[1] == sha256:
         return
     work = [p.name for p in (run.speakers_csv, run.transcript_csv, run.key_facts_csv) if p.is_file()]
-    held = f"; its {', '.join(work)} were written for that recording and are not applied to this one" if work else ""
-    raise PipelineError(
-        f"{run.root} already holds the exhibit of another recording ({found[0]}, sha256 {found[1][:12]}…){held}: "
-        f"give this recording a folder of its own with --out (for example {run.root.name}_2), or move that "
-        "folder away")
+    held = Phrase("another_recording_files", {"files": Joined(tuple(work))}) if work else ""
+    raise PipelineError.keyed("another_recording", folder=run.root, name=found[0], sha256=found[1][:12], held=held,
+                              example=f"{run.root.name}_2")
 
 
 def _review_record(labelled: Labelled, settings: Settings, record: StageRecord) -> dict[str, Any]:
@@ -297,8 +295,7 @@ def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook, 
     done = run_stages(STAGES, c, progress, strict)
     after = file_digests(source)
     if after.sha256 != before.sha256:
-        raise PipelineError(f"{source}: the original changed while it was being processed; run again on a copy "
-                            "that nothing else is writing to")
+        raise PipelineError.keyed("original_changed", path=source)
     exported: Exported = c["export"]
     labelled: Labelled = c["review"]
     written = _keep_the_persons_review(run, next(r for r in done if r.stage == "review"), dict(exported.sha256))

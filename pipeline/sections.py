@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pipeline.controls import find_control, shows_something
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, Joined, Name
 
 
 def choice(default: str, label: str, options: tuple[str, ...]) -> Any:
@@ -36,21 +36,22 @@ class Section:
             value, default = getattr(self, f.name), f.default
             where = f"[{section}] {f.name}"
             if not same_type(value, default):
-                raise ConfigError(f"{where} should be a {type(default).__name__}, not {value!r}")
-            label = f.metadata.get("label", f.name)
+                raise ConfigError.keyed("setting_type", where=where, kind=Name(type(default).__name__), value=value)
+            label = Name(f.metadata.get("label", f.name))
             for text in (value,) if isinstance(value, str) else value if isinstance(value, tuple) else ():
                 if found := find_control(text):
-                    raise ConfigError(f"{label} holds {found}: remove it ({where})")
+                    raise ConfigError.keyed("setting_control", label=label, found=found, where=where)
                 if text and not shows_something(text) and text.strip():
-                    raise ConfigError(f"{label} holds only characters that show nothing (such as U+200B): write "
-                                      f"it out, or leave it empty ({where})")
+                    raise ConfigError.keyed("setting_invisible", label=label, where=where)
             options = f.metadata.get("choices")
             if options and value not in options:
-                raise ConfigError(f"{label} must be one of {', '.join(options)}, not {value!r} ({where})")
+                raise ConfigError.keyed("setting_choice", label=label, options=Joined(options), value=value,
+                                        where=where)
             low, high = f.metadata.get("low"), f.metadata.get("high")
             if (low is not None and value < low) or (high is not None and value > high):
-                bounds = f"at least {low:g}" if high is None else f"between {low:g} and {high:g}"
-                raise ConfigError(f"{label} must be {bounds}, not {value!r} ({where})")
+                bounds = {"low": f"{low:g}"} | ({"high": f"{high:g}"} if high is not None else {})
+                raise ConfigError.keyed("setting_between" if "high" in bounds else "setting_at_least", label=label,
+                                        value=value, where=where, **bounds)
         self.check()
 
     def check(self) -> None:
@@ -71,7 +72,7 @@ def section_from(cls: type, data: dict[str, Any], where: str) -> Any:
     known = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - set(known))
     if unknown:
-        raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}")
+        raise ConfigError.keyed("unknown_settings", where=where, names=Joined(tuple(unknown)))
     values = {}
     for name, value in data.items():
         default = known[name].default
@@ -80,14 +81,15 @@ def section_from(cls: type, data: dict[str, Any], where: str) -> Any:
         elif isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not same_type(value, default):
-            raise ConfigError(f"{where}: {name} should be a {type(default).__name__}, not {value!r}")
+            raise ConfigError.keyed("setting_type_in", where=where, name=name, kind=Name(type(default).__name__),
+                                    value=value)
         values[name] = value
     return cls(**values)
 
 
-def read_toml(path: Path, what: str) -> dict[str, Any]:
+def read_toml(path: Path, what: Name) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise ConfigError(f"cannot read {what} {path}: {reason}") from exc
+        raise ConfigError.keyed("cannot_read", what=what, path=path, reason=str(reason)) from exc

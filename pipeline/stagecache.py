@@ -121,9 +121,7 @@ def _distrust(stage: Stage, changed: str, run: RunDir, strict: bool) -> bool:
                     stage.name)
         return False
     if strict:
-        raise TamperedError(f"{run.root / changed} was changed after the run that made it (its sha256 is not the "
-                            "one recorded): stopped (--strict). Find out who changed it; run without --strict to "
-                            "make it and every step after it again")
+        raise TamperedError.keyed("tampered", path=run.root / changed)
     log.warning("%s was changed after the run that made it (its sha256 is not the one recorded): not trusted; "
                 "%s and every step after it run again", changed, stage.name)
     return True
@@ -137,8 +135,7 @@ def run_stages(stages: tuple[Stage, ...], c: Context, progress: ProgressHook = q
     records = read_records(c.run)
     if records is None:
         if strict:
-            raise TamperedError(f"{c.run.records} cannot be read (it was damaged or edited): stopped (--strict); "
-                                "run without --strict to make every step again")
+            raise TamperedError.keyed("records_unreadable", path=c.run.records)
         log.warning("%s cannot be read (it was damaged or edited): every step runs again", c.run.records)
         records = {}
     done, rerun, lock = [], False, threading.Lock()

@@ -23,6 +23,15 @@ ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT.parent / "shared" / "eval"
 
 
+@pytest.fixture(autouse=True)
+def english_locale(monkeypatch):
+    """The command line speaks the locale's language (LANG, LC_ALL, LC_MESSAGES): every test runs in an English
+    locale wherever the suite runs; a test of another language sets LANG itself."""
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def exhibit(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
     """`exhibit ARGS…` as a person runs it, in `cwd` (a command that runs the models needs a longer timeout)."""
     return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, capture_output=True, text=True,
@@ -30,9 +39,10 @@ def exhibit(*args: str, cwd: Path, timeout: float = 120) -> subprocess.Completed
 
 
 def one_line(proc: subprocess.CompletedProcess) -> str:
-    """The one line a failed command printed (the test fails if it printed more, or did not fail with 2)."""
+    """The one line a failed command printed (the test fails if it printed more, or did not fail with 2), in
+    English or, for a Chinese run folder, in Chinese."""
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
+    assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith(("error:", "错误：")), proc.stderr
     return lines[0]
 
 

@@ -115,4 +115,4 @@ def test_a_batch_run_says_what_it_changed_in_a_recordings_case(tmp_path):
     source, out = _recording(tmp_path / "a.wav"), tmp_path / "out" / "a"
     run(source, out, _given(exhibit_number="证据10"))
     outcome = process(Job(source, out, 2.0), _given(exhibit_number="证据3"))
-    assert outcome.status == "ok" and outcome.case_changes == ("exhibit_number: 证据10 → 证据3",)
+    assert outcome.status == "ok" and outcome.case_changes == (casefile.Change("exhibit_number", "证据10", "证据3"),)

@@ -146,10 +146,12 @@ def test_package_command_and_its_one_line_errors(tmp_path):
     not_run = tmp_path / "out" / "other"
     not_run.mkdir()
     (run_dir / "stages" / "label.json").unlink()
-    for folder, message in ((not_run, "manifest.json is missing"), (run_dir, "stages/label.json is missing")):
+    # a folder that is no exhibit speaks the locale's language (English here), a Chinese exhibit's folder Chinese
+    for folder, message in ((not_run, "manifest.json is missing"), (run_dir, "缺少 ")):
         proc = _exhibit("package", str(folder), cwd=tmp_path)
         lines = [line for line in proc.stderr.splitlines() if line.strip()]
         assert proc.returncode == 2 and len(lines) == 1 and message in lines[0], proc.stderr
+    assert "stages/label.json。请重新运行 `exhibit transcript`，然后再打包" in lines[0]
     shutil.rmtree(not_run)
 
 
@@ -211,10 +213,12 @@ def test_a_draft_is_refused_unless_asked_for_and_then_says_it_is_one(tmp_path):
     from pipeline.cli import app
 
     run_dir, _ = finished_run(tmp_path, reviewed=False)
-    refused = CliRunner().invoke(app, ["package", str(run_dir)])
+    with pytest.raises(PipelineError, match=r"the court copy is still a draft \(2 of 2 lines not reviewed, no reviewer "
+                                            r"named\)"):
+        build_package(run_dir)
+    refused = CliRunner().invoke(app, ["package", str(run_dir)])      # one line (in Chinese: test_cli_language)
     lines = [line for line in refused.output.splitlines() if line.strip()]
     assert refused.exit_code == 2 and len(lines) == 1, refused.output
-    assert "the court copy is still a draft (2 of 2 lines not reviewed, no reviewer named)" in lines[0]
     assert not (run_dir / "package").exists() and not (run_dir / "package.zip").exists()
     made = CliRunner().invoke(app, ["package", str(run_dir), "--draft"])
     assert made.exit_code == 0 and "此证据包中的整理稿是草稿" in made.output, made.output

@@ -97,8 +97,10 @@ def test_1_a_changed_time_in_an_artifact_is_refused_too_and_the_command_says_one
     data = json.loads(path.read_text(encoding="utf-8"))
     data["data"]["items"][0]["start"] = 1.0                  # the fact's time point moved
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    line = one_line(exhibit("package", str(run_dir), cwd=tmp_path))
-    assert "stages/fact_review.json was changed after the exhibit was made" in line
+    with pytest.raises(PipelineError, match=r"stages/fact_review\.json was changed after the exhibit was made"):
+        build_package(run_dir)
+    line = one_line(exhibit("package", str(run_dir), cwd=tmp_path))          # a Chinese exhibit: in Chinese
+    assert "stages/fact_review.json 在整理稿制作完成后被改动过" in line
 
 
 def test_1_strict_stops_at_an_edited_artifact_and_without_it_that_step_and_all_after_run_again(tmp_path, caplog):
@@ -128,8 +130,8 @@ def test_2_a_zeroed_working_copy_is_refused_by_package_not_cut_into_silent_clips
     with pytest.raises(PipelineError, match=r"stages/audio16k\.wav was changed after the exhibit was made"):
         build_package(run_dir)
     write_wav(run.wav, audio[:SAMPLE_RATE])                          # cut short
-    line = one_line(exhibit("package", str(run_dir), cwd=tmp_path))
-    assert "stages/audio16k.wav was changed" in line
+    line = one_line(exhibit("package", str(run_dir), cwd=tmp_path))          # a Chinese exhibit: in Chinese
+    assert "stages/audio16k.wav 在整理稿制作完成后被改动过" in line
     assert not (run_dir / "package").exists()
 
 
@@ -320,9 +322,11 @@ def test_8_a_second_run_on_a_folder_in_use_stops_with_one_line_naming_the_holder
         started = time.monotonic()
         source = tmp_path / "rec.wav"
         source.write_bytes(SAMPLE.read_bytes())
+        said = {"transcript": f"is in use by another exhibit run (pid {holder.pid}, exhibit transcript since ",
+                "package": f"正被另一个 exhibit 进程使用（进程号 {holder.pid}，自 "}    # the folder's exhibit: Chinese
         for args in (("transcript", str(source), "--out", str(run_dir)), ("package", str(run_dir))):
             line = one_line(exhibit(*args, cwd=tmp_path))
-            assert f"is in use by another exhibit run (pid {holder.pid}, exhibit transcript since " in line
+            assert said[args[0]] in line and "exhibit transcript" in line
         assert time.monotonic() - started < 60 and not (run_dir / "package").exists()
     finally:
         holder.kill()

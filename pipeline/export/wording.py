@@ -4,15 +4,21 @@ the exhibit's language (exhibit_language)."""
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from pipeline.artifacts import UNKNOWN_SPEAKER, Flag, Labelled, Speaker, Utterance
-from pipeline.config import CONFIG_DIR, DOC_LANGUAGES, ExportConfig
-from pipeline.errors import ConfigError
+from pathlib import Path
+
+from pipeline.artifacts import UNKNOWN_SPEAKER, Flag, Labelled, Speaker, Utterance, load
+from pipeline.config import DOC_LANGUAGES, ExportConfig, settings_from_record
+from pipeline.errors import ConfigError, PipelineError
+from pipeline.export.manifest import read_manifest
+from pipeline.locations import CONFIG_DIR, wording_file
+from pipeline.rundir import RunDir
 from pipeline.timefmt import hms
 
 Wording = Mapping[str, Any]
@@ -29,6 +35,30 @@ def exhibit_language(cfg: ExportConfig, recording_language: str) -> str:
     return "zh" if recording_language == "zh" else "en"
 
 
+def user_language(given: str = "") -> str:
+    """The language to speak to the person at this computer in: `given` when it is one the wording files hold (a
+    document language: --doc-language, a run folder's exhibit), else the locale's (LC_ALL, LC_MESSAGES, LANG, the
+    first set): Chinese for zh…, English for anything else."""
+    if given in DOC_LANGUAGES:
+        return given
+    locale = next((os.environ[name] for name in ("LC_ALL", "LC_MESSAGES", "LANG") if os.environ.get(name)), "")
+    return "zh" if locale.lower().startswith("zh") else "en"
+
+
+def folder_language(root: Path) -> str:
+    """The exhibit language of a finished run folder (as its manifest's settings and its lines make it); "" when
+    the folder cannot say (not finished, damaged)."""
+    folder = RunDir(Path(root))
+    try:
+        export = settings_from_record(read_manifest(folder.manifest).settings).export
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, PipelineError):
+        return ""
+    if export.doc_language != "auto":
+        return export.doc_language
+    lines = load(Labelled, folder.artifact("review"))
+    return exhibit_language(export, lines.language) if lines is not None else ""
+
+
 def _frozen(value: Any) -> Any:
     if isinstance(value, dict):
         return MappingProxyType({k: _frozen(v) for k, v in value.items()})
@@ -42,11 +72,10 @@ def load_wording(language: str) -> Wording:
     """The wording of configs/exhibit_<language>.toml (read-only); ConfigError if absent or malformed."""
     if language not in DOC_LANGUAGES:
         raise ConfigError(f"exhibit language must be one of {', '.join(DOC_LANGUAGES)}, not {language!r}")
-    path = CONFIG_DIR / f"exhibit_{language}.toml"
     try:
-        return _frozen(tomllib.loads(path.read_text(encoding="utf-8")))
+        return _frozen(wording_file(language))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read the exhibit wording {path}: {exc}") from exc
+        raise ConfigError(f"cannot read the exhibit wording {CONFIG_DIR / f'exhibit_{language}.toml'}: {exc}") from exc
 
 
 def draft_reasons(why: dict[str, int], total: int, wording: Wording) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline.artifacts import Fact, Facts
 from pipeline.csvio import read_users_csv
-from pipeline.errors import PipelineError
+from pipeline.errors import Phrase, PipelineError
 from pipeline.fileio import write_text_atomic
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 VERSION = 1
 ID_COLUMN = "fact_id"
 NOTE_COLUMN = "note"
-ADVICE = "fix it, or delete it to list every key fact again"
 
 
 def fact_id(fact: Fact) -> str:
@@ -36,7 +35,7 @@ def fact_id(fact: Fact) -> str:
 def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """key_facts.csv's header and rows as the user left them (the one CSV reader); a file it cannot take is
     refused in one line (PipelineError) saying what to do."""
-    return read_users_csv(path, PipelineError, ADVICE)
+    return read_users_csv(path, PipelineError, Phrase("key_facts_csv_advice"))
 
 
 def _read_review(path: Path) -> dict[str, str] | None:

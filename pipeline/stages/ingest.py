@@ -31,11 +31,11 @@ TRUNCATION_TOLERANCE = (2.0, 0.05)  # seconds, share of the declared duration (w
 def check_readable(path: Path) -> None:
     """Fail early, in one line, on what is obviously not a recording."""
     if not path.exists():
-        raise BadAudioError(f"{path}: no such file")
+        raise BadAudioError.keyed("no_such_file", path=path)
     if not path.is_file():
-        raise BadAudioError(f"{path}: is a folder, not a recording")
+        raise BadAudioError.keyed("recording_is_folder", path=path)
     if path.stat().st_size == 0:
-        raise BadAudioError(f"{path}: the file is empty (0 bytes)")
+        raise BadAudioError.keyed("recording_empty", path=path)
 
 
 def file_time(path: Path) -> str:
@@ -75,11 +75,8 @@ def check_complete(path: Path) -> None:
         return
     declared, held, byte_rate = data
     if declared > held + byte_rate // 100:   # more than 10 ms missing
-        raise BadAudioError(
-            f"{path}: the file is truncated: its header declares {hms(declared / byte_rate)} of audio "
-            f"({declared:,} bytes) but it holds only {hms(held / byte_rate)} ({held:,} bytes); was it copied "
-            "completely?"
-        )
+        raise BadAudioError.keyed("wav_truncated", path=path, declared=hms(declared / byte_rate),
+                                  declared_bytes=declared, held=hms(held / byte_rate), held_bytes=held)
 
 
 def _tags(container: av.container.InputContainer, stream: av.audio.stream.AudioStream) -> dict[str, str]:
@@ -106,7 +103,7 @@ def _decode(path: Path, container, stream, progress: StageProgress, declared: fl
     except (av.error.FFmpegError, ValueError) as exc:
         heard = hms(original_samples / rate)
         reason = getattr(exc, "strerror", None) or exc
-        raise BadAudioError(f"{path}: the audio is damaged or truncated (decoding failed after {heard}: {reason})") from exc
+        raise BadAudioError.keyed("recording_damaged", path=path, heard=heard, reason=str(reason)) from exc
     return original_samples / rate
 
 
@@ -128,9 +125,8 @@ def _open(path: Path):
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         kind = _looks_like(path)
         if kind:
-            raise BadAudioError(f"{path}: looks like {kind} but is damaged or incomplete and cannot be "
-                                "opened (was it copied completely?)") from exc
-        raise BadAudioError(f"{path}: not a recognised audio or video file") from exc
+            raise BadAudioError.keyed("recording_unopenable", path=path, kind=kind) from exc
+        raise BadAudioError.keyed("not_audio", path=path) from exc
 
 
 def declared_seconds(container) -> float:
@@ -146,7 +142,7 @@ def ingest(path: Path, digests: Digests, run: RunDir, progress: StageProgress = 
     container = _open(path)
     with container:
         if not container.streams.audio:
-            raise BadAudioError(f"{path}: the file has no audio track")
+            raise BadAudioError.keyed("no_audio_track", path=path)
         stream = container.streams.audio[0]
         declared = declared_seconds(container)
         stereo_wanted = (stream.codec_context.channels or 0) >= 2
@@ -156,11 +152,10 @@ def ingest(path: Path, digests: Digests, run: RunDir, progress: StageProgress = 
                 (WavWriter(run.stereo_wav, 2) if stereo_wanted else nullcontext()) as stereo:
             duration = _decode(path, container, stream, progress, declared, mono, stereo)
             if mono.samples == 0:
-                raise BadAudioError(f"{path}: the audio track holds no sound that can be decoded")
+                raise BadAudioError.keyed("no_sound", path=path)
             slack = max(TRUNCATION_TOLERANCE[0], TRUNCATION_TOLERANCE[1] * declared)
             if declared > 0 and duration < declared - slack:
-                raise BadAudioError(f"{path}: the file is truncated: its header declares {hms(declared)} "
-                                    f"but only {hms(duration)} of audio could be decoded")
+                raise BadAudioError.keyed("truncated", path=path, declared=hms(declared), decoded=hms(duration))
         ctx = stream.codec_context
         asset_fields = dict(
             container=container.format.name,

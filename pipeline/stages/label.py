@@ -26,7 +26,7 @@ import numpy as np
 
 from pipeline.artifacts import UNKNOWN_SPEAKER, Diarization, Labelled, Speaker, Utterance, Utterances
 from pipeline.csvio import read_users_csv, write_csv
-from pipeline.errors import SpeakersCsvError
+from pipeline.errors import Joined, Phrase, SpeakersCsvError
 from pipeline.fileio import write_bytes_atomic, write_text_atomic
 from pipeline.rundir import RunDir
 from pipeline.timefmt import hms
@@ -85,8 +85,7 @@ def read_names(path: Path, known: list[str]) -> Names:
 def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """speakers.csv's columns and rows as the file has them (csvio.read_csv), a file that cannot be read said in
     one line (SpeakersCsvError)."""
-    return read_users_csv(path, SpeakersCsvError, "save it from Excel as CSV, or delete it to get a fresh one (the "
-                          "names written in it are then lost)")
+    return read_users_csv(path, SpeakersCsvError, Phrase("speakers_csv_advice"))
 
 
 def names_in(header: list[str], rows: list[dict[str, str]], path: Path, known: list[str]) -> Names:
@@ -94,21 +93,17 @@ def names_in(header: list[str], rows: list[dict[str, str]], path: Path, known: l
     the app's page checks what it is about to save with them."""
     missing = [c for c in ("speaker_id", "name") if c not in header]
     if missing:
-        raise SpeakersCsvError(
-            f"{path}: the first row must name the columns {', '.join(HEADER[:3])} "
-            f"(missing: {', '.join(missing)}); delete the file to get a fresh one"
-        )
+        raise SpeakersCsvError.keyed("speakers_csv_columns", path=path, columns=Joined(tuple(HEADER[:3])),
+                                     missing=Joined(tuple(missing)))
     names: Names = {}
     rows_of: dict[str, int] = {}
     for row_number, row in enumerate(rows, start=2):
         sid = (row.get("speaker_id") or "").strip()
         if sid not in known:
-            raise SpeakersCsvError(
-                f"{path}: row {row_number}: unknown speaker id {sid!r} (this recording has "
-                f"{', '.join(known) or 'no speakers'}); delete the file to get a fresh one"
-            )
+            raise SpeakersCsvError.keyed("speakers_csv_unknown", path=path, row=row_number, id=sid,
+                                         known=Joined(tuple(known)) if known else Phrase("no_speakers"))
         if sid in names:
-            raise SpeakersCsvError(f"{path}: row {row_number}: speaker id {sid} appears twice")
+            raise SpeakersCsvError.keyed("speakers_csv_twice", path=path, row=row_number, id=sid)
         names[sid] = tuple((row.get(column) or "").strip() for column in ("name", "role", "identified_by"))
         rows_of[sid] = row_number
     _one_party_each(names, rows_of, path)
@@ -125,10 +120,8 @@ def _one_party_each(names: Names, rows_of: dict[str, int], path: Path) -> None:
     for name, given in roles.items():
         if len(given - {""}) > 1 and "" in given:
             rows = sorted(rows_of[sid] for sid, n in names.items() if n[0] == name)
-            raise SpeakersCsvError(
-                f"{path}: rows {', '.join(map(str, rows))} name {name} with the roles "
-                f"{'、'.join(sorted(given - {''}))} and without one: two people share that name, so give each "
-                "row its role (or tell them apart by name)")
+            raise SpeakersCsvError.keyed("speakers_csv_roles", path=path, rows=Joined(tuple(rows)), name=name,
+                                         roles="、".join(sorted(given - {""})))
 
 
 def match_voices(old: dict[str, tuple[float, ...]], new: dict[str, tuple[float, ...]],

@@ -31,7 +31,7 @@ from pathlib import Path
 from pipeline.artifacts import Conflict, ConflictReason, Flag, Labelled, Status, Utterance
 from pipeline.controls import shows_something
 from pipeline.csvio import read_users_csv
-from pipeline.errors import TranscriptCsvError
+from pipeline.errors import Phrase, TranscriptCsvError
 from pipeline.stages.label import with_lines
 from pipeline.timefmt import hms
 
@@ -80,8 +80,7 @@ def _number(value: str | None) -> float | None:
 def read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """transcript.csv's columns and rows as the file holds them; one line naming the problem when it cannot be
     read."""
-    return read_users_csv(path, TranscriptCsvError, "fix it, or delete it to start the review over from the "
-                          "machine's text")
+    return read_users_csv(path, TranscriptCsvError, Phrase("transcript_csv_advice"))
 
 
 def read_rows(path: Path) -> list[Row] | None:
@@ -96,14 +95,12 @@ def parse_rows(header: list[str], rows: list[dict[str, str]], path: Path) -> lis
         log.warning("%s has no id column (written by an earlier version): read as not reviewed", path)
         return None
     if "text" not in header:
-        raise TranscriptCsvError(f"{path}: the first row must name the columns id and text (and speaker_id, "
-                                 "status); fix it, or delete the file to start the review over")
+        raise TranscriptCsvError.keyed("transcript_csv_columns", path=path)
     out = []
     for number, row in enumerate(rows, start=2):
         word = (row.get("status") or "").strip().lower()
         if word not in STATUS_WORDS:
-            raise TranscriptCsvError(f"{path}: row {number}: status {row.get('status')!r} is not one of machine, "
-                                     "reviewed, corrected")
+            raise TranscriptCsvError.keyed("transcript_csv_status", path=path, row=number, status=row.get("status"))
         out.append(Row(number=number, id=(row.get("id") or "").strip(), start=_number(row.get("start")),
                        end=_number(row.get("end")), speaker_id=(row.get("speaker_id") or "").strip(),
                        text=(row.get("text") or "").strip(), status=STATUS_WORDS[word],
@@ -272,8 +269,7 @@ def reviewed(labelled: Labelled, rows: list[Row] | None, csv_path: Path) -> Labe
     placed, conflicts = _place(rows, labelled.items, speakers) if rows else ({}, [])
     items = tuple(_apply(u, placed.get(u.id, [])) for u in labelled.items)
     if any(u.text for u in labelled.items) and not any(u.text for u in items):
-        raise TranscriptCsvError(f"{csv_path}: every line's text is empty: the transcript would say nothing; "
-                                 "restore the text, or delete the file to start the review over")
+        raise TranscriptCsvError.keyed("transcript_csv_all_empty", path=csv_path)
     for c in conflicts:
         log.warning("%s–%s: a review no longer fits this transcript's lines (%s): shown to review again, not "
                     "applied", hms(c.start), hms(c.end), c.reason)

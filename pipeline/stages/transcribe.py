@@ -40,10 +40,10 @@ def resolve_model(ref: str) -> tuple[str, str]:
     folder = Path(ref).expanduser()
     if folder.is_dir():
         if not (folder / "model.bin").is_file():
-            raise MissingModelError(f"{folder} is not a CTranslate2 Whisper model folder (no model.bin in it)")
+            raise MissingModelError.keyed("whisper_folder_bad", folder=folder)
         return str(folder), sha256_file(folder / "model.bin")
     if "/" in ref or os.sep in ref:
-        raise MissingModelError(f"model folder {ref} does not exist")
+        raise MissingModelError.keyed("model_folder_missing", folder=ref)
     return ref, ""
 
 
@@ -56,10 +56,7 @@ def load_model(cfg: TranscribeConfig):
         model = loaded(("whisper", target, cfg.device, cfg.compute_type, cfg.cpu_threads),
                        lambda: _whisper(target, cfg.device, cfg.compute_type, cfg.cpu_threads))
     except Exception as exc:  # faster-whisper raises several types for a model it cannot find or read
-        raise MissingModelError(
-            f"cannot load transcription model {cfg.model!r}: {exc.__class__.__name__}. Give a local "
-            "CTranslate2 folder, or a hub name already in this machine's Hugging Face cache"
-        ) from exc
+        raise MissingModelError.keyed("whisper_unloadable", model=cfg.model, reason=exc.__class__.__name__) from exc
     return model, digest
 
 

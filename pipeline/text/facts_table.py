@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.csvio import read_users_csv, write_csv
-from pipeline.errors import ConfigError, PipelineError
+from pipeline.errors import ConfigError, Joined, Phrase, PipelineError
 from pipeline.text.rules import CATEGORIES, Match, RuleSet, answered, match_text, utterance_language
 
 REQUIRED_COLUMNS = ("id", "text")
@@ -64,12 +64,12 @@ class LineFacts:
 def read_lines(path: Path) -> list[Line]:
     """The utterances of a CSV; PipelineError (one line) when the file or a required column is missing."""
     if not path.is_file():
-        raise PipelineError(f"{path}: no such file")
-    header, rows = read_users_csv(path, PipelineError, "save it as CSV (UTF-8, or as Excel saves it)")
+        raise PipelineError.keyed("no_such_file", path=path)
+    header, rows = read_users_csv(path, PipelineError, Phrase("facts_csv_advice"))
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise PipelineError(f"{path}: missing column(s) {', '.join(missing)} (it needs id and text; lang and "
-                            f"speaker are optional; found: {', '.join(header)})")
+        raise PipelineError.keyed("facts_csv_columns", path=path, missing=Joined(tuple(missing)),
+                                  found=Joined(tuple(header)))
     return [Line(r["id"], r["text"], (r.get("lang") or "").strip().lower(), r.get("speaker") or "") for r in rows]
 
 

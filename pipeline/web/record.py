@@ -40,8 +40,7 @@ class Run:
         folder = RunDir(Path(root))
         labelled, machine = load(Labelled, folder.artifact("review")), load(Labelled, folder.artifact("label"))
         if not folder.manifest.is_file() or labelled is None or machine is None or not folder.wav.is_file():
-            raise PipelineError(f"{root} is not a finished exhibit folder: make the exhibit first with "
-                                "`exhibit transcript <recording>`")
+            raise PipelineError.keyed("not_a_finished_folder", folder=root)
         manifest = read_manifest(folder.manifest)
         settings = settings_from_record(manifest.settings)
         return cls(folder, manifest, settings, labelled, machine,

@@ -69,8 +69,7 @@ def review_start(folder: Path) -> tuple[Path, str]:
     try:
         case_folder(folder.parent, folder.name)
     except NoSuchCase as exc:
-        raise PipelineError(f"{folder}: the app cannot serve this folder ({exc}); give it a name that does not "
-                            "start with a dot") from None
+        raise PipelineError.keyed("app_hidden_folder", folder=folder, reason=str(exc)) from None
     return folder.parent, review_path(folder.name)
 
 
@@ -175,7 +174,7 @@ def serve(root: Path, start: str = "/", port: int = 0, open_browser: bool = True
     import uvicorn
 
     if not Path(root).is_dir():
-        raise PipelineError(f"{root} is not a folder: give the folder your exhibits are made in (out/ by default)")
+        raise PipelineError.keyed("app_root_not_folder", folder=root)
     token, launch = secrets.token_urlsafe(24), secrets.token_urlsafe(16)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -183,7 +182,7 @@ def serve(root: Path, start: str = "/", port: int = 0, open_browser: bool = True
         sock.bind((HOST, port))
         sock.listen(128)             # connections wait from now on, before the server loop is up
     except OSError as exc:
-        raise PipelineError(f"cannot listen on {HOST}:{port} ({exc.strerror or exc}): choose another --port") from exc
+        raise PipelineError.keyed("cannot_listen", address=f"{HOST}:{port}", reason=str(exc.strerror or exc)) from exc
     port = sock.getsockname()[1]
     url = f"http://{HOST}:{port}/launch/{launch}"
     announce(url)

@@ -105,7 +105,7 @@ class SpeakerEmbedder:
             state = torch.load(folder / WEIGHTS, map_location="cpu", weights_only=True)
             network.load_state_dict(state, strict=True)
         except (OSError, RuntimeError) as exc:
-            raise MissingModelError(f"cannot load the speaker-voice model {folder / WEIGHTS}: run `make models`") from exc
+            raise MissingModelError.keyed("voice_model_unloadable", path=folder / WEIGHTS) from exc
         network.eval()
         log.debug("loaded CAM++ from %s in torch", folder)
         return cls(network=network, model_files=hashes)

@@ -48,7 +48,7 @@ def load_segmentation():
     try:
         model = pyannote_audio.Model.from_pretrained(str(folder / SEGMENTATION_WEIGHTS))
     except Exception as exc:  # pyannote/lightning raise several types for an unreadable checkpoint
-        raise MissingModelError(f"cannot load the speech segmentation model {folder}: run `make models`") from exc
+        raise MissingModelError.keyed("segmentation_unloadable", path=folder) from exc
     return model.eval()
 
 
