@@ -153,45 +153,15 @@ def transcript(
             result = run(file, target, settings, hook, strict=strict, case_file=case)
     except PipelineError as exc:
         _fail(exc, doc_language)
-    _closing(result)
+    from pipeline.closing import closing_lines
+
+    for line in closing_lines(result):
+        out.print(line)
 
 
 def _events(stage: str, completed: float, total: float) -> None:
     """The runner's progress as one JSON line each, for the app (pipeline/web/jobs.py reads them)."""
     print(json.dumps({"stage": stage, "completed": completed, "total": total}), flush=True)
-
-
-def _closing(result) -> None:
-    """What a run ends with, in the exhibit's language: the steps, both documents, what to do next (speakers to
-    name, bases to give, the case details changed and missing), the original's sha256."""
-    from pipeline.export.wording import exhibit_language, load_wording, speaker_label
-
-    wording = load_wording(exhibit_language(result.settings.export, result.labelled.language))
-    words, sep = wording["cli"], wording["cli"]["separator"]
-    out.print(" · ".join(words["stage_ran"].format(stage=r.stage, seconds=f"{r.seconds:.1f}") if r.ran
-                         else words["stage_reused"].format(stage=r.stage) for r in result.manifest.stages))
-    out.print(words["court"].format(path=result.outputs["docx"]))
-    out.print(words["counsel"].format(path=result.outputs["counsel_docx"]))
-    speakers = result.labelled.speakers
-    unnamed = [speaker_label(s, wording) for s in speakers if not s.name and s.number]
-    if unnamed:
-        out.print(words["unnamed"].format(path=result.outputs["speakers"], speakers=sep.join(unnamed)))
-    unsourced = [s.name for s in speakers if s.name and not s.identified_by]
-    if unsourced:
-        out.print(words["unsourced"].format(path=result.outputs["speakers"], speakers=sep.join(unsourced)))
-    for change in result.case_changes:
-        out.print(_changed(words, result.outputs["case"], change))
-    missing = result.settings.case.missing()
-    if missing:
-        out.print(words["case_missing"].format(fields=sep.join(words["fields"][m] for m in missing),
-                                               path=result.outputs["case"]))
-    out.print(words["original"].format(sha256=result.manifest.original_sha256_after))
-
-
-def _changed(words, path: Path, change) -> str:
-    """A case detail a run changed in the folder's case file (`path`), as the command line says it."""
-    return words["case_changed"].format(path=path, field=words["fields"].get(change.field, change.field),
-                                        before=change.before or words["empty"], after=change.after or words["empty"])
 
 
 def _overrides(given: dict[tuple[str, str], object]) -> dict[str, dict]:
@@ -275,6 +245,7 @@ def batch(
     """Make the exhibit of every recording in FOLDER, each in its own out/<name>/, on Ray; write
     batch_summary.csv. A recording that fails gets its one-line error in the summary and the others go on."""
     from pipeline.batch import OK, SUMMARY, run_batch
+    from pipeline.closing import changed_line
     from pipeline.config import load_settings
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
@@ -313,7 +284,7 @@ def batch(
                 out.print(line.format(name=outcome.job.source.name, seconds=f"{outcome.seconds:.1f}",
                                       error=reason.replace("\n", " ")))
                 for change in outcome.case_changes:      # the recording's own case details, replaced: said
-                    out.print("  " + _changed(words, outcome.job.out_dir / "case.toml", change))
+                    out.print("  " + changed_line(words, outcome.job.out_dir / "case.toml", change))
 
             outcomes = run_batch(folder, out_dir, settings, workers, address or None, started, done)
     except PipelineError as exc:

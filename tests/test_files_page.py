@@ -92,8 +92,7 @@ def test_a_draft_says_so_and_why_and_is_not_packaged(browser_page, server, folde
     page.wait_for_selector("#package-message.error")
     refusal = page.locator("#package-message").inner_text()
     assert refusal.startswith("提交法院文本还是草稿，不能生成证据包。") and "核对人尚未写明" in refusal
-    assert f"the court copy is still a draft ({len(lines)} of {len(lines)} lines not reviewed, no reviewer named)" \
-        in refusal
+    assert f"提交法院的整理稿仍是草稿（共 {len(lines)} 句，其中 {len(lines)} 句未核对；未写明核对人）" in refusal
     assert not (folder / "package.zip").exists() and not (folder / "package").exists()
 
 

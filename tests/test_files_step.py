@@ -189,14 +189,13 @@ def test_a_draft_is_not_packaged_and_says_why_with_the_steps_that_fix_it(tmp_pat
         {"reason": "no_reviewer", "text": "核对人尚未写明", "fix": "去写明核对人", "href": f"/case/{QUOTED}/details/"}]
     status, _, body = call(app, "POST", step(run_dir, "api/package"), b"{}")
     said = json.loads(body)["error"]
-    assert status == 400 and "the court copy is still a draft (2 of 2 lines not reviewed, no reviewer named)" in said
+    assert status == 400 and "提交法院的整理稿仍是草稿（共 2 句，其中 2 句未核对；未写明核对人）" in said   # a Chinese page
     assert not (run_dir / "package.zip").exists() and not (run_dir / "package").exists()
     assert state(app, run_dir)["package"] is None
 
 
 def test_a_reviewed_folder_is_packaged_twice_alike_with_its_checksums(tmp_path, monkeypatch, converter):
-    """(That the Cases page then lists it as packaged is the browser test's, on a real run whose voices are named:
-    a folder with a voice not named is listed as needing names first, packaged or not — folderstate.)"""
+    """(That the Cases page then lists it as packaged is the browser test's, on a real run.)"""
     monkeypatch.setattr("pipeline.package.find_soffice", lambda: None)
     run_dir, _ = finished_run(tmp_path)
     app = app_of(run_dir)

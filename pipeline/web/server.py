@@ -12,7 +12,8 @@ One set of protections for every route, since any web page the user visits can s
 - a request that changes anything must be JSON, from no foreign Origin, and at most MAX_BODY bytes (a
   recording sent to /api/upload: its bytes, streamed to disk, upload.py);
 - a folder name in the address is checked (folders.py): a direct child of the root that is a run folder only;
-- a bad request is answered 4xx with one line, never a traceback;
+- a bad request is answered 4xx with one line, never a traceback (an error worded in both languages, in the
+  interface's);
 - every answer says Referrer-Policy: no-referrer and a Content-Security-Policy of this server's files only."""
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from pipeline.errors import PipelineError, StaleSaveError
 from pipeline.web import cases, details, files, keyfacts, progress, reviewstep, speakers, upload
 from pipeline.web.jobs import Jobs
 from pipeline.web.folders import NoSuchCase, case_folder
-from pipeline.web.pages import LANGUAGE_COOKIE, LANGUAGES
+from pipeline.web.pages import LANGUAGE_COOKIE, LANGUAGES, language
 from pipeline.web.record import Run
 
 log = logging.getLogger(__name__)
@@ -145,9 +146,10 @@ def make_app(root: Path, token: str, launch: str, port: int, start: str = "/") -
             except NoSuchCase as exc:            # a folder name that is not one of the root's case folders
                 response = refuse(one_line(str(exc)), 404)
             except StaleSaveError as exc:        # the page was loaded before the file or the run last changed
-                response = JSONResponse({"error": one_line(str(exc)), "stale": True}, status_code=409)
+                response = JSONResponse({"error": one_line(exc.text(language(request))), "stale": True},
+                                        status_code=409)
             except PipelineError as exc:         # a broken transcript.csv, a moved original …: said in one line
-                response = JSONResponse({"error": one_line(str(exc))}, status_code=400)
+                response = JSONResponse({"error": one_line(exc.text(language(request)))}, status_code=400)
             except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:   # a malformed body
                 response = JSONResponse({"error": one_line(f"bad request: {exc}")}, status_code=400)
         response.headers.update(HEADERS)
