@@ -46,3 +46,21 @@ def test_exhibit_review_opens_the_app_of_the_folders_parent_at_its_review_step(t
         review_start(hidden)
     with pytest.raises(PipelineError, match="is not a finished exhibit folder"):
         review_start(tmp_path)
+
+
+def test_the_interface_is_chinese_for_a_chinese_browser_or_computer_until_the_person_switches(monkeypatch):
+    from starlette.requests import Request
+
+    from pipeline.web.pages import language
+
+    def asked(accept: str, cookie: str = "") -> Request:
+        headers = [(b"accept-language", accept.encode())] + ([(b"cookie", cookie.encode())] if cookie else [])
+        return Request({"type": "http", "method": "GET", "path": "/", "headers": headers})
+
+    assert language(asked("en-US,en;q=0.9")) == "en"                         # conftest: an English locale
+    assert language(asked("zh-CN,zh;q=0.9")) == "zh"
+    assert language(asked("zh-CN", "exhibit_language=en")) == "en"            # the switch wins
+    assert language(asked("en-US", "exhibit_language=fr")) == "en"            # not a choice it offers
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")                                 # a Chinese computer
+    assert language(asked("en-US,en;q=0.9")) == "zh"
+    assert language(asked("en-US", "exhibit_language=en")) == "en"

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from pipeline.export.wording import load_wording
+from pipeline.export.wording import load_wording, user_language
 
 STATIC = Path(__file__).resolve().parent / "static"
 LANGUAGES = ("zh", "en")
@@ -43,9 +43,13 @@ def page_language(accept_language: str) -> str:
 
 
 def language(request: Request) -> str:
-    """The interface's language: the one chosen with the switch (a cookie), else the browser's preference."""
+    """The interface's language: the one chosen with the switch (a cookie); else Chinese when the browser
+    prefers Chinese or this computer's locale is Chinese (LANG …, wording.user_language); else English."""
     chosen = request.cookies.get(LANGUAGE_COOKIE, "")
-    return chosen if chosen in LANGUAGES else page_language(request.headers.get("accept-language", ""))
+    if chosen in LANGUAGES:
+        return chosen
+    browser = page_language(request.headers.get("accept-language", ""))
+    return "zh" if "zh" in (browser, user_language()) else "en"
 
 
 def step_path(name: str, step: str) -> str:
