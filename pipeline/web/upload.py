@@ -1,6 +1,6 @@
 """A new recording, received through the app: POST /api/upload with the file itself as the body
 (application/octet-stream; its name in the address, ?name=…; the time the person's computer gives the file,
-?modified=<ms since 1970>, optional). The body is streamed to disk a chunk at a time (memory stays flat however
+?modified=<ms since 1970>, optional). The body is streamed to disk as its chunks arrive (memory stays flat however
 large the file) and hashed on the way; the recording is kept untouched and read-only in a new case folder,
 out/<its name>/original/<file name> (its modification time set to the one the computer gave), with the record
 of its receipt (received.json: the name as sent, when, size, sha256), and the run that makes its exhibit is
@@ -29,9 +29,8 @@ from pipeline.web.jobs import Jobs
 from pipeline.web.pages import language
 
 PATH = "/api/upload"
-CHUNK = 1 << 20                        # bytes written at a time
 SPARE = 2 << 30                        # bytes a run needs beside the recording (working copies, documents)
-LANGUAGES = ("", "zh", "en")           # the spoken language, "" = detect
+SPOKEN = ("", "zh", "en")              # the spoken language, "" = detect
 MAX_SPEAKERS = 20
 UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 
@@ -71,7 +70,7 @@ def routes(root: Path, jobs: Jobs) -> list[Route]:
         length = int(request.headers["content-length"])          # the server's guard checked it is there
         if not sent:
             raise ValueError("say the recording's file name (?name=…)")
-        if spoken not in LANGUAGES or not speakers.isdigit() or int(speakers) > MAX_SPEAKERS:
+        if spoken not in SPOKEN or not speakers.isdigit() or int(speakers) > MAX_SPEAKERS:
             raise ValueError(f"language must be zh, en or empty; speakers a number 0–{MAX_SPEAKERS}")
         if length == 0:
             raise PipelineError(f"{sent}: the file is empty (0 bytes)")
