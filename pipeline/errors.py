@@ -107,6 +107,11 @@ class ConfigError(PipelineError):
     """A settings or rules file is malformed."""
 
 
+class ManifestError(PipelineError, ValueError):
+    """A run folder's manifest.json cannot be read as the record of a run (a ValueError too, for the callers that
+    take an unreadable record as no record)."""
+
+
 class TranscriptCsvError(PipelineError):
     """transcript.csv (the review of the transcript) cannot be read or names a line or speaker that does not exist."""
 

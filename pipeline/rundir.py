@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ SPEAKER_CLIPS = "speakers"
 LOCK = ".lock"
 INCOMING = ".incoming"
 PREVIEW = "preview"
+WRITING = 5.0           # s: a lock file that names no process is being written for this long at most
 PLAN = ".plan.json"      # in .incoming/: what moving the set into place does, written before the first move
 
 
@@ -279,13 +281,19 @@ class RunDir:
         """Whether a run or packaging holds the folder now, read without taking the lock (so that looking never
         makes a run wait): the lock file is there and names no process known to have stopped."""
         try:
-            holder = json.loads(self.lock_file.read_text(encoding="utf-8") or "{}")
+            text = self.lock_file.read_text(encoding="utf-8")
+            holder = json.loads(text) if text else None
         except FileNotFoundError:
             return False
         except (OSError, ValueError):
-            return True                     # there, being written: held
+            holder = None
         pid = holder.get("pid") if isinstance(holder, dict) else None
-        return not isinstance(pid, int) or pid == os.getpid() or _running(pid)
+        if not isinstance(pid, int):        # being written now (held), or left unwritten by a process killed then
+            try:
+                return time.time() - self.lock_file.stat().st_mtime < WRITING
+            except FileNotFoundError:
+                return False
+        return pid == os.getpid() or _running(pid)
 
     def _remove_temps(self, pid: int) -> None:
         """Remove the temp files process `pid` (killed while it held the folder) was writing when it stopped."""

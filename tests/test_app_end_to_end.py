@@ -1,7 +1,7 @@
 """The whole job in the app, as a person does it, in the real browser (Debian's chromium, Playwright, a Chinese
 browser) against `exhibit app` on an empty folder: upload the sample on the Cases page, watch the progress
 reach the end, name two speakers, correct a line, mark every line reviewed, name the reviewer and fill the case,
-make the documents again, make the evidence package and download its zip — which verifies with `sha256sum -c`
+make the documents again on the files step, make the evidence package and download its zip — which verifies with `sha256sum -c`
 and holds the court copy with the names and the correction and no draft mark.
 
 With EXHIBIT_APP_SCREENSHOTS=<folder> it saves each step as it looks on the way (docs/app_<step>.png)."""
@@ -66,7 +66,7 @@ def test_a_recording_goes_from_upload_to_a_checked_package_in_the_app(browser, t
         page.locator("#save").click()
         page.wait_for_selector("#message:has-text('已保存到')")
         page.locator("#render").click()                       # the names into the lines the review step shows
-        page.wait_for_selector("#message:has-text('整理稿已生成')", timeout=180_000)
+        page.wait_for_selector("#message:has-text('两份文本已重新生成')", timeout=180_000)
 
         # 核对: one line corrected, every other line marked reviewed, saved
         page.locator('#steps a[data-step="review"]').click()
@@ -94,17 +94,24 @@ def test_a_recording_goes_from_upload_to_a_checked_package_in_the_app(browser, t
         page.locator("#save").click()
         page.wait_for_selector("#message:has-text('已保存')")
         _shot(page, "details")
-        page.locator("#render").click()
-        page.wait_for_selector("#rendered:has-text('文书已重新生成')", timeout=180_000)
 
         # 关键内容: as the run found them (shown for the picture; the package indexes them)
         page.locator('#steps a[data-step="facts"]').click()
         page.wait_for_selector("#steps a[aria-current=page]")
         _shot(page, "facts")
 
-        # 文件: not a draft; the package made, downloaded and checked
+        # 文件: the saved work is not in the documents yet — said, and the package refused — until they are made
+        # again; then not a draft, and the package made, downloaded and checked
         page.locator('#steps a[data-step="files"]').click()
         page.wait_for_selector("#status:not([hidden])")
+        assert page.locator("#verdict").inner_text().endswith(
+            "文本生成之后又保存了修改（transcript.csv、case.toml），文本中还没有这些修改：请先重新生成文本，再下载或打包。")
+        page.locator("#make-package").click()
+        page.wait_for_selector("#package-message.error")
+        assert "两份文本中还没有这些修改" in page.locator("#package-message").inner_text()
+        assert not (folder / "package.zip").exists()
+        page.locator("#update").click()
+        page.wait_for_selector("#update", state="hidden", timeout=180_000)
         verdict = page.locator("#verdict").inner_text()            # three voices left unnamed: said, not a draft
         assert "提交法院文本已完成人工核对，可以提交法院。" in verdict and "草稿" not in verdict
         page.locator("#make-package").click()

@@ -13,7 +13,7 @@ import stat
 import time
 import urllib.error
 import urllib.request
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 
@@ -87,6 +87,12 @@ def test_a_file_that_is_no_recording_fails_in_one_line_and_can_be_started_again(
     assert chinese.locator("h1").inner_text() == "处理中：已接收，未整理"
     folder = root / "借款通话"
     assert not (folder / "manifest.json").exists() and (folder / "original" / "借款通话.m4a").is_file()
+    chinese.locator('#steps a[data-step="review"]').click()        # a step of a folder not made yet: said so
+    chinese.wait_for_selector("#message.error")
+    assert "借款通话 不是已完成的整理稿文件夹" in chinese.locator("#message").inner_text()
+    assert chinese.locator('#steps a[aria-current="page"]').inner_text() == "核对"
+    answer = chinese.request.get(f"{server.base}/case/{quote('借款通话', safe='')}/audio")
+    assert answer.status == 400 and "\n" not in answer.json()["error"]
 
 
 def test_a_run_cancelled_stops_and_keeps_the_recording(app, chinese):

@@ -67,7 +67,7 @@ def test_details_saved_reach_case_toml_and_the_court_copy_made_again(page, folde
     assert "案件名称" not in after and "证据编号" not in after and "录音时间" not in after and "案号" in after
     assert page.locator("#behind").is_visible() and page.locator("#dirty").inner_text() == ""
     page.locator("#render").click()
-    page.wait_for_selector("#rendered:has-text('文书已重新生成')", timeout=120_000)
+    page.wait_for_selector("#rendered:has-text('两份文本已重新生成')", timeout=120_000)
     assert str(court) in page.locator("#rendered").inner_text()
     assert not page.locator("#behind").is_visible()               # the documents show case.toml now
     text = docx_text(court)

@@ -138,15 +138,15 @@ def test_a_note_and_a_removal_saved_reach_the_counsel_copy_only_once_the_documen
         page.screenshot(path=os.environ["EXHIBIT_FACTS_SCREENSHOT"])
     page.locator("#save").click()
     page.wait_for_selector("#message:has-text('已保存')")
-    assert "请点击“重新生成整理稿”" in page.locator("#message").inner_text()
+    assert "请点击“重新生成文本”" in page.locator("#message").inner_text()
     assert page.locator("tr.fact").count() == 1
-    assert "两份整理稿尚未反映" in page.locator("#notice").inner_text()
+    assert "两份文本尚未反映" in page.locator("#notice").inner_text()
     after_header, after = read_csv(folder / "key_facts.csv")
     assert after_header == header and after == [{**before[0], "note": note}]
     assert note not in docx_text(counsel)                     # not made again by itself
     started = time.perf_counter()
     page.locator("#render").click()
-    page.wait_for_selector("#message:has-text('整理稿已重新生成')", timeout=120_000)
+    page.wait_for_selector("#message:has-text('两份文本已重新生成')", timeout=120_000)
     print(f"\nnote and removal saved → documents made again: {time.perf_counter() - started:.1f} s")
     assert str(court) in page.locator("#message").inner_text()
     assert page.locator("#notice").is_hidden() and page.locator("tr.fact").count() == 1

@@ -146,8 +146,8 @@ def test_a_reviewed_run_shows_its_first_page_and_its_package_downloads_and_check
     assert page.locator("#package-note").inner_text() == "证据包已生成。"
     with page.expect_download() as asked:
         page.locator("#package-download").click()
-    assert asked.value.suggested_filename == "package.zip"
-    saved = tmp_path / "downloaded" / "package.zip"
+    assert asked.value.suggested_filename == f"{NAME}_package.zip"
+    saved = tmp_path / "downloaded" / f"{NAME}_package.zip"
     asked.value.save_as(saved)
     assert page.locator("td.zip-sha256").inner_text() == sha256(saved.read_bytes())
     assert saved.read_bytes() == (folder / "package.zip").read_bytes()

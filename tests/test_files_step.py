@@ -208,14 +208,16 @@ def test_a_reviewed_folder_is_packaged_twice_alike_with_its_checksums(tmp_path, 
     made = json.loads(body)
     zip_path = run_dir / "package.zip"
     assert "LibreOffice is not installed" in made["no_pdf"]
-    assert made["package"] == {"name": "package.zip", "size": zip_path.stat().st_size, "sha256": sha256(zip_path),
+    assert made["package"] == {"name": f"{run_dir.name}_package.zip", "size": zip_path.stat().st_size,
+                               "sha256": sha256(zip_path),
                                "sums": (run_dir / "package" / "SHA256SUMS").read_text(encoding="utf-8"),
                                "draft": False, "current": True}
     assert f"  {NAME}.docx\n" in made["package"]["sums"] and "preview" not in made["package"]["sums"]
     assert RunDir(run_dir).previews.is_dir() and len(list(RunDir(run_dir).previews.iterdir())) == 2   # left alone
     status, headers, body = call(app, "GET", step(run_dir, "download/package_zip"))
     assert status == 200 and body == zip_path.read_bytes() and headers["content-type"] == "application/zip"
-    assert headers["content-disposition"] == "attachment; filename=\"package.zip\"; filename*=UTF-8''package.zip"
+    assert headers["content-disposition"] == (f"attachment; filename=\"_____package.zip\"; "   # the case's name
+                                              f"filename*=UTF-8''{quote(run_dir.name)}_package.zip")
     again = json.loads(call(app, "POST", step(run_dir, "api/package"), b"{}")[2])
     assert again["package"] == made["package"]                                         # the same bytes again
     # the court copy made again since: the package is of an earlier one, and says so

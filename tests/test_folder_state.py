@@ -7,7 +7,7 @@ import json
 import os
 import time
 
-from builders import case_folder_by_hand, labelled, reviewed_lines
+from builders import case_folder_by_hand, finished_run, labelled, reviewed_lines
 from pipeline.rundir import RunDir
 from pipeline.web.folderstate import folder_state
 
@@ -80,3 +80,14 @@ def test_a_first_run_under_way_is_processing_and_other_folders_are_no_run_folder
     half = case_folder_by_hand(tmp_path, name="half")
     half.artifact("review").unlink()
     assert folder_state(half.root) is None
+
+
+def test_work_saved_since_the_documents_were_made_is_said_beside_the_state(tmp_path):
+    folder, _ = finished_run(tmp_path)
+    run = RunDir(folder)
+    assert folder_state(folder).behind == ()
+    with run.transcript_csv.open("a", encoding="utf-8") as saved:      # a save in the review step, or Excel
+        saved.write("\n")
+    run.key_facts_csv.write_bytes(run.key_facts_csv.read_bytes() + b"\n")
+    found = folder_state(folder)
+    assert found.behind == ("transcript.csv", "key_facts.csv") and found.finished

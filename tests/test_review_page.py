@@ -88,7 +88,7 @@ def test_an_edit_saved_in_the_page_reaches_transcript_csv_and_the_exhibit(page, 
     edited = next(r for r in rows if "滨海新区" in r["text"])
     assert (edited["status"], edited["machine_text"]) == ("corrected", machine)
     page.locator("#render").click()
-    page.wait_for_selector("#message:has-text('整理稿已生成')", timeout=120_000)
+    page.wait_for_selector("#message:has-text('两份文本已重新生成')", timeout=120_000)
     print(f"\nsaved edit → exhibit made again: {time.perf_counter() - started:.1f} s")
     exhibit = folder / "zh_five_speakers.docx"
     assert str(exhibit) in page.locator("#message").inner_text()

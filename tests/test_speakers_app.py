@@ -78,7 +78,7 @@ def _cases(page, base: str) -> dict[str, tuple[str, str]]:
 
 def _render(page) -> None:
     page.locator("#render").click()
-    page.wait_for_selector("#message:has-text('整理稿已生成')", timeout=120_000)
+    page.wait_for_selector("#message:has-text('两份文本已重新生成')", timeout=120_000)
 
 
 def test_every_voice_of_speakers_csv_is_listed_with_a_clip_that_plays(page, folder, server):

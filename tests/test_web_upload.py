@@ -4,6 +4,9 @@ the recording it names), and what the progress step reads from a run's output.""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import signal
 import subprocess
 import sys
@@ -15,11 +18,13 @@ import pytest
 from builders import finished_run
 from conftest import ROOT
 from pipeline import received
-from pipeline.errors import PipelineError
+from pipeline.errors import ManifestError, PipelineError
+from pipeline.export.manifest import read_manifest
 from pipeline.rundir import RunDir
 from pipeline.web.folderstate import folder_state
 from pipeline.web.jobs import CANCELLED, DONE, FAILED, Job, Jobs, _event, _last_line
-from pipeline.web.upload import file_name, new_folder
+from pipeline.web.progress import kept_original
+from pipeline.web.upload import file_name, new_folder, sent_time
 
 
 def test_a_recording_is_kept_under_its_own_name_made_safe():
@@ -125,3 +130,68 @@ def test_a_second_run_of_a_folder_is_refused_while_one_runs(tmp_path):
     assert (folder / "manifest.json").read_bytes() == manifest
     done = Job(folder, process=None, status=DONE)
     assert done.seen()["share"] == 1.0
+
+
+def test_only_a_time_a_computer_could_give_a_file_is_set_on_the_kept_recording():
+    assert sent_time("1733472000000") == 1733472000.0
+    for bad in ("", "abc", "0", "-5", "99999999999999999999999", "9" * 5000, str(int(time.time() + 3 * 86400) * 1000)):
+        assert sent_time(bad) is None, bad
+
+
+def test_a_lock_file_that_names_no_process_is_held_only_while_it_may_be_being_written(tmp_path):
+    run = RunDir(tmp_path)
+    run.lock_file.write_text("")
+    assert run.held()                                    # just made: a run is writing its pid now
+    old = time.time() - 60
+    os.utime(run.lock_file, (old, old))
+    assert not run.held()                                # left empty by a process killed then: not held
+
+
+def test_a_run_stopped_while_moving_its_outputs_into_place_is_finished_not_left_processing(tmp_path):
+    folder = tmp_path / "case"
+    folder.mkdir()
+    sleeper = Job(folder, subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                                           start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                           text=True))
+    incoming = folder / ".incoming"
+    incoming.mkdir()
+    (incoming / "借款.docx").write_bytes(b"court copy")
+    (incoming / "manifest.json").write_text("{}", encoding="utf-8")
+    (incoming / ".plan.json").write_text(json.dumps({"move": ["借款.docx"], "remove": []}), encoding="utf-8")
+    jobs = Jobs()
+    jobs._jobs["case"] = sleeper
+    threading.Thread(target=jobs._follow, args=(sleeper,), daemon=True).start()
+    assert jobs.cancel("case")                           # the cancel came while the set was being moved
+    _wait(sleeper, 15)
+    assert (folder / "借款.docx").read_bytes() == b"court copy" and (folder / "manifest.json").is_file()
+    assert not incoming.exists() and not RunDir(folder).held()      # so not listed as processing
+    assert sleeper.status == DONE                        # the run's set is whole and in place: it was made
+
+
+def test_a_recording_put_in_original_by_hand_is_not_started(tmp_path):
+    folder = tmp_path / "借款"
+    (folder / "original").mkdir(parents=True)
+    kept = folder / "original" / "借款.m4a"
+    kept.write_bytes(b"what was received")
+    received.write(RunDir(folder).received, received.Received("借款.m4a", "2026-12-06T10:00:00+08:00", 17,
+                                                              hashlib.sha256(b"what was received").hexdigest()))
+    assert kept_original(folder) == kept
+    kept.write_bytes(b"something else")
+    with pytest.raises(PipelineError, match="not the one the app received"):
+        kept_original(folder)
+    kept.write_bytes(b"what was received")
+    (folder / "original" / "另一个.m4a").write_bytes(b"x")
+    with pytest.raises(PipelineError, match="not the one the app received"):
+        kept_original(folder)
+
+
+def test_a_manifest_that_is_not_a_runs_record_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "manifest.json"
+    for broken in ("[]", '{"settings": 5}', "null", "{", "[" * 5000, '{"original": 1}'):
+        path.write_text(broken, encoding="utf-8")
+        with pytest.raises(ManifestError) as info:
+            read_manifest(path)
+        said = str(info.value)
+        assert said.startswith(f"{path} cannot be read as the record of a run") and "\n" not in said
+        assert info.value.text("zh").startswith(f"{path} 无法作为运行记录读取")
+        assert isinstance(info.value, ValueError)        # for callers that take an unreadable record as none

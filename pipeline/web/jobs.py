@@ -25,7 +25,6 @@ RUNNING, DONE, FAILED, CANCELLED = "running", "done", "failed", "cancelled"
 COSTS = {s.name: s.cost for s in STAGES}
 LOCALES = {"zh": "zh_CN.UTF-8", "en": "en_US.UTF-8"}
 GRACE = 10.0            # seconds a cancelled run has to stop before it is killed
-KEPT = 40               # lines of what the command printed, kept to show
 
 
 @dataclass
@@ -33,8 +32,8 @@ class Job:
     folder: Path
     process: subprocess.Popen
     started: float = field(default_factory=time.monotonic)
+    since: float = field(default_factory=time.time)             # when it started, by the clock files are dated by
     stages: dict[str, float] = field(default_factory=dict)      # stage → share done (0–1)
-    said: list[str] = field(default_factory=list)               # what the command printed that is not progress
     status: str = RUNNING
     stopping: bool = False                                      # cancel was asked: it ends as cancelled
     error: str = ""
@@ -53,7 +52,7 @@ class Job:
         return {"status": self.status, "share": round(share, 4), "elapsed": round(elapsed, 1),
                 "left": round(left, 1) if left is not None else None,
                 "stages": [{"stage": s, "share": round(d, 4)} for s, d in self.stages.items()],
-                "error": self.error, "said": self.said[-KEPT:]}
+                "error": self.error}
 
 
 class Jobs:
@@ -101,23 +100,39 @@ class Jobs:
         reader.start()
         for line in job.process.stdout:
             event = _event(line)
-            if event is None:
-                if line.strip():
-                    job.said.append(line.rstrip())
+            if event is None:            # the command's closing lines: the steps of the app say what is next
                 continue
             stage, completed, total = event
             job.stages[stage] = min(1.0, completed / total) if total > 0 else 1.0
         code = job.process.wait()
         reader.join()
+        _tidy(RunDir(job.folder))
         job.ended = time.monotonic()
-        if job.stopping or code in (-signal.SIGTERM, -signal.SIGKILL):
-            job.status = CANCELLED
-        elif code == 0:
+        if code == 0 or _made_since(RunDir(job.folder), job.since):   # a cancel that came after the last move
             job.status = DONE
+        elif job.stopping or code in (-signal.SIGTERM, -signal.SIGKILL):
+            job.status = CANCELLED
         else:
             job.status = FAILED
             job.error = _last_line(errors) or f"the run stopped (exit code {code})"
-        RunDir(job.folder).discard_incoming()    # a stopped run's half-made outputs (never a set being moved)
+
+
+def _made_since(run: RunDir, since: float) -> bool:
+    try:
+        return run.manifest.stat().st_mtime >= since
+    except FileNotFoundError:
+        return False
+
+
+def _tidy(run: RunDir) -> None:
+    """After a run stopped (cancelled, failed): the outputs it was moving into place are moved (the set it made is
+    whole), those it had not started to move are thrown away — as the next run would do, now, so that the folder
+    is not shown as processing meanwhile. Left to the next run when another holds the folder."""
+    try:
+        with run.lock("exhibit app"):
+            run.finish_interrupted()
+    except (PipelineError, OSError):
+        pass
 
 
 def _signal(process: subprocess.Popen, sig: int) -> None:

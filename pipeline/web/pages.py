@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -79,6 +79,19 @@ def navigation(name: str | None, current: str, words) -> str:
                      f'{" disabled" if code == words["language"] else ""}>{escape(words["language_names"][code])}'
                      "</button>" for code in LANGUAGES)
     return f'<nav id="steps">{"".join(links)}{case}<span id="languages">{switch}</span></nav>'
+
+
+def problem(request: Request, message: str, status: int) -> HTMLResponse:
+    """A page of a step that cannot be shown (a folder not made yet, a file that cannot be read): the navigation
+    and the one line that says why, in place of the step."""
+    parts = request.url.path.split("/")
+    name = unquote(parts[2]) if len(parts) > 3 and parts[1] == "case" else None
+    step = next((s for s in STEPS if s in parts[3:4]), "review") if name is not None else "cases"
+    answer = page(request, "problem.html", step, name)
+    answer.body = answer.body.replace(b"{{message}}", escape(message).encode("utf-8"))
+    answer.headers["content-length"] = str(len(answer.body))
+    answer.status_code = status
+    return answer
 
 
 def page(request: Request, template: str, step: str, name: str | None = None) -> HTMLResponse:

@@ -16,6 +16,7 @@ from pipeline import received
 from pipeline.config import CaseConfig
 from pipeline.errors import PipelineError
 from pipeline.export.wording import load_wording
+from pipeline.fileio import sha256_file
 from pipeline.rundir import RunDir
 from pipeline.timefmt import clock_text, moment_text, parse_moment
 from pipeline.web.folders import case_folder
@@ -24,18 +25,24 @@ from pipeline.web.jobs import Jobs
 from pipeline.web.pages import language, next_step, page, step_path
 
 def kept_original(folder: Path) -> Path:
-    """The recording the app keeps in `folder` (original/, one file), or PipelineError."""
+    """The recording the app received into `folder` (original/, one file, the one received.json records: the same
+    sha256), or PipelineError: a file put there by hand is not taken for it."""
     run = RunDir(folder)
+    receipt = received.read(run.received)
     found = [p for p in run.originals.iterdir() if p.is_file() and not p.name.startswith(".")] \
         if run.originals.is_dir() else []
-    if len(found) != 1:
+    if receipt is None or not found:
         raise PipelineError(f"{folder.name}: the app keeps no recording in this folder (it was made from a file "
                             "elsewhere): make it again with `exhibit transcript`")
+    if len(found) != 1 or sha256_file(found[0]) != receipt.sha256:
+        raise PipelineError(f"{folder.name}: the recording kept in original/ is not the one the app received "
+                            f"(sha256 {receipt.sha256[:12]}…): nothing was started; upload the recording again")
     return found[0]
 
 
 def _when(iso: str, formats) -> str:
-    """When the recording was received, in this computer's zone, said with it: 2026年12月6日 22:20:27（北京时间（UTC+08:00））."""
+    """When the recording was received, in this computer's zone, said with it:
+    2026年12月6日 22:20:27（北京时间（UTC+08:00））."""
     moment = parse_moment(iso)
     if moment is None or moment.tzinfo is None:
         return iso

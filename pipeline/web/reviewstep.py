@@ -18,7 +18,6 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from pipeline.config import CaseConfig
-from pipeline.rundir import RunDir
 from pipeline.runner import run as run_pipeline
 from pipeline.web.folders import case_folder
 from pipeline.web.pages import language, page
@@ -39,7 +38,7 @@ def routes(root: Path, lock: threading.Lock) -> list[Route]:
         return RedirectResponse(f"{request.url.path}/", status_code=307)
 
     def audio(request: Request) -> Response:
-        return FileResponse(RunDir(folder(request)).wav, media_type="audio/wav")   # every seek asks again
+        return FileResponse(Run.open(folder(request)).folder.wav, media_type="audio/wav")   # every seek asks again
 
     def lines(request: Request) -> Response:
         return JSONResponse(state(Run.open(folder(request)), language(request)))

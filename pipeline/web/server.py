@@ -39,7 +39,7 @@ from pipeline.errors import PipelineError, StaleSaveError
 from pipeline.web import cases, details, files, keyfacts, progress, reviewstep, speakers, upload
 from pipeline.web.jobs import Jobs
 from pipeline.web.folders import NoSuchCase, case_folder
-from pipeline.web.pages import LANGUAGE_COOKIE, LANGUAGES, language
+from pipeline.web.pages import LANGUAGE_COOKIE, LANGUAGES, language, problem
 from pipeline.web.record import Run
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,9 @@ def make_app(root: Path, token: str, launch: str, port: int, start: str = "/") -
                 response = JSONResponse({"error": one_line(exc.text(language(request))), "stale": True},
                                         status_code=409)
             except PipelineError as exc:         # a broken transcript.csv, a moved original …: said in one line
-                response = JSONResponse({"error": one_line(exc.text(language(request)))}, status_code=400)
+                said = one_line(exc.text(language(request)))
+                response = problem(request, said, 400) if _page(request) else JSONResponse({"error": said},
+                                                                                           status_code=400)
             except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:   # a malformed body
                 response = JSONResponse({"error": one_line(f"bad request: {exc}")}, status_code=400)
         response.headers.update(HEADERS)
@@ -162,6 +164,11 @@ def make_app(root: Path, token: str, launch: str, port: int, start: str = "/") -
                              *speakers.routes(root, lock), *keyfacts.routes(root, lock),
                              *files.routes(root, lock)],
                      middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)])
+
+
+def _page(request: Request) -> bool:
+    """A browser asking for a page (not the page asking for its data)."""
+    return request.method == "GET" and "text/html" in request.headers.get("accept", "")
 
 
 def one_line(text: str) -> str:

@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import shutil
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -45,6 +46,13 @@ def file_name(sent: str) -> str:
         stem, dot, ext = name.rpartition(".")
         name = f"{stem[:-1]}{dot}{ext}" if dot and stem else name[:-1]
     return name or "recording"
+
+
+def sent_time(modified: str) -> float | None:
+    """The file's time as the browser sent it (milliseconds since 1970), in seconds; None for anything that is
+    not a time the person's computer could have given the file (not a number, 0, later than tomorrow)."""
+    seconds = int(modified) / 1000 if modified.isdigit() and len(modified) <= 15 else 0
+    return seconds if 0 < seconds <= time.time() + 86400 else None
 
 
 def new_folder(root: Path, name: str) -> Path:
@@ -93,8 +101,8 @@ def routes(root: Path, jobs: Jobs) -> list[Route]:
             if size != length:
                 raise PipelineError(f"{sent}: the file arrived incomplete ({size:,} of {length:,} bytes): send it again")
             os.replace(kept.with_name(f".{name}.part"), kept)
-            if modified.isdigit():
-                seconds = int(modified) / 1000
+            seconds = sent_time(modified)
+            if seconds is not None:
                 os.utime(kept, (seconds, seconds))
             kept.chmod(0o444)                                   # kept untouched
             if await run_in_threadpool(sha256_file, kept) != digest.hexdigest():

@@ -57,7 +57,7 @@ async function start() {
                            ["speakers-label", "speaker_count"], ["send", "send"]]) {
     $(id).textContent = words[key];
   }
-  $("speakers").title = words.speaker_count_help;
+  $("speakers").title = $("speakers-hint").textContent = words.speaker_count_help;
   return words;
 }
 

@@ -41,15 +41,18 @@ function showStatus(state) {
   const badge = document.createElement("span");
   badge.className = `badge ${state.state}`;
   badge.textContent = state.verdict_label;
-  const text = state.may_file ? words.may_file + (state.reasons.length ? ` ${words.names_left}` : "") : words.draft;
+  let text = state.may_file ? words.may_file + (state.reasons.length ? ` ${words.names_left}` : "") : words.draft;
+  if (state.behind.length) text = words.behind.replace("{files}", state.behind.join("、"));
   $("verdict").replaceChildren(badge, document.createTextNode(text));
+  $("update").hidden = state.behind.length === 0;
+  $("update").textContent = words.update;
   $("reasons").replaceChildren(...state.reasons.map((reason) => {
     const li = document.createElement("li");
     li.dataset.reason = reason.reason;
     li.append(document.createTextNode(reason.text + " "), link(reason.href, reason.fix, "fix"));
     return li;
   }));
-  $("reasons").hidden = state.reasons.length === 0;
+  $("reasons").hidden = state.reasons.length === 0 || state.behind.length > 0;   // the old documents' reasons
 }
 
 function showDocuments(state) {
@@ -190,6 +193,22 @@ async function makePackage() {
   }
 }
 
+async function update() {          // the documents made again from what was saved (the review step's render)
+  $("update").disabled = true;
+  say("message", words.updating, "working");
+  try {
+    await ask("../api/render", {});
+    say("message", "", "");
+    previewAsked = false;                        // the new court copy's first page, made as on first open
+    show(await ask("api/state"));
+  } catch (error) {
+    say("message", error.message, "error");
+  } finally {
+    $("update").disabled = false;
+  }
+}
+
+$("update").addEventListener("click", update);
 $("make-preview").addEventListener("click", makePreview);
 $("make-package").addEventListener("click", makePackage);
 $("page").addEventListener("error", () => { $("page").hidden = true; $("make-preview").hidden = false; });

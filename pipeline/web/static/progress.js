@@ -50,9 +50,6 @@ function draw(answer) {
     }));
     $("cancel").hidden = job.status !== "running";
     $("cancel").textContent = w.cancel;
-    $("said").hidden = job.said.length === 0;
-    $("said-title").textContent = w.said;
-    $("said-text").textContent = job.said.join("\n");
     if (job.status === "failed") say(fill(w.failed, {error: job.error}), "error");
     else if (job.status === "cancelled") say(w.cancelled, "error");
     else if (job.status === "done") say(w.done, "done");
