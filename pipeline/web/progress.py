@@ -24,6 +24,7 @@ from pipeline.web.folderstate import PROCESSING, RECEIVED, folder_state
 from pipeline.web.jobs import Jobs
 from pipeline.web.pages import language, next_step, page, step_path
 
+
 def kept_original(folder: Path) -> Path:
     """The recording the app received into `folder` (original/, one file, the one received.json records: the same
     sha256), or PipelineError: a file put there by hand is not taken for it."""
