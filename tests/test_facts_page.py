@@ -166,7 +166,7 @@ def test_a_stale_save_and_a_save_while_a_run_holds_the_folder_are_refused(page, 
     with RunDir(folder).lock("exhibit transcript"):             # a run holds the folder
         page.locator("#save").click()
         page.wait_for_selector("#message.error")
-        assert f"{folder} 正被一次运行占用（正在生成整理稿），本次未保存" in page.locator("#message").inner_text()
+        assert f"{folder} 正被一次运行占用（正在生成文本），本次未保存" in page.locator("#message").inner_text()
     header, rows = read_csv(path)
     rows[1]["note"] = "Excel 里写的"                            # Excel, after the page loaded
     write_csv(path, header, [[r[h] for h in header] for r in rows])

@@ -116,7 +116,7 @@ def test_a_save_while_a_run_holds_the_folder_is_refused_and_nothing_written(fold
             save(folder, version(path), {AMOUNT: "页面里写的"}, [])
         said = {language: app_request(app, "POST", address, body, language) for language in ("zh", "en")}
     assert said["zh"][0] == said["en"][0] == 400
-    assert json.loads(said["zh"][1])["error"] == (f"{folder} 正被一次运行占用（正在生成整理稿），本次未保存。"
+    assert json.loads(said["zh"][1])["error"] == (f"{folder} 正被一次运行占用（正在生成文本），本次未保存。"
                                                   "请等其完成后刷新页面，再保存")
     assert json.loads(said["en"][1])["error"] == (f"{folder} is in use by an exhibit run (the documents are being "
                                                   "made): nothing was saved; wait until it has finished, reload the "
