@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Phrase:
     """A message, or a part of one, in any of the wording files' languages: [errors] `key`, its placeholders
-    filled with `params`. A value may itself be a Phrase, a PipelineError, a Name or Joined: each is said in the
-    same language. str() is the English."""
+    filled with `params`. A value may itself be a Phrase, a PipelineError, a Name, Joined or Each: each is said
+    in the same language. str() is the English."""
 
     key: str
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -43,6 +43,11 @@ class Phrase:
 class Name(str):
     """A name inside a message (a setting's label, a kind of value) as the code writes it, in English; a message
     shows it as its language's [errors.names] names it (as it is where that does not)."""
+
+
+class Each(dict):
+    """A value the code has in each language ({"en": "Recording date", "zh": "录音时间"}: a page's own words for
+    it); a message shows its language's, the English where it has none."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,8 @@ def said(value: Any, language: str) -> Any:
         return error_wording(language)[value.separator].join(str(said(v, language)) for v in value.items)
     if isinstance(value, Name):
         return error_wording(language).get("names", {}).get(value, str(value))
+    if isinstance(value, Each):
+        return value.get(language, value.get("en", ""))
     return value
 
 

@@ -322,3 +322,48 @@ def speakers_folder(tmp_path: Path) -> RunDir:
     for number, speaker in enumerate(("SPEAKER_00", "SPEAKER_01", "SPEAKER_02")):
         write_wav(run.speaker_clip(speaker), np.full(SAMPLE_RATE, 0.01 * (number + 1), dtype=np.float32))
     return run
+
+
+# ------------------------------------------------------------------------- one request to the app, in this process
+
+APP_PORT, APP_TOKEN = 8765, "token-of-this-test"
+ACCEPT = {"zh": "zh-CN,zh;q=0.9", "en": "en-GB,en;q=0.9"}
+
+
+def app_of(root: Path):
+    """The app (pipeline.web.server.make_app) of the case folders of `root`, as `exhibit app` serves it."""
+    from pipeline.web.server import make_app
+
+    return make_app(root, APP_TOKEN, "launch-code", APP_PORT)
+
+
+def app_request(app, method: str, path: str, body: bytes = b"", language: str = "zh",
+                kind: str = "application/json") -> tuple[int, bytes]:
+    """One request to the app as a browser opened in `language` (zh, en: its Accept-Language) sends it: the app's
+    cookie, this server's Host, a body of Content-Type `kind` for a POST; (status, body)."""
+    import asyncio
+    from urllib.parse import unquote
+
+    from pipeline.web.server import COOKIE
+
+    headers = [(b"host", f"127.0.0.1:{APP_PORT}".encode()), (b"cookie", f"{COOKIE}={APP_TOKEN}".encode()),
+               (b"accept-language", ACCEPT[language].encode())]
+    if method == "POST":
+        headers += [(b"content-type", kind.encode()), (b"content-length", str(len(body)).encode())]
+    where, _, query = path.partition("?")
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+             "path": unquote(where), "raw_path": where.encode(), "query_string": query.encode(), "headers": headers,
+             "server": ("127.0.0.1", APP_PORT), "client": ("127.0.0.1", 50000), "root_path": ""}
+    sent, pending = [], [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive():
+        if pending:
+            return pending.pop(0)
+        await asyncio.Event().wait()          # the browser stays connected
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    return start["status"], b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")

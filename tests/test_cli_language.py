@@ -201,6 +201,8 @@ def test_every_error_is_worded_in_both_files_with_the_same_placeholders():
     code = "".join(path.read_text("utf-8") for path in (ROOT / "pipeline").rglob("*.py"))
     raised = set(re.findall(r"""(?:\.keyed\(|Phrase\()\s*["']([a-z0-9_]+)["']""", code))
     assert raised <= texts and len(raised) > 90, sorted(raised - texts)
+    web = "".join(path.read_text("utf-8") for path in (ROOT / "pipeline" / "web").glob("*.py"))   # the app's too
+    assert {"app_speakers_stale", "app_upload_no_space", "app_not_case_folder"} <= raised and "app_" in web
     left_over = {key for key in texts if f'"{key}"' not in code} - {"list_separator"}   # Joined's default
     assert sorted(left_over) == []
     import dataclasses
@@ -212,3 +214,22 @@ def test_every_error_is_worded_in_both_files_with_the_same_placeholders():
     assert set(en["names"]) == set(zh["names"]), set(en["names"]) ^ set(zh["names"])
     assert labels | kinds <= set(zh["names"]), sorted(labels - set(zh["names"]))
     assert all(en["names"][name] == name for name in en["names"])        # the English is the code's own
+
+
+def test_the_app_raises_no_error_a_page_would_show_in_english_only():
+    """Every refusal of the app's pages (pipeline/web) is keyed: the page says it in its language. A malformed
+    body (ValueError, "bad request: …") is the page's own bug, never a person's, and stays English."""
+    import inspect
+
+    import pipeline.errors
+
+    worded = {name for name, cls in inspect.getmembers(pipeline.errors, inspect.isclass)
+              if issubclass(cls, PipelineError)} | {"NoSuchCase"}
+    plain = []
+    for path in sorted((ROOT / "pipeline" / "web").glob("*.py")):
+        text = path.read_text("utf-8")
+        for found in re.finditer(r"raise (\w+)\((?!Phrase\()", text):
+            if found.group(1) in worded:
+                plain.append(f"{path.name}:{text.count(chr(10), 0, found.start()) + 1}")
+        plain += [f"{path.name}: words[…] as an error" for _ in re.finditer(r"Error\(words\[", text)]
+    assert plain == []

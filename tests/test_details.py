@@ -77,7 +77,7 @@ def test_a_save_changes_only_the_fields_sent(folder):
 
 @pytest.mark.parametrize("field, value, label, hint", [
     ("recorded_on", "2025-13-45", "录音时间", "YYYY-MM-DD"),
-    ("recorded_on", "2999-01-01", "录音时间", "between 1900 and today"),
+    ("recorded_on", "2999-01-01", "录音时间", "应在 1900 年至今天之间"),
     ("time_zone", "Asia/Shangai", "时区", "Asia/Shanghai"),
     ("carrier_sha256", "abc", "原始载体上该文件的 SHA-256", "应为 64 位十六进制数字"),
     ("case_name", "张三\u202e李四", "案件名称", "U+202E"),
@@ -88,8 +88,9 @@ def test_a_value_a_run_would_refuse_is_refused_in_one_line_naming_its_field(fold
     before = path.read_bytes()
     with pytest.raises(ConfigError) as refused:
         save(folder, {field: value, "recorded_place": "上海"}, sha256(path), "zh")
-    message = str(refused.value)
+    message = refused.value.text("zh")                         # the detail said in Chinese too
     assert message.startswith(f"未保存：“{label}”填写有误") and hint in message and "\n" not in message
+    assert str(refused.value).startswith("Not saved: ")        # an English page's
     assert path.read_bytes() == before                         # nothing written, the other field neither
 
 
@@ -104,8 +105,14 @@ def test_a_save_from_a_page_loaded_before_case_toml_changed_is_refused(folder):
     path = folder / "case.toml"
     loaded = state(folder, "zh")["version"]                   # no case.toml yet
     casefile.write(path, CaseConfig(case_name="在编辑器中写的"), recording(folder), "借款录音.wav")
-    with pytest.raises(StaleSaveError, match="在此页面打开后已被修改"):
+    with pytest.raises(StaleSaveError) as stale:
         save(folder, {"case_name": "页面上写的"}, loaded, "zh")
+    assert stale.value.text("zh") == (f"本页面打开后，{path} 已被修改（可能在另一个标签页、编辑器中，"
+                                      "或由一次运行改动）；为免覆盖，本次未保存。"
+                                      "请刷新页面，在最新内容上重新填写")
+    assert stale.value.text("en") == str(stale.value) == (
+        f"{path} was changed since this page was loaded (in another tab, an editor or by a run): nothing was saved. "
+        "Reload the page and make your changes on what it holds now.")
     loaded = state(folder, "zh")["version"]
     path.write_text(path.read_text(encoding="utf-8").replace("在编辑器中写的", "又改了"), encoding="utf-8")
     with pytest.raises(StaleSaveError):
@@ -119,8 +126,11 @@ def test_a_save_from_a_page_loaded_before_case_toml_changed_is_refused(folder):
 
 def test_a_save_while_a_run_holds_the_folder_is_refused(folder):
     with RunDir(folder).lock("exhibit transcript"):
-        with pytest.raises(PipelineError, match="正被一次运行或打包占用"):
+        with pytest.raises(PipelineError) as held:
             save(folder, {"case_name": "甲诉乙"}, "", "zh")
+    assert held.value.text("zh") == "此案件的文件夹正被一次运行或打包占用，本次未保存。请等其完成后再保存"
+    assert str(held.value) == ("A run or packaging holds this case's folder: nothing was saved. Save again once it "
+                               "has finished.")
     assert not (folder / "case.toml").exists()
     save(folder, {"case_name": "甲诉乙"}, "", "zh")             # once it has finished
     assert casefile.case_from_file(folder / "case.toml").case_name == "甲诉乙"
@@ -130,8 +140,10 @@ def test_a_case_file_written_for_another_recording_is_refused(folder):
     path = folder / "case.toml"
     casefile.write(path, CaseConfig(case_name="另一案"), "f" * 64, "other.wav")
     before = path.read_bytes()
-    with pytest.raises(PipelineError, match="another recording"):
+    with pytest.raises(PipelineError, match="another recording") as refused:
         save(folder, {"case_number": "1"}, sha256(path), "zh")
+    assert refused.value.text("zh") == (f"{path} 是为另一个录音（sha256 {'f' * 12}…）填写的，"
+                                        "不会用于本录音；请为本录音另用一个文件夹")
     assert path.read_bytes() == before
 
 
@@ -151,6 +163,8 @@ def test_a_wrong_value_written_by_hand_is_shown_to_be_put_right_here(folder):
                     encoding="utf-8")
     shown = state(folder, "zh")
     assert shown["values"]["recorded_on"] == "2025-02-30" and "“录音时间”填写有误" in shown["problem"]
+    assert "录音时间“2025-02-30”不是按 YYYY-MM-DD 写的日期" in shown["problem"]         # all of it in Chinese
+    assert "2025-02-30' is not a date" in state(folder, "en")["problem"]
     assert shown["behind"]
     after = save(folder, {"recorded_on": "2025-02-28"}, shown["version"], "zh")
     assert after["problem"] == "" and casefile.case_from_file(path).recorded_on == "2025-02-28"

@@ -94,6 +94,6 @@ def test_a_save_after_case_toml_changed_elsewhere_is_refused(page, folder):
     page.get_by_label("案号", exact=True).fill("（2025）京0105民初1234号")
     page.locator("#save").click()
     page.wait_for_selector("#message.error")
-    assert "在此页面打开后已被修改" in page.locator("#message").inner_text()
+    assert f"本页面打开后，{path} 已被修改" in page.locator("#message").inner_text()
     kept = casefile.case_from_file(path)
     assert (kept.case_name, kept.case_number) == ("在编辑器中写的", "")

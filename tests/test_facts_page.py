@@ -166,13 +166,14 @@ def test_a_stale_save_and_a_save_while_a_run_holds_the_folder_are_refused(page, 
     with RunDir(folder).lock("exhibit transcript"):             # a run holds the folder
         page.locator("#save").click()
         page.wait_for_selector("#message.error")
-        assert "in use by an exhibit run" in page.locator("#message").inner_text()
+        assert f"{folder} 正被一次运行占用（正在生成文本），本次未保存" in page.locator("#message").inner_text()
     header, rows = read_csv(path)
     rows[1]["note"] = "Excel 里写的"                            # Excel, after the page loaded
     write_csv(path, header, [[r[h] for h in header] for r in rows])
     excel = path.read_bytes()
     page.locator("#save").click()
-    page.wait_for_selector("#message:has-text('was changed since this page was loaded')")
+    page.wait_for_selector("#message:has-text('已被修改')")
+    assert "为免覆盖，本次未保存。请刷新页面后再改" in page.locator("#message").inner_text()
     assert page.locator("#reload").is_visible()
     assert path.read_bytes() == excel
     page.locator("#reload").click()
@@ -188,7 +189,7 @@ def test_a_broken_key_facts_csv_is_said_in_the_runs_one_line(page, folder):
     page.reload()
     page.wait_for_selector("#message.error")
     shown = page.locator("#message").inner_text()
-    assert f"{path}: row 2, column note holds an invisible control character (U+000B)" in shown
+    assert f"{path}：第 2 行 note 列中有一个看不见的控制字符（U+000B）" in shown            # a Chinese page
     assert page.locator("tr.fact").count() == 0
 
 

@@ -7,10 +7,12 @@ written."""
 from __future__ import annotations
 
 import dataclasses
+import json
+from urllib.parse import quote
 
 import pytest
 
-from builders import facts, finished_run, labelled
+from builders import app_of, app_request, facts, finished_run, labelled
 from pipeline.artifacts import Facts
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import PipelineError, StaleSaveError
@@ -96,17 +98,29 @@ def test_a_stale_save_is_refused_and_nothing_written(folder):
     rows[0]["note"] = "Excel 里写的"                          # Excel, after the page loaded
     write_csv(path, header, [[r[h] for h in header] for r in rows])
     excel = path.read_bytes()
-    with pytest.raises(StaleSaveError, match="was changed since this page was loaded"):
+    with pytest.raises(StaleSaveError, match="was changed since this page was loaded") as stale:
         save(folder, loaded, {AMOUNT: "页面里写的"}, [ADMISSION])
+    assert stale.value.text("zh") == (f"本页面打开后，{path} 已被修改（可能在另一个标签页、Excel 中，"
+                                      "或由一次运行改动）；为免覆盖，本次未保存。请刷新页面后再改")
     assert path.read_bytes() == excel
 
 
 def test_a_save_while_a_run_holds_the_folder_is_refused_and_nothing_written(folder):
     path = folder / "key_facts.csv"
     before = path.read_bytes()
+    app = app_of(folder.parent)
+    body = json.dumps({"version": version(path), "notes": {AMOUNT: "页面里写的"}, "remove": []}).encode()
+    address = f"/case/{quote(folder.name, safe='')}/facts/api/save"
     with RunDir(folder).lock("exhibit transcript"):                  # a run is making the documents
         with pytest.raises(PipelineError, match="in use by an exhibit run"):
             save(folder, version(path), {AMOUNT: "页面里写的"}, [])
+        said = {language: app_request(app, "POST", address, body, language) for language in ("zh", "en")}
+    assert said["zh"][0] == said["en"][0] == 400
+    assert json.loads(said["zh"][1])["error"] == (f"{folder} 正被一次运行占用（正在生成文本），本次未保存。"
+                                                  "请等其完成后刷新页面，再保存")
+    assert json.loads(said["en"][1])["error"] == (f"{folder} is in use by an exhibit run (the documents are being "
+                                                  "made): nothing was saved; wait until it has finished, reload the "
+                                                  "page and save again")
     assert path.read_bytes() == before
     save(folder, version(path), {AMOUNT: "页面里写的"}, [])           # the run is done
     assert read_csv(path)[1][1]["note"] == "页面里写的"
@@ -137,6 +151,9 @@ def test_what_the_page_would_save_the_run_would_refuse_is_refused(folder):
                                    ({}, ["u0009-amount-0"], "no row with fact_id 'u0009-amount-0'")):
         with pytest.raises(PipelineError, match=message):
             save(folder, version(path), notes, remove)
+    with pytest.raises(PipelineError) as unknown:
+        save(folder, version(path), {}, ["u0009-amount-0"])
+    assert unknown.value.text("zh") == f"{path} 中没有 fact_id 为“u0009-amount-0”的行，本次未保存。请刷新页面"
     assert path.read_bytes() == before
 
 

@@ -135,7 +135,7 @@ def test_two_tabs_never_lose_each_others_saves(browser, server, folder):
     _edit(second, 3, "第二个标签页改的。")
     second.locator("#save").click()
     second.wait_for_selector("#message.error")
-    assert "被更改" in second.locator("#message").inner_text() or "changed" in second.locator("#message").inner_text()
+    assert "transcript.csv 或整理稿已被修改" in second.locator("#message").inner_text()      # a Chinese page
     assert second.locator(".line").nth(1).locator(".text").inner_text().startswith("第一个标签页改的。")
     pending = second.locator("#pending")
     assert pending.is_visible() and "第二个标签页改的。" in pending.inner_text()
@@ -165,7 +165,7 @@ def test_an_edit_in_excel_or_a_run_after_the_page_loaded_is_never_saved_over(pag
     with RunDir(folder).lock("exhibit transcript"):             # a run holds the folder
         page.locator("#save").click()
         page.wait_for_selector("#message.error")
-        assert "in use by another exhibit run" in page.locator("#message").inner_text()
+        assert f"{folder} 正被另一个 exhibit 进程使用" in page.locator("#message").inner_text()
         assert page.locator(".line").nth(2).locator(".text").inner_text().startswith("页面里改的。")
     assert (folder / "transcript.csv").read_bytes() == excel
     page.locator("#save").click()                               # the run is done; the file is not what was loaded
@@ -180,7 +180,8 @@ def test_a_broken_transcript_csv_is_said_in_one_line_on_the_page(page, folder):
     (folder / "transcript.csv").write_text(text, encoding="utf-8-sig")
     page.locator("#render").click()
     page.wait_for_selector("#message.error")
-    assert "row 2: status 'checked' is not one of machine, reviewed" in page.locator("#message").inner_text()
+    said = page.locator("#message").inner_text()                                   # a Chinese page
+    assert "第 2 行：status 列的“checked”不是 machine、reviewed、corrected 之一" in said
 
 
 def test_the_page_reads_transcript_csv_as_the_run_does_and_never_saves_over_a_file_the_run_refuses(folder):

@@ -166,8 +166,9 @@ def test_a_save_over_a_file_changed_since_the_page_loaded_is_refused_and_the_ent
     _name(page, "SPEAKER_01", "李四", "原告", "提交人本人")
     page.locator("#save").click()
     page.wait_for_selector("#message.error")
-    assert "was changed since this page was loaded" in page.locator("#message").inner_text()
-    assert "你的修改保留在标黄的格中" in page.locator("#message").inner_text()
+    said = page.locator("#message").inner_text()
+    assert f"本页面打开后，{folder / 'speakers.csv'} 已被修改" in said and "为免覆盖，本次未保存" in said   # Chinese
+    assert said.endswith("请核对后再保存。你的修改保留在标黄的格中。")
     assert (folder / "speakers.csv").read_bytes() == changed                   # nothing saved over it
     assert _voice(page, "SPEAKER_02").locator('input[data-column="name"]').input_value() == "王五"   # the file's now
     kept = _voice(page, "SPEAKER_01").locator('input[data-column="name"]')

@@ -5,14 +5,16 @@ writes it), the saves refused (stale, a run holding the folder, a file a run wou
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 import sys
 import threading
+from urllib.parse import quote
 
 import pytest
 from starlette.requests import Request
 
-from builders import speakers_folder
+from builders import app_of, app_request, speakers_folder
 from conftest import ROOT
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import PipelineError, SpeakersCsvError, StaleSaveError
@@ -165,3 +167,45 @@ def test_a_clip_is_given_only_for_a_voice_of_the_file(tmp_path):
     assert given.status_code == 200 and given.media_type == "audio/wav" and given.path == run.speaker_clip("SPEAKER_00")
     for speaker in ("SPEAKER_02", "SPEAKER_09"):
         assert _get(endpoints, clip_path, name=run.root.name, speaker=speaker).status_code == 404
+
+
+def test_a_stale_save_is_refused_in_the_pages_language(tmp_path):
+    """Through the app: the same refused save said in Chinese to a Chinese page, as before to an English one."""
+    run = speakers_folder(tmp_path)
+    loaded = sha256_file(run.speakers_csv)
+    header, rows = read_csv(run.speakers_csv)
+    rows[1]["name"] = "赵六"                                      # saved in Excel meanwhile
+    write_csv(run.speakers_csv, header, [[r[c] for c in header] for r in rows])
+    changed = run.speakers_csv.read_bytes()
+    app = app_of(run.root.parent)
+    body = json.dumps({"version": loaded, "speakers": [{"id": "SPEAKER_01", "name": "李四"}]}).encode()
+    address = f"/case/{quote(run.root.name, safe='')}/speakers/api/save"
+    said = {}
+    for language in ("zh", "en"):
+        status, answer = app_request(app, "POST", address, body, language)
+        assert status == 409 and json.loads(answer)["stale"] is True
+        said[language] = json.loads(answer)["error"]
+    path = run.speakers_csv
+    assert said["zh"] == (f"本页面打开后，{path} 已被修改（可能在 Excel、另一个标签页中，或由一次运行改动）；为免覆盖，"
+                          "本次未保存。页面现在显示文件的最新内容，并保留了你填写的内容，请核对后再保存")
+    assert said["en"] == (f"{path} was changed since this page was loaded (in Excel, another tab or by a run): nothing "
+                          "was saved; the page shows the file as it is now, with your entries kept, to check and save "
+                          "again")
+    assert run.speakers_csv.read_bytes() == changed
+
+
+def test_a_refused_edit_is_said_in_chinese_with_the_columns_chinese_name(tmp_path):
+    run = speakers_folder(tmp_path)
+    version, path = sha256_file(run.speakers_csv), run.speakers_csv
+    said = {}
+    for edit in ({"id": "SPEAKER_09", "name": "李四"}, {"id": "SPEAKER_01", "role": 4},
+                 {"id": "SPEAKER_01", "identified_by": "自我介绍\u202e"}):
+        with pytest.raises(PipelineError) as refused:
+            save(run.root, [edit], version)
+        said[edit["id"] + next(c for c in edit if c != "id")] = refused.value.text("zh")
+    assert said == {
+        "SPEAKER_09name": f"{path}：没有编号为“SPEAKER_09”的说话人，无法保存"
+                          "（文件中的说话人编号：SPEAKER_00、SPEAKER_01、SPEAKER_02）",
+        "SPEAKER_01role": f"{path}：SPEAKER_01：身份应为文字，不能是 int",
+        "SPEAKER_01identified_by": f"{path}：SPEAKER_01：指认依据中有一个看不见的控制字符（U+202E），"
+                                   "位于“自我介绍”之后。请删除后再保存"}

@@ -42,8 +42,11 @@ def test_exhibit_review_opens_the_app_of_the_folders_parent_at_its_review_step(t
     run_dir, _ = finished_run(tmp_path)
     assert review_start(run_dir) == (run_dir.parent.resolve(), "/case/%E5%80%9F%E6%AC%BE%E5%BD%95%E9%9F%B3/")
     hidden = run_dir.rename(run_dir.parent / ".借款录音")
-    with pytest.raises(PipelineError, match="the app cannot serve this folder"):
+    with pytest.raises(PipelineError, match="the app cannot serve this folder") as refused:
         review_start(hidden)
+    assert refused.value.text("zh") == (f"{hidden}：本机网页无法打开这个文件夹"
+                                        "（已拒绝：“.借款录音”不是案件文件夹的名称）。"
+                                        "请给它改一个不以点号开头的名字")
     with pytest.raises(PipelineError, match="is not a finished exhibit folder"):
         review_start(tmp_path)
 
@@ -64,3 +67,26 @@ def test_the_interface_is_chinese_for_a_chinese_browser_or_computer_until_the_pe
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")                                 # a Chinese computer
     assert language(asked("en-US,en;q=0.9")) == "zh"
     assert language(asked("en-US", "exhibit_language=en")) == "en"
+
+
+def test_an_address_that_names_no_case_folder_is_refused_in_the_pages_language(tmp_path):
+    from urllib.parse import quote
+
+    from builders import app_of, app_request
+
+    root = tmp_path / "out"
+    case_folder_by_hand(root, name="借款录音")
+    (root / "photos").mkdir()
+    app = app_of(root)
+    for name, zh, en in ((".hidden", "已拒绝：“.hidden”不是案件文件夹的名称",
+                          "refused: '.hidden' is not the name of a case folder"),
+                         ("没有", "已拒绝：这里没有名为“没有”的案件文件夹",
+                          "refused: no case folder named '没有' here"),
+                         ("photos", "已拒绝：“photos”不是案件文件夹（其中没有制作过整理稿）",
+                          "refused: 'photos' is not a case folder (no exhibit was made in it)")):
+        for language, said in (("zh", zh), ("en", en)):
+            status, body = app_request(app, "GET", f"/case/{quote(name, safe='')}/speakers/api/state", b"", language)
+            assert (status, body.decode("utf-8")) == (404, said), (name, language)
+    status, body = app_request(app, "GET", "/launch/not-the-code", b"", "zh")
+    assert (status, body.decode("utf-8")) == (403, "已拒绝：这个地址只能打开一次，已经用过了。"
+                                                   "请重新运行 `exhibit app`")

@@ -7,15 +7,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections import namedtuple
+from urllib.parse import quote
 
 import pytest
 
-from builders import finished_run
+from builders import app_of, app_request, finished_run
 from conftest import ROOT
 from pipeline import received
 from pipeline.errors import ManifestError, PipelineError
@@ -24,7 +27,7 @@ from pipeline.rundir import RunDir
 from pipeline.web.folderstate import folder_state
 from pipeline.web.jobs import CANCELLED, DONE, FAILED, Job, Jobs, _event, _last_line
 from pipeline.web.progress import kept_original
-from pipeline.web.upload import file_name, new_folder, sent_time
+from pipeline.web.upload import PATH, file_name, new_folder, sent_time
 
 
 def test_a_recording_is_kept_under_its_own_name_made_safe():
@@ -195,3 +198,23 @@ def test_a_manifest_that_is_not_a_runs_record_is_refused_in_one_line(tmp_path):
         assert said.startswith(f"{path} cannot be read as the record of a run") and "\n" not in said
         assert info.value.text("zh").startswith(f"{path} 无法作为运行记录读取")
         assert isinstance(info.value, ValueError)        # for callers that take an unreadable record as none
+
+
+def test_an_upload_is_refused_in_the_pages_language_and_nothing_is_kept(tmp_path, monkeypatch):
+    """Through the app: an empty file, and a recording the disk has no room for, refused in one line in Chinese
+    to a Chinese page (in English to an English one); no case folder is made."""
+    app = app_of(tmp_path)
+    address = f"{PATH}?name={quote('借款录音.m4a')}"
+    said = {}
+    for language in ("zh", "en"):
+        status, body = app_request(app, "POST", address, b"", language, kind="application/octet-stream")
+        assert status == 400
+        said[language] = json.loads(body)["error"]
+    assert said == {"zh": "借款录音.m4a：文件是空的（0 字节）", "en": "借款录音.m4a: the file is empty (0 bytes)"}
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10 << 30, 9 << 30, 1 << 30))
+    status, body = app_request(app, "POST", address, b"RIFF" * 256, "zh", kind="application/octet-stream")
+    assert status == 400 and json.loads(body)["error"] == (
+        f"{tmp_path}：磁盘剩余空间不足以存放这个录音（1,024 字节）及其整理稿（现剩余 1,073,741,824 字节）。"
+        "请腾出一些空间后重新上传")
+    assert list(tmp_path.iterdir()) == []

@@ -25,13 +25,13 @@ from starlette.routing import Route
 
 from pipeline import casefile
 from pipeline.config import CaseConfig, read_case_data, section_from, settings_from_record
-from pipeline.errors import ConfigError, PipelineError, StaleSaveError
+from pipeline.errors import ConfigError, Each, Phrase, PipelineError, StaleSaveError
 from pipeline.export.manifest import read_manifest
 from pipeline.export.wording import Wording, load_wording
 from pipeline.fileio import sha256_file
 from pipeline.rundir import RunDir
 from pipeline.web.folders import case_folder
-from pipeline.web.pages import language, page
+from pipeline.web.pages import LANGUAGES, language, page
 
 # the page's groups of fields: on the court copy (the case; the recording, as the submitting party states it;
 # its review), then the points only the counsel copy shows; a field of CaseConfig named in none goes in the last
@@ -78,8 +78,7 @@ def described(wording: Wording, cls: type = CaseConfig) -> list[dict[str, Any]]:
 def _recording(folder: RunDir) -> tuple[str, str, CaseConfig]:
     """(sha256, file name) of the recording the folder's last run was made from, and the case it used."""
     if not folder.manifest.is_file():
-        raise PipelineError(f"{folder.root} holds no finished run yet: its case details can be edited once the "
-                            "exhibit is made")
+        raise PipelineError.keyed("app_details_no_run", folder=folder.root)
     manifest = read_manifest(folder.manifest)
     used = settings_from_record(manifest.settings).case
     return manifest.original_sha256_before, Path(manifest.original).name, used
@@ -92,9 +91,9 @@ def _raw(folder: RunDir, used: CaseConfig) -> dict[str, Any]:
     return read_case_data(path) if path.is_file() else dataclasses.asdict(used)
 
 
-def checked(data: dict[str, Any], where: str, wording: Wording) -> CaseConfig:
+def checked(data: dict[str, Any], where: str) -> CaseConfig:
     """`data` as the case a run takes (CaseConfig's own checks); a wrong value refused in one line naming its
-    field as the page does, with how to write it when it has a form ([app.details.formats])."""
+    field as the page does, with how to write it when it has a form ([app.details.formats]), in each language."""
     try:
         return section_from(CaseConfig, data, where)
     except ConfigError as whole:
@@ -103,10 +102,12 @@ def checked(data: dict[str, Any], where: str, wording: Wording) -> CaseConfig:
             try:
                 section_from(CaseConfig, {name: data[name]}, where)
             except ConfigError as exc:
-                words = wording["app"]["details"]
-                raise ConfigError(words["refused"].format(label=label(name, wording), detail=" ".join(str(exc).split()),
-                                                          how=words["formats"].get(name, ""))) from None
-        raise ConfigError(" ".join(str(whole).split())) from None
+                wordings = {shown: load_wording(shown) for shown in LANGUAGES}
+                raise ConfigError.keyed(
+                    "app_details_refused", label=Each({shown: label(name, w) for shown, w in wordings.items()}),
+                    detail=exc, how=Each({shown: w["app"]["details"]["formats"].get(name, "")
+                                          for shown, w in wordings.items()})) from None
+        raise whole
 
 
 def version(folder: RunDir) -> str:
@@ -124,9 +125,9 @@ def state(root: Path, shown_in: str) -> dict[str, Any]:
     raw = _raw(folder, used)
     problem, case = "", None
     try:
-        case = checked(raw, str(folder.case_toml), wording)
+        case = checked(raw, str(folder.case_toml))
     except ConfigError as exc:
-        problem = words["problem"].format(problem=str(exc))
+        problem = words["problem"].format(problem=" ".join(exc.text(shown_in).split()))
     defaults = CaseConfig()
     values = {f.name: _text(raw.get(f.name, getattr(defaults, f.name))) for f in dataclasses.fields(CaseConfig)}
     missing = case.missing() if case else tuple(n for n in CaseConfig.DETAILS if not values[n].strip())
@@ -147,22 +148,20 @@ def save(root: Path, sent: dict[str, Any], loaded: str, shown_in: str) -> dict[s
     (or, with none yet, the last run) has it; only when case.toml is still the version the page `loaded` and no
     run holds the folder. Returns the page's state after the save."""
     folder = RunDir(Path(root))
-    wording = load_wording(shown_in)
-    words = wording["app"]["details"]
     names = {f.name for f in dataclasses.fields(CaseConfig)}
     for name, value in sent.items():
         if name not in names or not isinstance(value, str):
             raise ValueError(f"{name!r} is not a case detail given as text")
     if folder.held():
-        raise PipelineError(words["held"])
+        raise PipelineError.keyed("app_details_held")
     with folder.lock("exhibit app: saving the case details"):
         sha256, file_name, used = _recording(folder)
         if version(folder) != loaded:
-            raise StaleSaveError(words["stale"].format(file=folder.case_toml))
+            raise StaleSaveError.keyed("app_details_stale", path=folder.case_toml)
         if folder.case_toml.is_file():
-            casefile.refuse_for_another(folder.case_toml, sha256, "give this recording a folder of its own")
+            casefile.refuse_for_another(folder.case_toml, sha256, Phrase("case_advice_folder"))
         data = {**_raw(folder, used), **{name: value.strip() for name, value in sent.items()}}
-        case = checked(data, str(folder.case_toml), wording)
+        case = checked(data, str(folder.case_toml))
         casefile.write(folder.case_toml, case, sha256, file_name)
     return state(root, shown_in)
 

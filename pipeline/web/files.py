@@ -97,7 +97,7 @@ def make_preview(run: RunDir) -> str:
     LibreOffice or pdftoppm is missing or fails."""
     court = documents(run).get("court_docx")
     if court is None:
-        raise PipelineError(f"{run.root}: the court copy is not there: make the documents again (review step)")
+        raise PipelineError.keyed("app_no_court_copy", folder=run.root)
     data = court.read_bytes()
     sha = sha256_bytes(data)
     pdf, png = run.preview_pdf(sha), run.preview_png(sha)

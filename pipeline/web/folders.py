@@ -7,18 +7,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.controls import find_control
+from pipeline.errors import Phrase
 from pipeline.web.folderstate import FolderState, folder_state
 
 
 class NoSuchCase(LookupError):
-    """The address names no run folder of the root: answered 404 in one line."""
+    """The address names no run folder of the root: answered 404 in one line (a Phrase, said in the page's
+    language by text())."""
+
+    def __init__(self, phrase: Phrase) -> None:
+        super().__init__(phrase)
+
+    def text(self, language: str = "en") -> str:
+        return self.args[0].text(language)
 
 
 def case_folder(root: Path, name: str) -> Path:
     """The run folder `name` of `root`, or NoSuchCase."""
     folder = _child(root, name)
     if folder_state(folder) is None:
-        raise NoSuchCase(f"refused: {name!r} is not a case folder (no exhibit was made in it)")
+        raise NoSuchCase(Phrase("app_not_case_folder", {"name": name}))
     return folder
 
 
@@ -26,10 +34,10 @@ def _child(root: Path, name: str) -> Path:
     """The folder `name` directly in `root` (no link), or NoSuchCase."""
     if (not name or name.startswith(".") or "/" in name or "\\" in name or find_control(name)
             or len(name.encode("utf-8", "surrogateescape")) > 255):
-        raise NoSuchCase(f"refused: {name!r} is not the name of a case folder")
+        raise NoSuchCase(Phrase("app_bad_case_name", {"name": name}))
     folder = root / name
     if folder.is_symlink() or not folder.is_dir() or folder.resolve().parent != root.resolve():
-        raise NoSuchCase(f"refused: no case folder named {name!r} here")
+        raise NoSuchCase(Phrase("app_no_case_folder", {"name": name}))
     return folder
 
 

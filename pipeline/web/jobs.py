@@ -67,7 +67,7 @@ class Jobs:
         with self._lock:
             running = self._jobs.get(name)
             if (running is not None and running.status == RUNNING) or RunDir(folder).held():
-                raise PipelineError(f"{folder.name}: a run is already making this exhibit; wait for it, or cancel it")
+                raise PipelineError.keyed("app_run_running", folder=folder.name)
             command = [sys.executable, "-m", "pipeline", "transcript", str(original), "--out", str(folder),
                        "--events", *options]
             env = {**os.environ, "LANG": LOCALES[language], "LC_ALL": LOCALES[language],

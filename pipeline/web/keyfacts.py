@@ -91,11 +91,11 @@ def state(run: Run, shown_in: str) -> dict[str, Any]:
 
 def _note(fid: str, value: Any, path: Path) -> str:
     if not isinstance(value, str):
-        raise PipelineError(f"{path}: the note of {fid} must be text, not {type(value).__name__}")
+        raise PipelineError.keyed("app_note_not_text", path=path, fact=fid, kind=type(value).__name__)
     note = value.replace("\r", " ").replace("\n", " ").strip()
     problem = find_control(note)
     if problem:
-        raise PipelineError(f"{path}: the note of {fid} holds {problem}: delete it and save again")
+        raise PipelineError.keyed("app_note_control", path=path, fact=fid, problem=problem)
     return note
 
 
@@ -107,22 +107,19 @@ def save(root: Path, loaded: str, notes: dict[str, Any], remove: list[str]) -> t
     folder = RunDir(Path(root))
     path = folder.key_facts_csv
     if folder.held():
-        raise PipelineError(f"{folder.root} is in use by an exhibit run (the documents are being made): nothing "
-                            "was saved; wait until it has finished, reload the page and save again")
+        raise PipelineError.keyed("app_facts_held", folder=folder.root)
     with folder.lock("exhibit app: saving key_facts.csv"):
         if version(path) != loaded:
-            raise StaleSaveError(f"{path} was changed since this page was loaded (in another tab, in Excel or by a "
-                                 "run): nothing was saved; reload the page and make your changes again")
+            raise StaleSaveError.keyed("app_facts_stale", path=path)
         if not path.exists():
-            raise PipelineError(f"{path} is not there: nothing was saved; make the documents again to write it")
+            raise PipelineError.keyed("app_facts_missing", path=path)
         header, rows = read_table(path)
         if ID_COLUMN not in header:
-            raise PipelineError(f"{path} has no {ID_COLUMN} column (the next run lists every key fact again): "
-                                "nothing was saved; make the documents again first, then edit")
+            raise PipelineError.keyed("app_facts_no_ids", path=path, column=ID_COLUMN)
         ids = {row.get(ID_COLUMN, "") for row in rows} - {""}
         unknown = sorted((set(notes) | set(remove)) - ids, key=str)
         if unknown:
-            raise PipelineError(f"{path} has no row with fact_id {unknown[0]!r}: nothing was saved; reload the page")
+            raise PipelineError.keyed("app_facts_unknown", path=path, fact=unknown[0])
         written = {fid: _note(fid, value, path) for fid, value in notes.items()}
         gone, noted = set(remove), set()
         kept = []

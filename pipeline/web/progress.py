@@ -33,11 +33,9 @@ def kept_original(folder: Path) -> Path:
     found = [p for p in run.originals.iterdir() if p.is_file() and not p.name.startswith(".")] \
         if run.originals.is_dir() else []
     if receipt is None or not found:
-        raise PipelineError(f"{folder.name}: the app keeps no recording in this folder (it was made from a file "
-                            "elsewhere): make it again with `exhibit transcript`")
+        raise PipelineError.keyed("app_no_original", folder=folder.name)
     if len(found) != 1 or sha256_file(found[0]) != receipt.sha256:
-        raise PipelineError(f"{folder.name}: the recording kept in original/ is not the one the app received "
-                            f"(sha256 {receipt.sha256[:12]}…): nothing was started; upload the recording again")
+        raise PipelineError.keyed("app_not_received", folder=folder.name, sha256=receipt.sha256[:12])
     return found[0]
 
 
@@ -87,8 +85,7 @@ def routes(root: Path, lock: threading.Lock, jobs: Jobs) -> list[Route]:
         with lock:
             found = folder_state(here)
             if found is None or found.state != RECEIVED:
-                raise PipelineError(f"{here.name}: there is nothing to start here (its exhibit is made or being "
-                                    "made)")
+                raise PipelineError.keyed("app_nothing_to_start", folder=here.name)
             jobs.start(here.name, here, kept_original(here), language(request))
         return JSONResponse({"started": True})
 

@@ -12,7 +12,7 @@ from pipeline.artifacts import Labelled, RunManifest, Status, Utterance, load
 from pipeline.config import Settings, settings_from_record
 from pipeline.controls import find_control
 from pipeline.csvio import write_csv
-from pipeline.errors import PipelineError, StaleSaveError
+from pipeline.errors import Joined, Name, PipelineError, StaleSaveError
 from pipeline.export.manifest import read_manifest
 from pipeline.export.tables import write_transcript_csv
 from pipeline.export.word.transcript import uncertain_spans
@@ -128,9 +128,7 @@ def save(root: Path, edits: list[dict[str, Any]], loaded: str,
         run = Run.open(root)
         now = version(run)
         if loaded != now:
-            raise StaleSaveError(f"{run.folder.transcript_csv} or the exhibit was changed since this page was "
-                                 "loaded (in another tab, in Excel or by a new run): nothing was saved; the page "
-                                 "shows the lines as they are now and your edits beside them to apply again")
+            raise StaleSaveError.keyed("app_review_stale", path=run.folder.transcript_csv)
         path = _write(run, edits, dismissed or [])
         return path, version(run)
 
@@ -158,28 +156,26 @@ def _write(run: Run, edits: list[dict[str, Any]], dismissed: list[dict[str, Any]
         header, rows, parsed = _read(run)
     mine = _rows_of_run(parsed, run)
     if not mine or len(mine) < len({row.id for row in parsed if row.id}):
-        raise PipelineError(f"{path} holds rows that are not this exhibit's lines (ids emptied, or the lines of "
-                            "another run): nothing was saved; make the exhibit again first (it reads the file as "
-                            "it is), then edit")
+        raise PipelineError.keyed("app_review_other_rows", path=path)
     by_id = {r["id"]: r for r in rows if r.get("id")}
     speakers = {s.id for s in run.labelled.speakers} | {s.id for s in run.machine.speakers}
     for edit in edits:
         row = by_id.get(str(edit.get("id")))
         if row is None:
-            raise PipelineError(f"{path}: no line {edit.get('id')!r} to save")
+            raise PipelineError.keyed("app_review_no_line", path=path, line=edit.get("id"))
         if "speaker_id" in edit and str(edit["speaker_id"]) not in speakers:
-            raise PipelineError(f"{path}: line {edit['id']}: unknown speaker id {str(edit['speaker_id'])!r} "
-                                f"(this recording has {', '.join(sorted(speakers))})")
+            raise PipelineError.keyed("app_review_unknown_speaker", path=path, line=edit["id"],
+                                      speaker=str(edit["speaker_id"]), known=Joined(tuple(sorted(speakers))))
         for column in EDITABLE:
             if column in edit:
                 if not isinstance(edit[column], str):
-                    raise PipelineError(f"{path}: line {edit['id']}: the {column} must be text, not "
-                                        f"{type(edit[column]).__name__}")
+                    raise PipelineError.keyed("app_review_not_text", path=path, line=edit["id"], column=Name(column),
+                                              kind=type(edit[column]).__name__)
                 value = edit[column].replace("\r", " ").replace("\n", " ").strip()
                 problem = find_control(value)
                 if problem:
-                    raise PipelineError(f"{path}: line {edit['id']}: the {column} holds {problem}: delete it and "
-                                        "save again")
+                    raise PipelineError.keyed("app_review_control", path=path, line=edit["id"], column=Name(column),
+                                              problem=problem)
                 row[column] = value
     rows = [r for r in rows if not _dismissed(r, dismissed)]
     columns = header if set(COLUMNS) <= set(header) else COLUMNS + [h for h in header if h not in COLUMNS]

@@ -35,7 +35,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pipeline.errors import PipelineError, StaleSaveError
+from pipeline.errors import Phrase, PipelineError, StaleSaveError
 from pipeline.web import cases, details, files, keyfacts, progress, reviewstep, speakers, upload
 from pipeline.web.jobs import Jobs
 from pipeline.web.folders import NoSuchCase, case_folder
@@ -50,8 +50,8 @@ ASSETS = {p.name: TYPES[p.suffix] for p in sorted(STATIC.iterdir()) if p.suffix 
 HOST = "127.0.0.1"
 COOKIE = "exhibit_app"
 MAX_BODY = 4 << 20                   # bytes: the edits of a long transcript are far less
-REFUSED = "refused: open the app with the address `exhibit app` (or `exhibit review`) printed"
-SPENT = "refused: this address opens the app once and was used already; run `exhibit app` again"
+REFUSED = Phrase("app_refused")     # a request without the session's cookie
+SPENT = Phrase("app_spent")         # the launch address opened again
 HEADERS = {"Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
            "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
                                       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"}
@@ -70,7 +70,7 @@ def review_start(folder: Path) -> tuple[Path, str]:
     try:
         case_folder(folder.parent, folder.name)
     except NoSuchCase as exc:
-        raise PipelineError.keyed("app_hidden_folder", folder=folder, reason=str(exc)) from None
+        raise PipelineError.keyed("app_hidden_folder", folder=folder, reason=exc.args[0]) from None
     return folder.parent, review_path(folder.name)
 
 
@@ -96,7 +96,7 @@ def make_app(root: Path, token: str, launch: str, port: int, start: str = "/") -
             fresh = not spent["launch"] and code.isascii() and secrets.compare_digest(code.encode(), launch.encode())
             spent["launch"] = spent["launch"] or fresh
         if not fresh:
-            return refuse(SPENT)
+            return refuse(SPENT.text(language(request)))
         response = RedirectResponse(start, status_code=303)
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/")
         return response
@@ -123,7 +123,7 @@ def make_app(root: Path, token: str, launch: str, port: int, start: str = "/") -
         if request.url.path.startswith("/launch/"):
             return None
         if not allowed(request):
-            return refuse(REFUSED)
+            return refuse(REFUSED.text(language(request)))
         if request.method not in ("GET", "HEAD"):
             if request.headers.get("origin", next(iter(origins))) not in origins:
                 return refuse("refused: a request from another site")
@@ -144,7 +144,7 @@ def make_app(root: Path, token: str, launch: str, port: int, start: str = "/") -
             try:
                 response = await call_next(request)
             except NoSuchCase as exc:            # a folder name that is not one of the root's case folders
-                response = refuse(one_line(str(exc)), 404)
+                response = refuse(one_line(exc.text(language(request))), 404)
             except StaleSaveError as exc:        # the page was loaded before the file or the run last changed
                 response = JSONResponse({"error": one_line(exc.text(language(request))), "stale": True},
                                         status_code=409)

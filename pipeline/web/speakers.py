@@ -25,7 +25,7 @@ from starlette.routing import Route
 from pipeline.artifacts import UNKNOWN_SPEAKER, Utterances, load
 from pipeline.controls import find_control, shows_something
 from pipeline.csvio import write_csv
-from pipeline.errors import PipelineError, StaleSaveError
+from pipeline.errors import Joined, Name, Phrase, PipelineError, StaleSaveError
 from pipeline.export.wording import load_wording
 from pipeline.fileio import sha256_file
 from pipeline.rundir import RunDir
@@ -42,8 +42,7 @@ def _merged(run: Run) -> Utterances:
     """The lines before naming (the merge stage's): the voices the label stage accepts in speakers.csv."""
     utterances = load(Utterances, run.folder.artifact("merge"))
     if utterances is None:
-        raise PipelineError(f"{run.folder.root} is not a finished exhibit folder: make the exhibit first with "
-                            "`exhibit transcript <recording>`")
+        raise PipelineError.keyed("not_a_finished_folder", folder=run.folder.root)
     return utterances
 
 
@@ -52,8 +51,7 @@ def _table(run: Run) -> tuple[str, list[str], list[dict[str, str]]]:
     that a change in between makes a save from this reading stale, never the other way round."""
     path = run.folder.speakers_csv
     if not path.is_file():
-        raise PipelineError(f"{path} is not there: make the documents again (a run writes a fresh one), then name "
-                            "the speakers")
+        raise PipelineError.keyed("app_speakers_missing", path=path)
     now = sha256_file(path)
     return (now, *read_table(path))
 
@@ -111,16 +109,13 @@ def save(root: Path, edits: list[dict[str, Any]], loaded: str) -> tuple[Path, st
     only what a run takes (the label stage's checks). Returns the file and its new version."""
     folder = RunDir(Path(root))
     if folder.held():
-        raise PipelineError(f"{folder.root} is being made into an exhibit now (a run holds the folder): nothing "
-                            "was saved; wait until it has finished, then reload the page and save again")
+        raise PipelineError.keyed("app_speakers_held", folder=folder.root)
     with folder.lock("exhibit app: saving the speakers' names"):
         run = Run.open(folder.root)
         path = folder.speakers_csv
         now, header, rows = _table(run)
         if loaded != now:
-            raise StaleSaveError(f"{path} was changed since this page was loaded (in Excel, another tab or by a "
-                                 "run): nothing was saved; the page shows the file as it is now, with your "
-                                 "entries kept, to check and save again")
+            raise StaleSaveError.keyed("app_speakers_stale", path=path)
         columns = _columns(header)
         by_id = {row.get("speaker_id"): row for row in rows}
         for edit in edits:
@@ -138,17 +133,20 @@ def _apply(edit: dict[str, Any], by_id: dict[str | None, dict[str, str]], path: 
     sid = edit.get("id")
     row = by_id.get(sid) if isinstance(sid, str) else None
     if row is None:
-        raise PipelineError(f"{path}: no speaker {sid!r} to save (the file has "
-                            f"{', '.join(str(k) for k in by_id if k) or 'no speakers'})")
+        ids = tuple(str(k) for k in by_id if k)
+        raise PipelineError.keyed("app_speakers_unknown", path=path, speaker=sid,
+                                  known=Joined(ids) if ids else Phrase("no_speakers"))
     for column in EDITABLE:
         if column not in edit:
             continue
         if not isinstance(edit[column], str):
-            raise PipelineError(f"{path}: {sid}: the {column} must be text, not {type(edit[column]).__name__}")
+            raise PipelineError.keyed("app_speakers_not_text", path=path, speaker=sid, column=Name(column),
+                                      kind=type(edit[column]).__name__)
         value = edit[column].replace("\r", " ").replace("\n", " ").strip()
         problem = find_control(value)
         if problem:
-            raise PipelineError(f"{path}: {sid}: the {column} holds {problem}: delete it and save again")
+            raise PipelineError.keyed("app_speakers_control", path=path, speaker=sid, column=Name(column),
+                                      problem=problem)
         row[column] = value
 
 

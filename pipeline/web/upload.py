@@ -66,7 +66,7 @@ def new_folder(root: Path, name: str) -> Path:
             return folder
         except FileExistsError:
             continue
-    raise PipelineError(f"{root}: too many folders named {stem}")
+    raise PipelineError.keyed("app_too_many_folders", folder=root, stem=stem)
 
 
 def routes(root: Path, jobs: Jobs) -> list[Route]:
@@ -81,11 +81,10 @@ def routes(root: Path, jobs: Jobs) -> list[Route]:
         if spoken not in SPOKEN or not speakers.isdigit() or int(speakers) > MAX_SPEAKERS:
             raise ValueError(f"language must be zh, en or empty; speakers a number 0–{MAX_SPEAKERS}")
         if length == 0:
-            raise PipelineError(f"{sent}: the file is empty (0 bytes)")
+            raise PipelineError.keyed("recording_empty", path=sent)
         free = shutil.disk_usage(root).free
         if length + SPARE > free:
-            raise PipelineError(f"{root}: not enough free disk for this recording ({length:,} bytes) and its "
-                                f"exhibit ({free:,} bytes free): free some space and send it again")
+            raise PipelineError.keyed("app_upload_no_space", folder=root, length=length, free=free)
         name = file_name(sent)
         folder = new_folder(root, name)
         run = RunDir(folder)
@@ -99,21 +98,21 @@ def routes(root: Path, jobs: Jobs) -> list[Route]:
                     size += len(chunk)
                     part.write(chunk)
             if size != length:
-                raise PipelineError(f"{sent}: the file arrived incomplete ({size:,} of {length:,} bytes): send it again")
+                raise PipelineError.keyed("app_upload_incomplete", name=sent, size=size, length=length)
             os.replace(kept.with_name(f".{name}.part"), kept)
             seconds = sent_time(modified)
             if seconds is not None:
                 os.utime(kept, (seconds, seconds))
             kept.chmod(0o444)                                   # kept untouched
             if await run_in_threadpool(sha256_file, kept) != digest.hexdigest():
-                raise PipelineError(f"{sent}: the file on disk differs from what arrived: send it again")
+                raise PipelineError.keyed("app_upload_differs", name=sent)
             received.write(run.received, received.Received(
                 file_name=sent, received=datetime.now().astimezone().isoformat(timespec="seconds"), size=size,
                 sha256=digest.hexdigest()))
         except BaseException as exc:                            # cut off (ClientDisconnect), disk full …
             shutil.rmtree(folder, ignore_errors=True)          # nothing half-received stays
             if isinstance(exc, OSError):
-                raise PipelineError(f"{sent}: could not be kept ({exc.strerror or exc}): nothing was kept") from exc
+                raise PipelineError.keyed("app_upload_not_kept", name=sent, reason=str(exc.strerror or exc)) from exc
             raise
         options = (("--language", spoken) if spoken else ()) + (("--speakers", speakers) if int(speakers) else ())
         jobs.start(folder.name, folder, kept, language(request), options)

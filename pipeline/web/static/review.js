@@ -329,7 +329,8 @@ function drawPending() {
     const item = document.createElement("div");
     item.className = "pending-edit";
     const index = data.lines.findIndex((l) => l.id === edit.id && Math.abs(l.start - edit.start) < 0.5);
-    item.textContent = `[${hms(edit.start)}] ${speakerLabel(edit.speaker_id)}：${edit.text} `;
+    const colon = data.language === "zh" ? "：" : ": ";
+    item.textContent = `[${hms(edit.start)}] ${speakerLabel(edit.speaker_id)}${colon}${edit.text} `;
     if (index >= 0) {          // the same line is still there: apply the edit to it again, for the person to save
       const again = document.createElement("button");
       again.type = "button";
@@ -397,9 +398,9 @@ async function start() {
   $("save").textContent = w.save;
   $("render").textContent = w.render;
   $("play").textContent = w.play;
-  $("back").textContent = "−5 s";
+  $("back").textContent = w.back_short;
   $("back").title = w.back;
-  $("forward").textContent = "+5 s";
+  $("forward").textContent = w.forward_short;
   $("forward").title = w.forward;
   $("speed-label").textContent = `${w.speed} `;
   $("position").setAttribute("aria-label", w.position);

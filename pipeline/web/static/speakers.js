@@ -166,7 +166,7 @@ async function save() {
         }
         changed(section);
       }
-      say(`${error.message} ${words.stale}`, "error");
+      say(fill(words.stale, {error: error.message}), "error");
     } else {
       say(fill(words.failed, {error: error.message}), "error");
       summary();
