@@ -515,3 +515,18 @@ def test_silence_is_said_to_hold_no_speech_not_to_be_a_language(language, shown)
     assert rows["language"] == shown
     heard = dict(recording_rows(content(language), load_wording(language)))["language"]
     assert "0.97" in heard and "zh" in heard                     # a recording with words keeps its language
+
+
+@pytest.mark.parametrize("language, shown", [("zh", "中文（zh，运行时指定，未经软件识别）"),
+                                             ("en", "Chinese (zh, given for the run, not detected)")])
+def test_a_language_given_for_the_run_is_said_to_be_given_with_no_confidence(language, shown):
+    """A language chosen for the run (--language, the app's spoken-language choice) was not detected: the
+    particulars say so, and state no confidence nobody measured."""
+    from pipeline.config import TranscribeConfig
+    from pipeline.export.wording import load_wording
+    from pipeline.export.word.recording import recording_rows
+
+    made = content(language)
+    given = dataclasses.replace(made, settings=dataclasses.replace(made.settings,
+                                                                   transcribe=TranscribeConfig(language="zh")))
+    assert dict(recording_rows(given, load_wording(language)))["language"] == shown

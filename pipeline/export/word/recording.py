@@ -127,9 +127,10 @@ def recording_rows(content: ExhibitContent, wording: Wording, counsel: bool = Tr
     ([export] court_discloses, DISCLOSED_BY)."""
     asset, transcript, formats = content.asset, content.transcript, wording["formats"]
     heard = any(s.words for s in transcript.segments)
-    language = formats["language"].format(name=wording["languages"].get(transcript.language, transcript.language),
-                                          code=transcript.language,
-                                          probability=f"{transcript.language_probability:.2f}") \
+    given = bool(content.settings.transcribe.language)    # chosen for the run, not detected: no confidence to state
+    language = formats["language_given" if given else "language"].format(
+        name=wording["languages"].get(transcript.language, transcript.language), code=transcript.language,
+        probability=f"{transcript.language_probability:.2f}") \
         if heard else formats["no_language"]      # Whisper names a language even for silence or noise
     case = content.settings.case
     rows = [
