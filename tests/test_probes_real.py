@@ -233,7 +233,7 @@ def test_1_a_fabricated_admission_in_the_cached_transcript_never_reaches_exhibit
     word = data["data"]["segments"][0]["words"][0]
     word["text"], word["start"] = "我欠你五万元", 0.2
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    assert "stages/transcribe.json was changed after the exhibit was made" in \
+    assert "stages/transcribe.json 在整理稿制作完成后被改动过" in \
         one_line(exhibit("package", str(folder), "--draft", cwd=tmp_path))
     strict = exhibit("transcript", str(SAMPLE), "--out", str(folder), "--strict", cwd=tmp_path)
     assert "stopped (--strict)" in one_line(strict) and "transcribe.json" in strict.stderr
@@ -259,7 +259,7 @@ def test_6_a_moved_and_renamed_original_is_recorded_where_it_is_now_without_the_
     moved = tmp_path / "moved" / "借款录音.wav"
     moved.parent.mkdir()
     first.rename(moved)
-    assert "not at" in one_line(exhibit("package", str(folder), "--draft", cwd=tmp_path))     # before the re-run
+    assert "原始录音已不在" in one_line(exhibit("package", str(folder), "--draft", cwd=tmp_path))   # Chinese folder
     proc = exhibit("transcript", str(moved), "--out", str(folder), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert not any(ran(folder)[s] for s in ("diarize", "transcribe", "normalise", "merge"))
