@@ -6,21 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import http.cookiejar
-import os
-import re
-import subprocess
-import sys
-import urllib.request
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import quote
 
 import numpy as np
 from docx import Document
 
-from conftest import ROOT, eval_file
+from conftest import eval_file
 from pipeline.artifacts import (
     AudioAsset,
     Diarization,
@@ -276,36 +269,6 @@ def case_folder_by_hand(tmp_path: Path, lines: Labelled | None = None, reviewer:
     return run
 
 
-class Server:
-    """`exhibit review FOLDER --no-browser` (or `exhibit app ROOT --no-browser`, app=True) as a subprocess; its
-    address is the first line it prints. `page`: where that address lands (the folder's review step, or the
-    Cases page)."""
-
-    def __init__(self, folder: Path, app: bool = False):
-        self.proc = subprocess.Popen([sys.executable, "-m", "pipeline", "app" if app else "review", str(folder),
-                                      "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
-        self.url = self.proc.stdout.readline().strip()
-        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/launch/[\w-]{16,}", self.url), self.proc.stderr.read()
-        self.base = self.url.split("/launch/")[0]
-        self.page = self.base + ("/" if app else f"/case/{quote(folder.name, safe='')}/")
-        self.jar = http.cookiejar.CookieJar()
-
-    def opener(self) -> urllib.request.OpenerDirector:
-        """What a browser does with the address: visits it once and keeps the cookie it is given."""
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-        with opener.open(self.url, timeout=10) as answer:
-            assert answer.status == 200 and answer.url == self.page
-        return opener
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
-
-# ------------------------------------------------------------------------------- the speakers step (speakers.csv)
-
-
 def speakers_folder(tmp_path: Path) -> RunDir:
     """A finished run folder (finished_run) with what the speakers step reads: the merge stage's lines of three
     voices, speakers.csv as the label stage writes it (SPEAKER_00 named 张三, 被告, with a basis) and a one-second
@@ -341,6 +304,13 @@ def app_request(app, method: str, path: str, body: bytes = b"", language: str = 
                 kind: str = "application/json") -> tuple[int, bytes]:
     """One request to the app as a browser opened in `language` (zh, en: its Accept-Language) sends it: the app's
     cookie, this server's Host, a body of Content-Type `kind` for a POST; (status, body)."""
+    status, _, answer = app_answer(app, method, path, body, language, kind)
+    return status, answer
+
+
+def app_answer(app, method: str, path: str, body: bytes = b"", language: str = "zh",
+               kind: str = "application/json") -> tuple[int, dict[str, str], bytes]:
+    """app_request's request; (status, headers, body)."""
     import asyncio
     from urllib.parse import unquote
 
@@ -366,4 +336,5 @@ def app_request(app, method: str, path: str, body: bytes = b"", language: str = 
 
     asyncio.run(app(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
-    return start["status"], b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return (start["status"], {k.decode(): v.decode("latin-1") for k, v in start["headers"]},
+            b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))

@@ -4,13 +4,17 @@ browser (Debian's chromium driven by Playwright) the app's pages are tested in."
 from __future__ import annotations
 
 import errno
+import http.cookiejar
 import os
+import re
 import shutil
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from urllib.parse import quote
 
 import av
 import numpy as np
@@ -18,6 +22,8 @@ import pytest
 from docx import Document
 
 from pipeline.audio import decode
+from pipeline.config import load_settings
+from pipeline.runner import run
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT.parent / "shared" / "eval"
@@ -161,3 +167,60 @@ def browser():
         launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         yield launched
         launched.close()
+
+
+class Server:
+    """`exhibit review FOLDER --no-browser` (or `exhibit app ROOT --no-browser`, app=True) as a subprocess; its
+    address is the first line it prints. `page`: where that address lands (the folder's review step, or the
+    Cases page)."""
+
+    def __init__(self, folder: Path, app: bool = False):
+        self.proc = subprocess.Popen([sys.executable, "-m", "pipeline", "app" if app else "review", str(folder),
+                                      "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
+        self.url = self.proc.stdout.readline().strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/launch/[\w-]{16,}", self.url), self.proc.stderr.read()
+        self.base = self.url.split("/launch/")[0]
+        self.page = self.base + ("/" if app else f"/case/{quote(folder.name, safe='')}/")
+        self.jar = http.cookiejar.CookieJar()
+
+    def opener(self) -> urllib.request.OpenerDirector:
+        """What a browser does with the address: visits it once and keeps the cookie it is given."""
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        with opener.open(self.url, timeout=10) as answer:
+            assert answer.status == 200 and answer.url == self.page
+        return opener
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+# ------------------------------------------------------------------------------- the speakers step (speakers.csv)
+
+
+SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """The README's sample made into an exhibit by the real pipeline, once per test module."""
+    out = tmp_path_factory.mktemp("made") / SAMPLE.stem
+    run(SAMPLE, out, load_settings())
+    return out
+
+
+@pytest.fixture
+def folder(made, tmp_path):
+    """That run folder, copied for this test alone into a root folder of its own (out/)."""
+    copy = tmp_path / "out" / made.name
+    shutil.copytree(made, copy)
+    return copy
+
+
+@pytest.fixture
+def server(folder):
+    """`exhibit app` on the copied folder's root."""
+    started = Server(folder.parent, app=True)
+    yield started
+    started.stop()

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from builders import Server
-from conftest import ROOT, docx_text
+from conftest import ROOT, Server, docx_text
 from pipeline.csvio import read_csv
 
 pytestmark = pytest.mark.integration

@@ -17,8 +17,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from builders import Server
-from conftest import ROOT, eval_file
+from conftest import ROOT, Server, eval_file
 
 pytestmark = pytest.mark.integration
 SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"

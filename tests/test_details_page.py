@@ -6,33 +6,15 @@ a save from a page loaded before case.toml changed refused."""
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
-from builders import Server
-from conftest import ROOT, docx_text
+from conftest import Server, docx_text
 from pipeline import casefile
-from pipeline.config import load_settings
-from pipeline.runner import run
 
 pytestmark = pytest.mark.integration
-SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
 
 
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    out = tmp_path_factory.mktemp("details") / SAMPLE.stem
-    run(SAMPLE, out, load_settings())
-    return out
-
-
-@pytest.fixture
-def folder(made, tmp_path):
-    """The run folder, copied for this test alone into a root of its own."""
-    copy = tmp_path / "out" / made.name
-    shutil.copytree(made, copy)
-    return copy
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ each refused in one line, nothing written."""
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -17,7 +16,6 @@ from urllib.parse import quote
 import pytest
 from docx import Document
 
-from builders import Server
 from conftest import ROOT, docx_text
 from pipeline.artifacts import Facts, Labelled, load
 from pipeline.config import load_settings
@@ -32,26 +30,7 @@ SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
 COLUMNS = ("time", "speaker", "text", "category", "matched", "value", "explanation", "note")
 
 
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    out = tmp_path_factory.mktemp("facts") / SAMPLE.stem
-    run(SAMPLE, out, load_settings())
-    return out
 
-
-@pytest.fixture
-def folder(made, tmp_path):
-    """The run folder, copied for this test alone into a root of its own."""
-    copy = tmp_path / "out" / made.name
-    shutil.copytree(made, copy)
-    return copy
-
-
-@pytest.fixture
-def server(folder):
-    started = Server(folder.parent, app=True)
-    yield started
-    started.stop()
 
 
 @pytest.fixture

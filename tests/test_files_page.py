@@ -8,14 +8,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from builders import Server
 from conftest import ROOT
 from pipeline.config import load_settings
 from pipeline.csvio import read_csv, write_csv
@@ -27,26 +25,7 @@ SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
 NAME = SAMPLE.stem
 
 
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    out = tmp_path_factory.mktemp("files") / NAME
-    run(SAMPLE, out, load_settings())
-    return out
 
-
-@pytest.fixture
-def folder(made, tmp_path):
-    """The run folder, copied for this test alone into a root folder of its own."""
-    copy = tmp_path / "out" / made.name
-    shutil.copytree(made, copy)
-    return copy
-
-
-@pytest.fixture
-def server(folder):
-    started = Server(folder.parent, app=True)
-    yield started
-    started.stop()
 
 
 @pytest.fixture

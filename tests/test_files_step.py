@@ -5,59 +5,35 @@ again after it changes; a draft is not packaged, a reviewed folder is, with its 
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import os
 import shutil
 from pathlib import Path
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 import pytest
 
-from builders import finished_run, make_docx, sha256
+from builders import app_answer, finished_run, make_docx, sha256
+from builders import app_of as app_for
 from pipeline.errors import PipelineError
 from pipeline.export import pdf as pdf_module
 from pipeline.export.manifest import read_manifest, write_manifest
 from pipeline.fileio import sha256_file
 from pipeline.rundir import RunDir
 from pipeline.web import files
-from pipeline.web.server import COOKIE, make_app
 
-PORT, TOKEN = 8765, "token-of-this-test"
 NAME = "借款录音"
 QUOTED = quote(NAME, safe="")
 
 
 def call(app, method: str, path: str, body: bytes = b"") -> tuple[int, dict[str, str], bytes]:
-    """One request to the app as the browser the app was opened in sends it (its cookie, this server's Host,
-    JSON for a POST): (status, headers, body)."""
-    headers = [(b"host", f"127.0.0.1:{PORT}".encode()), (b"cookie", f"{COOKIE}={TOKEN}".encode()),
-               (b"accept-language", b"zh-CN,zh;q=0.9")]
-    if method == "POST":
-        headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    where, _, query = path.partition("?")
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-             "path": unquote(where), "raw_path": where.encode(), "query_string": query.encode(), "headers": headers,
-             "server": ("127.0.0.1", PORT), "client": ("127.0.0.1", 50000), "root_path": ""}
-    sent, pending = [], [{"type": "http.request", "body": body, "more_body": False}]
-
-    async def receive():
-        if pending:
-            return pending.pop(0)
-        await asyncio.Event().wait()          # the browser stays connected
-
-    async def send(message):
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    return (start["status"], {k.decode(): v.decode("latin-1") for k, v in start["headers"]},
-            b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+    """One request to the app as a Chinese browser the app was opened in sends it: (status, headers, body)."""
+    return app_answer(app, method, path, body)
 
 
 def app_of(run_dir: Path):
-    return make_app(run_dir.parent, TOKEN, "launch-code", PORT)
+    return app_for(run_dir.parent)
 
 
 def step(run_dir: Path, address: str) -> str:

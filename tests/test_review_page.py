@@ -17,8 +17,7 @@ from urllib.parse import quote
 
 import pytest
 
-from builders import Server
-from conftest import ROOT, docx_text
+from conftest import ROOT, Server, docx_text
 from pipeline.config import load_settings
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import PipelineError, TranscriptCsvError

@@ -7,42 +7,18 @@ with the person's entries kept."""
 from __future__ import annotations
 
 import os
-import shutil
 import wave
 
 import pytest
 
-from builders import Server
-from conftest import ROOT, docx_text
-from pipeline.config import load_settings
+from conftest import docx_text
 from pipeline.csvio import read_csv, write_csv
-from pipeline.runner import run
 
 pytestmark = pytest.mark.integration
-SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
 EDITABLE = ("name", "role", "identified_by")
 
 
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    out = tmp_path_factory.mktemp("speakers") / SAMPLE.stem
-    run(SAMPLE, out, load_settings())
-    return out
 
-
-@pytest.fixture
-def folder(made, tmp_path):
-    """The run folder, copied for this test alone into a root folder of its own."""
-    copy = tmp_path / "out" / made.name
-    shutil.copytree(made, copy)
-    return copy
-
-
-@pytest.fixture
-def server(folder):
-    started = Server(folder.parent, app=True)
-    yield started
-    started.stop()
 
 
 @pytest.fixture
