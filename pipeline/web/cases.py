@@ -37,7 +37,7 @@ def listed(name: str, found: FolderState, wording) -> dict[str, Any]:
 def routes(root: Path) -> list[Route]:
     """The page and what it lists (plain functions: Starlette runs them in its threads, off the event loop)."""
     def shown(request: Request) -> Response:
-        return page(request, "cases.html", "cases")
+        return page(request, "cases", "cases")
 
     def listing(request: Request) -> Response:
         shown_in = language(request)

@@ -174,7 +174,7 @@ def routes(root: Path, lock: threading.Lock) -> list[Route]:
 
     def shown(request: Request) -> Response:
         folder(request)
-        return page(request, "details.html", "details", request.path_params["name"])
+        return page(request, "details", "details", request.path_params["name"])
 
     def current(request: Request) -> Response:
         return JSONResponse(state(folder(request), language(request)))

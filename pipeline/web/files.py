@@ -193,7 +193,7 @@ def routes(root: Path, lock: threading.Lock) -> list[Route]:
 
     def shown(request: Request) -> Response:
         folder(request)
-        return page(request, "files.html", "files", request.path_params["name"])
+        return page(request, "files", "files", request.path_params["name"])
 
     def state(request: Request) -> Response:
         return JSONResponse(overview(folder(request), request.path_params["name"], language(request)))

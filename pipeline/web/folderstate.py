@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.artifacts import Labelled, load
+from pipeline.artifacts import Labelled, RunManifest, load
 from pipeline.config import settings_from_record
 from pipeline.controls import shows_something
 from pipeline.errors import PipelineError
@@ -46,12 +46,12 @@ def folder_state(path: Path) -> FolderState | None:
     """The state of the run folder `path` (see the module doc), or None when it is not a run folder."""
     run = RunDir(Path(path))
     busy = run.held() or run.incoming.exists()
-    labelled = _lines(run)
-    if labelled is None:
+    found = _last_run(run)
+    if found is None:
         if busy:
             return FolderState(PROCESSING, finished=False)
         return FolderState(RECEIVED, finished=False) if run.received.is_file() else None
-    labelled, reviewer = labelled
+    labelled, manifest, reviewer = found
     unnamed = tuple(s.id for s in labelled.speakers if s.number > 0 and not shows_something(s.name))
     why = unfinished(labelled, reviewer)
     packaged = run.package_zip.is_file() and run.package_zip.stat().st_mtime_ns > run.manifest.stat().st_mtime_ns
@@ -66,16 +66,12 @@ def folder_state(path: Path) -> FolderState | None:
     else:
         state = REVIEWED
     return FolderState(state, finished=True, why=why, unnamed=unnamed, lines=len(labelled.items),
-                       behind=behind(run))
+                       behind=behind(run, manifest.outputs))
 
 
-def behind(run: RunDir) -> tuple[str, ...]:
+def behind(run: RunDir, recorded: dict[str, str]) -> tuple[str, ...]:
     """The person's files (transcript.csv, speakers.csv, key_facts.csv, case.toml) that differ from what the last
-    run recorded of them in the manifest: work saved (in the app, in Excel) that the documents do not hold yet."""
-    try:
-        recorded = read_manifest(run.manifest).outputs
-    except (PipelineError, OSError, ValueError):
-        return ()
+    run recorded of them (its manifest's outputs): work saved (in the app, in Excel) the documents do not hold."""
     changed = []
     for path in (run.transcript_csv, run.speakers_csv, run.key_facts_csv, run.case_toml):
         name = run.relative(path)
@@ -85,14 +81,15 @@ def behind(run: RunDir) -> tuple[str, ...]:
     return tuple(changed)
 
 
-def _lines(run: RunDir) -> tuple[Labelled, str] | None:
-    """The last run's reviewed lines and its reviewer (as the manifest records them), when the folder holds a
-    finished run."""
+def _last_run(run: RunDir) -> tuple[Labelled, RunManifest, str] | None:
+    """The last run's reviewed lines, its manifest (read once) and its reviewer (as the package reads it), when
+    the folder holds a finished run."""
     if not run.manifest.is_file():
         return None
     try:
-        reviewer = settings_from_record(read_manifest(run.manifest).settings).case.reviewed_by   # as package
+        manifest = read_manifest(run.manifest)
+        reviewer = str(settings_from_record(manifest.settings).case.reviewed_by)
     except (PipelineError, OSError, ValueError, KeyError, TypeError, AttributeError):
         return None                                     # not a run this version can read: not listed as one
     labelled = load(Labelled, run.artifact("review"))
-    return (labelled, str(reviewer)) if labelled is not None else None
+    return (labelled, manifest, reviewer) if labelled is not None else None

@@ -156,7 +156,7 @@ def routes(root: Path, lock: threading.Lock) -> list[Route]:
 
     def shown(request: Request) -> Response:
         Run.open(folder(request))                     # a folder that is not a finished run: one line, now
-        return page(request, "facts.html", "facts", request.path_params["name"])
+        return page(request, "facts", "facts", request.path_params["name"])
 
     def bare(request: Request) -> Response:         # the page's addresses are relative to /case/<name>/facts/
         folder(request)

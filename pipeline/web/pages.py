@@ -1,6 +1,7 @@
 """What every page of the app shares: the interface's language (the person's choice, else the browser's), the
-steps of a case in the order a lawyer works (the navigation at the top of every page) and the page itself
-(a template of pipeline/web/static with the language, the title and the navigation filled in).
+steps of a case in the order a lawyer works (the navigation at the top of every page) and the page itself (a
+step's body, pipeline/web/static/<step>.html, in the one shell every page shares: language, title, navigation,
+app.css and app.js, the step's own css and script).
 
 The steps: 案件 Cases (/), then for one case folder /case/<name>/…: 案件信息 details/, 处理中 progress/,
 说话人 speakers/, 核对 review (the folder's own address), 关键内容 facts/, 文件 files/."""
@@ -87,19 +88,41 @@ def problem(request: Request, message: str, status: int) -> HTMLResponse:
     parts = request.url.path.split("/")
     name = unquote(parts[2]) if len(parts) > 3 and parts[1] == "case" else None
     step = next((s for s in STEPS if s in parts[3:4]), "review") if name is not None else "cases"
-    answer = page(request, "problem.html", step, name)
+    answer = page(request, "problem", step, name, style="cases", script="")
     answer.body = answer.body.replace(b"{{message}}", escape(message).encode("utf-8"))
     answer.headers["content-length"] = str(len(answer.body))
     answer.status_code = status
     return answer
 
 
-def page(request: Request, template: str, step: str, name: str | None = None) -> HTMLResponse:
-    """A page of the app: `template` (a file of static/) in the interface's language, titled by its step, with
-    the navigation of the case folder `name` (None: the Cases page)."""
+SHELL = """<!doctype html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="stylesheet" href="/static/app.css">
+<link rel="stylesheet" href="/static/{style}.css">
+</head>
+<body>
+{nav}
+{body}<script src="/static/app.js"></script>
+{script}</body>
+</html>
+"""
+
+
+def page(request: Request, view: str, step: str, name: str | None = None, style: str = "",
+         script: str | None = None) -> HTMLResponse:
+    """A page of the app: the body static/<view>.html in the one shell every page shares (the interface's
+    language, the title of its step, the navigation of the case folder `name` — None: the Cases page — the
+    shared app.css and app.js), with its own static/<style>.css and static/<script>.js (both `view` unless
+    given; script "" for none)."""
     shown = language(request)
     words = load_wording(shown)["app"]
     title = words["steps"][step] + (f" · {name}" if name is not None else "")
-    html = (STATIC / template).read_text(encoding="utf-8")
-    return HTMLResponse(html.replace("{{lang}}", shown).replace("{{title}}", escape(title))
-                        .replace("{{nav}}", navigation(name, step, {**words, "language": shown})))
+    script = view if script is None else script
+    return HTMLResponse(SHELL.format(
+        lang=shown, title=escape(title), style=style or view, nav=navigation(name, step, {**words, "language": shown}),
+        body=(STATIC / f"{view}.html").read_text(encoding="utf-8"),
+        script=f'<script src="/static/{script}.js"></script>\n' if script else ""))

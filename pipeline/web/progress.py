@@ -55,7 +55,7 @@ def routes(root: Path, lock: threading.Lock, jobs: Jobs) -> list[Route]:
 
     def shown(request: Request) -> Response:
         folder(request)
-        return page(request, "progress.html", "progress", request.path_params["name"])
+        return page(request, "progress", "progress", request.path_params["name"])
 
     def status(request: Request) -> Response:
         here, name = folder(request), request.path_params["name"]

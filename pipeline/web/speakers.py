@@ -173,7 +173,7 @@ def routes(root: Path, lock: threading.Lock) -> list[Route]:
 
     def shown(request: Request) -> Response:
         folder(request)
-        return page(request, "speakers.html", "speakers", request.path_params["name"])
+        return page(request, "speakers", "speakers", request.path_params["name"])
 
     def bare(request: Request) -> Response:         # the page's addresses are relative to …/speakers/
         folder(request)
