@@ -388,3 +388,6 @@ class RunManifest:
     review: dict[str, Any] = field(default_factory=dict)  # transcript.csv: its sha256, line counts, reviewer
     received: dict[str, str] = field(default_factory=dict)  # the original came through the app: its name as sent,
                                                             # when it was received, its sha256 (web/upload.py)
+    # the terms the recogniser was given as hotwords, by where they came from ("vocabulary.txt", "settings",
+    # "case.toml case_name", "case.toml submitting_party", "speakers.csv"): pipeline/vocabulary.py
+    hotwords: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -7,6 +7,7 @@ out/<name>/
     transcript.csv, key_facts.csv, integrity.json              recording's file name without extension)
     speakers.csv, speakers.previous.csv                       the user's naming of the voices
     case.toml                                                 the case, kept with the recording (casefile.py)
+    vocabulary.txt                                            the case's words for the recogniser (vocabulary.py)
     speakers/SPEAKER_00.wav …                                 a listening clip per voice
     manifest.json                                             the record of the run
     .lock                                                     held by the run (or packaging) under way: pid
@@ -116,6 +117,11 @@ class RunDir:
     @property
     def transcript_csv(self) -> Path:
         return self.root / "transcript.csv"
+
+    @property
+    def vocabulary(self) -> Path:
+        """The case's words for the recogniser, one term a line (vocabulary.py): the user's, never packaged."""
+        return self.root / "vocabulary.txt"
 
     # -------------------------------------------------------------------------------------------- outputs
 

@@ -42,7 +42,7 @@ from pipeline.artifacts import (
     Utterances,
     load,
 )
-from pipeline import casefile, received
+from pipeline import casefile, received, vocabulary
 from pipeline.chain import original_identity, working_copy_changed
 from pipeline.config import Settings
 from pipeline.errors import Joined, Phrase, PipelineError, os_error
@@ -80,9 +80,18 @@ def _stereo(c: Context) -> Path | None:
     return c.run.stereo_wav if c["ingest"].stereo_wav_path else None
 
 
+def hotwords(settings: Settings, run: RunDir) -> vocabulary.Hotwords:
+    """The hotwords of a run: --hotwords, the parties of the case file, the names in speakers.csv (when
+    names_as_hotwords) and the folder's vocabulary.txt (vocabulary.py)."""
+    cfg, case = settings.transcribe, settings.case
+    return vocabulary.gather(cfg.hotwords, case.case_name, case.submitting_party,
+                             run.speakers_csv if cfg.names_as_hotwords else None, run.vocabulary)
+
+
 def _hotwords(c: Context) -> str:
-    cfg = c.settings.transcribe
-    return transcribe.hotword_text(cfg.hotwords, c.run.speakers_csv if cfg.names_as_hotwords else None)
+    """What the transcribe stage is keyed on besides its settings: the terms (a comment added to vocabulary.txt,
+    or a term moved from it to the case file, transcribes nothing again)."""
+    return hotwords(c.settings, c.run).text
 
 
 def _working_copies_match(asset: AudioAsset, run: RunDir) -> str:
@@ -315,6 +324,7 @@ def _run(source: Path, run: RunDir, settings: Settings, progress: ProgressHook, 
         flagged={flag: tuple(u.id for u in labelled.items if flag in u.flags) for flag in FLAGGED},
         review=_review_record(labelled, c.settings, next(r for r in done if r.stage == "review")),
         received=received.for_recording(run.received, before.sha256),
+        hotwords=hotwords(settings, run).by_source(),
     )
     outputs["manifest"] = run.manifest
     outputs["case"] = run.case_toml

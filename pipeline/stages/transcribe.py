@@ -14,13 +14,12 @@ import dataclasses
 import logging
 import math
 import os
-import re
 from pathlib import Path
 
+from pipeline import vocabulary
 from pipeline.artifacts import Segment, Transcript, Word
 from pipeline.audio import SAMPLE_RATE, WavView
 from pipeline.config import TranscribeConfig
-from pipeline.csvio import read_csv
 from pipeline.errors import MissingModelError
 from pipeline.fileio import sha256_file
 from pipeline.models import hub_offline, loaded, resolve
@@ -88,17 +87,10 @@ def _segment(s, channel: int) -> Segment:
 
 
 def hotword_text(configured: str, speakers_csv: Path | None = None) -> str:
-    """The hotwords the model is given: the configured ones (--hotwords "张三,李四,借条") and the names already
-    written in speakers.csv, each once, comma-separated ("" when none). A speakers.csv that cannot be read
-    adds nothing here (the label stage reports it)."""
-    words = [w for w in re.split(r"[,，、;；\n]+", configured) if w.strip()]
-    if speakers_csv is not None and speakers_csv.is_file():
-        try:
-            words += [row.get("name") or "" for row in read_csv(speakers_csv)[1]]
-        except (OSError, ValueError):
-            log.warning("%s: not read for hotwords", speakers_csv)
-    unique = dict.fromkeys(w.strip() for w in words if w.strip())
-    return ",".join(unique)
+    """The configured hotwords (--hotwords "张三,李四,借条") and the names and roles already written in
+    speakers.csv, each once, comma-separated ("" when none). A speakers.csv that cannot be read adds nothing
+    here (the label stage reports it). A run's hotwords also hold the case's: see pipeline.vocabulary."""
+    return vocabulary.gather(configured, speakers_csv=speakers_csv).text
 
 
 READ_SECONDS = 600.0     # the working copy is read, and the VAD run, this much at a time
