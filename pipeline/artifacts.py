@@ -194,6 +194,8 @@ class Transcript:
     # a stereo call transcribed per channel: what the VAD heard as speech on each channel (else empty)
     channel_regions: tuple[tuple[tuple[float, float], ...], ...] = ()
     hotwords: str = ""          # names and terms handed to the model as hotwords, comma-separated
+    # what the model wrote that was only its hints recited (transcribe.echoes): kept here, not in the lines
+    echoed: tuple[Segment, ...] = ()
     vad: dict[str, float] = field(default_factory=dict)  # the Silero VAD options used for all three uses
     vad_filter: bool = True     # whether the model heard only the VAD's speech (else all of the audio)
 

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 
 import pytest
 
+from pipeline.artifacts import Segment, Word
 from pipeline.config import CaseConfig, Settings, TranscribeConfig
 from pipeline.csvio import write_csv
 from pipeline.errors import PipelineError
 from pipeline.rundir import RunDir
 from pipeline.runner import STAGES, hotwords
 from pipeline.stagecache import Context, run_stages
-from pipeline.stages.transcribe import hotword_text
+from pipeline.stages.transcribe import echoes, hotword_text
 from pipeline.vocabulary import gather, names_in_case, read_vocabulary
 
 # ------------------------------------------------------------------------------------- the vocabulary file
@@ -170,3 +171,30 @@ def test_a_changed_vocabulary_transcribes_again_and_never_diarizes(tmp_path):
     settings = dataclasses.replace(settings, case=CaseConfig(case_name="王五诉钱七民间借贷纠纷"))
     assert again() == ["transcribe"]                                               # another party named
     assert key_covers("diarize") == diarized and "environment" not in str(diarized)
+
+
+# ------------------------------------------------------------------ the hints recited, not heard (echoes)
+
+
+def _segment(text: str, no_speech: float, words: list[tuple[float, float]]) -> Segment:
+    return Segment(start=words[0][0], end=words[-1][1], text=text, raw_text="", no_speech_prob=no_speech,
+                   avg_logprob=-0.5, compression_ratio=1.0,
+                   words=tuple(Word(start=a, end=b, text="x", probability=0.5) for a, b in words))
+
+
+HINTS = "广州市房地产中介协会,达摩院,滨海新区,英国,脱欧,欧盟,Americans"
+
+
+def test_a_segment_that_only_recites_the_hotwords_is_an_echo():
+    # as the model wrote them at the end of three eval clips given another case's vocabulary
+    assert echoes(_segment("协会 达摩院 滨海新区 英国 脱欧盟", 0.79, [(2.0, 2.4), (2.4, 2.4)]), HINTS)
+    assert echoes(_segment("中介協會 達摩院 達摩院", 0.10, [(0.92, 0.92), (0.92, 0.92)]), HINTS)   # no time at all
+    assert echoes(_segment("Americans.", 0.6, [(1.0, 1.5)]), HINTS)
+
+
+def test_speech_that_holds_a_hotword_is_heard_not_an_echo():
+    assert not echoes(_segment("我在滨海新区有房。", 0.9, [(0.0, 2.0)]), HINTS)                # other words too
+    assert not echoes(_segment("滨海新区。", 0.05, [(0.0, 1.2)]), HINTS)                     # sure it is speech
+    assert not echoes(_segment("Americans", 0.9, [(0.0, 1.0)]), "")                        # no hints given
+    assert not echoes(_segment("Am I", 0.9, [(0.0, 0.0)]), HINTS)          # letters of the hints, not its words
+
