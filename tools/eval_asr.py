@@ -12,13 +12,23 @@ OpenCC t2s changes) and Chinese punctuation marks per 100 Chinese characters; an
 (the fastest of TIMING_RUNS runs of each, as the machine may be shared).
 Then, for up to three files, the two texts one above the other.
 
+Then the case vocabulary (issue 22): each file is run through the pipeline again with a vocabulary, once as
+hotwords and once as the initial prompt (Mandarin files; the English ones get no prompt). The vocabulary of a
+file whose reference holds proper nouns is those terms (tools/eval_vocabulary.tsv, chosen by reading the
+references); every other file gets all of those terms, a case vocabulary whose words it does not hold. Printed:
+the name error rate (share of the vocabulary's terms in the reference that the text misses) and CER/WER without
+→ with the vocabulary, per file and in total for the files whose words the vocabulary holds and for the others.
+
     .venv/bin/python tools/eval_asr.py [--compute-type int8]
+
+The RTF of "without" is the fastest of TIMING_RUNS runs, that of "hotwords" of one run.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import re
 import tempfile
 import time
@@ -40,6 +50,7 @@ EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 CHINESE_MARKS = set("，。？！：；、")
 BEFORE_BEAM = 5
 TIMING_RUNS = 2          # each way runs this often per file; the fastest time counts (the machine is shared)
+VOCABULARY = Path(__file__).with_name("eval_vocabulary.tsv")
 
 
 @dataclass
@@ -56,6 +67,10 @@ class Result:
     duration: float
     before: Run
     after: Run
+    terms: tuple[str, ...] = ()  # the vocabulary it was run with
+    own: bool = False            # whether those are terms of its reference (else another case's)
+    hinted: Run | None = None    # the pipeline with the vocabulary as hotwords
+    prompted: Run | None = None  # … as the initial prompt (Mandarin only)
 
 
 def normalise(text: str, lang: str) -> str:
@@ -101,10 +116,18 @@ def rows() -> list[dict[str, str]]:
     return [r for r in table if ".rttm" not in r["reference"] and " | " not in r["reference"] and r["lang"] != "-"]
 
 
-def timed(make_text) -> Run:
-    """The text of the first of TIMING_RUNS runs, with the fastest run's seconds."""
+def vocabularies() -> dict[str, tuple[str, ...]]:
+    """{file: the terms of its case vocabulary} from tools/eval_vocabulary.tsv."""
+    lines = [line for line in VOCABULARY.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    return {row["file"]: tuple(t.strip() for t in row["terms"].split(",") if t.strip())
+            for row in csv.DictReader(lines, delimiter="\t")}
+
+
+def timed(make_text, runs: int = TIMING_RUNS) -> Run:
+    """The text of the first of `runs` runs, with the fastest run's seconds."""
     texts, times = [], []
-    for _ in range(TIMING_RUNS):
+    for _ in range(runs):
         started = time.perf_counter()
         texts.append(make_text())
         times.append(time.perf_counter() - started)
@@ -118,22 +141,27 @@ def run_before(model, wav: Path) -> Run:
     return timed(text)
 
 
-def run_after(model, wav: Path, settings) -> Run:
+def run_after(model, wav: Path, settings, hotwords: str = "", runs: int = TIMING_RUNS) -> Run:
     def text() -> str:
-        raw = transcribe(wav, settings.transcribe, model=model)
+        raw = transcribe(wav, settings.transcribe, model=model, hotwords=hotwords)
         return joined(s.text for s in normalise_stage(raw, settings.normalise).segments)
-    return timed(text)
+    return timed(text, runs)
 
 
-def evaluate(row: dict[str, str], model, settings) -> Result:
+def evaluate(row: dict[str, str], model, settings, terms: tuple[str, ...], own: bool) -> Result:
     src = EVAL / row["file"]
+    lang = "zh" if row["lang"].startswith("zh") else "en"
+    prompting = dataclasses.replace(settings, transcribe=dataclasses.replace(
+        settings.transcribe, initial_prompt_zh="，".join(terms) + "。"))
     with tempfile.TemporaryDirectory() as tmp:
         run = RunDir(Path(tmp))
         ingest(src, file_digests(src), run)
         duration = len(read_wav(run.wav)) / SAMPLE_RATE
         before, after = run_before(model, run.wav), run_after(model, run.wav, settings)
-    lang = "zh" if row["lang"].startswith("zh") else "en"
-    return Result(row["file"], lang, row["reference"], duration, before, after)
+        # the hotwords as a run gives them (vocabulary.gather's text, commas become spaces in transcribe)
+        hinted = run_after(model, run.wav, settings, ",".join(terms), runs=1)
+        prompted = run_after(model, run.wav, prompting, runs=1) if lang == "zh" else None
+    return Result(row["file"], lang, row["reference"], duration, before, after, terms, own, hinted, prompted)
 
 
 HEADER = (f"{'file':<42}{'lang':<5}{'metric':<7}{'score':>13}{'Traditional':>13}{'marks/100 zh':>14}"
@@ -188,6 +216,76 @@ def examples(results: list[Result]) -> list[tuple[str, Result]]:
     return picks
 
 
+def found(terms: tuple[str, ...], reference: str, text: str, lang: str) -> tuple[int, int]:
+    """(times the terms occur in the reference, times of those the text misses), both normalised as scored."""
+    ref, hyp = normalise(reference, lang), normalise(text, lang)
+    total = missed = 0
+    for term in terms:
+        n = normalise(term, lang)
+        count = ref.count(n) if n else 0
+        total += count
+        missed += max(0, count - hyp.count(n))
+    return total, missed
+
+
+def ways(r: Result) -> list[Run | None]:
+    return [r.after, r.hinted, r.prompted]
+
+
+def score(results: list[Result], way: int) -> str:
+    """CER/WER of the files (one language) the way given (0 without, 1 hotwords, 2 prompt); "-" when a file
+    was not run that way."""
+    runs = [ways(r)[way] for r in results]
+    if not results or any(run is None for run in runs):
+        return "-"
+    lang = results[0].lang
+    refs = [normalise(r.reference, lang) for r in results]
+    return f"{error_rate(lang, refs, [normalise(run.text, lang) for run in runs]):.3f}"
+
+
+def name_error(results: list[Result], way: int) -> str:
+    """missed/total and the share, the way given."""
+    counts = [found(r.terms, r.reference, ways(r)[way].text, r.lang) for r in results if ways(r)[way] is not None]
+    if len(counts) < len(results):
+        return "-"
+    total, missed = sum(c[0] for c in counts), sum(c[1] for c in counts)
+    return f"{missed}/{total}={missed / total:.2f}" if total else "-"
+
+
+VOCAB_HEADER = f"{'file':<42}{'lang':<5}{'vocabulary':<28}{'names missed (rate)':>32}{'CER/WER':>24}{'RTF':>14}"
+VOCAB_UNDER = f"{'':<75}{'without→hotwords→prompt':>32}{'without→hotwords→prompt':>24}{'without→hotw.':>14}"
+
+
+def vocabulary_line(name: str, lang: str, terms: str, results: list[Result]) -> str:
+    names = "→".join(name_error(results, w) for w in range(3))
+    scores = "→".join(score(results, w) for w in range(3))
+    seconds = sum(r.duration for r in results)
+    rtf = "→".join(f"{sum(ways(r)[w].seconds for r in results) / seconds:.3f}" for w in range(2))
+    return f"{name:<42}{lang:<5}{terms:<28}{names:>32}{scores:>24}{rtf:>14}"
+
+
+def print_vocabulary(results: list[Result]) -> None:
+    print(f"\nCase vocabulary ({VOCABULARY.name}): the pipeline without it → with it as hotwords → with it as the "
+          "initial prompt (Mandarin only). A file whose reference holds proper nouns gets those (its own); every "
+          "other file gets all of them (another case's words). Names missed: occurrences of the vocabulary's "
+          "terms in the reference that the text does not hold.")
+    print(VOCAB_HEADER)
+    print(VOCAB_UNDER)
+    for r in results:
+        terms = ",".join(r.terms) if r.own else "(another case's)"
+        print(vocabulary_line(r.file, r.lang, terms[:27], [r]))
+    for own, what in ((True, "its words in the vocabulary"), (False, "its words not in it")):
+        for lang in ("zh", "en"):
+            chosen = [r for r in results if r.own == own and r.lang == lang]
+            if chosen:
+                seconds = sum(r.duration for r in chosen)
+                print(vocabulary_line(f"total, {what} ({len(chosen)}, {seconds:.0f} s)", lang, "", chosen))
+    for r in results:
+        if r.own:
+            print(f"\n{r.file} [{','.join(r.terms)}]\n  reference: {r.reference}\n  without:   {r.after.text}\n"
+                  f"  hotwords:  {r.hinted.text}" + (f"\n  prompt:    {r.prompted.text}" if r.prompted else ""))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--compute-type", default="", help="as --compute-type of exhibit transcript (default: the "
@@ -197,7 +295,9 @@ def main() -> None:
     settings = load_settings(overrides=overrides)
     cfg = settings.transcribe
     model, _ = load_model(cfg)
-    results = [evaluate(row, model, settings) for row in rows()]
+    own = vocabularies()
+    every = tuple(dict.fromkeys(t for terms in own.values() for t in terms))
+    results = [evaluate(row, model, settings, own.get(row["file"], every), row["file"] in own) for row in rows()]
     print(f"before: faster-whisper defaults (beam {BEFORE_BEAM}, no VAD, no word timestamps, language detected);"
           f" after: the pipeline's transcribe and normalise stages. Model {cfg.model}, {cfg.compute_type}, same "
           "loaded model.")
@@ -214,6 +314,7 @@ def main() -> None:
     for why, r in examples(results):
         print(f"\n{r.file} ({why})\n  reference: {r.reference}\n  before:    {r.before.text}\n"
               f"  after:     {r.after.text}")
+    print_vocabulary(results)
 
 
 if __name__ == "__main__":
