@@ -7,7 +7,8 @@ out/<name>/
     transcript.csv, key_facts.csv, integrity.json              recording's file name without extension)
     speakers.csv, speakers.previous.csv                       the user's naming of the voices
     case.toml                                                 the case, kept with the recording (casefile.py)
-    vocabulary.txt                                            the case's words for the recogniser (vocabulary.py)
+    vocabulary.txt                                            the case's words for the recogniser (vocabulary.py),
+                                                              written by the user: never an output, never packaged
     speakers/SPEAKER_00.wav …                                 a listening clip per voice
     manifest.json                                             the record of the run
     .lock                                                     held by the run (or packaging) under way: pid
