@@ -170,9 +170,13 @@ def test_rerun_after_naming_speakers_only_rerenders(first):
 
 def test_the_case_only_rerenders_and_marks_every_page(first):
     before, out, _ = first
-    case = {"exhibit_number": "证据7", "case_name": "张三诉李四民间借贷纠纷", "reviewed_by": "王五"}
+    case = {"exhibit_number": "证据7", "reviewed_by": "王五"}
     result = run(SAMPLE, out, load_settings(overrides={"case": case}))
     assert ran(result) == only("export")
+    case["case_name"] = "张三诉李四民间借贷纠纷"      # its parties are hotwords (issue 22): heard again, the voices never
+    result = run(SAMPLE, out, load_settings(overrides={"case": case}))
+    assert ran(result)["transcribe"] and not ran(result)["diarize"] and ran(result)["export"]
+    assert load(Transcript, out / "stages" / "transcribe.json").hotwords == "张三,李四"
     doc = Document(str(out / "zh_five_speakers.docx"))
     header = "".join(p.text for p in doc.sections[0].header.paragraphs)     # the draft mark, then the exhibit
     assert "证据7" in header and before[:16] in header and "草稿·未经人工核对" in header
@@ -376,7 +380,7 @@ def test_a_review_saved_while_a_run_makes_the_exhibit_is_kept_and_applied_by_the
         return done
 
     monkeypatch.setattr(runner, "run_stages", excel_saves_meanwhile)
-    case = {"case_name": "张三诉李四民间借贷纠纷"}              # so that the export runs again
+    case = {"exhibit_number": "证据9"}                          # so that the export runs again
     with caplog.at_level(logging.WARNING):
         result = run(SAMPLE, out, load_settings(overrides={"case": case}))
     assert read_csv(out / "transcript.csv")[1][0]["status"] == "reviewed"          # the person's file, kept
