@@ -105,6 +105,7 @@ class Flag(StrEnum):
     HALLUCINATION = "hallucination"     # text speech recognisers are known to invent (kept, marked)
     INAUDIBLE = "inaudible"             # speech heard with no text: a line of its own
     CORRECTED = "corrected"             # a person changed the machine's text or speaker (transcript.csv)
+    VOCABULARY = "vocabulary"           # words written as a term of the case's vocabulary, heard again with it
 
 
 class Status(StrEnum):
@@ -182,6 +183,18 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Reheard:
+    """A stretch the model heard again with the case's terms as hotwords (stages/rehear.py), written as the
+    term it then heard there."""
+
+    start: float
+    end: float
+    channel: int
+    heard: str                  # the machine's words there on the first hearing
+    written: str                # the term of the case's vocabulary heard the second time
+
+
+@dataclass(frozen=True)
 class Transcript:
     language: str               # ISO 639-1, e.g. "zh", "en"
     language_probability: float
@@ -193,9 +206,9 @@ class Transcript:
     speech_regions: tuple[tuple[float, float], ...] = ()  # (start, end) the VAD heard as speech (mono mix)
     # a stereo call transcribed per channel: what the VAD heard as speech on each channel (else empty)
     channel_regions: tuple[tuple[tuple[float, float], ...], ...] = ()
-    hotwords: str = ""          # names and terms handed to the model as hotwords, comma-separated
-    # what the model wrote that was only its hints recited (transcribe.echoes): kept here, not in the lines
-    echoed: tuple[Segment, ...] = ()
+    hotwords: str = ""          # the case's terms, comma-separated, listened for again (stages/rehear.py)
+    # where a run of the machine's words sounding like one of them was heard again with them and written as it
+    reheard: tuple[Reheard, ...] = ()
     vad: dict[str, float] = field(default_factory=dict)  # the Silero VAD options used for all three uses
     vad_filter: bool = True     # whether the model heard only the VAD's speech (else all of the audio)
 

@@ -58,8 +58,10 @@ class TranscribeConfig(Section):
     vad_min_silence_ms: int = number(2000, "VAD shortest silence", 0)
     vad_speech_pad_ms: int = number(400, "VAD padding", 0)
     initial_prompt_zh: str = ""
-    names_as_hotwords: bool = False  # also listen for the names in speakers.csv (re-transcribes after naming)
-    hotwords: str = ""          # names and terms to listen for, comma-separated ("张三,李四,借条"); --hotwords
+    # the case's terms (stages/rehear.py, keyed on the terms themselves, not on these settings: a change of them
+    # never transcribes again): also the names in speakers.csv; names and terms, comma-separated ("张三,借条")
+    names_as_hotwords: bool = field(default=True, metadata={OUTSIDE_KEYS: True})
+    hotwords: str = field(default="", metadata={OUTSIDE_KEYS: True})   # --hotwords
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ from pipeline.stages import (
     label,
     merge,
     normalise,
+    rehear,
     review,
     transcribe,
 )
@@ -88,10 +89,10 @@ def hotwords(settings: Settings, run: RunDir) -> vocabulary.Hotwords:
                              run.speakers_csv if cfg.names_as_hotwords else None, run.vocabulary)
 
 
-def _hotwords(c: Context) -> str:
-    """What the transcribe stage is keyed on besides its settings: the terms (a comment added to vocabulary.txt,
-    or a term moved from it to the case file, transcribes nothing again)."""
-    return hotwords(c.settings, c.run).text
+def _terms(c: Context) -> tuple[str, ...]:
+    """What the rehear stage is keyed on besides the transcript: the terms (a comment added to vocabulary.txt,
+    or a term moved from it to the case file, hears nothing again)."""
+    return tuple(term for term, _ in hotwords(c.settings, c.run).terms)
 
 
 def _working_copies_match(asset: AudioAsset, run: RunDir) -> str:
@@ -137,13 +138,17 @@ STAGES: tuple[Stage, ...] = (
                              # CPU time Whisper's decoding leaves idle (make bench, 5 minutes on 2 cores: 16.1 s
                              # against 18.8 s on two cores at the same priority)
     Stage("transcribe", transcribe.VERSION, Transcript,
-          lambda c: transcribe.transcribe(c.run.wav, c.settings.transcribe, c.progress, hotwords=_hotwords(c),
+          lambda c: transcribe.transcribe(c.run.wav, c.settings.transcribe, c.progress,
                                           channels_path=_stereo(c) if c["channels"].split else None),
-          inputs=(*SOUND, "channels.split"), settings=("transcribe",), environment=_hotwords, cost=0.55,
-          alongside=True),
+          inputs=(*SOUND, "channels.split"), settings=("transcribe",), cost=0.55, alongside=True),
+    Stage("rehear", rehear.VERSION, Transcript,
+          lambda c: rehear.rehear(c["transcribe"], c.run.wav, _terms(c), c.settings.transcribe, c.progress,
+                                  channels_path=_stereo(c) if c["channels"].split else None),
+          inputs=("transcribe", *SOUND, "channels.split"), settings=("transcribe",), environment=_terms,
+          cost=0.02),
     Stage("normalise", normalise.VERSION, Transcript,
-          lambda c: normalise.normalise(c["transcribe"], c.settings.normalise),
-          inputs=("transcribe",), settings=("normalise",),
+          lambda c: normalise.normalise(c["rehear"], c.settings.normalise),
+          inputs=("rehear",), settings=("normalise",),
           files=lambda s, run: (s.normalise.hallucinations_path,)),
     Stage("merge", merge.VERSION, Utterances,
           lambda c: merge.merge(c["normalise"], c["diarize"], c.settings.merge),

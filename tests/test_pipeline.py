@@ -13,7 +13,7 @@ import pytest
 from docx import Document
 
 from conftest import ROOT, docx_text
-from pipeline.artifacts import Transcript, load
+from pipeline.artifacts import Flag, Transcript, load
 from pipeline.config import MODELS_DIR, load_settings
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import PipelineError
@@ -109,7 +109,8 @@ def test_first_run_writes_the_exhibit_and_its_companions(first):
     for record in manifest["stages"]:                    # every stage: its key, what it covers, its artifact
         assert len(record["cache_key"]) == 64 and sha256(out / record["artifact"]) == record["artifact_sha256"]
     covers = {r["stage"]: set(r["inputs"]) for r in manifest["stages"]}
-    assert covers["normalise"] == {"transcribe", "settings:normalise", "file:configs/hallucinations.toml"}
+    assert covers["normalise"] == {"rehear", "settings:normalise", "file:configs/hallucinations.toml"}
+    assert {"transcribe", "environment"} <= covers["rehear"] and "environment" not in covers["transcribe"]
     assert {"file:speakers.csv", "merge", "diarize"} <= covers["label"]
     assert set(manifest["outputs"]) >= {"zh_five_speakers.docx", "speakers.csv", "integrity.json"}
     assert manifest["original_sha256_before"] == manifest["original_sha256_after"] == before == sha256(SAMPLE)
@@ -149,15 +150,18 @@ def test_each_voice_is_its_own_speaker_in_speakers_csv(first):
     assert all(r["sample_1"] in said[r["speaker_id"]] for r in rows)     # each voice's own words as its sample
 
 
-def test_rerun_after_naming_speakers_only_rerenders(first):
+def test_rerun_after_naming_speakers_hears_their_names_again_and_rerenders(first):
     before, out, _ = first
     header, rows = read_csv(out / "speakers.csv")
     named = {rows[0]["speaker_id"]: ("张三", "被告"), rows[1]["speaker_id"]: ("李四", "原告")}
     write_csv(out / "speakers.csv", header,
               [[r["speaker_id"], *named.get(r["speaker_id"], ("", "")), *list(r.values())[3:]] for r in rows])
     result = run(SAMPLE, out, load_settings())
-    # the names are in no line, so the facts come out the same: their review is not looked at again
-    assert ran(result) == only("label", "review", "facts", "export")
+    # the names are the case's terms now (names_as_hotwords): listened for again where words sound like them,
+    # never transcribed again; they are in no line, so the facts come out the same: their review is not looked
+    # at again
+    assert ran(result) == only("rehear", "normalise", "merge", "label", "review", "facts", "export")
+    assert load(Transcript, out / "stages" / "rehear.json").hotwords == "张三,李四"
     text = docx_text(out / "zh_five_speakers.docx")
     lines = court_lines(out)
     for speaker_id, (name, role) in named.items():
@@ -173,10 +177,10 @@ def test_the_case_only_rerenders_and_marks_every_page(first):
     case = {"exhibit_number": "证据7", "reviewed_by": "王五"}
     result = run(SAMPLE, out, load_settings(overrides={"case": case}))
     assert ran(result) == only("export")
-    case["case_name"] = "张三诉李四民间借贷纠纷"      # its parties are hotwords (issue 22): heard again, the voices never
-    result = run(SAMPLE, out, load_settings(overrides={"case": case}))
-    assert ran(result)["transcribe"] and not ran(result)["diarize"] and ran(result)["export"]
-    assert load(Transcript, out / "stages" / "transcribe.json").hotwords == "张三,李四"
+    case["case_name"] = "张三诉李四民间借贷纠纷"      # its parties are the case's terms (issue 22): listened for
+    result = run(SAMPLE, out, load_settings(overrides={"case": case}))     # again, never transcribed again
+    assert ran(result)["rehear"] and not ran(result)["transcribe"] and not ran(result)["diarize"]
+    assert load(Transcript, out / "stages" / "rehear.json").hotwords == "张三,李四"
     doc = Document(str(out / "zh_five_speakers.docx"))
     header = "".join(p.text for p in doc.sections[0].header.paragraphs)     # the draft mark, then the exhibit
     assert "证据7" in header and before[:16] in header and "草稿·未经人工核对" in header
@@ -282,14 +286,17 @@ def test_a_stereo_call_gives_each_party_their_own_words(tmp_path):
     assert len(heard) == 2 and all(heard)               # what the VAD heard on each channel (听不清 per channel)
 
 
-def test_names_as_hotwords_transcribes_again_listening_for_the_names(first):
+def test_without_names_as_hotwords_naming_the_speakers_hears_nothing_again(first):
     _, out, _ = first
     header, rows = read_csv(out / "speakers.csv")
     write_csv(out / "speakers.csv", ["speaker_id", "name"], [[rows[0]["speaker_id"], "张三"],
                                                              [rows[1]["speaker_id"], "李四"]])
-    result = run(SAMPLE, out, load_settings(overrides={"transcribe": {"names_as_hotwords": True}}))
-    assert ran(result)["transcribe"] and not ran(result)["diarize"]
-    assert set(load(Transcript, out / "stages" / "transcribe.json").hotwords.split(",")) >= {"张三", "李四"}
+    result = run(SAMPLE, out, load_settings(overrides={"transcribe": {"names_as_hotwords": False}}))
+    assert not ran(result)["transcribe"] and not ran(result)["diarize"] and ran(result)["label"]
+    assert load(Transcript, out / "stages" / "rehear.json").hotwords == ""
+    result = run(SAMPLE, out, load_settings())
+    assert ran(result)["rehear"] and not ran(result)["transcribe"]
+    assert load(Transcript, out / "stages" / "rehear.json").hotwords == "张三,李四"
 
 
 def test_a_normalise_setting_reruns_normalise_and_what_follows_never_the_models(first):
@@ -421,29 +428,35 @@ def test_two_people_with_one_name_stay_two_parties_in_the_court_copy(first):
     assert "李四（原告）：" in court and "李四（被告）：" in court
 
 
-def test_a_changed_vocabulary_transcribes_again_and_the_persons_corrections_are_kept(first):
+def test_a_changed_vocabulary_hears_again_and_the_persons_corrections_are_kept(first):
     _, out, _ = first
     header, rows = read_csv(out / "transcript.csv")
-    heard, agreed = rows[-2], rows[1]                # whatever the machine heard there (base: 我在冰海星区有房)
+    heard = next(r for r in rows if "有房" in r["text"])       # whatever the machine heard there (base: 我在冰海星区有房)
+    agreed = rows[1]
     heard["text"] = "我在滨海新区有房。"
     agreed["status"] = "reviewed"
     write_csv(out / "transcript.csv", header, [[r[h] for h in header] for r in rows])
     assert ran(run(SAMPLE, out, load_settings()))["review"]
     (out / "vocabulary.txt").write_text("# 本案的地名、货物\n滨海新区\n", encoding="utf-8")
     result = run(SAMPLE, out, load_settings(overrides={"case": {"case_name": "王五诉赵六民间借贷纠纷"}}))
-    assert ran(result)["transcribe"] and not ran(result)["diarize"]
-    assert load(Transcript, out / "stages" / "transcribe.json").hotwords == "王五,赵六,滨海新区"
+    assert ran(result)["rehear"] and not ran(result)["transcribe"] and not ran(result)["diarize"]
+    reheard = load(Transcript, out / "stages" / "rehear.json")
+    assert reheard.hotwords == "王五,赵六,滨海新区"
     recorded = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["hotwords"]
     assert recorded == {"case.toml case_name": ["王五", "赵六"], "vocabulary.txt": ["滨海新区"]}
-    # the hotwords change the machine's words under the person's reviews (measured here: both lines): by the
-    # review record's rule (review.py) a review of other words is not applied but kept, to be reviewed again
+    # only the words heard again changed: the line the person agreed with elsewhere keeps its review; the
+    # corrected line keeps the person's text, applied, or held to review again if the machine's words under it
+    # changed (the review record's rule, review.py)
+    changed = {(r.start, r.end) for r in reheard.reheard}
     applied = {u.text: u.status for u in result.labelled.items if u.status != "machine"}
     held = {c.text: (c.status, c.reason) for c in result.labelled.conflicts}
     assert (applied.get("我在滨海新区有房。") == "corrected"
             or held.get("我在滨海新区有房。") == ("corrected", "changed")), (applied, held)
-    assert applied.get(agreed["text"]) == "reviewed" or agreed["text"] in held, (applied, held)
+    assert applied.get(agreed["text"]) == "reviewed", (applied, held)
+    marked = [u for u in result.labelled.items if Flag.VOCABULARY in u.flags]
+    assert all(any(u.start <= a and b <= u.end for a, b in changed) for u in marked) and len(marked) <= len(changed)
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["review"]["conflicts"] == len(held)
     assert "vocabulary.txt" not in json.loads((out / "manifest.json").read_text(encoding="utf-8"))["outputs"]
     again = run(SAMPLE, out, load_settings(overrides={"case": {"case_name": "王五诉赵六民间借贷纠纷"}}))
-    assert not ran(again)["transcribe"]              # the same words: nothing heard again
+    assert not ran(again)["rehear"]                  # the same words: nothing heard again
     assert {c.text for c in again.labelled.conflicts} == set(held)          # and the reviews still kept

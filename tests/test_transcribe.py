@@ -13,8 +13,10 @@ from conftest import eval_file
 from pipeline.config import load_settings
 from pipeline.fileio import file_digests
 from pipeline.rundir import RunDir
+from pipeline.text.sounds import alike, term_tokens
 from pipeline.stages.ingest import ingest
 from pipeline.stages.normalise import normalise
+from pipeline.stages.rehear import rehear
 from pipeline.stages.transcribe import load_model, transcribe
 
 pytestmark = pytest.mark.integration
@@ -85,18 +87,25 @@ def test_given_language_is_used_and_chinese_commas_are_full_width(tmp_path, mode
     assert "," not in text and "，" in text
 
 
-def test_a_hotword_lets_the_model_hear_a_place_name_it_otherwise_mishears(tmp_path, model):
-    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
-    plain = _run("zh/llama.cpp_tests_sample.wav", tmp_path / "a", model)
-    text = "".join(s.text for s in plain.segments)
-    assert "新区" in text and plain.hotwords == ""        # base alone heard 冰台新区 here (it may hear it right)
-    hinted = _run("zh/llama.cpp_tests_sample.wav", tmp_path / "b", model, hotwords="滨海新区")
-    assert "我在滨海新区有房" in "".join(s.text for s in hinted.segments)
-    assert hinted.hotwords == "滨海新区"
+def test_the_case_term_is_heard_again_where_the_words_sound_like_it_and_nowhere_else(tmp_path, model):
+    """stages/rehear.py on real speech (我想问我在滨海新区有房): whatever base first heard there, with the term
+    the text says 滨海新区; any word it replaced sounded like it and keeps the first words as its raw text. A term
+    that nothing sounds like changes nothing (the first hearing, word for word)."""
+    plain = _raw("zh/llama.cpp_tests_sample.wav", tmp_path, model)
+    assert "新区" in "".join(s.text for s in plain.segments) and plain.hotwords == ""
+    wav = RunDir(tmp_path).wav
+    heard = normalise(rehear(plain, wav, ("滨海新区",), CFG, model=model), SETTINGS.normalise)
+    assert "我在滨海新区有房" in "".join(s.text for s in heard.segments) and heard.hotwords == "滨海新区"
+    for again in heard.reheard:
+        word = next(w for s in heard.segments for w in s.words if (w.start, w.end) == (again.start, again.end))
+        assert again.written == "滨海新区" in word.text and word.raw_text == again.heard != "滨海新区"
+        assert sum(alike(a, b) for a, b in zip(term_tokens(again.heard), term_tokens("滨海新区"))) >= 3
+    untouched = rehear(plain, wav, ("达摩院", "Americans"), CFG, model=model)
+    assert untouched.segments == plain.segments and untouched.reheard == ()
     # the VAD's speech regions are kept for the merge stage: one stretch of speech around the words
-    assert len(hinted.speech_regions) == 1
-    start, end = hinted.speech_regions[0]
-    words = [w for s in hinted.segments for w in s.words]
+    assert len(heard.speech_regions) == 1
+    start, end = heard.speech_regions[0]
+    words = [w for s in heard.segments for w in s.words]
     assert start <= words[0].start and words[-1].end <= end + 0.5
 
 

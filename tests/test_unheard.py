@@ -13,7 +13,6 @@ from pipeline.export.tables import write_transcript_csv
 from pipeline.export.wording import load_wording, utterance_text
 from pipeline.stages.merge import merge, unheard_stretches
 from pipeline.stages.normalise import normalise
-from pipeline.stages.transcribe import hotword_text
 from pipeline.text.hallucinations import known_phrase, load_rules, repetition
 
 CFG = MergeConfig(max_pause=1.0, max_length=30.0, low_confidence=0.4)
@@ -124,15 +123,3 @@ def test_a_transcript_saved_before_speech_regions_existed_still_loads():
     t = from_dict(Transcript, json.loads(json.dumps(old)))
     assert t.speech_regions == () and t.hotwords == ""
     assert merge(t, DIAR, CFG).items == ()
-
-
-# -------------------------------------------------------------------------------------------- hotwords
-
-
-def test_hotwords_are_the_configured_terms_and_the_names_in_speakers_csv_each_once(tmp_path):
-    assert hotword_text("张三, 李四，借条") == "张三,李四,借条"
-    csv_path = tmp_path / "speakers.csv"
-    csv_path.write_text("speaker_id,name,role\nSPEAKER_00,王五,原告\nSPEAKER_01,张三,被告\nSPEAKER_02,,\n",
-                        encoding="utf-8")
-    assert hotword_text("张三,借条", csv_path) == "张三,借条,王五"
-    assert hotword_text("", tmp_path / "absent.csv") == ""

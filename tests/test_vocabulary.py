@@ -9,14 +9,17 @@ from dataclasses import dataclass
 
 import pytest
 
-from pipeline.artifacts import Segment, Word
-from pipeline.config import CaseConfig, Settings, TranscribeConfig
+from builders import _diar
+from pipeline.artifacts import Flag, Reheard, Segment, Transcript, Word
+from pipeline.config import CaseConfig, MergeConfig, Settings, TranscribeConfig
 from pipeline.csvio import write_csv
 from pipeline.errors import PipelineError
 from pipeline.rundir import RunDir
 from pipeline.runner import STAGES, hotwords
 from pipeline.stagecache import Context, run_stages
-from pipeline.stages.transcribe import echoes, hotword_text
+from pipeline.stages import rehear
+from pipeline.stages.merge import merge
+from pipeline.text.sounds import alike, candidates, tokens_of
 from pipeline.vocabulary import gather, names_in_case, read_vocabulary
 
 # ------------------------------------------------------------------------------------- the vocabulary file
@@ -92,8 +95,8 @@ def test_the_hotwords_gather_every_source_once_in_order_and_say_where_each_came_
     assert found.text == "张三,借条,王五,赵六,钱七,房东,昌雪卡,富士康"     # 原告: said in court, not on the call
     assert found.by_source() == {"settings": ("张三", "借条"), "case.toml case_name": ("王五", "赵六"),
                                  "speakers.csv": ("钱七", "房东"), "vocabulary.txt": ("昌雪卡", "富士康")}
-    # the names in speakers.csv only when asked for (names_as_hotwords): the configured terms as before
-    assert hotword_text("张三, 李四，借条") == "张三,李四,借条"
+    assert gather("张三, 李四，借条").text == "张三,李四,借条"          # the settings' separators, spaces dropped
+    assert gather(speakers_csv=tmp_path / "absent.csv").text == ""
     assert gather(submitting_party="原告 王五").by_source() == {"case.toml submitting_party": ("王五",)}
 
 
@@ -107,7 +110,7 @@ def test_a_run_takes_the_case_files_parties_and_the_folders_vocabulary(tmp_path)
                                                    "vocabulary.txt": ("富士康",)}
 
 
-# --------------------------------------------------- a change of vocabulary: transcribe again, never diarize
+# ---------------------------------------- a change of vocabulary: hear again, never transcribe nor diarize
 
 
 @dataclass(frozen=True)
@@ -128,24 +131,24 @@ class Made:
 
 
 def _table(calls: list[str]):
-    """The real declarations of diarize and transcribe (what their keys cover), their work replaced by a note
-    of the call; ingest and channels stand in with the fields those keys read."""
+    """The real declarations of diarize, transcribe and rehear (what their keys cover), their work replaced by
+    a note of the call; ingest and channels stand in with the fields those keys read."""
     real = {s.name: s for s in STAGES}
 
     def made(name):
         def make(c):
             calls.append(name)
-            return Made(name, hotwords(c.settings, c.run).text if name == "transcribe" else "")
+            return Made(name, hotwords(c.settings, c.run).text if name == "rehear" else "")
         return make
 
     return (dataclasses.replace(real["ingest"], makes=Sound, make=lambda c: Sound(), environment=None,
                                 still_valid=lambda a, r: ""),
             dataclasses.replace(real["channels"], makes=Split, make=lambda c: Split()),
-            dataclasses.replace(real["diarize"], makes=Made, make=made("diarize")),
-            dataclasses.replace(real["transcribe"], makes=Made, make=made("transcribe")))
+            *(dataclasses.replace(real[name], makes=Made, make=made(name))
+              for name in ("diarize", "transcribe", "rehear")))
 
 
-def test_a_changed_vocabulary_transcribes_again_and_never_diarizes(tmp_path):
+def test_a_changed_vocabulary_hears_again_and_never_transcribes_or_diarizes(tmp_path):
     run = RunDir(tmp_path)
     run.work.mkdir()
     calls: list[str] = []
@@ -161,40 +164,102 @@ def test_a_changed_vocabulary_transcribes_again_and_never_diarizes(tmp_path):
         records = json.loads(run.records.read_text(encoding="utf-8"))["stages"]
         return next(r["inputs"] for r in records if r["stage"] == stage)
 
-    assert again() == ["diarize", "transcribe"]
-    diarized = key_covers("diarize")
+    assert again() == ["diarize", "rehear", "transcribe"]
+    diarized, transcribed = key_covers("diarize"), key_covers("transcribe")
     run.vocabulary.write_text("富士康\n", encoding="utf-8")
-    assert again() == ["transcribe"]
-    assert json.loads(run.artifact("transcribe").read_text(encoding="utf-8"))["data"]["hotwords"] == "王五,赵六,富士康"
+    assert again() == ["rehear"]
+    assert json.loads(run.artifact("rehear").read_text(encoding="utf-8"))["data"]["hotwords"] == "王五,赵六,富士康"
     run.vocabulary.write_text("# 只加了一行说明\n富士康\n\n", encoding="utf-8")     # the same terms: nothing runs
     assert again() == []
     settings = dataclasses.replace(settings, case=CaseConfig(case_name="王五诉钱七民间借贷纠纷"))
-    assert again() == ["transcribe"]                                               # another party named
-    assert key_covers("diarize") == diarized and "environment" not in str(diarized)
+    assert again() == ["rehear"]                                                   # another party named
+    settings = dataclasses.replace(settings, transcribe=TranscribeConfig(hotwords="借条", names_as_hotwords=False))
+    assert again() == ["rehear"]                                                   # --hotwords: the same
+    assert key_covers("diarize") == diarized and key_covers("transcribe") == transcribed
 
 
-# ------------------------------------------------------------------ the hints recited, not heard (echoes)
+# ---------------------------------------------------------- where a term may have been misheard (text.sounds)
 
 
-def _segment(text: str, no_speech: float, words: list[tuple[float, float]]) -> Segment:
-    return Segment(start=words[0][0], end=words[-1][1], text=text, raw_text="", no_speech_prob=no_speech,
-                   avg_logprob=-0.5, compression_ratio=1.0,
-                   words=tuple(Word(start=a, end=b, text="x", probability=0.5) for a, b in words))
+def _words(*texts: str, step: float = 0.3) -> tuple[Word, ...]:
+    return tuple(Word(start=round(i * step, 3), end=round((i + 1) * step, 3), text=t, probability=0.8 - i / 100)
+                 for i, t in enumerate(texts))
 
 
-HINTS = "广州市房地产中介协会,达摩院,滨海新区,英国,脱欧,欧盟,Americans"
+def _found(texts: list[str], *terms: str) -> list[tuple[str, str]]:
+    """(term, the words' text it would replace) of every candidate."""
+    tokens = tokens_of(texts)
+    return [(c.term, "".join(texts[c.first.word:c.last.word + 1])) for c in candidates(tokens, terms)]
 
 
-def test_a_segment_that_only_recites_the_hotwords_is_an_echo():
-    # as the model wrote them at the end of three eval clips given another case's vocabulary
-    assert echoes(_segment("协会 达摩院 滨海新区 英国 脱欧盟", 0.79, [(2.0, 2.4), (2.4, 2.4)]), HINTS)
-    assert echoes(_segment("中介協會 達摩院 達摩院", 0.10, [(0.92, 0.92), (0.92, 0.92)]), HINTS)   # no time at all
-    assert echoes(_segment("Americans.", 0.6, [(1.0, 1.5)]), HINTS)
+@pytest.mark.parametrize("texts, term", [
+    (["欢迎", "大家", "来", "体验", "搭", "魔", "院", "推出"], "达摩院"),        # da mo yuan, other characters
+    (["我在", "冰", "海", "星", "区", "有房"], "滨海新区"),                      # bin/bing, xin/xing: one sound
+    (["我在", "冰", "台", "新", "区", "有房"], "滨海新区"),                      # tai ≠ hai: 3 of 4 alike
+    (["广州市", "佛", "地产", "中间", "协会"], "广州市房地产中介协会"),            # 8 of 10
+    (["他", "叫", "張", "叁"], "张三"),                                         # Traditional: read Simplified
+    (["这个", "唱", "学", "卡", "呢"], "昌雪卡"),                                # a product name, any tone
+    ([" Mister", " Smyth", " said"], "Smith"),                                 # a Latin word by its letters
+])
+def test_words_that_sound_like_a_term_are_a_place_to_hear_again(texts, term):
+    assert [t for t, _ in _found(texts, term)] == [term]
 
 
-def test_speech_that_holds_a_hotword_is_heard_not_an_echo():
-    assert not echoes(_segment("我在滨海新区有房。", 0.9, [(0.0, 2.0)]), HINTS)                # other words too
-    assert not echoes(_segment("滨海新区。", 0.05, [(0.0, 1.2)]), HINTS)                     # sure it is speech
-    assert not echoes(_segment("Americans", 0.9, [(0.0, 1.0)]), "")                        # no hints given
-    assert not echoes(_segment("Am I", 0.9, [(0.0, 0.0)]), HINTS)          # letters of the hints, not its words
+@pytest.mark.parametrize("texts, term", [
+    (["欢迎", "大家", "来", "体验", "达摩院"], "达摩院"),                       # already the term
+    (["我", "不", "认识", "李", "四"], "李明"),                                # li ≠ li ming: a two-character
+    (["明天", "见"], "李明"),                                                  # name needs both alike
+    (["这", "是", "一", "块", "表"], "王五"),
+    (["他", "没有", "还", "钱"], "富士康"),
+    (["五万", "块"], "王五"),                                                  # wu wan ≠ wang wu: in order
+    ([" my", " fellow", " Americans"], "Smith"),
+])
+def test_words_that_do_not_sound_like_the_term_are_left_alone(texts, term):
+    assert _found(texts, term) == []
 
+
+def test_sounds_alike_by_pinyin_without_tones_with_the_usual_confusions():
+    assert alike("拖", "脱") and alike("冰", "滨") and alike("星", "新") and alike("牛", "刘")   # n/l
+    assert alike("是", "四") and alike("张", "章") and alike("行", "杭")      # sh/s; every reading of 行
+    assert not alike("台", "海") and not alike("王", "五") and not alike("王", "w")
+    assert alike("smyth", "smith") and not alike("smith", "jones")
+
+
+def test_a_window_is_taken_once_the_longer_term_first():
+    texts = ["广州市", "佛", "地产", "中间", "协会"]
+    assert _found(texts, "广州市", "广州市房地产中介协会", "中介") == [("广州市房地产中介协会", "广州市佛地产中间协会")]
+
+
+def test_a_confirmed_term_replaces_only_its_words_and_keeps_the_first_hearing():
+    words = _words("我在", "冰", "台新", "区有", "房")
+    segment = Segment(start=0.0, end=1.5, text="我在冰台新区有房", raw_text="", words=words, avg_logprob=-0.3,
+                      no_speech_prob=0.1, compression_ratio=1.0, channel=-1)
+    tokens = tokens_of([w.text for w in words])
+    (candidate,) = candidates(tokens, ("滨海新区",))
+    again = _words("我在", "滨海", "新区", "有房")          # the second hearing, timed like the first
+    assert rehear._confirmed(candidate, words, list(again), tokens_of([w.text for w in again]))
+    elsewhere = tuple(dataclasses.replace(w, start=w.start + 3, end=w.end + 3) for w in again)
+    assert not rehear._confirmed(candidate, words, list(elsewhere), tokens_of([w.text for w in elsewhere]))
+    other = _words("我在", "冰台", "新区", "有房")           # the hint not taken: not confirmed
+    assert not rehear._confirmed(candidate, words, list(other), tokens_of([w.text for w in other]))
+    replaced, records = rehear._replaced(segment, [candidate])
+    assert replaced.text == "我在滨海新区有房" and replaced.raw_text == "我在冰台新区有房"
+    assert [w.text for w in replaced.words] == ["我在", "滨海新区有", "房"]     # 有 stays with its word
+    new = replaced.words[1]
+    assert (new.start, new.end, new.raw_text, new.probability) == (0.3, 1.2, "冰台新区有", 0.77)
+    assert records == [Reheard(start=0.3, end=1.2, channel=-1, heard="冰台新区有", written="滨海新区")]
+
+
+def test_a_line_with_a_word_written_as_the_case_term_is_marked_for_the_reviewer():
+    word = Word(start=0.3, end=1.2, text="滨海新区", probability=0.77, raw_text="冰台新区")
+    plain = _words("我在", step=0.3)
+    segment = Segment(start=0.0, end=1.2, text="我在滨海新区", raw_text="", words=plain + (word,),
+                      avg_logprob=-0.3, no_speech_prob=0.1, compression_ratio=1.0)
+    transcript = Transcript(language="zh", language_probability=1.0, model="base", model_sha256="", duration=2.0,
+                            speech_duration=1.2, segments=(segment,),
+                            reheard=(Reheard(0.3, 1.2, -1, "冰台新区", "滨海新区"),))
+    turns = _diar([(0.0, 2.0, "SPEAKER_00")])
+    (line,) = merge(transcript, turns, MergeConfig()).items
+    assert line.text == "我在滨海新区" and Flag.VOCABULARY in line.flags
+    (line,) = merge(dataclasses.replace(transcript, reheard=()), turns, MergeConfig()).items
+    assert Flag.VOCABULARY not in line.flags

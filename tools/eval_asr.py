@@ -12,8 +12,9 @@ OpenCC t2s changes) and Chinese punctuation marks per 100 Chinese characters; an
 (the fastest of TIMING_RUNS runs of each, as the machine may be shared).
 Then, for up to three files, the two texts one above the other.
 
-Then the case vocabulary (issue 22): each file is run through the pipeline again with a vocabulary, once as
-hotwords and once as the initial prompt (Mandarin files; the English ones get no prompt). The vocabulary of a
+Then the case vocabulary (issue 22): each file is run through the pipeline again with a vocabulary, once as a
+run uses it (stages/rehear.py: the stretches whose words sound like a term heard again with the terms as
+hotwords) and once as the initial prompt (Mandarin files; the English ones get no prompt). The vocabulary of a
 file whose reference holds proper nouns is those terms (tools/eval_vocabulary.tsv, chosen by reading the
 references); every other file gets all of those terms, a case vocabulary whose words it does not hold. Printed:
 the name error rate (share of the vocabulary's terms in the reference that the text misses) and CER/WER without
@@ -21,7 +22,7 @@ the name error rate (share of the vocabulary's terms in the reference that the t
 
     .venv/bin/python tools/eval_asr.py [--compute-type int8]
 
-The RTF of "without" is the fastest of TIMING_RUNS runs, that of "hotwords" of one run.
+The RTF of "without" is the fastest of TIMING_RUNS runs, that of "vocab." of one run.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from pipeline.fileio import file_digests
 from pipeline.rundir import RunDir
 from pipeline.stages.ingest import ingest
 from pipeline.stages.normalise import normalise as normalise_stage
+from pipeline.stages.rehear import rehear
 from pipeline.stages.transcribe import load_model, transcribe
 from pipeline.text.chinese import CJK_CHARACTER, join_words, to_simplified
 
@@ -69,7 +71,7 @@ class Result:
     after: Run
     terms: tuple[str, ...] = ()  # the vocabulary it was run with
     own: bool = False            # whether those are terms of its reference (else another case's)
-    hinted: Run | None = None    # the pipeline with the vocabulary as hotwords
+    hinted: Run | None = None    # the pipeline with the vocabulary (heard again where words sound like a term)
     prompted: Run | None = None  # … as the initial prompt (Mandarin only)
 
 
@@ -141,9 +143,11 @@ def run_before(model, wav: Path) -> Run:
     return timed(text)
 
 
-def run_after(model, wav: Path, settings, hotwords: str = "", runs: int = TIMING_RUNS) -> Run:
+def run_after(model, wav: Path, settings, terms: tuple[str, ...] = (), runs: int = TIMING_RUNS) -> Run:
     def text() -> str:
-        raw = transcribe(wav, settings.transcribe, model=model, hotwords=hotwords)
+        raw = transcribe(wav, settings.transcribe, model=model)
+        if terms:                                             # what a run does with the case's terms
+            raw = rehear(raw, wav, terms, settings.transcribe, model=model)
         return joined(s.text for s in normalise_stage(raw, settings.normalise).segments)
     return timed(text, runs)
 
@@ -158,8 +162,7 @@ def evaluate(row: dict[str, str], model, settings, terms: tuple[str, ...], own: 
         ingest(src, file_digests(src), run)
         duration = len(read_wav(run.wav)) / SAMPLE_RATE
         before, after = run_before(model, run.wav), run_after(model, run.wav, settings)
-        # the hotwords as a run gives them (vocabulary.gather's text, commas become spaces in transcribe)
-        hinted = run_after(model, run.wav, settings, ",".join(terms), runs=1)
+        hinted = run_after(model, run.wav, settings, terms, runs=1)
         prompted = run_after(model, run.wav, prompting, runs=1) if lang == "zh" else None
     return Result(row["file"], lang, row["reference"], duration, before, after, terms, own, hinted, prompted)
 
@@ -233,7 +236,7 @@ def ways(r: Result) -> list[Run | None]:
 
 
 def score(results: list[Result], way: int) -> str:
-    """CER/WER of the files (one language) the way given (0 without, 1 hotwords, 2 prompt); "-" when a file
+    """CER/WER of the files (one language) the way given (0 without, 1 vocabulary, 2 prompt); "-" when a file
     was not run that way."""
     runs = [ways(r)[way] for r in results]
     if not results or any(run is None for run in runs):
@@ -253,7 +256,7 @@ def name_error(results: list[Result], way: int) -> str:
 
 
 VOCAB_HEADER = f"{'file':<42}{'lang':<5}{'vocabulary':<28}{'names missed (rate)':>32}{'CER/WER':>24}{'RTF':>14}"
-VOCAB_UNDER = f"{'':<75}{'without→hotwords→prompt':>32}{'without→hotwords→prompt':>24}{'without→hotw.':>14}"
+VOCAB_UNDER = f"{'':<75}{'without→vocab.→prompt':>32}{'without→vocab.→prompt':>24}{'without→vocab.':>14}"
 
 
 def vocabulary_line(name: str, lang: str, terms: str, results: list[Result]) -> str:
@@ -265,7 +268,8 @@ def vocabulary_line(name: str, lang: str, terms: str, results: list[Result]) -> 
 
 
 def print_vocabulary(results: list[Result]) -> None:
-    print(f"\nCase vocabulary ({VOCABULARY.name}): the pipeline without it → with it as hotwords → with it as the "
+    print(f"\nCase vocabulary ({VOCABULARY.name}): the pipeline without it → with it (stages/rehear.py: heard again "
+          "with it as hotwords where the words sound like a term) → with it as the "
           "initial prompt (Mandarin only). A file whose reference holds proper nouns gets those (its own); every "
           "other file gets all of them (another case's words). Names missed: occurrences of the vocabulary's "
           "terms in the reference that the text does not hold.")
@@ -283,7 +287,7 @@ def print_vocabulary(results: list[Result]) -> None:
     for r in results:
         if r.own:
             print(f"\n{r.file} [{','.join(r.terms)}]\n  reference: {r.reference}\n  without:   {r.after.text}\n"
-                  f"  hotwords:  {r.hinted.text}" + (f"\n  prompt:    {r.prompted.text}" if r.prompted else ""))
+                  f"  vocab.:    {r.hinted.text}" + (f"\n  prompt:    {r.prompted.text}" if r.prompted else ""))
 
 
 def main() -> None:

@@ -28,7 +28,8 @@ from pipeline.text.chinese import join_words
 from pipeline.text.punctuation import ends_sentence, leaves_open
 from pipeline.stages.word_speakers import settle
 
-VERSION = 7   # 7: no change of speaker inside a word (jieba); a line left open goes on over a pause (open_pause)
+VERSION = 8   # 8: a line with a word written as a term of the case is marked (Flag.VOCABULARY)
+              # 7: no change of speaker inside a word (jieba); a line left open goes on over a pause (open_pause)
 NEAREST_TURN = 1.0  # seconds
 INAUDIBLE_MIN = 1.0  # seconds: a shorter stretch of speech with no text is not shown
 WORD_MARGIN = 0.5    # seconds around each word counted as heard (the VAD pads speech by 0.4 s)
@@ -78,7 +79,7 @@ def _in_overlap(word: Word, regions: list[tuple[float, float]]) -> bool:
 
 
 def _utterance(index: int, speaker: str, words: list[Word], overlapped: bool, cfg: MergeConfig,
-               invented: set[int]) -> Utterance:
+               invented: set[int], reheard: set[int] = frozenset()) -> Utterance:
     flags = []
     if overlapped:
         flags.append(Flag.OVERLAP)
@@ -89,6 +90,8 @@ def _utterance(index: int, speaker: str, words: list[Word], overlapped: bool, cf
     text = join_words([w.text for w in words])
     if any(id(w) in invented for w in words):
         flags.append(Flag.HALLUCINATION)
+    if any(id(w) in reheard for w in words):
+        flags.append(Flag.VOCABULARY)
     return Utterance(id=f"u{index:04d}", speaker=speaker, start=words[0].start, end=words[-1].end,
                      text=text, words=tuple(words), flags=tuple(flags))
 
@@ -161,6 +164,8 @@ def _spoken(words) -> list[Word]:
 def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig) -> Utterances:
     """Lines of the (normalised) transcript, each given its speaker."""
     invented = {id(w) for s in transcript.segments if Flag.HALLUCINATION in s.flags for w in s.words}
+    terms = {(r.start, r.end, r.channel) for r in transcript.reheard}     # the words written as the case's terms
+    reheard = {id(w) for s in transcript.segments for w in s.words if (w.start, w.end, s.channel) in terms}
     regions = overlap_regions(diarization.turns)
     by_channel = diarization.channel_speakers and any(s.channel >= 0 for s in transcript.segments)
     all_words = _spoken(w for s in transcript.segments for w in s.words)
@@ -192,7 +197,7 @@ def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig) ->
     entries = [(words[0].start, speaker, words) for speaker, words in groups] + gaps
     entries.sort(key=lambda e: e[0])
     items = tuple(
-        _utterance(i, e[1], e[2], any(_in_overlap(w, regions) for w in e[2]), cfg, invented)
+        _utterance(i, e[1], e[2], any(_in_overlap(w, regions) for w in e[2]), cfg, invented, reheard)
         if isinstance(e[2], list) else _inaudible(i, e[1], e[0], e[2], e[3])
         for i, e in enumerate(entries, start=1))
     return Utterances(language=transcript.language, items=items)

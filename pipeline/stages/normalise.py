@@ -8,7 +8,8 @@
 - segments whose text speech recognisers are known to invent (configs/hallucinations.toml: known phrases,
   repetition loops, text that compresses too well) flagged hallucination, never deleted.
 
-The model's own text stays beside every change: Word.raw_text (when it differs) and Segment.raw_text.
+The model's own text stays beside every change: Word.raw_text (when it differs) and Segment.raw_text (the first
+hearing's, where the rehear stage wrote a term of the case).
 Numbers keep their spoken form in the text (五万块): a transcript is verbatim; their values are given beside
 them in the JSON and the key-fact index.
 """
@@ -23,7 +24,8 @@ from pipeline.text.chinese import chinese_punctuation, join_words, to_simplified
 from pipeline.text.hallucinations import load_rules, looks_invented
 from pipeline.text.punctuation import punctuate
 
-VERSION = 3   # 3: no mark inside a word (jieba) or after a word that cannot end a sentence (如果说, 其实, 这是)
+VERSION = 4   # 3: no mark inside a word (jieba) or after a word that cannot end a sentence (如果说, 其实, 这是)
+              # 4: the model's first words kept as raw_text where the rehear stage wrote a term
 FOLLOWING_GAP = 1.0   # seconds: a segment starting this soon after another may go on with its sentence or word
 FOLLOWING_CHARS = 8   # how much of the next segment is read to find the word edge at the end of one
 
@@ -39,7 +41,7 @@ def readable(text: str, cfg: NormaliseConfig) -> str:
 
 def _word(word: Word, cfg: NormaliseConfig) -> Word:
     text = readable(word.text, cfg)
-    return replace(word, text=text, raw_text=word.text if word.text != text else "")
+    return replace(word, text=text, raw_text=word.raw_text or (word.text if word.text != text else ""))
 
 
 def _following(segment: Segment, after: Segment | None, cfg: NormaliseConfig) -> str:
@@ -56,7 +58,7 @@ def _segment(segment: Segment, language: str, cfg: NormaliseConfig, rules, after
         words = punctuate(words, cfg.pause_seconds, _following(segment, after, cfg))
     text = join_words([w.text for w in words]) if words else readable(segment.text, cfg).strip()
     flags = (Flag.HALLUCINATION,) if looks_invented(text, segment.compression_ratio, rules) else ()
-    return replace(segment, text=text, raw_text=segment.text.strip(), words=words, flags=flags)
+    return replace(segment, text=text, raw_text=(segment.raw_text or segment.text).strip(), words=words, flags=flags)
 
 
 def normalise(transcript: Transcript, cfg: NormaliseConfig) -> Transcript:

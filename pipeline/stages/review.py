@@ -47,7 +47,7 @@ COLUMNS = ["index", "id", "start", "end", "start_hms", "speaker_id", "speaker", 
            "machine_text", "machine_speaker_id", "conflict"]
 STATUS_WORDS = {"machine": Status.MACHINE, "reviewed": Status.REVIEWED, "corrected": Status.CORRECTED,
                 "": Status.MACHINE, "机器": Status.MACHINE, "已核对": Status.REVIEWED, "已校正": Status.CORRECTED}
-MACHINE_ONLY = (Flag.INAUDIBLE, Flag.HALLUCINATION)   # the machine's marks that a person's text replaces
+MACHINE_ONLY = (Flag.INAUDIBLE, Flag.HALLUCINATION, Flag.VOCABULARY)  # the machine's marks a person's text replaces
 
 
 @dataclass(frozen=True)

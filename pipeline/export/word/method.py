@@ -171,7 +171,7 @@ def _settings_rows(content: ExhibitContent, wording: Wording) -> list[list[str]]
         "compute_type": t.compute_type,
         "beam_size": str(t.beam_size),
         "vad": words["on"] if t.vad else words["off"],
-        "hotwords": t.hotwords.strip() or words["none"],
+        "hotwords": (content.transcript.hotwords or t.hotwords).strip() or words["none"],   # the run's: the case's too
         "backend": words["backend"].format(backend=d.backend, method=content.diarization.method)
                    if content.diarization.method else d.backend,
         "num_speakers": speakers,

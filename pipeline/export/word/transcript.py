@@ -143,6 +143,7 @@ def notation_section(doc: DocumentObject, content: ExhibitContent, wording: Word
         (marks[Flag.OVERLAP], key["overlap"], None),
         (marks[Flag.HALLUCINATION], key["hallucination"], None),
         (marks[Flag.CORRECTED], key["corrected"], None),
+        (marks[Flag.VOCABULARY], key["vocabulary"], None),
         (key["uncertain_term"], key["uncertain"].format(threshold=threshold), S.UNCERTAIN),
     ]
     if content.settings.export.highlight == "inline":
