@@ -1,8 +1,6 @@
 """The typed data passed between stages. Each artifact is a frozen dataclass saved as JSON in the run folder
 (stages/<stage>.json): the same data always gives the same bytes, so a file's sha256 stands for its content.
-
-Times are float seconds from the start of the original file, everywhere.
-"""
+Times are float seconds from the start of the original file, everywhere."""
 
 from __future__ import annotations
 
@@ -183,15 +181,12 @@ class Segment:
 
 
 @dataclass(frozen=True)
-class Reheard:
-    """A stretch the model heard again with the case's terms as hotwords (stages/rehear.py), written as the
-    term it then heard there."""
-
+class Reheard:  # words heard again with the case's terms as hotwords (stages/rehear.py), written as the term
     start: float
     end: float
     channel: int
     heard: str                  # the machine's words there on the first hearing
-    written: str                # the term of the case's vocabulary heard the second time
+    written: str                # the term of the case heard the second time
 
 
 @dataclass(frozen=True)
@@ -204,11 +199,10 @@ class Transcript:
     speech_duration: float      # what the VAD heard as speech
     segments: tuple[Segment, ...]
     speech_regions: tuple[tuple[float, float], ...] = ()  # (start, end) the VAD heard as speech (mono mix)
-    # a stereo call transcribed per channel: what the VAD heard as speech on each channel (else empty)
+    # a stereo call heard per channel: the VAD's speech on each channel (else empty)
     channel_regions: tuple[tuple[tuple[float, float], ...], ...] = ()
     hotwords: str = ""          # the case's terms, comma-separated, listened for again (stages/rehear.py)
-    # where a run of the machine's words sounding like one of them was heard again with them and written as it
-    reheard: tuple[Reheard, ...] = ()
+    reheard: tuple[Reheard, ...] = ()   # where words sounding like one were heard again and written as it
     vad: dict[str, float] = field(default_factory=dict)  # the Silero VAD options used for all three uses
     vad_filter: bool = True     # whether the model heard only the VAD's speech (else all of the audio)
 
@@ -403,6 +397,4 @@ class RunManifest:
     review: dict[str, Any] = field(default_factory=dict)  # transcript.csv: its sha256, line counts, reviewer
     received: dict[str, str] = field(default_factory=dict)  # the original came through the app: its name as sent,
                                                             # when it was received, its sha256 (web/upload.py)
-    # the terms the recogniser was given as hotwords, by where they came from ("vocabulary.txt", "settings",
-    # "case.toml case_name", "case.toml submitting_party", "speakers.csv"): pipeline/vocabulary.py
-    hotwords: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    hotwords: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the case's terms by source (vocabulary.py)

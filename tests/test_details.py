@@ -19,6 +19,7 @@ from pipeline.export.manifest import read_manifest
 from pipeline.export.wording import load_wording
 from pipeline.rundir import RunDir
 from pipeline.sections import Section, choice
+from pipeline.web.casewords import save as save_words
 from pipeline.web.details import described, groups, save, state
 
 ALL_DETAILS = ["案件名称", "案号", "证据编号", "提交人", "录音时间", "录音地点", "录音设备即原始载体", "录音人",
@@ -201,3 +202,28 @@ def test_every_field_has_a_label_and_a_choice_field_its_values(folder):
         assert [c["value"] for c in fields[0]["choices"]] == ["", "home", "work"] and fields[1]["choices"] == []
         assert [f["name"] for f in fields] == ["place_kind", "carrier_holder", "tint"]
     assert groups(Kinds)[-1] == ("checks", ("place_kind", "carrier_holder", "tint"))
+
+
+# ---------------------------------------------------------------------------- the case's vocabulary (casewords)
+
+
+def test_the_vocabulary_is_saved_as_a_run_reads_it_and_the_documents_said_to_be_behind(folder):
+    shown = state(folder, "zh")["vocabulary"]
+    assert shown == {"text": "", "version": "", "terms": 0, "problem": "", "behind": False}
+    save_words(RunDir(folder), "# 本案货物\r\n昌雪卡\r\n滨海新区", "")
+    path = folder / "vocabulary.txt"
+    assert path.read_text(encoding="utf-8") == "# 本案货物\n昌雪卡\n滨海新区\n"
+    after = state(folder, "zh")
+    assert after["vocabulary"]["terms"] == 2 and after["vocabulary"]["version"] == sha256(path)
+    assert after["vocabulary"]["behind"] and after["behind"]      # the last run listened for neither
+    with pytest.raises(StaleSaveError):                           # a page loaded before that save
+        save_words(RunDir(folder), "富士康\n", "")
+    with pytest.raises(PipelineError) as refused:                 # the run's own reading refuses it
+        save_words(RunDir(folder), "昌雪卡\n" + "很长" * 31 + "\n", after["vocabulary"]["version"])
+    assert refused.value.text("zh").endswith("第 2 行超过 60 个字：每行只写一个词（人名、地名、公司名、货物名）")
+    with RunDir(folder).lock("exhibit transcript"):
+        with pytest.raises(PipelineError):
+            save_words(RunDir(folder), "富士康\n", after["vocabulary"]["version"])
+    assert path.read_text(encoding="utf-8") == "# 本案货物\n昌雪卡\n滨海新区\n"     # nothing of those written
+    path.write_text("昌雪卡\x0b\n", encoding="utf-8")             # written by hand, a run would stop at it
+    assert "第 1 行" in state(folder, "zh")["vocabulary"]["problem"]

@@ -6,6 +6,7 @@ a save from a page loaded before case.toml changed refused."""
 
 from __future__ import annotations
 
+import json
 
 import pytest
 
@@ -79,3 +80,23 @@ def test_a_save_after_case_toml_changed_elsewhere_is_refused(page, folder):
     assert f"本页面打开后，{path} 已被修改" in page.locator("#message").inner_text()
     kept = casefile.case_from_file(path)
     assert (kept.case_name, kept.case_number) == ("在编辑器中写的", "")
+
+
+def test_the_case_vocabulary_saved_on_the_page_is_heard_again_when_the_documents_are_made(page, folder):
+    """The sample holds 我在滨海新区有房; base hears the place as something that sounds like it (冰海星区 on A) or,
+    on another CPU, may hear it right: either way the court copy says 滨海新区 after the vocabulary is saved and
+    the documents made again, and a line whose words were written as the term is marked."""
+    assert page.locator("#vocabulary-heading").inner_text() == "案件词表"
+    page.locator("#vocabulary-text").fill("# 本案地名\n滨海新区")
+    assert page.locator("#dirty").inner_text() == "有未保存的修改。" and page.locator("#render").is_disabled()
+    page.locator("#vocabulary-save").click()
+    page.wait_for_selector("#vocabulary-message:has-text('词表已保存，共 1 个词')")
+    assert (folder / "vocabulary.txt").read_text(encoding="utf-8") == "# 本案地名\n滨海新区\n"
+    assert page.locator("#behind").is_visible()
+    page.locator("#render").click()
+    page.wait_for_selector("#rendered:has-text('两份文本已重新生成')", timeout=120_000)
+    text = docx_text(folder / "zh_five_speakers.docx")
+    assert "滨海新区" in text
+    reheard = json.loads((folder / "stages" / "rehear.json").read_text(encoding="utf-8"))["data"]["reheard"]
+    assert all(r["written"] == "滨海新区" for r in reheard)
+    assert ("[按词表复听]" in text) == bool(reheard) and not page.locator("#behind").is_visible()

@@ -1,7 +1,7 @@
 """The case details step (案件信息) of one case folder, under /case/<name>/details/: the case this recording is
 evidence in and the admissibility points counsel establishes (CaseConfig's fields), as the folder's case file
 (case.toml, casefile.py) holds them, the last run's when it has none yet; and one action: save them into
-case.toml.
+case.toml. Below them the case's vocabulary (casewords.py), saved into vocabulary.txt.
 
 A save changes only the fields the page sends (every other value of the file is kept as it is), applies the
 checks a run applies (the same CaseConfig), writes the file as the runner writes it (casefile.write: its
@@ -30,6 +30,7 @@ from pipeline.export.manifest import read_manifest
 from pipeline.export.wording import Wording, load_wording
 from pipeline.fileio import sha256_file
 from pipeline.rundir import RunDir
+from pipeline.web import casewords
 from pipeline.web.folders import case_folder
 from pipeline.web.pages import LANGUAGES, language, page
 
@@ -132,11 +133,13 @@ def state(root: Path, shown_in: str) -> dict[str, Any]:
     values = {f.name: _text(raw.get(f.name, getattr(defaults, f.name))) for f in dataclasses.fields(CaseConfig)}
     missing = case.missing() if case else tuple(n for n in CaseConfig.DETAILS if not values[n].strip())
     open_checks = tuple(n for n in CaseConfig.CHECKS if not values[n].strip())
+    words_of_case = casewords.state(folder, shown_in)
     return {"language": shown_in, "words": {k: v for k, v in words.items() if isinstance(v, str)},
-            "file": str(folder.case_toml), "exists": folder.case_toml.is_file(), "version": loaded,
+            "file": str(folder.case_toml), "vocabulary_file": str(folder.vocabulary),
+            "exists": folder.case_toml.is_file(), "version": loaded,
             "groups": described(wording), "values": values, "problem": problem,
             "missing": [label(n, wording) for n in missing], "open": [label(n, wording) for n in open_checks],
-            "behind": case != used}
+            "behind": case != used or words_of_case["behind"], "vocabulary": words_of_case}
 
 
 def _text(value: Any) -> str:
@@ -192,5 +195,20 @@ def routes(root: Path, lock: threading.Lock) -> list[Route]:
                 return save(folder(request), sent, loaded, language(request))
         return JSONResponse(await run_in_threadpool(write))
 
+    async def saved_words(request: Request) -> Response:
+        folder(request)
+        body = json.loads(await request.body())
+        text = body.get("text") if isinstance(body, dict) else None
+        loaded = body.get("version") if isinstance(body, dict) else None
+        if not (isinstance(text, str) and isinstance(loaded, str)):
+            raise ValueError('the body must be {"version": …, "text": …}')
+
+        def write() -> dict:
+            with lock:
+                casewords.save(RunDir(folder(request)), text, loaded)
+                return state(folder(request), language(request))
+        return JSONResponse(await run_in_threadpool(write))
+
     return [Route("/case/{name}/details/", shown), Route("/case/{name}/details/api/state", current),
-            Route("/case/{name}/details/api/save", saved, methods=["POST"])]
+            Route("/case/{name}/details/api/save", saved, methods=["POST"]),
+            Route("/case/{name}/details/api/vocabulary", saved_words, methods=["POST"])]

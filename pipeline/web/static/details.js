@@ -45,12 +45,17 @@ function edits() {
   return found;
 }
 
+function vocabularyEdited() {
+  return $("vocabulary-text").value.replace(/\r\n/g, "\n") !== shown.vocabulary.text.replace(/\r\n/g, "\n");
+}
+
 function changed() {
   const edited = edits();
   for (const input of $("details").elements) {
     if (input.name) input.classList.toggle("changed", input.name in edited);
   }
-  const dirty = Object.keys(edited).length > 0;
+  $("vocabulary-text").classList.toggle("changed", vocabularyEdited());
+  const dirty = Object.keys(edited).length > 0 || vocabularyEdited();
   $("dirty").textContent = dirty ? shown.words.unsaved : "";
   $("render").disabled = dirty;
   $("render").title = dirty ? shown.words.save_first : "";
@@ -94,7 +99,34 @@ function show(state) {
   $("behind").hidden = !state.behind;
   $("render").hidden = !state.behind;
   $("outcome").hidden = false;
+  $("vocabulary-heading").textContent = words.vocabulary_heading;
+  $("vocabulary-intro").textContent = words.vocabulary_intro.replace("{file}", state.vocabulary_file);
+  $("vocabulary-text").value = state.vocabulary.text;
+  $("vocabulary-problem").textContent = state.vocabulary.problem;
+  $("vocabulary-problem").hidden = !state.vocabulary.problem;
+  $("vocabulary-save").textContent = words.vocabulary_save;
+  $("vocabulary").hidden = false;
   changed();
+}
+
+async function saveVocabulary() {
+  $("vocabulary-save").disabled = true;
+  $("vocabulary-message").className = "";
+  $("vocabulary-message").textContent = shown.words.saving;
+  try {
+    const state = await ask("api/vocabulary", {version: shown.vocabulary.version, text: $("vocabulary-text").value});
+    const typed = edits();                 // the case fields' unsaved edits stay on the page
+    show(state);
+    for (const [name, value] of Object.entries(typed)) $("details").elements[name].value = value;
+    changed();
+    $("rendered").textContent = "";
+    $("vocabulary-message").textContent = state.words.vocabulary_saved.replace("{count}", state.vocabulary.terms);
+  } catch (error) {
+    $("vocabulary-message").className = "error";
+    $("vocabulary-message").textContent = String(error.message || error);
+  } finally {
+    $("vocabulary-save").disabled = false;
+  }
 }
 
 async function save() {
@@ -142,6 +174,8 @@ async function render() {
 
 $("save").addEventListener("click", save);
 $("render").addEventListener("click", render);
+$("vocabulary-save").addEventListener("click", saveVocabulary);
+$("vocabulary-text").addEventListener("input", changed);
 $("details").addEventListener("submit", (event) => { event.preventDefault(); save(); });
 $("details").addEventListener("keydown", (event) => {
   if (event.key === "Enter" && event.target.tagName === "INPUT") { event.preventDefault(); save(); }
