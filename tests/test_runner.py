@@ -149,8 +149,8 @@ def test_the_integrity_screen_runs_once_per_original(tmp_path):
 
 def test_every_stage_is_declared_once_and_reads_only_earlier_stages():
     names = [s.name for s in STAGES]
-    assert names == ["ingest", "integrity", "channels", "diarize", "transcribe", "normalise", "merge", "label",
-                     "review", "facts", "fact_review", "export"]
+    assert names == ["ingest", "integrity", "channels", "diarize", "transcribe", "rehear", "normalise", "merge",
+                     "label", "review", "facts", "fact_review", "export"]
     for position, stage in enumerate(STAGES):
         for name in stage.inputs:
             assert names.index(name.split(".")[0]) < position, (stage.name, name)

@@ -19,7 +19,7 @@ from pipeline.runner import STAGES, hotwords
 from pipeline.stagecache import Context, run_stages
 from pipeline.stages import rehear
 from pipeline.stages.merge import merge
-from pipeline.text.sounds import alike, candidates, tokens_of
+from pipeline.text.sounds import alike, candidates, same, tokens_of
 from pipeline.vocabulary import gather, names_in_case, read_vocabulary
 
 # ------------------------------------------------------------------------------------- the vocabulary file
@@ -212,6 +212,7 @@ def test_words_that_sound_like_a_term_are_a_place_to_hear_again(texts, term):
     (["这", "是", "一", "块", "表"], "王五"),
     (["他", "没有", "还", "钱"], "富士康"),
     (["五万", "块"], "王五"),                                                  # wu wan ≠ wang wu: in order
+    (["你", "是", "不是", "拿了"], "李四"),                    # ni3 shi4 / li3 si4: alike only through n/l, sh/s
     ([" my", " fellow", " Americans"], "Smith"),
 ])
 def test_words_that_do_not_sound_like_the_term_are_left_alone(texts, term):
@@ -223,6 +224,7 @@ def test_sounds_alike_by_pinyin_without_tones_with_the_usual_confusions():
     assert alike("是", "四") and alike("张", "章") and alike("行", "杭")      # sh/s; every reading of 行
     assert not alike("台", "海") and not alike("王", "五") and not alike("王", "w")
     assert alike("smyth", "smith") and not alike("smith", "jones")
+    assert same("拖", "脱") and same("魔", "摩") and not same("冰", "滨") and not same("你", "李")
 
 
 def test_a_window_is_taken_once_the_longer_term_first():

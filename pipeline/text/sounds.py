@@ -5,7 +5,9 @@ Text is compared token by token: a Chinese character by its toneless pinyin (eve
 more than one), with the sounds a Mandarin speaker or the model commonly confuses taken as one (zh/z, ch/c,
 sh/s, n/l at the start; -ng/-n at the end); a Latin word or number by its letters (difflib ratio ≥ LATIN_ALIKE).
 A window of as many tokens as the term is a candidate when it is not already the term and enough of its tokens
-sound alike (all of them for a term of one or two tokens, ALIKE_SHARE of them for a longer one). A candidate is
+sound alike (all of them for a term of one or two tokens, ALIKE_SHARE of them for a longer one), and, for a
+Chinese term, one of them sounds the same, tone and all: 你是 (ni3 shi4) sounds alike to 李四 (li3 si4) only
+through the confusions n/l and sh/s, and is asked in every other call, so it is not heard again. A candidate is
 only a place to listen again (pipeline.stages.rehear): nothing here changes the words.
 """
 
@@ -85,6 +87,19 @@ def alike(a: str, b: str) -> bool:
     return difflib.SequenceMatcher(None, a, b).ratio() >= LATIN_ALIKE
 
 
+@lru_cache(maxsize=8192)
+def _toned(character: str) -> frozenset[str]:
+    from pypinyin import Style, pinyin
+
+    return frozenset(pinyin(character, style=Style.TONE3, heteronym=True)[0])
+
+
+def same(a: str, b: str) -> bool:
+    """Whether two tokens sound the same: the same token, or Chinese characters with a reading in common, tone
+    and all (拖/脱 tuo1; 冰/滨 bing1/bin1 do not)."""
+    return a == b or (len(a) == len(b) == 1 and not a.isascii() and not b.isascii() and bool(_toned(a) & _toned(b)))
+
+
 def needed(size: int) -> int:
     """How many tokens of a window must sound alike for a term of `size` tokens."""
     return size if size <= 2 else math.ceil(ALIKE_SHARE * size)
@@ -105,7 +120,9 @@ def candidates(tokens: list[Token], terms: tuple[str, ...]) -> list[Candidate]:
             said = tuple(t.text for t in window)
             if said == wanted or taken & set(range(start, start + size)):
                 continue
-            if sum(alike(a, b) for a, b in zip(said, wanted)) >= needed(size):
+            pairs = list(zip(said, wanted))
+            one_same = all(b.isascii() for b in wanted) or any(same(a, b) for a, b in pairs)
+            if one_same and sum(alike(a, b) for a, b in pairs) >= needed(size):
                 found.append(Candidate(term, window[0], window[-1]))
                 taken |= set(range(start, start + size))
     return sorted(found, key=lambda c: (c.first.word, c.first.begin))
