@@ -431,7 +431,7 @@ def test_two_people_with_one_name_stay_two_parties_in_the_court_copy(first):
 def test_a_changed_vocabulary_hears_again_and_the_persons_corrections_are_kept(first):
     _, out, _ = first
     header, rows = read_csv(out / "transcript.csv")
-    heard = next(r for r in rows if "有房" in r["text"])       # whatever the machine heard there (base: 我在冰海星区有房)
+    heard = next(r for r in rows if "有房" in r["text"])   # whatever the machine heard (base: 我在冰海星区有房)
     agreed = rows[1]
     heard["text"] = "我在滨海新区有房。"
     agreed["status"] = "reviewed"

@@ -230,9 +230,10 @@ def test_notation_key_explains_every_mark(tmp_path):
     _, doc = make_docx(tmp_path)
     terms = [row.cells[0].text for row in doc.tables[2].rows]
     assert terms == ["[00:01:23]", "1、2、3 ……", "张三（被告）", "[听不清 00:01:05–00:01:09]", "[重叠]", "[疑似误识别]",
-                     "[已校正]", "灰底字词", "关键内容索引"]
+                     "[已校正]", "[按词表复听]", "灰底字词", "关键内容索引"]
     assert "由提交人指认" in doc.tables[2].rows[2].cells[1].text     # names are the submitting party's
-    grey = doc.tables[2].rows[7].cells[0].paragraphs[0].runs
+    assert "首次识别的文字另有记录" in doc.tables[2].rows[7].cells[1].text   # the case's terms: heard again
+    grey = doc.tables[2].rows[8].cells[0].paragraphs[0].runs
     assert [r.style.name for r in grey] == [S.UNCERTAIN]
     _, doc = make_docx(tmp_path, highlight="inline")
     assert "黄底字词" in [row.cells[0].text for row in doc.tables[2].rows]
