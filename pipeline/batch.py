@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.artifacts import AudioAsset, Facts, load
+from pipeline.artifactio import load
+from pipeline.artifacts import AudioAsset, Facts
 from pipeline.casefile import Change
 from pipeline.config import Settings
 from pipeline.csvio import write_csv

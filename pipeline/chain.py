@@ -19,7 +19,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipeline.artifacts import AudioAsset, RunManifest, StageRecord, from_dict, load, to_dict
+from pipeline.artifactio import from_dict, load, to_dict
+from pipeline.artifacts import AudioAsset, RunManifest, StageRecord
 from pipeline.errors import PipelineError
 from pipeline.fileio import sha256_file, sha256_json, write_text_atomic
 from pipeline.rundir import RunDir

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled, RunManifest, Status, load
+from pipeline.artifactio import load
+from pipeline.artifacts import AudioAsset, Fact, Facts, Labelled, RunManifest, Status
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
 from pipeline.chain import SETTING, verify
 from pipeline.errors import Joined, Phrase, PipelineError, os_error

@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pipeline.artifactio import load
 from pipeline.artifacts import (
     AudioAsset,
     Channels,
@@ -40,7 +41,6 @@ from pipeline.artifacts import (
     StageRecord,
     Transcript,
     Utterances,
-    load,
 )
 from pipeline import casefile, received, vocabulary
 from pipeline.chain import original_identity, working_copy_changed

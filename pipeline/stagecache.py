@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pipeline.artifacts import StageRecord, from_dict, load, save, to_dict
+from pipeline.artifactio import from_dict, load, save, to_dict
+from pipeline.artifacts import StageRecord
 from pipeline.chain import ENVIRONMENT, FILE, SETTING, read_records, upstream, write_records
 from pipeline.config import ROOT, Settings
 from pipeline.errors import TamperedError

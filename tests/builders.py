@@ -14,6 +14,7 @@ import numpy as np
 from docx import Document
 
 from conftest import eval_file
+from pipeline.artifactio import save
 from pipeline.artifacts import (
     AudioAsset,
     Diarization,
@@ -30,7 +31,6 @@ from pipeline.artifacts import (
     Turn,
     Utterance,
     Word,
-    save,
 )
 from pipeline.audio import SAMPLE_RATE, write_wav
 from pipeline.chain import original_identity

@@ -32,16 +32,8 @@ from builders import (
     make_docx,
     transcript,
 )
-from pipeline.artifacts import (
-    Fact,
-    Facts,
-    Labelled,
-    RunManifest,
-    StageRecord,
-    Utterance,
-    from_dict,
-    to_dict,
-)
+from pipeline.artifactio import from_dict, to_dict
+from pipeline.artifacts import Fact, Facts, Labelled, RunManifest, StageRecord, Utterance
 from pipeline.config import CONFIG_DIR
 from pipeline.errors import ConfigError
 from pipeline.export.word import COUNSEL, human_size, write_docx

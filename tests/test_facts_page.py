@@ -17,7 +17,8 @@ import pytest
 from docx import Document
 
 from conftest import ROOT, docx_text
-from pipeline.artifacts import Facts, Labelled, load
+from pipeline.artifactio import load
+from pipeline.artifacts import Facts, Labelled
 from pipeline.config import load_settings
 from pipeline.csvio import read_csv, write_csv
 from pipeline.export.wording import load_wording

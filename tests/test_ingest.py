@@ -126,7 +126,8 @@ def test_bad_input_is_one_clear_line_naming_the_file(tmp_path, make, message):
 
 
 def test_a_two_channel_original_also_gets_a_two_channel_working_copy(tmp_path):
-    from pipeline.artifacts import AudioAsset, from_dict, to_dict
+    from pipeline.artifactio import from_dict, to_dict
+    from pipeline.artifacts import AudioAsset
 
     asset, work = _ingest(eval_file("stereo/stereo_diarization.wav"), tmp_path)
     assert asset.channels == 2 and asset.stereo_wav_path == "audio16k_stereo.wav"

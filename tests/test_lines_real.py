@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from conftest import decode_mono, encode, eval_file
-from pipeline.artifacts import Utterances, load
+from pipeline.artifactio import load
+from pipeline.artifacts import Utterances
 from pipeline.config import load_settings
 from pipeline.runner import run
 from pipeline.text.punctuation import PAUSE_SECONDS

@@ -13,7 +13,8 @@ import pytest
 from docx import Document
 
 from conftest import ROOT, docx_text
-from pipeline.artifacts import Flag, Transcript, load
+from pipeline.artifactio import load
+from pipeline.artifacts import Flag, Transcript
 from pipeline.config import MODELS_DIR, load_settings
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import PipelineError

@@ -21,7 +21,8 @@ import pytest
 
 from builders import CALL, CALL_TURNS, CFG, _diar, content, facts, finished_run, first_two_stages, labelled
 from conftest import ROOT, disk_full_when, docx_text, exhibit, one_line
-from pipeline.artifacts import AudioAsset, Facts, Labelled, RunManifest, Utterances, load, to_dict
+from pipeline.artifactio import load, to_dict
+from pipeline.artifacts import AudioAsset, Facts, Labelled, RunManifest, Utterances
 from pipeline.audio import SAMPLE_RATE, read_wav, write_wav
 from pipeline.chain import original_identity
 from pipeline.config import CaseConfig, DiarizeConfig, Settings, load_settings

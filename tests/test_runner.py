@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from builders import first_two_stages
-from pipeline.artifacts import Integrity, load
+from pipeline.artifactio import load
+from pipeline.artifacts import Integrity
 from pipeline.config import MergeConfig, Settings
 from pipeline.fileio import file_digests, sha256_file
 from pipeline.rundir import RunDir

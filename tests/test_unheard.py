@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from pipeline.artifacts import Diarization, Labelled, Segment, Speaker, Transcript, Turn, Utterance, Word, from_dict
+from pipeline.artifactio import from_dict
+from pipeline.artifacts import Diarization, Labelled, Segment, Speaker, Transcript, Turn, Utterance, Word
 from pipeline.config import MergeConfig, NormaliseConfig
 from pipeline.csvio import read_csv
 from pipeline.export.srt import srt_text

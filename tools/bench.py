@@ -29,7 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.artifacts import Channels, load
+from pipeline.artifactio import load
+from pipeline.artifacts import Channels
 from pipeline.audio import SAMPLE_RATE, decode, write_wav
 from pipeline.config import load_settings
 from pipeline.csvio import read_csv, write_csv

@@ -9,7 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipeline.artifacts import SCHEMA_VERSION, Diarization, Transcript, Utterance, Word, to_dict
+from pipeline.artifactio import SCHEMA_VERSION, to_dict
+from pipeline.artifacts import Diarization, Transcript, Utterance, Word
 from pipeline.export.content import ExhibitContent
 from pipeline.export.coverage import Coverage
 from pipeline.export.wording import load_wording, speaker_label, speakers_by_id

@@ -9,7 +9,8 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
-from pipeline.artifacts import SCHEMA_VERSION, RunManifest, from_dict, to_dict
+from pipeline.artifactio import SCHEMA_VERSION, from_dict, to_dict
+from pipeline.artifacts import RunManifest
 from pipeline.fileio import write_text_atomic
 from pipeline.errors import ManifestError
 

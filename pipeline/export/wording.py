@@ -13,7 +13,8 @@ from typing import Any, Mapping
 
 from pathlib import Path
 
-from pipeline.artifacts import UNKNOWN_SPEAKER, Flag, Labelled, Speaker, Utterance, load
+from pipeline.artifactio import load
+from pipeline.artifacts import UNKNOWN_SPEAKER, Flag, Labelled, Speaker, Utterance
 from pipeline.config import DOC_LANGUAGES, ExportConfig, settings_from_record
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.export.manifest import read_manifest

@@ -27,7 +27,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from pipeline.artifacts import AudioAsset, load
+from pipeline.artifactio import load
+from pipeline.artifacts import AudioAsset
 from pipeline.errors import Joined, PipelineError
 from pipeline.export.manifest import read_manifest
 from pipeline.export.pdf import docx_to_pdf, page_png

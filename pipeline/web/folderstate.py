@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.artifacts import Labelled, RunManifest, load
+from pipeline.artifactio import load
+from pipeline.artifacts import Labelled, RunManifest
 from pipeline.config import settings_from_record
 from pipeline.controls import shows_something
 from pipeline.errors import PipelineError

@@ -23,7 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pipeline.artifacts import Facts, load
+from pipeline.artifactio import load
+from pipeline.artifacts import Facts
 from pipeline.controls import find_control
 from pipeline.csvio import write_csv
 from pipeline.errors import PipelineError, StaleSaveError

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.artifacts import Labelled, RunManifest, Status, Utterance, load
+from pipeline.artifactio import load
+from pipeline.artifacts import Labelled, RunManifest, Status, Utterance
 from pipeline.config import Settings, settings_from_record
 from pipeline.controls import find_control
 from pipeline.csvio import write_csv

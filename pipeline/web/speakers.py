@@ -22,7 +22,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pipeline.artifacts import UNKNOWN_SPEAKER, Utterances, load
+from pipeline.artifactio import load
+from pipeline.artifacts import UNKNOWN_SPEAKER, Utterances
 from pipeline.controls import find_control, shows_something
 from pipeline.csvio import write_csv
 from pipeline.errors import Joined, Name, Phrase, PipelineError, StaleSaveError
