@@ -233,3 +233,61 @@ def test_roles_that_differ_only_in_case_are_one_person(tmp_path, utterances):
                         encoding="utf-8")
     labelled = label(utterances, csv_path)
     assert [(s.id, s.name, s.role) for s in labelled.speakers] == [("SPEAKER_00", "John Smith", "Plaintiff")]
+
+
+def _fragment_call() -> tuple[Utterances, Diarization]:
+    """Issue 22's interview by hand: SPEAKER_01 (a 1.5 s fragment) is first heard at 9.1 s but its only line
+    starts at 20 s; SPEAKER_02 is heard from 12 s with a line at once. The diarization names ids in its order of
+    first appearance (SPEAKER_00, _01, _02), as the RTTM lists them."""
+    from pipeline.artifacts import Utterance, Word
+
+    def line(i: int, speaker: str, start: float, end: float, text: str) -> Utterance:
+        return Utterance(f"u{i:04d}", speaker, start, end, text, (Word(start, end, text, 0.9),))
+
+    dia = _diar([(0.0, 9.0, "SPEAKER_00"), (9.1, 9.9, "SPEAKER_01"), (12.0, 19.0, "SPEAKER_02"),
+                 (20.0, 20.7, "SPEAKER_01"), (21.0, 30.0, "SPEAKER_00")])
+    dia = Diarization(**{**dia.__dict__, "method": "local", "tuning": {"short_seconds": 4.0}})
+    items = (line(1, "SPEAKER_00", 0.2, 9.0, "你好请问是张三吗"), line(2, "SPEAKER_02", 12.1, 19.0, "是我有什么事"),
+             line(3, "SPEAKER_01", 20.0, 20.7, "嗯"), line(4, "SPEAKER_00", 21.0, 30.0, "关于那五万块钱"))
+    return Utterances(language="zh", items=items), dia
+
+
+def test_numbers_rttm_legend_and_timeline_follow_one_first_appearance(tmp_path):
+    """By its lines SPEAKER_02 would be 说话人2 and the fragment 说话人3 while the RTTM hears the fragment
+    second: numbering now follows the diarization's first appearance, and the legend (and the timeline,
+    which follows it) lists speakers in that order."""
+    from builders import content
+    from pipeline.export.rttm import rttm_text
+    from pipeline.export.word.transcript import timeline_rows
+
+    utterances, dia = _fragment_call()
+    labelled = label(utterances, tmp_path / "speakers.csv", dia)
+    numbers = {s.id: s.number for s in labelled.speakers}
+    assert numbers == {"SPEAKER_00": 1, "SPEAKER_01": 2, "SPEAKER_02": 3}
+    assert [s.id for s in labelled.speakers] == ["SPEAKER_00", "SPEAKER_01", "SPEAKER_02"]
+    rttm_order = list(dict.fromkeys(line.split()[7] for line in rttm_text(dia, "call").splitlines()))
+    assert rttm_order == sorted(numbers, key=numbers.get)
+    rows = timeline_rows(content(lab=labelled, dia=dia), load_wording("zh"))
+    assert [r.label for r in rows] == ["说话人1", "说话人2", "说话人3"]
+    assert rows[1].spans == ((9.1, 9.9), (20.0, 20.7))
+
+
+def test_a_short_voice_is_said_to_be_short_and_uncertain(tmp_path):
+    """SPEAKER_01 talks 1.5 s in all (under the diarizer's short_seconds): speakers.csv's `uncertain` column
+    and the legend's talk time say it is short and uncertain, in the recording's language; the others not."""
+    from builders import make_docx
+
+    utterances, dia = _fragment_call()
+    run = RunDir(tmp_path)
+    labelled = label(utterances, run.speakers_csv, dia)
+    assert [s.short for s in labelled.speakers] == [False, True, False]
+    rows = {r["speaker_id"]: r for r in read_csv(run.speakers_csv)[1]}
+    note = load_wording("zh")["parties"]["short"]
+    assert "未确定" in note and rows["SPEAKER_01"]["uncertain"] == note
+    assert rows["SPEAKER_00"]["uncertain"] == rows["SPEAKER_02"]["uncertain"] == ""
+    _, doc = make_docx(tmp_path, "zh", labelled, dia=dia)
+    legend = next(t for t in doc.tables if any("发言时长" in c.text for c in t.rows[0].cells))
+    cells = [[c.text for c in row.cells] for row in legend.rows[1:]]
+    assert note in cells[1][4] and all(note not in c for c in cells[0] + cells[2])
+    english = load_wording("en")["parties"]
+    assert "uncertain" in english["short"] and set(english) == set(load_wording("zh")["parties"])

@@ -1,5 +1,6 @@
-"""make eval-diarization: diarize the AMI excerpts and the five-speaker Mandarin file of ../shared/eval/diar
-and print, per file and in total, DER (pyannote.metrics, overlap included) with collar 0.25 s and 0 s, its
+"""make eval-diarization: diarize the AMI excerpts and the five-speaker Mandarin file of ../shared/eval/diar,
+the stereo call, and the two-party calls tools/diar_calls.py builds from real clips (into a temporary folder,
+at each run: nothing of them is committed), and print, per file and in total, DER (pyannote.metrics, overlap included) with collar 0.25 s and 0 s, its
 parts (missed speech, false alarm, speaker confusion, collar 0.25 s, as % of reference speech), the number
 of speakers found against the reference, the real-time factor (diarize time / audio duration, models
 already loaded) and the diarizer's CPU seconds (process time of all its threads: on a shared machine a
@@ -10,7 +11,7 @@ With --minutes N it times the diarize stage instead on an N-minute recording joi
 and the process's peak RSS (run it in a fresh process per length to compare peaks; with --tuning the
 samples are read whole and handed over).
 
-    .venv/bin/python tools/eval_diarization.py [--tuning window=1.5,hop=0.75] [--only dev00,trn01]
+    .venv/bin/python tools/eval_diarization.py [--tuning window=1.5,hop=0.75] [--only dev00,trn01] [--given]
     .venv/bin/python tools/eval_diarization.py --minutes 5
 """
 
@@ -32,6 +33,7 @@ from pipeline.audio import SAMPLE_RATE, decode
 from pipeline.config import DiarizeConfig
 from pipeline.stages.diarize import METHOD_STEREO, TUNING, Tuning, diarize, diarize_audio, load_models
 from bench import build_input, rss_mib   # tools/: the same joined recording make bench-long times
+from diar_calls import CALLS, write as write_call
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 DIAR = EVAL / "diar"
@@ -107,71 +109,113 @@ def parse_tuning(text: str) -> Tuning:
     return dataclasses.replace(TUNING, **values)
 
 
+class Group:
+    """DER at collar 0.25 s and 0 s accumulated over a group of files, and how many have the right count."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.metrics = {c: DiarizationErrorRate(collar=c, skip_overlap=False) for c in (0.25, 0.0)}
+        self.files = self.right = 0
+        self.audio = self.wall = self.cpu = 0.0
+
+    def add(self, reference: Annotation, hyp: Annotation, uem: Timeline, right: bool, duration: float = 0.0,
+            wall: float = 0.0, cpu: float = 0.0) -> tuple[dict, float]:
+        d25 = self.metrics[0.25](reference, hyp, uem=uem, detailed=True)
+        d0 = self.metrics[0.0](reference, hyp, uem=uem)
+        self.files += 1
+        self.right += right
+        self.audio, self.wall, self.cpu = self.audio + duration, self.wall + wall, self.cpu + cpu
+        return d25, d0
+
+    def line(self) -> str:
+        detail = self.metrics[0.25].accumulated_
+        parts = [100 * detail[p] / max(detail["total"], 1e-9) for p in PARTS]
+        timing = f"{self.wall / self.audio:>7.3f}{self.cpu:>7.2f}" if self.audio else ""
+        return (f"{self.label:<19}{self.audio:>6.1f}{'':>5}{f'{self.right}/{self.files}':>6}"
+                f"{100 * abs(self.metrics[0.25]):>8.1f}" + "".join(f"{p:>7.1f}" for p in parts)
+                + f"{100 * abs(self.metrics[0.0]):>8.1f}" + timing)
+
+
+def kept_shares(reference: Annotation, hyp: Annotation) -> dict[str, float]:
+    """Per reference speaker: the share of its speech the hypothesis speaker mapped to it (the optimal
+    one-to-one mapping, as DER's) gives to it."""
+    mapping = DiarizationErrorRate().optimal_mapping(reference, hyp)
+    found = {ref: hyp_label for hyp_label, ref in mapping.items()}
+    shares = {}
+    for speaker in reference.labels():
+        own = reference.label_timeline(speaker).support()
+        mine = hyp.label_timeline(found[speaker]).support() if speaker in found else Timeline()
+        shares[speaker] = own.crop(mine, mode="intersection").duration() / max(own.duration(), 1e-9)
+    return shares
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tuning", default="", help="override diarize.Tuning fields, e.g. window=1.5,hop=0.75")
     parser.add_argument("--only", default="", help="comma-separated file ids")
+    parser.add_argument("--given", action="store_true", help="give each file its reference number of speakers "
+                        "(--speakers N)")
     parser.add_argument("--minutes", type=float, default=0.0, help="time an N-minute joined recording instead")
     args = parser.parse_args()
     tuning = parse_tuning(args.tuning)
     if args.minutes:
         return long_recording(args.minutes, tuning)
-    files = [f for f in FILES + [STEREO] if not args.only or f[0] in args.only.split(",")]
+    only = set(filter(None, args.only.split(",")))
+    with tempfile.TemporaryDirectory(prefix="exhibit-calls-") as folder:
+        made = {c: write_call(c, Path(folder)) for c in CALLS if not only or c in only}
+        files = [f for f in FILES + [STEREO] if not only or f[0] in only]
+        files += [(c, str(wav), str(rttm)) for c, (wav, rttm) in made.items()]   # absolute: DIAR / them is them
+        evaluate(files, tuning, args.given)
+
+
+def evaluate(files: list[tuple[str, str, str]], tuning: Tuning, given: bool) -> None:
     models = load_models()
-    cfg = DiarizeConfig()
     references = {name: load_rttm(DIAR / name) for name in {rttm for _, _, rttm in files} if name}
-    metrics = {0.25: DiarizationErrorRate(collar=0.25, skip_overlap=False),
-               0.0: DiarizationErrorRate(collar=0.0, skip_overlap=False)}
-    dev = {c: DiarizationErrorRate(collar=c, skip_overlap=False) for c in (0.25, 0.0)}
-    audio_total = compute_total = cpu_total = 0.0
-    right_count = 0
+    groups = {"meetings": Group(f"MEETINGS ({len([f for f in files if f[0] not in CALLS])})"),
+              "calls": Group(f"CALLS ({len([f for f in files if f[0] in CALLS])})"),
+              "dev": Group("AMI dev00+dev01")}
     notes: list[str] = []
-    print(f"{'file':<15}{'dur s':>6}{'ref':>5}{'found':>6}{'DER.25':>8}{'miss':>7}{'FA':>7}{'conf':>7}"
-          f"{'DER0':>8}{'RTF':>7}{'CPU s':>7}")
+    print(f"{'file':<19}{'dur s':>6}{'ref':>5}{'found':>6}{'DER.25':>8}{'miss':>7}{'FA':>7}{'conf':>7}"
+          f"{'DER0':>8}{'RTF':>7}{'CPU s':>7}  speakers found (s) / calls: share of each voice kept")
     for uri, wav_name, rttm in files:
         # the working copies diarize() gets: the mono mix, and both channels of the call (no RTTM: STEREO)
         mono = decode(DIAR / wav_name)
         stereo = None if rttm else decode(DIAR / wav_name, stereo=True)
         duration = (len(mono) if stereo is None else stereo.shape[1]) / SAMPLE_RATE
+        reference = references[rttm][uri] if rttm else channel_reference(uri, stereo)
+        cfg = DiarizeConfig(num_speakers=len(reference.labels()) if given else 0)
         started, cpu = time.perf_counter(), time.process_time()
         result = diarize_audio(mono, stereo, cfg, models, tuning=tuning)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-        if rttm:
-            reference = references[rttm][uri]
-        else:
-            reference = channel_reference(uri, stereo)
+        if not rttm:
             notes.append(f"{uri}: no RTTM; reference = each channel's speech by energy (L = one speaker, "
                          f"R = the other); detected as a call: {result.method == METHOD_STEREO} "
                          f"(method {result.method})")
         hyp = hypothesis(uri, result.turns)
         uem = Timeline([Segment(0.0, duration)])
-        d25 = metrics[0.25](reference, hyp, uem=uem, detailed=True)
-        d0 = metrics[0.0](reference, hyp, uem=uem)
-        if uri in DEV:
-            for c, metric in dev.items():
-                metric(reference, hyp, uem=uem, detailed=True)
-        parts = [100 * d25[p] / max(d25["total"], 1e-9) for p in PARTS]
         n_ref = len(reference.labels())
-        right_count += n_ref == len(result.speakers)
-        audio_total += duration
-        compute_total += seconds
-        cpu_total += cpu
-        print(f"{uri:<15}{duration:>6.1f}{n_ref:>5}{len(result.speakers):>6}{100 * d25['diarization error rate']:>8.1f}"
-              + "".join(f"{p:>7.1f}" for p in parts) + f"{100 * d0:>8.1f}{seconds / duration:>7.3f}{cpu:>7.2f}")
-    detail = metrics[0.25].accumulated_
-    parts = [100 * detail[p] / max(detail["total"], 1e-9) for p in PARTS]
-    print(f"{'TOTAL':<15}{audio_total:>6.1f}{'':>5}{f'{right_count}/{len(files)}':>6}{100 * abs(metrics[0.25]):>8.1f}"
-          + "".join(f"{p:>7.1f}" for p in parts) + f"{100 * abs(metrics[0.0]):>8.1f}{compute_total / audio_total:>7.3f}{cpu_total:>7.2f}")
-    if any(f[0] in DEV for f in files):
-        detail = dev[0.25].accumulated_
-        parts = [100 * detail[p] / max(detail["total"], 1e-9) for p in PARTS]
-        print(f"{'AMI dev files (dev00+dev01)':<32}{100 * abs(dev[0.25]):>8.1f}" + "".join(f"{p:>7.1f}" for p in parts)
-              + f"{100 * abs(dev[0.0]):>8.1f}")
+        right = n_ref == len(result.speakers)
+        group = groups["calls" if uri in CALLS else "meetings"]
+        d25, d0 = group.add(reference, hyp, uem, right, duration, seconds, cpu)
+        if uri in DEV:
+            groups["dev"].add(reference, hyp, uem, right)
+        parts = [100 * d25[p] / max(d25["total"], 1e-9) for p in PARTS]
+        talk = sorted((hyp.label_timeline(s).support().duration() for s in hyp.labels()), reverse=True)
+        kept = kept_shares(reference, hyp) if uri in CALLS else {}
+        print(f"{uri:<19}{duration:>6.1f}{n_ref:>5}{len(result.speakers):>6}"
+              f"{100 * d25['diarization error rate']:>8.1f}" + "".join(f"{p:>7.1f}" for p in parts)
+              + f"{100 * d0:>8.1f}{seconds / duration:>7.3f}{cpu:>7.2f}  " + " ".join(f"{t:.1f}" for t in talk)
+              + ("  kept " + " ".join(f"{s} {v:.0%}" for s, v in kept.items()) if kept else ""))
+    for group in groups.values():
+        if group.files:
+            print(group.line())
     for note in notes:
         print(note)
-    print("DER and its parts in % of reference speech (parts at collar 0.25 s); 'found' in TOTAL = files whose "
-          "speaker count is right; RTF = diarize seconds / audio seconds, models loaded once beforehand; CPU s = the diarizer's "
-          "process time (all threads).")
+    print("DER and its parts in % of reference speech (parts at collar 0.25 s); 'found' in a group's line = files "
+          "whose speaker count is right; RTF = diarize seconds / audio seconds, models loaded once beforehand; "
+          "CPU s = the diarizer's process time (all threads); kept = the share of a voice's reference speech the "
+          "speaker found for it (optimal mapping) covers." + (" Each file was given its reference number of "
+                                                              "speakers (--given)." if given else ""))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@ the first id.
 
 Every speaker keeps the number of its first appearance in the recording (说话人3 is the third voice heard),
 whether or not it or another speaker is named: notes made on a first draft keep pointing at the right voice.
+First appearance is the diarization's (Diarization.order: its turns, which the RTTM lists), so the numbers,
+the RTTM, the legend and the timeline agree; a voice with no line is not numbered. A voice the diarizer kept
+although it talks only a few seconds is marked short (Speaker.short; the `uncertain` column of speakers.csv).
 
 The voices the file's ids stand for are kept beside it (stages/speakers_voices.json: each id's mean CAM++
 embedding). When the speakers are found again differently (`--speakers 3` after a first run with 2), the
@@ -28,14 +31,15 @@ from pipeline.artifacts import UNKNOWN_SPEAKER, Diarization, Labelled, Speaker, 
 from pipeline.csvio import read_users_csv, write_csv
 from pipeline.errors import Joined, Phrase, SpeakersCsvError
 from pipeline.fileio import write_bytes_atomic, write_text_atomic
+from pipeline.locations import wording_file
 from pipeline.rundir import RunDir
 from pipeline.timefmt import hms
 
 log = logging.getLogger(__name__)
 
-VERSION = 4
+VERSION = 5   # 5: numbered in the diarization's order of first appearance; short voices marked
 HEADER = ["speaker_id", "name", "role", "identified_by", "talk_time", "turns", "first_heard", "last_heard", "clip",
-          "sample_1", "sample_2"]
+          "sample_1", "sample_2", "uncertain"]
 SAMPLE_CHARS = 60
 SAME_VOICE = 0.6   # cosine similarity of two CAM++ centroids above which they are taken as one voice
 
@@ -53,11 +57,15 @@ class _Stats:
     samples: tuple[Utterance, ...]  # the two longest lines, in time order
 
 
-def _stats(items: tuple[Utterance, ...]) -> dict[str, _Stats]:
-    """Per speaker id, in order of first appearance."""
+def _stats(items: tuple[Utterance, ...], order: tuple[str, ...] = ()) -> dict[str, _Stats]:
+    """Per speaker id, in order of first appearance: in `order` (the diarization's) for the ids it holds, then
+    by first line (lines no speaker was found for last)."""
     by_speaker: dict[str, list[Utterance]] = {}
     for u in sorted(items, key=lambda u: u.start):
         by_speaker.setdefault(u.speaker, []).append(u)
+    rank = {sid: i for i, sid in enumerate(order)}
+    by_speaker = dict(sorted(by_speaker.items(), key=lambda kv: (kv[0] == UNKNOWN_SPEAKER,
+                                                                  rank.get(kv[0], len(rank)), kv[1][0].start)))
     return {
         sid: _Stats(talk_time=sum(u.end - u.start for u in us), turns=len(us), first=us[0].start, last=us[-1].end,
                     samples=tuple(sorted(sorted(us, key=lambda u: -len(u.text))[:2], key=lambda u: u.start)))
@@ -65,14 +73,22 @@ def _stats(items: tuple[Utterance, ...]) -> dict[str, _Stats]:
     }
 
 
-def write_csv_file(run: RunDir, utterances: Utterances, names: Names) -> None:
-    """speakers.csv: one row per speaker id, with the names and roles given so far."""
+def short_note(language: str) -> str:
+    """What speakers.csv's `uncertain` column says of a short voice, in the recording's language (zh or en):
+    configs/exhibit_<language>.toml [parties] short."""
+    return wording_file("zh" if language.startswith("zh") else "en")["parties"]["short"]
+
+
+def write_csv_file(run: RunDir, utterances: Utterances, names: Names, diarization: Diarization | None = None) -> None:
+    """speakers.csv: one row per speaker id (in order of first appearance), with the names and roles given so
+    far, and for a voice the diarizer kept though it talks only a few seconds, that it is short and uncertain."""
     rows = []
-    for sid, s in _stats(utterances.items).items():
+    order, short = (diarization.order(), diarization.short_speakers()) if diarization else ((), frozenset())
+    for sid, s in _stats(utterances.items, order).items():
         samples = [u.text[:SAMPLE_CHARS] for u in s.samples] + ["", ""]
         clip = run.relative(run.speaker_clip(sid)) if sid != UNKNOWN_SPEAKER else ""
         rows.append([sid, *names.get(sid, UNNAMED), hms(s.talk_time), s.turns, hms(s.first), hms(s.last), clip,
-                     *samples[:2]])
+                     *samples[:2], short_note(utterances.language) if sid in short else ""])
     write_csv(run.speakers_csv, HEADER, rows)
 
 
@@ -152,11 +168,13 @@ def person(names: Names, sid: str) -> tuple[str, str] | None:
     return (name, role.casefold() if len(roles) > 1 else "")
 
 
-def apply_names(utterances: Utterances, names: Names) -> Labelled:
+def apply_names(utterances: Utterances, names: Names, diarization: Diarization | None = None) -> Labelled:
     """Labelled utterances: names, roles and how each was identified applied, ids that are one person (one
     name; one role, or two where the name is shared by two people) merged under the first one; every speaker
-    numbered by its first appearance (named or not)."""
-    stats = _stats(utterances.items)
+    numbered by its first appearance (named or not) in the diarization's turns when given (else by its first
+    line), listed in that order, those it kept though short marked so."""
+    order, short = (diarization.order(), diarization.short_speakers()) if diarization else ((), frozenset())
+    stats = _stats(utterances.items, order)
     numbers = {sid: n for n, sid in enumerate((s for s in stats if s != UNKNOWN_SPEAKER), start=1)}
     canonical: dict[str, str] = {}
     first_of: dict[tuple[str, str], str] = {}
@@ -165,13 +183,14 @@ def apply_names(utterances: Utterances, names: Names) -> Labelled:
         canonical[sid] = first_of.setdefault(who, sid) if who else sid
     items = tuple(replace(u, speaker=canonical[u.speaker]) for u in utterances.items)
     speakers = []
-    for sid, s in _stats(items).items():
+    for sid, s in _stats(items, order).items():
         merged = [names.get(o, UNNAMED) for o in stats if canonical[o] == sid]
         role = next((n[1] for n in merged if n[1]), "")
         basis = "；".join(dict.fromkeys(n[2] for n in merged if n[2]))
         speakers.append(Speaker(id=sid, name=names.get(sid, UNNAMED)[0], role=role, number=numbers.get(sid, 0),
                                 talk_time=round(s.talk_time, 3), turns=s.turns, first_heard=s.first,
-                                last_heard=s.last, identified_by=basis))
+                                last_heard=s.last, identified_by=basis,
+                                short=all(o in short for o in stats if canonical[o] == sid)))
     return Labelled(language=utterances.language, speakers=tuple(speakers), items=items)
 
 
@@ -202,12 +221,12 @@ def label(utterances: Utterances, diarization: Diarization, run: RunDir) -> Labe
     csv_path, voices_path = run.speakers_csv, run.voices
     current = list(_stats(utterances.items))
     if not csv_path.exists():
-        write_csv_file(run, utterances, {})
+        write_csv_file(run, utterances, {}, diarization)
         _write_voices(voices_path, diarization.centroids)
-        return apply_names(utterances, {})
+        return apply_names(utterances, {}, diarization)
     voices = _read_voices(voices_path)
     if voices is None or voices == diarization.centroids:
-        return apply_names(utterances, read_names(csv_path, current))
+        return apply_names(utterances, read_names(csv_path, current), diarization)
     old_names = read_names(csv_path, sorted(set(voices) | {UNKNOWN_SPEAKER}))
     mapping = match_voices({k: v for k, v in voices.items() if k in old_names}, diarization.centroids)
     names = {mapping[o]: nr for o, nr in old_names.items() if o in mapping}
@@ -216,6 +235,6 @@ def label(utterances: Utterances, diarization: Diarization, run: RunDir) -> Labe
             log.warning("%s (%s) has no matching voice among the speakers found now; the earlier file is kept "
                         "as %s", name, o, run.speakers_previous_csv.name)
     write_bytes_atomic(run.speakers_previous_csv, csv_path.read_bytes())
-    write_csv_file(run, utterances, names)
+    write_csv_file(run, utterances, names, diarization)
     _write_voices(voices_path, diarization.centroids)
-    return apply_names(utterances, names)
+    return apply_names(utterances, names, diarization)

@@ -23,7 +23,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from pipeline.artifactio import load
-from pipeline.artifacts import UNKNOWN_SPEAKER, Utterances
+from pipeline.artifacts import UNKNOWN_SPEAKER, Diarization, Utterances
 from pipeline.controls import find_control, shows_something
 from pipeline.csvio import write_csv
 from pipeline.errors import Joined, Name, Phrase, PipelineError, StaleSaveError
@@ -83,7 +83,8 @@ def state(root: Path, shown_in: str) -> dict[str, Any]:
     run = Run.open(Path(root))
     merged = _merged(run)
     now, header, rows = _table(run)
-    numbers = {s.id: s.number for s in apply_names(merged, {}).speakers}     # every voice, as a run numbers it
+    heard = load(Diarization, run.folder.artifact("diarize"))
+    numbers = {s.id: s.number for s in apply_names(merged, {}, heard).speakers}   # every voice, as a run numbers it
     names_in(header, rows, run.folder.speakers_csv, list(numbers))
     wording, exhibit = load_wording(shown_in), load_wording(run.language)
     voices = []

@@ -34,7 +34,15 @@ Span = tuple[int, int]
 def _parties_rows(labelled: Labelled, wording: Wording) -> list[list[str]]:
     blank = wording["blank"]
     return [[number_label(s, wording), s.name or blank, s.role or blank, s.identified_by or blank,
-             duration_text(s.talk_time), hms(s.first_heard)] for s in labelled.speakers]
+             _talk_time(s, wording), hms(s.first_heard)] for s in labelled.speakers]
+
+
+def _talk_time(speaker: Speaker, wording: Wording) -> str:
+    """The speaker's talk time, and for a voice the diarizer kept though it talks only a few seconds, that it is
+    short and uncertain ([parties] short)."""
+    text = duration_text(speaker.talk_time)
+    return wording["parties"]["short_talk"].format(time=text, short=wording["parties"]["short"]) if speaker.short \
+        else text
 
 
 def _owner(speaker_id: str, turns: list[tuple[float, float]], labelled: Labelled, known: set[str]) -> str | None:

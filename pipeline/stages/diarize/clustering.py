@@ -158,32 +158,99 @@ def absorb_small(labels: np.ndarray, embeddings: np.ndarray, min_size: float, ke
         labels[members] = others[np.argmax(embeddings[members] @ means.T, axis=1)]
 
 
-def forced_cut(tree: np.ndarray, embeddings: np.ndarray, plain: np.ndarray, k: int, min_size: float,
-               spans: list[Window] | None = None, tries: int = 20) -> np.ndarray:
-    """k clusters (fewer only with fewer windows): the first cut of the dendrogram from k clusters on (at most
-    `tries` further) that holds k clusters of at least min_size, its smaller ones joined to the nearest, so
-    that a burst of noise or a cough does not take one of the k speakers; `plain`, the cut at k, otherwise."""
+def similarities(embeddings: np.ndarray, labels: np.ndarray, members: list[int], others: list[int]) -> np.ndarray:
+    """(members, others) cosine similarity of the clusters' centroids (unit means of their windows)."""
+    means = normalise(np.stack([embeddings[labels == c].mean(axis=0) for c in [*members, *others]]))
+    return means[:len(members)] @ means[len(members):].T
+
+
+def voices(labels: np.ndarray, embeddings: np.ndarray, spans: list[Window] | None,
+           tuning: Tuning = TUNING) -> tuple[list[list[int]], list[int]]:
+    """The clusters of one cut sorted into voices and fragments: clusters that talk for at least
+    short_seconds (`spans`: seconds of audio; else windows × hop) are voices, those whose centroids are as
+    similar as same_voice grouped as one voice (average of their pairs, closest first); the others are
+    fragments. No long cluster: the largest is the one voice. Returns ([[cluster, …] per voice], fragments)."""
+    sizes = cluster_sizes(labels, spans) if spans is not None else np.bincount(labels) * tuning.hop
+    present = np.flatnonzero(np.bincount(labels))
+    long = [int(c) for c in present if sizes[c] >= tuning.short_seconds] or [int(present[np.argmax(sizes[present])])]
+    groups = [[c] for c in long]
+    if len(long) > 1:
+        sim = similarities(embeddings, labels, long, long)
+        index = {c: i for i, c in enumerate(long)}
+        while len(groups) > 1:
+            pairs = [(np.mean([sim[index[a], index[b]] for a in g for b in h]), i, j)
+                     for i, g in enumerate(groups) for j, h in enumerate(groups) if i < j]
+            best, i, j = max(pairs)
+            if best < tuning.same_voice:
+                break
+            groups[i] += groups.pop(j)
+    return groups, [int(c) for c in present if int(c) not in long]
+
+
+def settle(labels: np.ndarray, embeddings: np.ndarray, spans: list[Window] | None, keep: int,
+           given: int = 0, tuning: Tuning = TUNING) -> np.ndarray:
+    """One cut's clusters as speakers (see voices): each voice is a speaker; a fragment joins the voice whose
+    centroid is nearest, unless (counting freely) its centroid is less similar than fragment_apart to every
+    voice's: then it is a speaker of its own (a short one). At least `keep` speakers (the voices segmentation
+    heard at once) and, with `given`, exactly that many (fewer only with fewer clusters): the most distinct
+    fragments are kept to make up the number, the closest voices joined to bring it down."""
+    groups, fragments = voices(labels, embeddings, spans, tuning)
+    out = labels.copy()
+    for g in groups:
+        out[np.isin(labels, g)] = g[0]
+    speakers = [g[0] for g in groups]
+    if fragments:
+        sim = similarities(embeddings, out, fragments, speakers)   # each fragment to each voice
+        nearest_voice = sim.max(axis=1)
+        order = np.argsort(nearest_voice)                          # most distinct first
+        if given:
+            kept = list(order[:max(0, given - len(speakers))])
+        else:
+            kept = [i for i in order if nearest_voice[i] < tuning.fragment_apart]
+            kept += [i for i in order if i not in kept][:max(0, keep - len(speakers) - len(kept))]
+        for i, f in enumerate(fragments):
+            if i not in set(kept):
+                out[labels == f] = speakers[int(np.argmax(sim[i]))]
+    out = compact(out)
+    while given and out.max() + 1 > given:                          # join the closest two speakers
+        present = list(range(out.max() + 1))
+        sim = similarities(embeddings, out, present, present) - 2 * np.eye(len(present))
+        a, b = np.unravel_index(np.argmax(sim), sim.shape)
+        out = compact(np.where(out == max(a, b), min(a, b), out))
+    return out
+
+
+def given_cut(tree: np.ndarray, embeddings: np.ndarray, k: int, spans: list[Window] | None,
+              tuning: Tuning = TUNING) -> np.ndarray:
+    """k speakers from the dendrogram: the first cut from k clusters on (at most `given_tries` further) that
+    holds k voices (clusters that each talk short_seconds or more and are not one voice, see voices), its
+    fragments joined to the nearest voice, so that two voices that each talk for many seconds are never
+    merged to let a burst of noise or a cough be one of the k; when no cut holds k voices, the cut with the
+    most, the most distinct fragments kept to make up k."""
     from scipy.cluster.hierarchy import cut_tree
 
     n = len(tree) + 1
-    further = list(range(k + 1, min(n, k + tries) + 1))
-    cuts = cut_tree(tree, n_clusters=further) if further else np.zeros((n, 0), dtype=np.int64)   # one pass
-    for labels in [plain, *(compact(cuts[:, i]) for i in range(len(further)))]:
-        large = int((cluster_sizes(labels, spans) >= min_size).sum())
-        if large >= k:
-            joined = absorb_small(labels, embeddings, min_size, k, spans)
-            return joined if joined.max() + 1 == k else plain
-    return plain
+    ks = list(range(k, min(n, k + tuning.given_tries) + 1))
+    cuts = cut_tree(tree, n_clusters=ks)                                   # one pass
+    best, most = compact(cuts[:, 0]), 0
+    for i in range(len(ks)):
+        labels = compact(cuts[:, i])
+        found = len(voices(labels, embeddings, spans, tuning)[0])
+        if found >= k:
+            return settle(labels, embeddings, spans, k, k, tuning)
+        if found > most:
+            best, most = labels, found
+    return settle(best, embeddings, spans, k, k, tuning)
 
 
 def cluster(embeddings: np.ndarray, cfg: DiarizeConfig, heard: int = 1, tuning: Tuning = TUNING,
             spans: list[Window] | None = None) -> np.ndarray:
     """A cluster index per window. Average-linkage agglomerative clustering on cosine distance, cut at
-    cfg.num_speakers clusters when given (see forced_cut); otherwise one speaker when segmentation never
+    cfg.num_speakers speakers when given (see given_cut); otherwise one speaker when segmentation never
     heard two voices in one window (and min_speakers allows), else the count before the largest jump in
     merge cost, at least as many as segmentation heard at once, clusters of fewer than min_cluster windows
-    joined to the nearest. With a given number and the windows' `spans`, clusters covering less than
-    min_cluster_seconds of audio do not take one of the speakers (measured: a 1.7 s noise in dev01 did)."""
+    joined to the nearest, and then short fragments folded into the nearest voice unless clearly apart
+    (settle). `spans`, the windows' (start, end), measure talk in seconds (else windows × hop)."""
     from scipy.cluster.hierarchy import cut_tree, linkage
 
     n = len(embeddings)
@@ -191,16 +258,14 @@ def cluster(embeddings: np.ndarray, cfg: DiarizeConfig, heard: int = 1, tuning: 
     if n < 2 or high == 1 or (cfg.num_speakers == 0 and low == 1):
         return np.zeros(n, dtype=np.int64)
     tree = linkage(embeddings.astype(np.float64), method="average", metric="cosine")
-    k = low if low == high else largest_jump(tree[:, 2], low, high)
-    log.debug("windows %d, speakers heard at once %d, bounds [%d, %d] → %d clusters", n, heard, low, high, k)
-    labels = compact(cut_tree(tree, n_clusters=k)[:, 0])
     if cfg.num_speakers > n:
         log.info("only %d windows of speech: fewer speakers than the %d asked for", n, cfg.num_speakers)
     if cfg.num_speakers > 0:
-        if spans is None:
-            return labels
-        return forced_cut(tree, embeddings, labels, k, tuning.min_cluster_seconds, spans)
-    return absorb_small(labels, embeddings, tuning.min_cluster, low)
+        return given_cut(tree, embeddings, low, spans, tuning)
+    k = largest_jump(tree[:, 2], low, high)
+    log.debug("windows %d, speakers heard at once %d, bounds [%d, %d] → %d clusters", n, heard, low, high, k)
+    labels = absorb_small(compact(cut_tree(tree, n_clusters=k)[:, 0]), embeddings, tuning.min_cluster, low)
+    return settle(labels, embeddings, spans, low, 0, tuning)
 
 
 def centroids(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:

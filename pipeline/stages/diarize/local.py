@@ -28,7 +28,7 @@ from pipeline.stages.diarize.clustering import Window
 from pipeline.stages.diarize.embedder import SpeakerEmbedder
 from pipeline.stages.diarize.models import DiarizeModels
 from pipeline.stages.diarize.naming import named
-from pipeline.stages.diarize.segmentation import segment
+from pipeline.stages.diarize.segmentation import Activity, segment
 from pipeline.stages.diarize.tuning import TUNING, Tuning
 
 METHOD = "pyannote-segmentation-3.0+campplus-zh-en+ahc"
@@ -62,10 +62,19 @@ def diarize_samples(samples: np.ndarray, cfg: DiarizeConfig, models: DiarizeMode
         progress(1, 1)
         return named((), (), {}, models.model_files, METHOD, tuning)
     embeddings = embed_windows(samples, windows, models.embedder, tuning.embed_batch, part(progress, 0.6, 0.97))
+    turns, exclusive, centroids = speakers(activity, windows, embeddings, cfg, duration, tuning)
+    progress(1, 1)
+    return named(turns, exclusive, dict(enumerate(centroids)), models.model_files, METHOD, tuning)
+
+
+def speakers(activity: Activity, windows: list[Window], embeddings: np.ndarray, cfg: DiarizeConfig,
+             duration: float, tuning: Tuning = TUNING) -> tuple[list, list, np.ndarray]:
+    """Steps 3–4 on what the models gave: (turns, exclusive turns, centroids) from the segmentation's
+    activity and the windows' embeddings."""
+    count, frames = activity.count, activity.frames
     labels = maths.cluster(embeddings, cfg, activity.min_speakers, tuning, windows)
     centroids = maths.centroids(embeddings, labels)
     scores = maths.frame_scores(windows, embeddings @ centroids.T, frames, len(count))
     turns = maths.to_turns(maths.active_speakers(scores, count), frames, tuning.min_turn, duration)
     exclusive = maths.to_turns(maths.active_speakers(scores, np.minimum(count, 1)), frames, tuning.min_turn, duration)
-    progress(1, 1)
-    return named(turns, exclusive, dict(enumerate(centroids)), models.model_files, METHOD, tuning)
+    return turns, exclusive, centroids

@@ -27,7 +27,10 @@ class Tuning:
     embed_batch: int = 64            # windows handed to CAM++ at a time (progress is reported per batch)
     # clustering and turns
     min_cluster: int = 2             # windows; smaller clusters join their nearest when counting freely
-    min_cluster_seconds: float = 2.0  # s of audio; a smaller cluster takes none of a given number of speakers
+    short_seconds: float = 4.0       # s of talk: a cluster with less is a fragment, not a voice (clustering.voices)
+    same_voice: float = 0.7          # cosine of two voices' centroids from which they are one voice
+    fragment_apart: float = 0.6      # counting freely, a fragment less similar than this to every voice is kept
+    given_tries: int = 20            # cuts tried past a given number of speakers to find that many voices
     min_turn: float = 0.1            # s: shorter turns are dropped
     # stereo: is it a call recorded one side per channel? (see stereo.is_call)
     stereo_frame: float = 0.05       # s of audio per frame when comparing the channels' levels
