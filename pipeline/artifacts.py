@@ -145,31 +145,6 @@ class Diarization:
     channel_speakers: tuple[str, ...] = ()  # stereo call split per channel: the speaker of channel 0, 1
     tuning: dict[str, float] = field(default_factory=dict)  # the algorithm's parameters that made it
 
-    def order(self) -> tuple[str, ...]:
-        """The speakers in order of first appearance in the turns (the RTTM's order): the order the documents
-        number them in."""
-        return tuple(dict.fromkeys(t.speaker for t in sorted(self.turns, key=lambda t: (t.start, t.end))))
-
-    def short_speakers(self) -> frozenset[str]:
-        """The speakers the local diarizer kept though each talks for less than its short_seconds (the union of
-        its turns): a fragment clearly apart from every longer voice, or kept to make up a given number."""
-        limit = self.tuning.get("short_seconds", 0.0)
-        if not limit or self.channel_speakers:
-            return frozenset()
-        talk: dict[str, list[tuple[float, float]]] = {}
-        for t in self.turns:
-            talk.setdefault(t.speaker, []).append((t.start, t.end))
-        return frozenset(s for s, spans in talk.items() if _covered(spans) < limit)
-
-
-def _covered(spans: list[tuple[float, float]]) -> float:
-    """Seconds covered by (start, end) spans, overlaps counted once."""
-    total, reach = 0.0, float("-inf")
-    for a, b in sorted(spans):
-        if b > reach:
-            total += b - max(a, reach)
-            reach = b
-    return total
 
 
 # --------------------------------------------------------------------------------------------- merge

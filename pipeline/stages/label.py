@@ -8,7 +8,7 @@ the first id.
 
 Every speaker keeps the number of its first appearance in the recording (说话人3 is the third voice heard),
 whether or not it or another speaker is named: notes made on a first draft keep pointing at the right voice.
-First appearance is the diarization's (Diarization.order: its turns, which the RTTM lists), so the numbers,
+First appearance is the diarization's (first_appearance: its turns, which the RTTM lists), so the numbers,
 the RTTM, the legend and the timeline agree; a voice with no line is not numbered. A voice the diarizer kept
 although it talks only a few seconds is marked short (Speaker.short; the `uncertain` column of speakers.csv).
 
@@ -33,6 +33,7 @@ from pipeline.errors import Joined, Phrase, SpeakersCsvError
 from pipeline.fileio import write_bytes_atomic, write_text_atomic
 from pipeline.locations import wording_file
 from pipeline.rundir import RunDir
+from pipeline.spans import length, union
 from pipeline.timefmt import hms
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,28 @@ def _stats(items: tuple[Utterance, ...], order: tuple[str, ...] = ()) -> dict[st
     }
 
 
+def first_appearance(diarization: Diarization) -> tuple[str, ...]:
+    """The speakers in order of first appearance in the diarization's turns (the RTTM's order): the order the
+    documents number them in."""
+    return tuple(dict.fromkeys(t.speaker for t in sorted(diarization.turns, key=lambda t: (t.start, t.end))))
+
+
+def short_voices(diarization: Diarization) -> frozenset[str]:
+    """The speakers the local diarizer kept though each talks for less than its short_seconds (its turns'
+    union): a fragment clearly apart from every longer voice, or kept to make up a given number."""
+    limit = diarization.tuning.get("short_seconds", 0.0)
+    if not limit or diarization.channel_speakers:
+        return frozenset()
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for t in diarization.turns:
+        spans.setdefault(t.speaker, []).append((t.start, t.end))
+    return frozenset(s for s, own in spans.items() if length(union(own)) < limit)
+
+
+def _heard(diarization: Diarization | None) -> tuple[tuple[str, ...], frozenset[str]]:
+    return (first_appearance(diarization), short_voices(diarization)) if diarization else ((), frozenset())
+
+
 def short_note(language: str) -> str:
     """What speakers.csv's `uncertain` column says of a short voice, in the recording's language (zh or en):
     configs/exhibit_<language>.toml [parties] short."""
@@ -83,7 +106,7 @@ def write_csv_file(run: RunDir, utterances: Utterances, names: Names, diarizatio
     """speakers.csv: one row per speaker id (in order of first appearance), with the names and roles given so
     far, and for a voice the diarizer kept though it talks only a few seconds, that it is short and uncertain."""
     rows = []
-    order, short = (diarization.order(), diarization.short_speakers()) if diarization else ((), frozenset())
+    order, short = _heard(diarization)
     for sid, s in _stats(utterances.items, order).items():
         samples = [u.text[:SAMPLE_CHARS] for u in s.samples] + ["", ""]
         clip = run.relative(run.speaker_clip(sid)) if sid != UNKNOWN_SPEAKER else ""
@@ -173,7 +196,7 @@ def apply_names(utterances: Utterances, names: Names, diarization: Diarization |
     name; one role, or two where the name is shared by two people) merged under the first one; every speaker
     numbered by its first appearance (named or not) in the diarization's turns when given (else by its first
     line), listed in that order, those it kept though short marked so."""
-    order, short = (diarization.order(), diarization.short_speakers()) if diarization else ((), frozenset())
+    order, short = _heard(diarization)
     stats = _stats(utterances.items, order)
     numbers = {sid: n for n, sid in enumerate((s for s in stats if s != UNKNOWN_SPEAKER), start=1)}
     canonical: dict[str, str] = {}
