@@ -8,7 +8,9 @@
 3. Average-linkage agglomerative clustering of the windows (cosine distance). The number of speakers is
    num_speakers when given; otherwise segmentation-3.0 gives a lower bound (the voices it heard together
    inside one 10 s window: one voice → one speaker), and the dendrogram's largest jump in merge cost picks
-   the count above it, within [min_speakers, max_speakers]. No global similarity threshold decides the count.
+   the count above it, within [min_speakers, max_speakers]. Then (clustering.settle) a cluster that talks
+   under 4 s is a fragment: it joins the nearest voice unless clearly apart from every one (cosine < 0.6), and
+   a given count keeps that many voices that each talk, never merging two of them to make room for a fragment.
 4. Each speech frame takes the speaker whose centroid best matches the windows covering it; where the
    segmentation hears two people, the second best matching speaker is added as an overlapping turn.
 
