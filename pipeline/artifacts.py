@@ -146,7 +146,6 @@ class Diarization:
     tuning: dict[str, float] = field(default_factory=dict)  # the algorithm's parameters that made it
 
 
-
 # --------------------------------------------------------------------------------------------- merge
 
 

@@ -25,7 +25,7 @@ from pipeline.stages.diarize.segmentation import Segmenter, segment
 from pipeline.stages.diarize.stereo import METHOD_STEREO, Sides, diarize_channels, is_call
 from pipeline.stages.diarize.tuning import TUNING, Tuning
 
-VERSION = 6   # 6: short fragments folded into the nearest voice; a given count keeps voices that talk (clustering.settle)
+VERSION = 6   # 6: short fragments folded into the nearest voice; a given count keeps voices that talk (settle)
 
 __all__ = ["METHOD", "METHOD_PIPELINE", "METHOD_STEREO", "TUNING", "VERSION", "DiarizeModels", "FrameGrid",
            "Segmenter", "SpeakerEmbedder", "Tuning", "diarize", "diarize_audio", "diarize_channels", "diarize_samples",
