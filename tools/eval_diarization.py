@@ -1,10 +1,10 @@
-"""make eval-diarization: diarize the AMI excerpts and the five-speaker Mandarin file of ../shared/eval/diar,
-the stereo call, and the two-party calls tools/diar_calls.py builds from real clips (into a temporary folder,
-at each run: nothing of them is committed), and print, per file and in total, DER (pyannote.metrics, overlap
-included) with collar 0.25 s and 0 s, its parts (missed speech, false alarm, speaker confusion, collar 0.25 s,
-as % of reference speech), the number of speakers found against the reference, the real-time factor (diarize time / audio duration, models
-already loaded) and the diarizer's CPU seconds (process time of all its threads: on a shared machine a
-steadier measure of its cost than the wall clock).
+"""make eval-diarization: diarize the AMI excerpts and the five-speaker Mandarin file of ../shared/eval/diar, the
+stereo call, and the two-party calls tools/diar_calls.py builds from real clips (into a temporary folder, at each
+run: nothing of them is committed), and print, per file and in total, DER (pyannote.metrics, overlap included)
+with collar 0.25 s and 0 s, its parts (missed speech, false alarm, speaker confusion, collar 0.25 s, as % of
+reference speech), the number of speakers found against the reference, the real-time factor (diarize time / audio
+duration, models already loaded) and the diarizer's CPU seconds (process time of all its threads: on a shared
+machine a steadier measure of its cost than the wall clock).
 
 With --minutes N it times the diarize stage instead on an N-minute recording joined from the AMI excerpts
 (as tools/bench.py's build_input makes it), its working copy on disk as in a run: wall and CPU seconds, RTF
