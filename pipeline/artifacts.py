@@ -95,6 +95,7 @@ class Segment:
     compression_ratio: float
     channel: int = -1           # the channel it was heard on when a stereo call is transcribed per channel
     flags: tuple[str, ...] = ()  # Flag.HALLUCINATION when its text looks invented (set by normalise)
+    language: str = ""          # the language it was decoded in ("" in transcripts made before it was recorded)
 
 
 @dataclass(frozen=True)

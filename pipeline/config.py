@@ -62,6 +62,9 @@ class TranscribeConfig(Section):
     # never transcribes again): also the names in speakers.csv; names and terms, comma-separated ("张三,借条")
     names_as_hotwords: bool = field(default=True, metadata={OUTSIDE_KEYS: True})
     hotwords: str = field(default="", metadata={OUTSIDE_KEYS: True})   # --hotwords
+    # the languages a stretch of speech may be heard in besides the file's, comma-separated; "" = the file's
+    # language for all of it (stages.languages)
+    languages: str = "zh,en"
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,12 @@ from pipeline.errors import MissingModelError
 from pipeline.fileio import sha256_file
 from pipeline.models import hub_offline, loaded, resolve
 from pipeline.progress import StageProgress, silent
+from pipeline.stages import languages as stretch_languages
 
 log = logging.getLogger(__name__)
 
-VERSION = 7   # 7: heard without hints (the case's terms: stages/rehear.py), its sampling seeded
+VERSION = 8   # 8: each stretch of speech decoded in its own language (stages.languages), Segment.language
+              # 7: heard without hints (the case's terms: stages/rehear.py), its sampling seeded
 OFFLINE_MODELS = {"base": "whisper-base"}
 
 
@@ -89,12 +91,12 @@ def _word(w) -> Word:
     return Word(start=round(w.start, 3), end=round(w.end, 3), text=w.word, probability=round(w.probability, 4))
 
 
-def _segment(s, channel: int) -> Segment:
-    """One model segment as the model wrote it."""
+def _segment(s, channel: int, language: str = "") -> Segment:
+    """One model segment as the model wrote it, in the language it was decoded in."""
     return Segment(start=round(s.start, 3), end=round(s.end, 3), text=s.text, raw_text="",
                    words=tuple(_word(w) for w in (s.words or ())), avg_logprob=round(s.avg_logprob, 4),
                    no_speech_prob=round(s.no_speech_prob, 4), compression_ratio=round(s.compression_ratio, 4),
-                   channel=channel)
+                   channel=channel, language=language)
 
 
 READ_SECONDS = 600.0     # the working copy is read, and the VAD run, this much at a time
@@ -228,22 +230,34 @@ def _transcribe_track(model, track: WavView, total: int, chunks: list[dict] | No
     HEAR_SECONDS."""
     from faster_whisper.transcribe import restore_speech_timestamps
 
-    prompt = cfg.initial_prompt_zh if language == "zh" and cfg.initial_prompt_zh else None
     step = int(HEAR_SECONDS * SAMPLE_RATE)
-    parts = _parts(chunks) if chunks is not None else \
-        [[{"start": a, "end": min(a + step, total)}] for a in range(0, total, step)]
+    parts = _language_parts(model, track, chunks, language, cfg) if chunks is not None else \
+        [([{"start": a, "end": min(a + step, total)}], language) for a in range(0, total, step)]
     segments, heard = [], 0
-    for part in parts:
+    for part, part_language in parts:
         samples = _speech_only(track, part)
         heard += len(samples)
+        prompt = cfg.initial_prompt_zh if part_language == "zh" and cfg.initial_prompt_zh else None
         found, info = model.transcribe(
-            samples, language=language, beam_size=cfg.beam_size, vad_filter=False, word_timestamps=True,
+            samples, language=part_language, beam_size=cfg.beam_size, vad_filter=False, word_timestamps=True,
             initial_prompt=prompt, condition_on_previous_text=False,
         )
         found = restore_speech_timestamps(found, part, SAMPLE_RATE)
-        language = info.language or language
+        if part_language == language:
+            language = info.language or language
         for s in found:
-            segments.append(_segment(s, -1 if track.channel is None else track.channel))
+            segments.append(_segment(s, -1 if track.channel is None else track.channel,
+                                     part_language or info.language or ""))
             report(s.end)
         report(part[-1]["end"] / SAMPLE_RATE)
     return segments, heard / SAMPLE_RATE, language
+
+
+def _language_parts(model, track: WavView, chunks: list[dict], language: str | None,
+                    cfg: TranscribeConfig) -> list[tuple[list[dict], str | None]]:
+    """The parts the model hears at once (_parts), each with the language it is decoded in: the file's, or
+    another of cfg.languages where a stretch of speech is surely in it (stages.languages)."""
+    allowed = stretch_languages.allowed_languages(cfg.languages)
+    heard = stretch_languages.by_language(model, track, chunks, language, vad_options(cfg), allowed) \
+        if language and chunks else [(chunk, language) for chunk in chunks]
+    return [(part, run_language) for run, run_language in stretch_languages.runs(heard) for part in _parts(run)]
