@@ -162,6 +162,7 @@ class Utterance:
     status: str = Status.MACHINE    # the review (set by the review stage from transcript.csv)
     machine_text: str = ""      # the machine's text, kept when a person corrects the line ("" before review)
     machine_speaker: str = ""   # the machine's speaker id, when a person gave the line to another speaker
+    language: str = ""          # the language its words were heard in ("" for a line with no words)
 
     @property
     def machine(self) -> str:

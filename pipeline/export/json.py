@@ -1,7 +1,8 @@
 """The exhibit as one JSON document for programs: the file and its hashes, the models, the speakers, every
 utterance with its text as shown and as the machine wrote it (a person's corrections beside the machine's text),
 its review status, its words (as shown and as the model wrote them), flags, the numbers said in it (value beside
-the spoken form), key facts, and the coverage (how much of the speech heard the text covers)."""
+the spoken form), key facts, and the coverage (how much of the speech heard the text covers); each line also says the
+language it was heard in, and languages_heard lists them all."""
 
 from __future__ import annotations
 
@@ -36,9 +37,14 @@ def _utterance(u: Utterance, label: str) -> dict[str, Any]:
     """A line: its text as shown (a person's, when corrected) beside the machine's, its review status, and the
     words as the machine heard them."""
     return {"id": u.id, "speaker_id": u.speaker, "speaker": label, "start": u.start, "end": u.end,
-            "text": u.text, "status": u.status, "machine_text": u.machine,
+            "text": u.text, "status": u.status, "machine_text": u.machine, "language": u.language,
             "machine_speaker_id": u.machine_speaker or u.speaker,
             "flags": list(u.flags), "numbers": _numbers(u.text), "words": [_word(w) for w in u.words]}
+
+
+def languages_heard(items, language: str) -> list[str]:
+    """The file's language, then every other language a line was heard in, in order of first appearance."""
+    return list(dict.fromkeys([language] + [u.language for u in items if u.language]))
 
 
 def _transcription(t: Transcript) -> dict[str, Any]:
@@ -66,6 +72,8 @@ def exhibit_document(content: ExhibitContent) -> dict[str, Any]:
         "file": to_dict(content.asset),
         "language": labelled.language,
         "language_probability": content.transcript.language_probability,
+        # every language lines were heard in, the file's first (a code-switching recording has more than one)
+        "languages_heard": languages_heard(labelled.items, labelled.language),
         "transcription": _transcription(content.transcript),
         "diarization": _diarization(content.diarization),
         "speakers": [{**to_dict(s), "label": speaker_label(s, wording)} for s in labelled.speakers],

@@ -15,6 +15,9 @@ deleted). Every stretch of at least INAUDIBLE_MIN seconds where the VAD heard sp
 WORD_MARGIN becomes an utterance with no words and no text, flagged inaudible; in a call transcribed per
 channel, per channel (against what the VAD heard on that channel where the diarizer gives its party a turn, so
 that the other side's echo is not counted).
+
+A line is of one language: it is cut where the language its words were heard in changes (Segment.language, see
+stages.languages), and says which (Utterance.language).
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from pipeline.text.chinese import join_words
 from pipeline.text.punctuation import ends_sentence, leaves_open
 from pipeline.stages.word_speakers import settle
 
-VERSION = 8   # 8: a line with a word written as a term of the case is marked (Flag.VOCABULARY)
-              # 7: no change of speaker inside a word (jieba); a line left open goes on over a pause (open_pause)
+VERSION = 9   # 9: a line is of one language (Utterance.language), cut where the heard language changes
+# 8: a line with a word written as a term of the case is marked (Flag.VOCABULARY)
+# 7: no change of speaker inside a word (jieba); a line left open goes on over a pause (open_pause)
 NEAREST_TURN = 1.0  # seconds
 INAUDIBLE_MIN = 1.0  # seconds: a shorter stretch of speech with no text is not shown
 WORD_MARGIN = 0.5    # seconds around each word counted as heard (the VAD pads speech by 0.4 s)
@@ -79,7 +83,7 @@ def _in_overlap(word: Word, regions: list[tuple[float, float]]) -> bool:
 
 
 def _utterance(index: int, speaker: str, words: list[Word], overlapped: bool, cfg: MergeConfig,
-               invented: set[int], reheard: set[int] = frozenset()) -> Utterance:
+               invented: set[int], reheard: set[int] = frozenset(), language: str = "") -> Utterance:
     flags = []
     if overlapped:
         flags.append(Flag.OVERLAP)
@@ -93,7 +97,7 @@ def _utterance(index: int, speaker: str, words: list[Word], overlapped: bool, cf
     if any(id(w) in reheard for w in words):
         flags.append(Flag.VOCABULARY)
     return Utterance(id=f"u{index:04d}", speaker=speaker, start=words[0].start, end=words[-1].end,
-                     text=text, words=tuple(words), flags=tuple(flags))
+                     text=text, words=tuple(words), flags=tuple(flags), language=language)
 
 
 def unheard_stretches(regions, words: list[Word], minimum: float = INAUDIBLE_MIN,
@@ -157,6 +161,19 @@ def _group(pairs: list[tuple[Word, str]], cfg: MergeConfig) -> list[tuple[str, l
     return [(speaker, line) for speaker, words in runs for line in _lines(words, cfg.max_length)]
 
 
+def by_language(groups: list[tuple[str, list[Word]]], language_of: dict[int, str]) -> list[tuple[str, list[Word]]]:
+    """Each line cut where the language its words were heard in changes (a line is of one language)."""
+    out: list[tuple[str, list[Word]]] = []
+    for speaker, words in groups:
+        start = 0
+        for i in range(1, len(words)):
+            if language_of.get(id(words[i])) != language_of.get(id(words[i - 1])):
+                out.append((speaker, words[start:i]))
+                start = i
+        out.append((speaker, words[start:]))
+    return out
+
+
 def _spoken(words) -> list[Word]:
     return [w for w in words if w.text.strip()]
 
@@ -194,10 +211,13 @@ def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig) ->
         for a, b in unheard_stretches(transcript.speech_regions, all_words):
             probe = Word(a, b, "", 1.0)
             gaps.append((a, _speaker_of(probe, turns, starts), b, _in_overlap(probe, regions)))
+    language_of = {id(w): s.language or transcript.language for s in transcript.segments for w in s.words}
+    groups = by_language(groups, language_of)
     entries = [(words[0].start, speaker, words) for speaker, words in groups] + gaps
     entries.sort(key=lambda e: e[0])
     items = tuple(
-        _utterance(i, e[1], e[2], any(_in_overlap(w, regions) for w in e[2]), cfg, invented, reheard)
+        _utterance(i, e[1], e[2], any(_in_overlap(w, regions) for w in e[2]), cfg, invented, reheard,
+                   language_of.get(id(e[2][0]), ""))
         if isinstance(e[2], list) else _inaudible(i, e[1], e[0], e[2], e[3])
         for i, e in enumerate(entries, start=1))
     return Utterances(language=transcript.language, items=items)

@@ -24,8 +24,9 @@ from pipeline.text.chinese import chinese_punctuation, join_words, to_simplified
 from pipeline.text.hallucinations import load_rules, looks_invented
 from pipeline.text.punctuation import punctuate
 
-VERSION = 4   # 3: no mark inside a word (jieba) or after a word that cannot end a sentence (如果说, 其实, 这是)
-              # 4: the model's first words kept as raw_text where the rehear stage wrote a term
+VERSION = 5   # 5: Chinese marks by each segment's own language (a stretch heard in English gets none)
+# 4: the model's first words kept as raw_text where the rehear stage wrote a term
+# 3: no mark inside a word (jieba) or after a word that cannot end a sentence (如果说, 其实, 这是)
 FOLLOWING_GAP = 1.0   # seconds: a segment starting this soon after another may go on with its sentence or word
 FOLLOWING_CHARS = 8   # how much of the next segment is read to find the word edge at the end of one
 
@@ -69,5 +70,6 @@ def normalise(transcript: Transcript, cfg: NormaliseConfig) -> Transcript:
     for channel in {s.channel for s in ordered}:
         own = sorted((s for s in ordered if s.channel == channel), key=lambda s: s.start)
         following.update({id(a): b for a, b in zip(own, own[1:])})
-    segments = tuple(_segment(s, transcript.language, cfg, rules, following.get(id(s))) for s in ordered)
+    segments = tuple(_segment(s, s.language or transcript.language, cfg, rules, following.get(id(s)))
+                     for s in ordered)
     return replace(transcript, segments=segments)

@@ -131,9 +131,9 @@ def docx_bytes(content: ExhibitContent, copy: str = COURT) -> bytes:
         counsel_sections(doc, content, wording)
     recording_section(doc, content, wording, counsel)
     parties_section(doc, content, wording, timeline="timeline" in shown)
-    notation_section(doc, content, wording)
+    notation_section(doc, content, wording, counsel)
     translation_note(doc, content, wording)
-    transcript_section(doc, content, wording)
+    transcript_section(doc, content, wording, counsel)
     if "index" in shown:
         facts_section(doc, content, wording, counsel)
     if "coverage" in shown:

@@ -183,6 +183,32 @@ def _settings_rows(content: ExhibitContent, wording: Wording) -> list[list[str]]
     return [[labels[key], value] for key, value in values.items()]
 
 
+def _ranges(numbers: list[int], separator: str) -> str:
+    """Line numbers as people cite them: 1–3、7."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return separator.join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
+def languages_text(content: ExhibitContent, wording: Wording) -> str:
+    """The method's sentence on the lines heard in another language than the recording's (which lines, in
+    which language); "" when every line was heard in the recording's language."""
+    labelled = content.labelled
+    names = wording["languages"]
+    other = [(number, u.language) for number, u in enumerate(labelled.items, start=1)
+             if u.language and u.language != labelled.language]
+    if not other:
+        return ""
+    ran = wording["method"]["ran"]
+    others = ran["line_separator"].join(names.get(code, code) for code in dict.fromkeys(code for _, code in other))
+    return ran["languages"].format(lines=_ranges([n for n, _ in other], ran["line_separator"]), count=len(other),
+                                   others=others, language=names.get(labelled.language, labelled.language))
+
+
 def method_section(doc: Document, content: ExhibitContent, wording: Wording) -> None:
     """How the transcript was made: by machine, when, and whether a person checked it (only when a reviewer is
     recorded); then one table of what ran — per step the software and its version, the model and rule files
@@ -192,6 +218,9 @@ def method_section(doc: Document, content: ExhibitContent, wording: Wording) -> 
     heading(doc, words["heading"])
     paragraph(doc, ran["statement"].format(processed=processed_text(content, wording), digits=HASH_DIGITS,
                                            review=review_text(content, words)))
+    heard = languages_text(content, wording)
+    if heard:
+        paragraph(doc, heard)
     lead(doc, ran["intro"])
     table(doc, RAN_COLUMNS, [ran["step"], ran["software"], ran["models"].format(digits=HASH_DIGITS)],
           _ran_rows(content, wording))

@@ -137,8 +137,16 @@ def notation_example(content: ExhibitContent, wording: Wording) -> str:
     return party or wording["speaker"]["unnamed"].format(number=1)
 
 
-def notation_section(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:
-    """What the marks in the transcript mean, each shown as it appears there."""
+def heard_in_mark(u: Utterance, language: str, wording: Wording) -> str:
+    """The working copy's mark of a line heard in another language than the recording's (`[英语]`), else ""."""
+    if not u.language or u.language == language:
+        return ""
+    return wording["marks"]["heard_in"].format(language=wording["languages"].get(u.language, u.language))
+
+
+def notation_section(doc: DocumentObject, content: ExhibitContent, wording: Wording, counsel: bool = False) -> None:
+    """What the marks in the transcript mean, each shown as it appears there (in the working copy, the mark of
+    a line heard in another language, when there is one)."""
     heading(doc, wording["headings"]["notation"])
     key, marks = wording["notation"], wording["marks"]
     threshold = f"{content.settings.merge.low_confidence:g}"
@@ -157,6 +165,10 @@ def notation_section(doc: DocumentObject, content: ExhibitContent, wording: Word
     if content.settings.export.highlight == "inline":
         rows.append((key["key_fact_term"], key["key_fact"], S.KEY_FACT))
     rows.append((key["index_term"], key["index"], None))
+    labelled = content.labelled
+    other = next((u for u in labelled.items if heard_in_mark(u, labelled.language, wording)), None)
+    if counsel and other is not None:
+        rows.append((heard_in_mark(other, labelled.language, wording), key["heard_in"], None))
     grid = table(doc, NOTATION_COLUMNS, None, [["", meaning] for _, meaning, _ in rows])
     for row, (term, _, style) in zip(grid.rows, rows):
         run(cell_text(row.cells[0], ""), term, style)
@@ -206,9 +218,10 @@ def _line(target: Paragraph, number: int, u: Utterance, line: str, uncertain: li
         run(target, piece, style)
 
 
-def transcript_section(doc: DocumentObject, content: ExhibitContent, wording: Wording) -> None:
+def transcript_section(doc: DocumentObject, content: ExhibitContent, wording: Wording, counsel: bool = False) -> None:
     """Every line, numbered from 1; low-confidence words Uncertain; with highlight = "inline" the key-fact
-    words in Key Fact style."""
+    words in Key Fact style; in the working copy (counsel), a line heard in another language than the
+    recording's marked with that language (`[英语]`)."""
     heading(doc, wording["headings"]["transcript"])
     labelled = content.labelled
     if not labelled.items:
@@ -222,5 +235,7 @@ def transcript_section(doc: DocumentObject, content: ExhibitContent, wording: Wo
     threshold = content.settings.merge.low_confidence
     for number, u in enumerate(labelled.items, start=1):
         line = utterance_text(u, speakers.get(u.speaker), wording, with_time=False)
+        mark = heard_in_mark(u, labelled.language, wording) if counsel else ""
+        line = f"{mark} {line}" if mark else line
         _line(paragraph(doc, style=S.TRANSCRIPT_LINE), number, u, line, uncertain_spans(u, threshold),
               facts.get(u.id, []), wording)
