@@ -12,6 +12,18 @@ OpenCC t2s changes) and Chinese punctuation marks per 100 Chinese characters; an
 (the fastest of TIMING_RUNS runs of each, as the machine may be shared).
 Then, for up to three files, the two texts one above the other.
 
+Then "Both languages": recordings that go from one language to another, each transcribed by the pipeline with one
+language for the whole file (before: [transcribe] languages = "") and with each stretch heard in its own language
+(after: the setting, "zh,en"): two clips generated here from real clips (CODE_SWITCHING: an English speech then
+Mandarin, Mandarin then an English reading; the reference is theirs joined) and the eval set's own mixed clip. Per
+clip: the English kept (WER of the Latin-letter words against the English reference; 1.000 = all lost), the
+Mandarin (CER of the Chinese characters against the Mandarin reference), the language of each line, and the time.
+
+--languages sets the setting for the main table's "after" (--languages "" = one language per file, as before
+per-stretch languages); --pieces prints, for every eval file and generated clip, each piece of speech the language
+detection ran on (stages.languages) with its detection and the language it was heard in (how MIN_SECONDS and
+MIN_PROBABILITY were tuned).
+
 Then the case vocabulary (issue 22): each file is run through the pipeline again with a vocabulary, once as a
 run uses it (stages/rehear.py: the stretches whose words sound like a term heard again with the terms as
 hotwords) and once as the initial prompt (Mandarin files; the English ones get no prompt). The vocabulary of a
@@ -20,7 +32,7 @@ references); every other file gets all of those terms, a case vocabulary whose w
 the name error rate (share of the vocabulary's terms in the reference that the text misses) and CER/WER without
 → with the vocabulary, per file and in total for the files whose words the vocabulary holds and for the others.
 
-    .venv/bin/python tools/eval_asr.py [--compute-type int8]
+    .venv/bin/python tools/eval_asr.py [--compute-type int8] [--languages zh,en] [--pieces]
 
 The RTF of "without" is the fastest of TIMING_RUNS runs, that of "vocab." of one run.
 """
@@ -37,15 +49,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jiwer
+import numpy as np
 
-from pipeline.audio import SAMPLE_RATE, read_wav
+from pipeline.audio import SAMPLE_RATE, decode, read_wav, write_wav
 from pipeline.config import load_settings
 from pipeline.fileio import file_digests
 from pipeline.rundir import RunDir
 from pipeline.stages.ingest import ingest
+from pipeline.stages import languages as stretch_languages
 from pipeline.stages.normalise import normalise as normalise_stage
 from pipeline.stages.rehear import rehear
-from pipeline.stages.transcribe import load_model, transcribe
+from pipeline.stages.transcribe import _first_speech, _speech_only, load_model, speech_chunks, transcribe, vad_options
 from pipeline.text.chinese import CJK_CHARACTER, join_words, to_simplified
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
@@ -288,14 +302,121 @@ def print_vocabulary(results: list[Result]) -> None:
         if r.own:
             print(f"\n{r.file} [{','.join(r.terms)}]\n  reference: {r.reference}\n  without:   {r.after.text}\n"
                   f"  vocab.:    {r.hinted.text}" + (f"\n  prompt:    {r.prompted.text}" if r.prompted else ""))
+# ------------------------------------------------------------------------------------------ both languages
+
+# clips joined into one recording that changes language: (file of ../shared/eval, seconds of silence after it)
+CODE_SWITCHING = {
+    "en→zh (generated)": (("en/jfk.flac", 0.8), ("zh/csharp_AliParaformerAsr_example_1.wav", 0.5),
+                          ("zh/funasr_api_asr_example.wav", 0.0)),
+    "zh→en (generated)": (("zh/csharp_AliParaformerAsr_example_2.wav", 0.5), ("zh/llama.cpp_tests_sample.wav", 0.8),
+                          ("en/librispeech-1995-1837-0001.wav", 0.0)),
+}
+MIXED = "zh/csharp_AliParaformerAsr_example_3.wav"    # the eval set's own clip: English then Mandarin, no pause
+LATIN = re.compile(r"[A-Za-z][A-Za-z']*")
+
+
+def references() -> dict[str, str]:
+    return {r["file"]: r["reference"] for r in rows()}
+
+
+def code_switching_clip(parts, path: Path) -> str:
+    """The clips joined (16 kHz mono, each followed by its silence) written to `path`; their references joined."""
+    refs = references()
+    audio = [a for name, gap in parts for a in (decode(EVAL / name), np.zeros(int(gap * SAMPLE_RATE), np.float32))]
+    write_wav(path, np.concatenate(audio))
+    return " ".join(refs[name] for name, _ in parts)
+
+
+def english_part(text: str) -> str:
+    return normalise(" ".join(LATIN.findall(text)), "en")
+
+
+def mandarin_part(text: str) -> str:
+    return normalise("".join(re.findall(CJK_CHARACTER, to_simplified(text))), "zh")
+
+
+@dataclass
+class Heard:
+    text: str
+    lines: list[tuple[str, str]]     # (language, text) of each segment
+    language: str                    # the file's
+    seconds: float
+
+
+def pipeline_heard(model, wav: Path, settings, languages: str) -> Heard:
+    cfg = dataclasses.replace(settings.transcribe, languages=languages)
+    started = time.perf_counter()
+    shown = normalise_stage(transcribe(wav, cfg, model=model), settings.normalise)
+    seconds = time.perf_counter() - started
+    return Heard(joined(s.text for s in shown.segments), [(s.language, s.text.strip()) for s in shown.segments],
+                 shown.language, seconds)
+
+
+def both_languages(model, settings) -> None:
+    after_setting = settings.transcribe.languages
+    print(f"\nBoth languages: before = one language for the whole file (languages \"\"), after = each stretch in "
+          f"its own language (languages \"{after_setting}\"). English: WER of the Latin-letter words (1.000 = all "
+          "lost); Mandarin: CER of the Chinese characters.")
+    print(f"{'clip':<42}{'file lang':>10}{'English WER':>16}{'Mandarin CER':>16}{'seconds':>14}")
+    print(f"{'':<52}{'before→after':>16}{'before→after':>16}{'before→after':>14}")
+    clips = [(name, parts) for name, parts in CODE_SWITCHING.items()] + [(MIXED, None)]
+    shown = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (name, parts) in enumerate(clips):
+            src = Path(tmp) / f"clip{i}.wav" if parts else EVAL / MIXED
+            reference = code_switching_clip(parts, src) if parts else references()[MIXED]
+            run = RunDir(Path(tmp) / f"run{i}")
+            ingest(src, file_digests(src), run)
+            before, after = (pipeline_heard(model, run.wav, settings, languages) for languages in ("", after_setting))
+            en = [jiwer.wer(english_part(reference), english_part(h.text) or "-") for h in (before, after)]
+            zh = [jiwer.cer(mandarin_part(reference), mandarin_part(h.text) or "-") for h in (before, after)]
+            print(f"{name:<42}{after.language:>10}{en[0]:>8.3f}→{en[1]:<7.3f}{zh[0]:>8.3f}→{zh[1]:<7.3f}"
+                  f"{before.seconds:>7.2f}→{after.seconds:<6.2f}")
+            shown.append((name, reference, before, after))
+    for name, reference, before, after in shown:
+        print(f"\n{name}\n  reference: {reference}")
+        for side, heard in (("before", before), ("after", after)):
+            print(f"  {side}:" + "".join(f"\n    [{lang}] {text}" for lang, text in heard.lines))
+
+
+def pieces(model, settings) -> None:
+    """Each piece the language detection ran on, for every eval file and generated clip."""
+    cfg = settings.transcribe
+    vad, allowed = vad_options(cfg), stretch_languages.allowed_languages(cfg.languages or "zh,en")
+    print(f"\nPieces (stages.languages: MIN_SECONDS {stretch_languages.MIN_SECONDS}, MIN_PROBABILITY "
+          f"{stretch_languages.MIN_PROBABILITY}, allowed {','.join(allowed)}): file, file language, start, seconds, "
+          "detection (- = too short), heard in")
+    files = sorted(p for p in EVAL.rglob("*") if p.suffix in (".wav", ".flac", ".mp3"))
+    with tempfile.TemporaryDirectory() as tmp:
+        clips = []
+        for i, (name, parts) in enumerate(CODE_SWITCHING.items()):
+            clips.append((name, Path(tmp) / f"clip{i}.wav"))
+            code_switching_clip(parts, clips[-1][1])
+        for name, path in [(str(f.relative_to(EVAL)), f) for f in files] + clips:
+            audio = decode(path)
+            chunks = speech_chunks(audio, vad)
+            if not chunks:
+                continue
+            language, _, _ = model.detect_language(_speech_only(audio, _first_speech(chunks)))
+            for chunk in chunks:
+                found = stretch_languages.pieces_of(model, audio, chunk, vad)
+                for piece, heard in zip(found, stretch_languages.decide(found, language, allowed)):
+                    detected = f"{piece.detected} {piece.probability:.3f}" if piece.detected else "-"
+                    print(f"  {name:<40}{language:>4}{piece.start / SAMPLE_RATE:>8.2f}{piece.seconds:>7.2f}  "
+                          f"{detected:<10} {heard}{'  (switched)' if heard != language else ''}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--compute-type", default="", help="as --compute-type of exhibit transcript (default: the "
                                                           "setting)")
+    parser.add_argument("--languages", default=None, help="[transcribe] languages for the pipeline (default: the "
+                                                          "setting; \"\" = one language per file)")
+    parser.add_argument("--pieces", action="store_true", help="also print every piece the language detection ran on")
     args = parser.parse_args()
     overrides = {"transcribe": {"compute_type": args.compute_type}} if args.compute_type else {}
+    if args.languages is not None:
+        overrides.setdefault("transcribe", {})["languages"] = args.languages
     settings = load_settings(overrides=overrides)
     cfg = settings.transcribe
     model, _ = load_model(cfg)
@@ -319,6 +440,10 @@ def main() -> None:
         print(f"\n{r.file} ({why})\n  reference: {r.reference}\n  before:    {r.before.text}\n"
               f"  after:     {r.after.text}")
     print_vocabulary(results)
+    both_languages(model, dataclasses.replace(settings, transcribe=dataclasses.replace(
+        cfg, languages=cfg.languages or "zh,en")))
+    if args.pieces:
+        pieces(model, settings)
 
 
 if __name__ == "__main__":
