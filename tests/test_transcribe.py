@@ -160,3 +160,45 @@ def test_a_long_recording_is_read_and_heard_in_parts_with_its_times_kept(tmp_pat
     away = [min(abs(start - at) for same, at in a if same == word) for word, start in b if word in dict(a)]
     assert len(away) >= 0.9 * len(b) and max(away) < 2.0 and np.median(away) < 0.2, away
     assert parts.duration == whole.duration and parts.segments[-1].end > 35.0
+
+
+def _code_switching(tmp_path: Path) -> Path:
+    """An English speech, then Mandarin (as tools/eval_asr.py CODE_SWITCHING "en→zh" builds it): Mandarin is most
+    of the first 30 s of speech, so the file's language is Mandarin."""
+    import numpy as np
+
+    from pipeline.audio import SAMPLE_RATE, decode, write_wav
+
+    parts = [("en/jfk.flac", 0.8), ("zh/csharp_AliParaformerAsr_example_1.wav", 0.5),
+             ("zh/funasr_api_asr_example.wav", 0.0)]
+    wav = tmp_path / "code_switching.wav"
+    write_wav(wav, np.concatenate([a for name, gap in parts for a in (decode(eval_file(name)),
+                                                                      np.zeros(int(gap * SAMPLE_RATE), np.float32))]))
+    return wav
+
+
+def test_a_recording_that_goes_from_english_to_mandarin_keeps_both_each_segment_with_its_language(tmp_path, model):
+    wav = _code_switching(tmp_path)
+    t = normalise(transcribe(wav, CFG, model=model), SETTINGS.normalise)
+    assert t.language == "zh"
+    english = [s for s in t.segments if s.end <= 11.0]
+    mandarin = [s for s in t.segments if s.start >= 11.5]
+    words = " ".join(re.sub(r"[^a-z ]", "", s.text.lower()) for s in english)
+    assert "ask not what your country can do for you" in words
+    assert english and {s.language for s in english} == {"en"}
+    assert not re.search(r"[\u4e00-\u9fff]", "".join(s.text for s in english))
+    assert mandarin and {s.language for s in mandarin} == {"zh"}
+    chinese = "".join(s.text for s in mandarin)
+    assert "绝对正义" in chinese and "语音识别" in chinese and not re.search(r"[A-Za-z]", chinese)
+    before = transcribe(wav, dataclasses.replace(CFG, languages=""), model=model)   # one language: English lost
+    assert not any("country" in s.text.lower() for s in before.segments)
+    assert {s.language for s in before.segments} == {"zh"}
+
+
+def test_a_one_language_recording_is_heard_exactly_as_with_one_language_per_file(tmp_path, model):
+    for relative in ("zh/funasr_api_asr_example.wav", "en/jfk.flac"):
+        each = _raw(relative, tmp_path / "each", model)
+        one = _raw(relative, tmp_path / "one", model, languages="")
+        assert [(s.start, s.text, s.language) for s in each.segments] == \
+            [(s.start, s.text, s.language) for s in one.segments]
+        assert {s.language for s in each.segments} == {each.language}

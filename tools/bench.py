@@ -11,7 +11,12 @@ the re-render after naming a speaker in speakers.csv. With --call the file is a 
 turns of CALL_TURN seconds of the same AMI excerpts, one side at a time, other meetings' voices on each channel
 (split per channel by the channels stage).
 
-    .venv/bin/python tools/bench.py [--minutes 5] [--runs 3] [--stages [--call]] [--keep DIR]
+--languages: the transcribe stage alone on the 5-minute file, in this process with one loaded model, with one
+language for the whole file ([transcribe] languages = "") and with each stretch in its own language (the setting),
+alternating, --runs times each: the median seconds of each, and how many lines were heard in another language
+(the cost of stages.languages on a one-language recording).
+
+    .venv/bin/python tools/bench.py [--minutes 5] [--runs 3] [--stages [--call] | --languages] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -209,6 +214,31 @@ def stages(source: Path, folder: Path, minutes: float, call: bool = False) -> No
           f"(ran: {', '.join(ran)})")
 
 
+def languages_cost(source: Path, runs: int) -> None:
+    """The transcribe stage with one language per file and with per-stretch languages, alternating."""
+    import dataclasses
+
+    from pipeline.stages.transcribe import load_model, transcribe
+
+    cfg = load_settings().transcribe
+    model, _ = load_model(cfg)
+    ways = {"one language per file (languages \"\")": dataclasses.replace(cfg, languages=""),
+            f"each stretch in its own (languages \"{cfg.languages}\")": cfg}
+    seconds: dict[str, list[float]] = {name: [] for name in ways}
+    heard: dict[str, tuple[str, ...]] = {}
+    for _ in range(runs):
+        for name, way in ways.items():
+            started = time.perf_counter()
+            found = transcribe(source, way, model=model)
+            seconds[name].append(time.perf_counter() - started)
+            heard[name] = tuple(s.language for s in found.segments)
+    print(f"transcribe stage on {source.name} ({cfg.model}, {cfg.compute_type}), median of {runs} runs:")
+    for name in ways:
+        other = sum(language != found.language for language in heard[name])
+        print(f"  {name:<45} {statistics.median(seconds[name]):7.2f} s   segments {len(heard[name])}, "
+              f"in another language than the file's: {other}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=5.0)
@@ -216,6 +246,8 @@ def main() -> None:
     parser.add_argument("--stages", action="store_true", help="per-stage time and peak RSS of one run here")
     parser.add_argument("--call", action="store_true", help="with --stages: a two-channel call (build_call)")
     parser.add_argument("--keep", type=Path, help="keep the input and outputs in this folder")
+    parser.add_argument("--languages", action="store_true", help="the transcribe stage with and without per-stretch "
+                                                                 "languages")
     args = parser.parse_args()
     if args.call and not args.stages:
         parser.error("--call goes with --stages (the side-by-side comparison is on the mono recording)")
@@ -223,7 +255,9 @@ def main() -> None:
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         source = (build_call if args.call else build_input)(args.minutes, folder)
-        if args.stages:
+        if args.languages:
+            languages_cost(source, args.runs)
+        elif args.stages:
             stages(source, folder, args.minutes, args.call)
         else:
             side_by_side(source, folder, args.runs)

@@ -6,6 +6,10 @@ the local Hugging Face cache only, never downloaded at run time) can be configur
 
 One set of Silero VAD options, built from the settings (vad_options), serves language detection, transcription
 and the speech regions (what the coverage and the 听不清 lines are measured against); the artifact records it.
+
+The file's language is detected on its first 30 s of speech (or given); a stretch of speech surely in another
+language of the settings' `languages` is decoded in that language (stages.languages), and each segment records
+the language it was decoded in.
 """
 
 from __future__ import annotations
