@@ -379,6 +379,32 @@ def both_languages(model, settings) -> None:
             print(f"  {side}:" + "".join(f"\n    [{lang}] {text}" for lang, text in heard.lines))
 
 
+def languages_cost(model, settings) -> None:
+    """The transcribe stage's time on every file of the main table, one language per file against each stretch in
+    its own language, alternating, the fastest of TIMING_RUNS each (the machine may be shared)."""
+    ways = {"": dataclasses.replace(settings.transcribe, languages=""), "after": settings.transcribe}
+    total = dict.fromkeys(ways, 0.0)
+    audio = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, row in enumerate(rows()):
+            src = EVAL / row["file"]
+            run = RunDir(Path(tmp) / f"run{i}")
+            ingest(src, file_digests(src), run)
+            audio += len(read_wav(run.wav)) / SAMPLE_RATE
+            best = dict.fromkeys(ways, float("inf"))
+            for _ in range(TIMING_RUNS):
+                for name, cfg in ways.items():
+                    started = time.perf_counter()
+                    transcribe(run.wav, cfg, model=model)
+                    best[name] = min(best[name], time.perf_counter() - started)
+            for name in ways:
+                total[name] += best[name]
+    print(f"\nTranscribe stage on the {len(rows())} files above ({audio:.1f} s), fastest of {TIMING_RUNS} runs "
+          f"each, alternating: one language per file {total['']:.2f} s (RTF {total[''] / audio:.3f}) → each "
+          f"stretch in its own language {total['after']:.2f} s (RTF {total['after'] / audio:.3f}), "
+          f"{100 * (total['after'] / total[''] - 1):+.0f} %")
+
+
 def pieces(model, settings) -> None:
     """Each piece the language detection ran on, for every eval file and generated clip."""
     cfg = settings.transcribe
@@ -440,8 +466,9 @@ def main() -> None:
         print(f"\n{r.file} ({why})\n  reference: {r.reference}\n  before:    {r.before.text}\n"
               f"  after:     {r.after.text}")
     print_vocabulary(results)
-    both_languages(model, dataclasses.replace(settings, transcribe=dataclasses.replace(
-        cfg, languages=cfg.languages or "zh,en")))
+    both = dataclasses.replace(settings, transcribe=dataclasses.replace(cfg, languages=cfg.languages or "zh,en"))
+    both_languages(model, both)
+    languages_cost(model, both)
     if args.pieces:
         pieces(model, settings)
 
