@@ -2,18 +2,18 @@
 English sentence, then Mandarin) is heard in both, each stretch decoded in its own language.
 
 The file's language (detected on its first 30 s of speech, or given) is the default. Each VAD chunk of the
-transcribe stage is cut at shorter pauses (SPLIT_SILENCE_MS) into pieces; the model's language detection runs
-on each piece of at least MIN_SECONDS, on the piece's own audio only (its encoder run on the piece's frames, not
-padded to a 30-s window: a tenth of the cost, the same decision on the eval set). A piece is heard in another
-language only when that language is one the settings allow ([transcribe] languages, "zh,en") and the detection
-is sure of it (at least MIN_PROBABILITY); shorter pieces and unsure ones keep the file's language, except a
-short piece whose neighbours in its chunk are long and all switched to the same language, which goes with them.
-A long piece the detection is not SURE of is cut again at very short pauses (an English sentence run into a
-Mandarin one). Consecutive pieces of one language are joined again, so a one-language recording is decoded
-exactly as before (the same chunks, the same parts).
+transcribe stage is cut at shorter pauses (SPLIT_SILENCE_MS) into pieces; the model's language detection runs on
+each piece of at least MIN_SECONDS, on the piece's own audio only (its encoder run on the piece's frames, not
+padded to a 30-s window: on the 53 pieces of 2 s or more of ../shared/eval, a thirteenth of the time and the same
+decision). A piece is heard in another language only when that language is one the settings allow ([transcribe]
+languages, "zh,en") and the detection is sure of it (at least MIN_PROBABILITY); shorter pieces and unsure ones
+keep the file's language, except a short piece whose neighbours in its chunk are long and all switched to the
+same language, which goes with them. A long piece the detection is not SURE of is cut again at very short pauses
+(an English sentence run into a Mandarin one). Consecutive pieces of one language are joined again, so a
+one-language recording is decoded exactly as before (the same chunks, the same parts).
 
 Language identification on short audio is unreliable: MIN_SECONDS and MIN_PROBABILITY were tuned on every
-file of ../shared/eval (tools/eval_asr.py --languages prints the detections), see
+file of ../shared/eval (tools/eval_asr.py --pieces prints the detections), see
 docs/accuracy-and-measurements.md "Both languages".
 """
 
