@@ -99,7 +99,8 @@ def rehear(transcript: Transcript, wav_path: Path, terms: tuple[str, ...], cfg: 
         start = max(0, int((segment.start - PAD) * SAMPLE_RATE))
         end = min(len(track), int((segment.end + PAD) * SAMPLE_RATE))
         asked = tuple(dict.fromkeys(c.term for c in found))
-        again = _heard_again(model, track[start:end], start / SAMPLE_RATE, transcript.language, asked, cfg)
+        again = _heard_again(model, track[start:end], start / SAMPLE_RATE, segment.language or transcript.language,
+                             asked, cfg)
         said = tokens_of([w.text for w in again])
         taken = [c for c in found if _confirmed(c, segment.words, again, said)]
         if taken:
