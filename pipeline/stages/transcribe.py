@@ -31,7 +31,8 @@ from pipeline.stages import languages as stretch_languages
 
 log = logging.getLogger(__name__)
 
-VERSION = 8   # 8: each stretch of speech decoded in its own language (stages.languages), Segment.language
+VERSION = 9   # 9: the model hears HEAR_CONTEXT_SECONDS more around each stretch of speech
+              # 8: each stretch of speech decoded in its own language (stages.languages), Segment.language
               # 7: heard without hints (the case's terms: stages/rehear.py), its sampling seeded
 OFFLINE_MODELS = {"base": "whisper-base"}
 
@@ -106,6 +107,11 @@ def _segment(s, channel: int, language: str = "") -> Segment:
 READ_SECONDS = 600.0     # the working copy is read, and the VAD run, this much at a time
 HEAR_SECONDS = 300.0     # the model hears at most this much speech at once (its features are made per part)
 DETECT_SECONDS = 30.0    # the language is detected on the first 30 s of speech (one Whisper window)
+# The model hears each stretch of speech with this much more of the recording around it than the VAD's padding
+# keeps (the speech regions the artifact records stay the VAD's own). Whisper cut off 0.4 s before the first
+# syllable misheard words plain Whisper on the whole clip got right (达摩院 → 搭魔院, 脱欧 → 拖); with 1 s of
+# context on each side `make eval-asr` gives plain Whisper's CER again (docs/accuracy-and-measurements.md).
+HEAR_CONTEXT_SECONDS = 0.6
 
 
 def speech_chunks(audio, options, offset: int = 0) -> list[dict]:
@@ -155,6 +161,20 @@ def _speech_only(track: WavView, chunks: list[dict]):
         return track[0:0]
     # each chunk read on its own: a part may span hours of silence between two of them
     return np.concatenate([track[c["start"]:c["end"]] for c in chunks])
+
+
+def hearing_chunks(chunks: list[dict], total: int, context: float = HEAR_CONTEXT_SECONDS) -> list[dict]:
+    """What the model hears of the VAD's speech `chunks` (samples): each widened by `context` seconds on both
+    sides, within the track's `total` samples, chunks that then touch joined into one."""
+    pad = int(context * SAMPLE_RATE)
+    out: list[dict] = []
+    for chunk in chunks:
+        start, end = max(0, chunk["start"] - pad), min(total, chunk["end"] + pad)
+        if out and start <= out[-1]["end"]:
+            out[-1]["end"] = max(out[-1]["end"], end)
+        else:
+            out.append({"start": start, "end": end})
+    return out
 
 
 def _first_speech(chunks: list[dict]) -> list[dict]:
@@ -208,7 +228,8 @@ def transcribe(wav_path: Path, cfg: TranscribeConfig, progress: StageProgress = 
         if heard is None:                  # a channel of a stereo call: its own speech regions too
             heard = _heard(track, total, vad)
         heard_by_track.append(heard)
-        found, seconds, language = _transcribe_track(model, track, total, heard if cfg.vad else None, language,
+        found, seconds, language = _transcribe_track(model, track, total,
+                                                     hearing_chunks(heard, total) if cfg.vad else None, language,
                                                      cfg, report)
         segments += found
         speech += seconds
