@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.artifacts import Labelled, Speaker, Transcript, Utterance, Word
 from pipeline.export.coverage import coverage
-from pipeline.stages.merge import WORD_MARGIN
+from pipeline.stages.merge import CHARACTER_SECONDS, WORD_MARGIN
 
 
 def _transcript(regions) -> Transcript:
@@ -27,7 +27,8 @@ def test_speech_splits_into_covered_unintelligible_and_short_gaps():
     ]
     # speech 9.0–22.0 (13 s) and 50–52 (2 s, with no text and no line: a gap the merge left unshown)
     c = coverage(_transcript([(9.0, 22.0), (50.0, 52.0)]), _labelled(items), low_confidence=0.4)
-    covered = (12.0 + WORD_MARGIN - (10.0 - WORD_MARGIN)) + (21.0 + WORD_MARGIN - (20.0 - WORD_MARGIN))
+    # 钱 (p 0.35, one character drawn over 1 s) counts only its last CHARACTER_SECONDS as heard (merge.word_span)
+    covered = (12.0 + WORD_MARGIN - (10.0 - WORD_MARGIN)) + (CHARACTER_SECONDS + 2 * WORD_MARGIN)
     assert c.speech_heard == 15.0
     assert c.covered_by_text == pytest.approx(covered)
     assert c.unintelligible == 4.0

@@ -33,7 +33,7 @@ def shown(speaker) -> str:
 def test_words_go_to_the_speaker_whose_turn_overlaps_most_and_lines_split_at_speaker_change():
     utts = merge(CALL, CALL_TURNS, CFG).items
     assert [(u.speaker, u.text) for u in utts] == [
-        ("SPEAKER_00", "喂，张三"), ("SPEAKER_01", "那五万块是我借的"), ("SPEAKER_00", "好")]
+        ("SPEAKER_00", "喂，张三"), ("SPEAKER_01", "那五万块是我借的。"), ("SPEAKER_00", "好。")]
     assert (utts[1].start, utts[1].end) == (2.6, 4.2)
     assert "low_confidence" in utts[1].flags and "low_confidence" not in utts[0].flags
     assert [u.id for u in utts] == ["u0001", "u0002", "u0003"]
@@ -41,8 +41,8 @@ def test_words_go_to_the_speaker_whose_turn_overlaps_most_and_lines_split_at_spe
 
 def test_a_long_pause_splits_one_speakers_words_and_english_keeps_its_spaces():
     t = _transcript([(0.0, 0.4, " I", 0.9), (0.4, 0.8, " owe", 0.9), (3.0, 3.4, " you", 0.9)], "en")
-    utts = merge(t, _diar([(0.0, 4.0, "SPEAKER_00")]), CFG).items
-    assert [u.text for u in utts] == ["I owe", "you"]
+    utts = merge(t, _diar([(0.0, 0.8, "SPEAKER_00"), (3.0, 3.4, "SPEAKER_00")]), CFG).items
+    assert [u.text for u in utts] == ["I owe.", "you."]      # each line a whole one with no mark: it gets "."
 
 
 def test_overlapping_turns_flag_the_words_heard_during_them():
@@ -72,8 +72,8 @@ def test_first_run_writes_speakers_csv_for_excel_and_labels_read_naturally(tmp_p
     header, rows = read_csv(csv_path)
     assert header[:4] == ["speaker_id", "name", "role", "identified_by"]
     assert [r["speaker_id"] for r in rows] == ["SPEAKER_00", "SPEAKER_01"]
-    assert rows[1]["sample_1"] == "那五万块是我借的" and rows[1]["first_heard"] == "00:00:02"
-    assert (rows[0]["sample_1"], rows[0]["sample_2"], rows[0]["turns"]) == ("喂，张三", "好", "2")
+    assert rows[1]["sample_1"] == "那五万块是我借的。" and rows[1]["first_heard"] == "00:00:02"
+    assert (rows[0]["sample_1"], rows[0]["sample_2"], rows[0]["turns"]) == ("喂，张三", "好。", "2")
     assert rows[0]["clip"] == "speakers/SPEAKER_00.wav"
     assert [shown(s) for s in labelled.speakers] == ["说话人1", "说话人2"]
 
@@ -187,20 +187,20 @@ def _sentences_run(n: int, seconds: float) -> Transcript:
 
 def test_a_long_run_of_one_speaker_is_cut_at_sentence_ends_into_citable_lines():
     cfg = MergeConfig(max_pause=1.0, max_length=15.0)
-    diar = _diar([(0.0, 100.0, "SPEAKER_00")])
+    diar = _diar([(0.0, 32.0, "SPEAKER_00")])
     lines = merge(_sentences_run(8, 4.0), diar, cfg).items   # 32 s of talk, sentences of 4 s
     assert [u.text for u in lines] == ["第1句说完了。第2句说完了。第3句说完了。", "第4句说完了。第5句说完了。第6句说完了。",
                                        "第7句说完了。第8句说完了。"]
     assert all(u.end - u.start <= 15.0 for u in lines)
     # a sentence longer than max_length stays one line: a line is never cut inside a sentence
     long = _transcript([(i * 1.0, i * 1.0 + 1.0, "长", 0.9) for i in range(20)] + [(20.0, 21.0, "句。", 0.9)])
-    assert [u.text for u in merge(long, diar, cfg).items] == ["长" * 20 + "句。"]
+    assert [u.text for u in merge(long, _diar([(0.0, 21.0, "SPEAKER_00")]), cfg).items] == ["长" * 20 + "句。"]
 
 
 def test_english_lines_are_cut_after_a_full_stop_but_not_after_a_title():
     t = _transcript([(0.0, 6.0, " I met Mr.", 0.9), (6.0, 12.0, " Chen today.", 0.9), (12.0, 18.0, " He paid.", 0.9)],
                     "en")
-    lines = merge(t, _diar([(0.0, 20.0, "SPEAKER_00")]), MergeConfig(max_length=15.0)).items
+    lines = merge(t, _diar([(0.0, 18.0, "SPEAKER_00")]), MergeConfig(max_length=15.0)).items
     assert [u.text for u in lines] == ["I met Mr. Chen today.", "He paid."]
 
 

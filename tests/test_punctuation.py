@@ -64,13 +64,14 @@ def test_existing_punctuation_is_not_doubled():
     assert punctuate(stop) == stop
 
 
-def test_english_is_untouched_and_mixed_text_only_changes_between_chinese_words():
+def test_english_is_untouched_and_mixed_text_gets_commas_only_between_chinese_words():
     english = words((" Ask", 0.0, 0.3), (" not", 1.5, 1.8), (" what", 1.8, 2.0))
     assert punctuate(english) == english
     mixed = words(("我用", 0.0, 0.4), (" iPhone", 1.4, 1.9), ("拍的", 2.9, 3.2), ("照片", 3.2, 3.6), (" OK", 4.6, 4.9))
     out = punctuate(mixed)
-    assert shown(out) == "我用 iPhone拍的照片 OK"      # no comma next to English, no full stop after it
-    assert out == mixed
+    # no comma next to English; the Chinese sentence ends with its mark, even after an English word
+    assert shown(out) == "我用 iPhone拍的照片 OK。"
+    assert out[:-1] == mixed[:-1] and out[-1].raw_text == " OK"
 
 
 @pytest.mark.parametrize("clause, question", [

@@ -18,9 +18,19 @@ from pipeline.text.hallucinations import known_phrase, load_rules, repetition
 
 CFG = MergeConfig(max_pause=1.0, max_length=30.0, low_confidence=0.4)
 RULES = load_rules()
-DIAR = Diarization("test", (Turn(0.0, 30.0, "SPEAKER_00"), Turn(30.0, 80.0, "SPEAKER_01")),
-                   (Turn(0.0, 30.0, "SPEAKER_00"), Turn(30.0, 80.0, "SPEAKER_01")),
-                   ("SPEAKER_00", "SPEAKER_01"), {}, {})
+SWITCH = 30.0   # SPEAKER_00 speaks before, SPEAKER_01 after
+
+
+def diar(t: Transcript) -> Diarization:
+    """The turns a diarizer gives where `t` has words or speech regions (they count as heard speech too):
+    SPEAKER_00's before SWITCH, SPEAKER_01's after."""
+    spans = [(s.start, s.end) for s in t.segments] + list(t.speech_regions)
+    turns = []
+    for a, b in sorted(spans):
+        for lo, hi, who in ((a, min(b, SWITCH), "SPEAKER_00"), (max(a, SWITCH), b, "SPEAKER_01")):
+            if hi > lo:
+                turns.append(Turn(lo, hi, who))
+    return Diarization("test", tuple(turns), tuple(turns), ("SPEAKER_00", "SPEAKER_01"), {}, {})
 
 
 def _segment(start: float, texts: list[str], ratio: float = 1.2, step: float = 0.5) -> Segment:
@@ -60,7 +70,7 @@ def test_suspect_lines_are_flagged_and_kept_word_for_word():
     )
     shown = normalise(t, NormaliseConfig())
     assert [s.flags for s in shown.segments] == [(), ("hallucination",), ("hallucination",), ("hallucination",)]
-    utts = merge(shown, DIAR, CFG).items
+    utts = merge(shown, diar(shown), CFG).items
     assert [(u.text, "hallucination" in u.flags) for u in utts] == [
         ("那五万块是我借的。", False), ("谢谢观看。", True), ("我们走吧我们走吧我们走吧。", True), ("好的。", True)]
     assert [s.raw_text for s in shown.segments][1] == "谢谢观看"   # kept as the model wrote it
@@ -69,7 +79,7 @@ def test_suspect_lines_are_flagged_and_kept_word_for_word():
 def test_every_line_made_of_a_flagged_segments_words_is_flagged():
     """A segment the model invented is split between two speakers' turns: both lines carry the mark."""
     t = _transcript(_segment(28.0, ["谢谢", "大家", "收看", "谢谢", "观看"], step=1.0))
-    utts = merge(normalise(t, NormaliseConfig()), DIAR, CFG).items
+    utts = merge(normalise(t, NormaliseConfig()), diar(t), CFG).items
     assert [(u.speaker, "hallucination" in u.flags) for u in utts] == [("SPEAKER_00", True), ("SPEAKER_01", True)]
 
 
@@ -94,11 +104,11 @@ def test_speech_far_from_every_word_is_an_unheard_stretch():
 def test_speech_with_no_text_becomes_an_inaudible_line_of_the_speaker_heard_then():
     t = _transcript(_segment(1.0, ["那", "五万块"]), _segment(40.0, ["好"]),
                     regions=[(0.6, 2.4), (32.0, 35.5), (39.6, 41.0)])
-    utts = merge(t, DIAR, CFG).items
+    utts = merge(t, diar(t), CFG).items
     assert [(u.id, u.speaker, u.text, u.flags) for u in utts] == [
-        ("u0001", "SPEAKER_00", "那五万块", ()),
+        ("u0001", "SPEAKER_00", "那五万块。", ()),
         ("u0002", "SPEAKER_01", "", ("inaudible",)),
-        ("u0003", "SPEAKER_01", "好", ()),
+        ("u0003", "SPEAKER_01", "好。", ()),
     ]
     assert (utts[1].start, utts[1].end, utts[1].words) == (32.0, 35.5, ())
 
@@ -123,4 +133,4 @@ def test_a_transcript_saved_before_speech_regions_existed_still_loads():
            "speech_duration": 2.0, "segments": []}
     t = from_dict(Transcript, json.loads(json.dumps(old)))
     assert t.speech_regions == () and t.hotwords == ""
-    assert merge(t, DIAR, CFG).items == ()
+    assert merge(t, diar(t), CFG).items == ()

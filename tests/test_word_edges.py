@@ -192,11 +192,11 @@ def test_normalise_reads_the_next_segment_to_find_the_word_edge_at_a_segment_end
 
 def test_a_line_left_open_goes_on_over_a_pause_of_the_same_speaker():
     t = transcript(chars("我们这是，", 0.0), chars("第一次开庭。", 3.0), chars("好的。", 7.5))   # 1.75 s, 3 s pauses
-    out = merge(t, diarization((0.0, 9.0, "A")), CFG)
+    out = merge(t, diarization((0.0, 1.25, "A"), (3.0, 4.5, "A"), (7.5, 8.25, "A")), CFG)   # turns: the speech
     assert lines(out) == [("A", "我们这是，第一次开庭。"), ("A", "好的。")]
 
 
 def test_a_finished_line_or_a_pause_longer_than_open_pause_still_ends_the_line():
     t = transcript(chars("我们开庭。", 0.0), chars("其实", 3.0), chars("不用。", 6.6))   # 3.1 s
-    out = merge(t, diarization((0.0, 9.0, "A")), CFG)
+    out = merge(t, diarization((0.0, 1.25, "A"), (3.0, 3.5, "A"), (6.6, 7.35, "A")), CFG)
     assert lines(out) == [("A", "我们开庭。"), ("A", "其实"), ("A", "不用。")]

@@ -58,6 +58,6 @@ def exhibit_content(asset: AudioAsset, transcript: Transcript, diarization: Diar
                     processed: datetime) -> ExhibitContent:
     return ExhibitContent(asset=asset, transcript=transcript, diarization=diarization, labelled=labelled,
                           facts=facts, models=model_files(transcript, diarization),
-                          coverage=coverage(transcript, labelled, settings.merge.low_confidence),
+                          coverage=coverage(transcript, labelled, settings.merge.low_confidence, diarization),
                           integrity=integrity, settings=settings, software=software,
                           language=exhibit_language(settings.export, labelled.language), processed=processed)

@@ -1,7 +1,8 @@
 """How much of what was said the transcript covers: the honest measure shown in the exhibit's coverage section.
 
-Of the speech the VAD heard (Transcript.speech_regions), each second is either covered by text (within
-WORD_MARGIN of a recognised word, as the merge stage counts it, or inside a line a person corrected), marked
+Of the speech heard (merge.heard_speech: what the VAD heard, and what the diarizer heard in a recording not split
+per channel), each second is either covered by text (within WORD_MARGIN of a recognised word's word_span, as the
+merge stage counts it, or inside a line a person corrected), marked
 unintelligible (an inaudible line: a stretch of INAUDIBLE_MIN s or more with no text), or a short gap (under
 INAUDIBLE_MIN s, not shown as a line). The three add up to the speech heard.
 """
@@ -9,14 +10,14 @@ INAUDIBLE_MIN s, not shown as a line). The three add up to the speech heard.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pipeline.artifacts import Flag, Labelled, Transcript
+from pipeline.artifacts import Diarization, Flag, Labelled, Transcript
 from pipeline.spans import intersection, length, union
-from pipeline.stages.merge import WORD_MARGIN
+from pipeline.stages.merge import WORD_MARGIN, heard_speech, word_span
 
 
 @dataclass(frozen=True)
 class Coverage:
-    speech_heard: float         # seconds the VAD heard as speech
+    speech_heard: float         # seconds heard as speech (the VAD's, and the diarizer's turns)
     covered_by_text: float      # seconds of that speech near a recognised word
     unintelligible: float       # seconds of that speech in inaudible lines ([听不清 …])
     words: int                  # words in the transcript
@@ -34,12 +35,13 @@ class Coverage:
         return seconds / self.speech_heard if self.speech_heard > 0 else 0.0
 
 
-def coverage(transcript: Transcript, labelled: Labelled, low_confidence: float) -> Coverage:
-    """The coverage of the labelled transcript over the speech the VAD heard."""
-    speech = union(transcript.speech_regions)
+def coverage(transcript: Transcript, labelled: Labelled, low_confidence: float,
+             diarization: Diarization | None = None) -> Coverage:
+    """The coverage of the labelled transcript over the speech heard (the VAD's alone without `diarization`)."""
+    speech = union(transcript.speech_regions) if diarization is None else heard_speech(transcript, diarization)
     words = [w for u in labelled.items for w in u.words]
     written = [(u.start, u.end) for u in labelled.items if Flag.CORRECTED in u.flags and u.text]  # by a person
-    near_words = union([(w.start - WORD_MARGIN, w.end + WORD_MARGIN) for w in words] + written)
+    near_words = union([(a - WORD_MARGIN, b + WORD_MARGIN) for a, b in map(word_span, words)] + written)
     unheard = intersection(speech, union((u.start, u.end) for u in labelled.items if Flag.INAUDIBLE in u.flags))
     return Coverage(
         speech_heard=round(length(speech), 3),

@@ -27,7 +27,7 @@ from pipeline.fileio import sha256_file
 from pipeline.progress import StageProgress, silent
 from pipeline.rundir import RunDir
 
-VERSION = 4   # 4: draft marks, one clock, disclosure, the method table, the translator's certificate
+VERSION = 5   # 5: coverage counts the speech the diarizer heard too (merge.heard_speech)
 # what the documents are made from besides the artifacts and the settings (their hashes are in the cache key)
 FILES = (CONFIG_DIR / "exhibit_zh.toml", CONFIG_DIR / "exhibit_en.toml", TEMPLATE)
 

@@ -11,10 +11,13 @@ sentence's opening word or closing particle and the rest of it (see stages.word_
 transcribed per channel gives each channel's words to that channel's speaker. Words heard while two people speak
 at once are flagged overlap; a line with a word heard with low probability is flagged low_confidence; a line
 with a word of a segment the normalise stage flagged hallucination is flagged hallucination (kept, never
-deleted). Every stretch of at least INAUDIBLE_MIN seconds where the VAD heard speech but no word lies within
-WORD_MARGIN becomes an utterance with no words and no text, flagged inaudible; in a call transcribed per
-channel, per channel (against what the VAD heard on that channel where the diarizer gives its party a turn, so
-that the other side's echo is not counted).
+deleted). Every stretch of at least INAUDIBLE_MIN seconds where the VAD or the diarizer heard speech
+(heard_speech) but no word lies within WORD_MARGIN becomes an utterance with no words and no text, flagged
+inaudible — also between two words of one Whisper segment: a gap of INAUDIBLE_MIN + 2 × WORD_MARGIN = 2 s or
+more between consecutive words over heard speech. A Chinese word the model was unsure of that lasts longer
+than its characters can be spoken counts only its spoken end (word_span): the aligner stretches such a word
+over speech the model skipped. In a call transcribed per channel, per channel (against what the VAD heard on
+that channel where the diarizer gives its party a turn, so that the other side's echo is not counted).
 
 A line is of one language: it is cut where the language its words were heard in changes (Segment.language, see
 stages.languages), and says which (Utterance.language).
@@ -22,21 +25,28 @@ stages.languages), and says which (Utterance.language).
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 
 from pipeline.artifacts import UNKNOWN_SPEAKER, Diarization, Flag, Transcript, Turn, Utterance, Utterances, Word
 from pipeline.config import MergeConfig
 from pipeline.spans import intersection, union
+from pipeline.text.chinese import CJK_CHARACTER
 from pipeline.text.chinese import join_words
-from pipeline.text.punctuation import ends_sentence, leaves_open
+from pipeline.text.punctuation import CONFIDENT, SYLLABLE_SECONDS, close_line, ends_sentence, leaves_open
 from pipeline.stages.word_speakers import settle
 
-VERSION = 9   # 9: a line is of one language (Utterance.language), cut where the heard language changes
-# 8: a line with a word written as a term of the case is marked (Flag.VOCABULARY)
-# 7: no change of speaker inside a word (jieba); a line left open goes on over a pause (open_pause)
+VERSION = 10  # 10: a line with no mark that ends a sentence gets one; speech the diarizer heard counts as
+#               heard; an unsure stretched word covers only its spoken end
+#               9: a line is of one language (Utterance.language), cut where the heard language changes
+#               8: a line with a word written as a term of the case is marked (Flag.VOCABULARY)
+#               7: no change of speaker inside a word (jieba); a line left open goes on over a pause
+_CJK = re.compile(CJK_CHARACTER)
 NEAREST_TURN = 1.0  # seconds
 INAUDIBLE_MIN = 1.0  # seconds: a shorter stretch of speech with no text is not shown
 WORD_MARGIN = 0.5    # seconds around each word counted as heard (the VAD pads speech by 0.4 s)
+CHARACTER_SECONDS = 0.3  # a Chinese character said at an ordinary pace (4–5 a second, with room)
+FOLLOWING_WORDS = 4  # words of the next line read to find whether a line ends inside a word
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -83,7 +93,8 @@ def _in_overlap(word: Word, regions: list[tuple[float, float]]) -> bool:
 
 
 def _utterance(index: int, speaker: str, words: list[Word], overlapped: bool, cfg: MergeConfig,
-               invented: set[int], reheard: set[int] = frozenset(), language: str = "") -> Utterance:
+               invented: set[int], reheard: set[int] = frozenset(), language: str = "",
+               punctuation: bool = True, following: str = "") -> Utterance:
     flags = []
     if overlapped:
         flags.append(Flag.OVERLAP)
@@ -91,19 +102,42 @@ def _utterance(index: int, speaker: str, words: list[Word], overlapped: bool, cf
         flags.append(Flag.NO_SPEAKER)
     if any(w.probability < cfg.low_confidence for w in words):
         flags.append(Flag.LOW_CONFIDENCE)
-    text = join_words([w.text for w in words])
     if any(id(w) in invented for w in words):
         flags.append(Flag.HALLUCINATION)
     if any(id(w) in reheard for w in words):
         flags.append(Flag.VOCABULARY)
+    if punctuation:
+        words = list(close_line(words, following))
+    text = join_words([w.text for w in words])
     return Utterance(id=f"u{index:04d}", speaker=speaker, start=words[0].start, end=words[-1].end,
                      text=text, words=tuple(words), flags=tuple(flags), language=language)
 
 
+def heard_speech(transcript: Transcript, diarization: Diarization) -> list[tuple[float, float]]:
+    """Where speech was heard: the VAD's speech regions and, in a recording not split per channel, the
+    diarizer's speaker turns too (speech the VAD missed was never given to the model: it must show)."""
+    if diarization.channel_speakers:
+        return union(transcript.speech_regions)
+    return union(list(transcript.speech_regions) + [(t.start, t.end) for t in diarization.turns])
+
+
+def word_span(word: Word) -> tuple[float, float]:
+    """The part of a word taken as heard: all of it, except for a Chinese word the model was unsure of (under
+    punctuation.CONFIDENT) that lasts longer than SYLLABLE_SECONDS (the longest a character takes) a
+    character — then only its last CHARACTER_SECONDS a character, as long as it is said at an ordinary pace
+    (the aligner hands what the model skipped to the word after it: csharp example 3's "一定" lasts 2.96 s at
+    p 0.38 over an English sentence the model left out)."""
+    characters = len(_CJK.findall(word.text))
+    if characters and word.probability < CONFIDENT and word.end - word.start > SYLLABLE_SECONDS * characters:
+        return word.end - CHARACTER_SECONDS * characters, word.end
+    return word.start, word.end
+
+
 def unheard_stretches(regions, words: list[Word], minimum: float = INAUDIBLE_MIN,
                       margin: float = WORD_MARGIN) -> list[tuple[float, float]]:
-    """The parts of the VAD's speech regions farther than `margin` from every word, `minimum` s or longer."""
-    heard = sorted((w.start - margin, w.end + margin) for w in words)
+    """The parts of the speech regions farther than `margin` from every word (its word_span), `minimum` s or
+    longer."""
+    heard = sorted((a - margin, b + margin) for a, b in map(word_span, words))
     out = []
     for start, end in regions:
         cursor = start
@@ -178,8 +212,9 @@ def _spoken(words) -> list[Word]:
     return [w for w in words if w.text.strip()]
 
 
-def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig) -> Utterances:
-    """Lines of the (normalised) transcript, each given its speaker."""
+def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig, punctuation: bool = True) -> Utterances:
+    """Lines of the (normalised) transcript, each given its speaker; with `punctuation` (the normalise stage's
+    setting), a line with no mark at all that ends a sentence gets one (punctuation.close_line)."""
     invented = {id(w) for s in transcript.segments if Flag.HALLUCINATION in s.flags for w in s.words}
     terms = {(r.start, r.end, r.channel) for r in transcript.reheard}     # the words written as the case's terms
     reheard = {id(w) for s in transcript.segments for w in s.words if (w.start, w.end, s.channel) in terms}
@@ -208,16 +243,19 @@ def merge(transcript: Transcript, diarization: Diarization, cfg: MergeConfig) ->
             for a, b in unheard_stretches(heard, spoken[channel]):
                 gaps.append((a, speaker, b, _in_overlap(Word(a, b, "", 1.0), regions)))
     else:
-        for a, b in unheard_stretches(transcript.speech_regions, all_words):
+        for a, b in unheard_stretches(heard_speech(transcript, diarization), all_words):
             probe = Word(a, b, "", 1.0)
             gaps.append((a, _speaker_of(probe, turns, starts), b, _in_overlap(probe, regions)))
     language_of = {id(w): s.language or transcript.language for s in transcript.segments for w in s.words}
     groups = by_language(groups, language_of)
+    # the start of the line that goes on after each one (its words joined to it may make one word: 什 | 么)
+    following = {id(a): "".join(w.text for w in b[:FOLLOWING_WORDS]) for (_, a), (_, b) in zip(groups, groups[1:])
+                 if b[0].start - a[-1].end <= cfg.open_pause}
     entries = [(words[0].start, speaker, words) for speaker, words in groups] + gaps
     entries.sort(key=lambda e: e[0])
     items = tuple(
         _utterance(i, e[1], e[2], any(_in_overlap(w, regions) for w in e[2]), cfg, invented, reheard,
-                   language_of.get(id(e[2][0]), ""))
+                   language_of.get(id(e[2][0]), ""), punctuation, following.get(id(e[2]), ""))
         if isinstance(e[2], list) else _inaudible(i, e[1], e[0], e[2], e[3])
         for i, e in enumerate(entries, start=1))
     return Utterances(language=transcript.language, items=items)

@@ -2,9 +2,10 @@
 
 - Traditional → Simplified characters (OpenCC t2s);
 - Chinese punctuation: the model's ASCII , ? ! : ; next to Chinese made full-width, a full stop after Chinese
-  made "。", and (pipeline.text.punctuation) "，" at pauses and "。"/"？" at segment ends where it gave none,
-  never inside a word nor after one that cannot end a sentence (the next segment of the same channel, when it
-  starts within FOLLOWING_GAP seconds, is read with it: "测试音 | 频" gets no mark between);
+  made "。", and (pipeline.text.punctuation) "，" at pauses and "。"/"？" at segment ends where it gave none
+  (also after 50% or an English word ending Chinese text), never inside a word (nor a number: 2.5万, 50%)
+  nor after one that cannot end a sentence (the next segment of the same channel, when it starts within
+  FOLLOWING_GAP seconds, is read with it: "测试音 | 频" gets no mark between);
 - segments whose text speech recognisers are known to invent (configs/hallucinations.toml: known phrases,
   repetition loops, text that compresses too well) flagged hallucination, never deleted.
 
@@ -24,9 +25,11 @@ from pipeline.text.chinese import chinese_punctuation, join_words, to_simplified
 from pipeline.text.hallucinations import load_rules, looks_invented
 from pipeline.text.punctuation import punctuate
 
-VERSION = 5   # 5: Chinese marks by each segment's own language (a stretch heard in English gets none)
-# 4: the model's first words kept as raw_text where the rehear stage wrote a term
-# 3: no mark inside a word (jieba) or after a word that cannot end a sentence (如果说, 其实, 这是)
+VERSION = 6   # 6: final mark after 50% or a Latin word in Chinese; none between unknown one-character pieces, a
+#               number and what it counts, before a particle or after a negation inside its clause
+#               5: Chinese marks by each segment's own language (a stretch heard in English gets none)
+#               4: the model's first words kept as raw_text where the rehear stage wrote a term
+#               3: no mark inside a word (jieba) or after a word that cannot end a sentence (如果说, 其实, 这是)
 FOLLOWING_GAP = 1.0   # seconds: a segment starting this soon after another may go on with its sentence or word
 FOLLOWING_CHARS = 8   # how much of the next segment is read to find the word edge at the end of one
 
