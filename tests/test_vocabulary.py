@@ -262,6 +262,6 @@ def test_a_line_with_a_word_written_as_the_case_term_is_marked_for_the_reviewer(
                             reheard=(Reheard(0.3, 1.2, -1, "冰台新区", "滨海新区"),))
     turns = _diar([(0.0, 2.0, "SPEAKER_00")])
     (line,) = merge(transcript, turns, MergeConfig()).items
-    assert line.text == "我在滨海新区" and Flag.VOCABULARY in line.flags
+    assert line.text == "我在滨海新区。" and Flag.VOCABULARY in line.flags   # a whole line gets its closing mark
     (line,) = merge(dataclasses.replace(transcript, reheard=()), turns, MergeConfig()).items
     assert Flag.VOCABULARY not in line.flags
