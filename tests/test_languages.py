@@ -126,7 +126,7 @@ def test_a_stretch_heard_in_english_gets_no_chinese_marks_and_the_mandarin_one_d
 def test_a_line_is_cut_where_the_language_changes_and_says_its_language():
     lines = merge(_mixed(), _diar([(0.0, 3.3, "SPEAKER_00")]), MergeConfig(max_pause=1.0, max_length=30.0))
     spoken = [u for u in lines.items if u.words]
-    assert [(u.language, u.text) for u in spoken] == [("en", "ask not what your country"), ("zh", "他一定在家")]
+    assert [(u.language, u.text) for u in spoken] == [("en", "ask not what your country."), ("zh", "他一定在家。")]
     assert {u.speaker for u in spoken} == {"SPEAKER_00"} and lines.language == "zh"
 
 
