@@ -70,8 +70,9 @@ SEED = 0   # of the sampling the model falls back to (temperature > 0) when beam
 
 def seeded() -> None:
     """The model's random sampling started from one seed, so that the same recording on the same machine is
-    heard the same way twice (measured before: the same 3-s clip gave text of CER 0.07 in one run, a loop in
-    the next)."""
+    heard the same way twice in a process of its own (measured before: the same 3-s clip gave text of CER 0.07
+    in one run, a loop in the next). CTranslate2 seeds each thread's generator on its first use only: in a
+    process that has sampled before (a batch worker), the stream goes on."""
     import ctranslate2
 
     ctranslate2.set_random_seed(SEED)
