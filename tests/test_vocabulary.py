@@ -265,3 +265,13 @@ def test_a_line_with_a_word_written_as_the_case_term_is_marked_for_the_reviewer(
     assert line.text == "我在滨海新区。" and Flag.VOCABULARY in line.flags   # a whole line gets its closing mark
     (line,) = merge(dataclasses.replace(transcript, reheard=()), turns, MergeConfig()).items
     assert Flag.VOCABULARY not in line.flags
+
+
+def test_two_terms_in_one_word_are_written_once_never_over_each_other():
+    words = _words("张叁李肆")                          # one word of the model holding both names
+    segment = Segment(start=0.0, end=0.3, text="张叁李肆", raw_text="", words=words, avg_logprob=-0.3,
+                      no_speech_prob=0.1, compression_ratio=1.0, channel=-1)
+    found = candidates(tokens_of([w.text for w in words]), ("张三", "李四"))
+    assert [c.term for c in found] == ["张三", "李四"]
+    replaced, records = rehear._replaced(segment, found)
+    assert [w.text for w in replaced.words] == ["张叁李四"] and [r.written for r in records] == ["李四"]

@@ -65,7 +65,11 @@ def _replaced(segment: Segment, taken: list[Candidate]) -> tuple[Segment, list[R
     word indexes of the others hold)."""
     words, done = list(segment.words), []
     text = segment.text
-    for c in sorted(taken, key=lambda c: c.first.word, reverse=True):
+    left = len(words)                 # the first word replaced so far: a candidate reaching it is left as heard
+    for c in sorted(taken, key=lambda c: (c.first.word, c.first.begin), reverse=True):
+        if c.last.word >= left:
+            continue
+        left = c.first.word
         run = words[c.first.word:c.last.word + 1]
         first = "".join(w.text for w in run)
         new = Word(start=run[0].start, end=run[-1].end,
