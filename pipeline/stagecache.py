@@ -151,6 +151,12 @@ def run_stages(stages: tuple[Stage, ...], c: Context, progress: ProgressHook = q
         together = sum(plan.artifact is None for plan in plans) > 1     # more than one of them runs
         done += _at_once([lambda plan=plan: _carry_out(plan, c, records, progress, lock, together)
                           for plan in plans])
+        with lock:              # kept in table order, whichever of them finished first (the same run, the same file)
+            ordered = {s.name: records[s.name] for s in stages if s.name in records}
+            ordered |= {name: record for name, record in records.items() if name not in ordered}
+            records.clear()
+            records.update(ordered)
+            write_records(c.run, records)
     return done
 
 

@@ -189,6 +189,29 @@ def test_stages_that_read_nothing_of_each_other_run_at_the_same_time(tmp_path):
     assert sorted(r["stage"] for r in saved) == ["a", "b", "c"]
 
 
+def test_stages_run_at_the_same_time_are_recorded_in_table_order_whichever_finished_first(tmp_path):
+    """records.json is the same file whichever of diarize and transcribe a machine finishes first (on float32 the
+    transcriber finished first and a killed run's resumed records differed from an uninterrupted one's)."""
+    import threading
+
+    b_done = threading.Event()
+
+    def late(c):
+        assert b_done.wait(5)
+        return Value(1.0)
+
+    def early(c):
+        b_done.set()
+        return Value(2.0)
+
+    table = (Stage("a", 1, Value, late, alongside=True), Stage("b", 1, Value, early, alongside=True))
+    run = RunDir(tmp_path)
+    run.work.mkdir()
+    run_stages(table, Context(source=tmp_path / "none", original=None, settings=Settings(), run=run))
+    saved = json.loads(run.records.read_text(encoding="utf-8"))["stages"]
+    assert [r["stage"] for r in saved] == ["a", "b"]
+
+
 
 def test_a_stage_that_gives_way_runs_at_a_lower_priority_only_beside_another(tmp_path):
     """The diarizer gives way to the transcriber: run beside it, its thread's priority is lowered (on Linux);
