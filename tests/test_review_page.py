@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import ROOT, Server, docx_text
+from conftest import SAMPLE, Server, docx_text
 from pipeline.config import load_settings
 from pipeline.csvio import read_csv, write_csv
 from pipeline.errors import PipelineError, TranscriptCsvError
@@ -25,24 +25,10 @@ from pipeline.web.record import Run, save, state, version
 from pipeline.runner import run
 
 pytestmark = pytest.mark.integration
-SAMPLE = ROOT / "samples" / "zh_five_speakers.wav"
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    out = tmp_path_factory.mktemp("review") / SAMPLE.stem
-    run(SAMPLE, out, load_settings())
-    return out
 
 
 @pytest.fixture
-def folder(made, tmp_path):
-    """The run folder, copied for this test alone."""
-    copy = tmp_path / made.name
-    shutil.copytree(made, copy)
-    return copy
-
-
-@pytest.fixture
-def server(folder):
+def server(folder):  # the review step alone (`exhibit review FOLDER`), not conftest's app
     started = Server(folder)
     yield started
     started.stop()
