@@ -18,7 +18,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -30,7 +29,7 @@ from pipeline.export.manifest import read_manifest
 from pipeline.export.wording import Wording, load_wording
 from pipeline.fileio import sha256_file
 from pipeline.rundir import RunDir
-from pipeline.web import casewords
+from pipeline.web import casewords, saving
 from pipeline.web.folders import case_folder
 from pipeline.web.pages import LANGUAGES, language, page
 
@@ -184,30 +183,23 @@ def routes(root: Path, lock: threading.Lock) -> list[Route]:
 
     async def saved(request: Request) -> Response:
         folder(request)                               # a name that is no case folder: refused before the body
-        body = json.loads(await request.body())
-        sent = body.get("values") if isinstance(body, dict) else None
-        loaded = body.get("version") if isinstance(body, dict) else None
-        if not (isinstance(sent, dict) and isinstance(loaded, str)):
+        body = await saving.sent(request)
+        values, loaded = body.get("values"), body.get("version")
+        if not (isinstance(values, dict) and isinstance(loaded, str)):
             raise ValueError('the body must be {"version": …, "values": {"case_name": …, …}}')
-
-        def write() -> dict:
-            with lock:
-                return save(folder(request), sent, loaded, language(request))
-        return JSONResponse(await run_in_threadpool(write))
+        return await saving.locked(lock, lambda: save(folder(request), values, loaded, language(request)))
 
     async def saved_words(request: Request) -> Response:
         folder(request)
-        body = json.loads(await request.body())
-        text = body.get("text") if isinstance(body, dict) else None
-        loaded = body.get("version") if isinstance(body, dict) else None
+        body = await saving.sent(request)
+        text, loaded = body.get("text"), body.get("version")
         if not (isinstance(text, str) and isinstance(loaded, str)):
             raise ValueError('the body must be {"version": …, "text": …}')
 
         def write() -> dict:
-            with lock:
-                casewords.save(RunDir(folder(request)), text, loaded)
-                return state(folder(request), language(request))
-        return JSONResponse(await run_in_threadpool(write))
+            casewords.save(RunDir(folder(request)), text, loaded)
+            return state(folder(request), language(request))
+        return await saving.locked(lock, write)
 
     return [Route("/case/{name}/details/", shown), Route("/case/{name}/details/api/state", current),
             Route("/case/{name}/details/api/save", saved, methods=["POST"]),

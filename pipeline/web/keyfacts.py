@@ -12,13 +12,11 @@ still the version the page loaded (its sha256) and no run holds the folder."""
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from pathlib import Path
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -32,6 +30,7 @@ from pipeline.export.wording import load_wording
 from pipeline.fileio import sha256_file, temp_beside
 from pipeline.rundir import RunDir
 from pipeline.stages.fact_review import ID_COLUMN, NOTE_COLUMN, fact_id, read_table
+from pipeline.web import saving
 from pipeline.web.folders import case_folder
 from pipeline.web.pages import language, page
 from pipeline.web.record import Run
@@ -168,18 +167,16 @@ def routes(root: Path, lock: threading.Lock) -> list[Route]:
 
     async def save_edits(request: Request) -> Response:
         folder(request)                               # a name that is no case folder: refused before the body
-        body = json.loads(await request.body())
-        body = body if isinstance(body, dict) else {}
+        body = await saving.sent(request)
         loaded, notes, remove = body.get("version"), body.get("notes", {}), body.get("remove", [])
         if not (isinstance(loaded, str) and isinstance(notes, dict) and isinstance(remove, list)
                 and all(isinstance(fid, str) for fid in remove)):
             raise ValueError('the body must be {"version": …, "notes": {fact_id: note, …}, "remove": [fact_id, …]}')
 
         def write() -> dict:
-            with lock:
-                path, now = save(folder(request), loaded, notes, remove)
+            path, now = save(folder(request), loaded, notes, remove)
             return {"file": str(path), "version": now}
-        return JSONResponse(await run_in_threadpool(write))
+        return await saving.locked(lock, write)
 
     return [Route("/case/{name}/facts", bare), Route("/case/{name}/facts/", shown),
             Route("/case/{name}/facts/api/state", facts),

@@ -7,7 +7,6 @@ folders.case_folder before anything is read."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from starlette.routing import Route
 
 from pipeline.config import CaseConfig
 from pipeline.runner import run as run_pipeline
+from pipeline.web import saving
 from pipeline.web.folders import case_folder
 from pipeline.web.pages import language, page
 from pipeline.web.record import Run, save, state
@@ -45,19 +45,16 @@ def routes(root: Path, lock: threading.Lock) -> list[Route]:
 
     async def save_edits(request: Request) -> Response:
         folder(request)                               # a name that is no case folder: refused before the body
-        body = json.loads(await request.body())
-        edits = body.get("lines") if isinstance(body, dict) else None
-        loaded = body.get("version") if isinstance(body, dict) else None
-        dismissed = body.get("dismiss", []) if isinstance(body, dict) else None
+        body = await saving.sent(request)
+        edits, loaded, dismissed = body.get("lines"), body.get("version"), body.get("dismiss", [])
         if not (isinstance(edits, list) and all(isinstance(e, dict) for e in edits) and isinstance(loaded, str)
                 and isinstance(dismissed, list) and all(isinstance(d, dict) for d in dismissed)):
             raise ValueError('the body must be {"version": …, "lines": [{"id": …, "text": …}, …], "dismiss": […]}')
 
         def write() -> dict:
-            with lock:
-                path, now = save(folder(request), edits, loaded, dismissed)
+            path, now = save(folder(request), edits, loaded, dismissed)
             return {"file": str(path), "version": now}
-        return JSONResponse(await run_in_threadpool(write))
+        return await saving.locked(lock, write)
 
     async def render(request: Request) -> Response:
         def make() -> dict:

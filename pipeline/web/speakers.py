@@ -11,13 +11,11 @@ while a run holds the folder. The documents are not made again by a save: the pa
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -31,6 +29,7 @@ from pipeline.export.wording import load_wording
 from pipeline.fileio import sha256_file
 from pipeline.rundir import RunDir
 from pipeline.stages.label import HEADER, apply_names, names_in, read_table
+from pipeline.web import saving
 from pipeline.web.folders import case_folder
 from pipeline.web.pages import language, page
 from pipeline.web.record import Run
@@ -190,22 +189,20 @@ def routes(root: Path, lock: threading.Lock) -> list[Route]:
             return PlainTextResponse("not found: no clip of that speaker in speakers.csv", status_code=404)
         return FileResponse(found, media_type="audio/wav")
 
-    async def saving(request: Request) -> Response:
+    async def saved(request: Request) -> Response:
         folder(request)                               # a name that is no case folder: refused before the body
-        body = json.loads(await request.body())
-        edits = body.get("speakers") if isinstance(body, dict) else None
-        loaded = body.get("version") if isinstance(body, dict) else None
+        body = await saving.sent(request)
+        edits, loaded = body.get("speakers"), body.get("version")
         if not (isinstance(edits, list) and all(isinstance(e, dict) for e in edits) and isinstance(loaded, str)):
             raise ValueError('the body must be {"version": …, "speakers": [{"id": …, "name": …, "role": …, '
                              '"identified_by": …}, …]}')
 
         def write() -> dict:
-            with lock:
-                path, now = save(folder(request), edits, loaded)
+            path, now = save(folder(request), edits, loaded)
             return {"file": str(path), "version": now}
-        return JSONResponse(await run_in_threadpool(write))
+        return await saving.locked(lock, write)
 
     return [Route("/case/{name}/speakers", bare), Route("/case/{name}/speakers/", shown),
             Route("/case/{name}/speakers/api/state", listing),
             Route("/case/{name}/speakers/clip/{speaker}", listen),
-            Route("/case/{name}/speakers/api/save", saving, methods=["POST"])]
+            Route("/case/{name}/speakers/api/save", saved, methods=["POST"])]
