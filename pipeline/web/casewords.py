@@ -12,7 +12,6 @@ from typing import Any
 
 from pipeline import vocabulary
 from pipeline.errors import PipelineError, StaleSaveError
-from pipeline.export.manifest import read_manifest
 from pipeline.fileio import sha256_file, write_text_atomic
 from pipeline.rundir import RunDir
 
@@ -22,17 +21,10 @@ def version(folder: RunDir) -> str:
     return sha256_file(folder.vocabulary) if folder.vocabulary.is_file() else ""
 
 
-def _recorded(folder: RunDir) -> set[str]:
-    """Every term the last run listened for, whatever gave it."""
-    if not folder.manifest.is_file():
-        return set()
-    return {term for terms in read_manifest(folder.manifest).hotwords.values() for term in terms}
-
-
-def state(folder: RunDir, shown_in: str) -> dict[str, Any]:
+def state(folder: RunDir, recorded: dict[str, tuple[str, ...]], shown_in: str) -> dict[str, Any]:
     """The file's text, its version, how many terms it holds and whether the last run listened for other ones
-    (a term of the file not among the run's, or a term the run took from the file no longer in it); a file a
-    run would refuse is said in `shown_in`, the interface's language."""
+    (`recorded`, its manifest's terms by source: a term of the file not among them, or a term the run took from
+    the file no longer in it); a file a run would refuse is said in `shown_in`, the interface's language."""
     loaded = version(folder)
     text = folder.vocabulary.read_bytes().decode("utf-8", "replace").lstrip("\ufeff") if loaded else ""
     try:
@@ -40,9 +32,8 @@ def state(folder: RunDir, shown_in: str) -> dict[str, Any]:
         problem = ""
     except PipelineError as exc:
         terms, problem = set(), exc.text(shown_in)
-    ran = read_manifest(folder.manifest).hotwords.get(vocabulary.VOCABULARY, ()) if folder.manifest.is_file() \
-        else ()
-    behind = bool(terms - _recorded(folder)) or any(term not in terms for term in ran)
+    heard = {term for source in recorded.values() for term in source}
+    behind = bool(terms - heard) or any(term not in terms for term in recorded.get(vocabulary.VOCABULARY, ()))
     return {"text": text, "version": loaded, "terms": len(terms), "problem": problem, "behind": behind}
 
 

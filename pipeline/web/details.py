@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pipeline import casefile
+from pipeline.artifacts import RunManifest
 from pipeline.config import CaseConfig, read_case_data, section_from, settings_from_record
 from pipeline.errors import ConfigError, Each, Phrase, PipelineError, StaleSaveError
 from pipeline.export.manifest import read_manifest
@@ -75,11 +76,16 @@ def described(wording: Wording, cls: type = CaseConfig) -> list[dict[str, Any]]:
     return shown
 
 
-def _recording(folder: RunDir) -> tuple[str, str, CaseConfig]:
-    """(sha256, file name) of the recording the folder's last run was made from, and the case it used."""
+def _last_run(folder: RunDir) -> RunManifest:
+    """The record of the folder's last run (refused in one line when it has none)."""
     if not folder.manifest.is_file():
         raise PipelineError.keyed("app_details_no_run", folder=folder.root)
-    manifest = read_manifest(folder.manifest)
+    return read_manifest(folder.manifest)
+
+
+def _recording(folder: RunDir) -> tuple[str, str, CaseConfig]:
+    """(sha256, file name) of the recording the folder's last run was made from, and the case it used."""
+    manifest = _last_run(folder)
     used = settings_from_record(manifest.settings).case
     return manifest.original_sha256_before, Path(manifest.original).name, used
 
@@ -120,7 +126,8 @@ def state(root: Path, shown_in: str) -> dict[str, Any]:
     folder = RunDir(Path(root))
     wording = load_wording(shown_in)
     words = wording["app"]["details"]
-    _, _, used = _recording(folder)
+    manifest = _last_run(folder)
+    used = settings_from_record(manifest.settings).case
     loaded = version(folder)                     # read before the values: a later change makes the save stale
     raw = _raw(folder, used)
     problem, case = "", None
@@ -132,7 +139,7 @@ def state(root: Path, shown_in: str) -> dict[str, Any]:
     values = {f.name: _text(raw.get(f.name, getattr(defaults, f.name))) for f in dataclasses.fields(CaseConfig)}
     missing = case.missing() if case else tuple(n for n in CaseConfig.DETAILS if not values[n].strip())
     open_checks = tuple(n for n in CaseConfig.CHECKS if not values[n].strip())
-    words_of_case = casewords.state(folder, shown_in)
+    words_of_case = casewords.state(folder, manifest.hotwords, shown_in)
     return {"language": shown_in, "words": {k: v for k, v in words.items() if isinstance(v, str)},
             "file": str(folder.case_toml), "vocabulary_file": str(folder.vocabulary),
             "exists": folder.case_toml.is_file(), "version": loaded,
